@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "tongxin.accounts"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "用户与角色"

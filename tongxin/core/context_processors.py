@@ -1,0 +1,25 @@
+from django.urls import reverse
+
+
+def navigation(request):
+    """The sidebar entries the current user may use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    path = request.path
+    items = [{"label": "首页", "url": reverse("home")}]
+    if user.is_superuser or user.role != user.Role.EVALUATOR:
+        items.append({"label": "代表人士", "url": reverse("people:list")})
+    if user.is_system_admin:
+        items += [
+            {"heading": "系统管理"},
+            {"label": "区域", "url": reverse("regions:list")},
+            {"label": "用户", "url": reverse("accounts:user_list")},
+            {"label": "数据字典", "url": reverse("dictionaries:index")},
+            {"label": "审计日志", "url": reverse("audit:list")},
+        ]
+    for item in items:
+        url = item.get("url")
+        if url:
+            item["active"] = path == url if url == "/" else path.startswith(url)
+    return {"nav_items": items}

@@ -1,0 +1,248 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from .access import regions_writable_by
+from .models import (
+    PERSON_FORM_FIELDS,
+    Degree,
+    Education,
+    Ethnicity,
+    Person,
+    PersonGroup,
+    PoliticalStatus,
+    SubCategory,
+)
+from .validators import MobileError, ResidentIdError, parse_mobile, parse_resident_id
+
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+
+
+def _cn(d: datetime.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+class PersonForm(forms.ModelForm):
+    """The registration form (登记表). Validation messages name the field, in Chinese."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Wider than the stored columns: people paste numbers with spaces, +86 and dashes.
+    id_number = forms.CharField(label="公民身份号码", max_length=40)
+    mobile = forms.CharField(label="联系电话", max_length=40, required=False)
+
+    class Meta:
+        model = Person
+        fields = [*PERSON_FORM_FIELDS, "photo"]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "resume": forms.Textarea(attrs={"rows": 4}),
+            "achievements": forms.Textarea(attrs={"rows": 3}),
+            "public_welfare": forms.Textarea(attrs={"rows": 3}),
+            "department_opinion": forms.Textarea(attrs={"rows": 2}),
+            "remarks": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "id_number": {"unique": "该公民身份号码已登记，不能重复登记。"},
+            "email": {"invalid": "电子邮箱格式不正确"},
+        }
+        help_texts = {
+            "id_number": "18位，末位X大小写均可；出生日期和性别可由号码自动填写。",
+            "mobile": "中国大陆手机号码，可带+86或分隔符。",
+            "birth_date": "留空则按身份证号码填写。",
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.warnings: list[str] = []
+        self.fields["birth_date"].required = False
+        self.fields["sex"].required = False
+        self.fields["region"].queryset = regions_writable_by(user)
+        self.fields["region"].empty_label = "请选择"
+        for name, model in (
+            ("ethnicity", Ethnicity),
+            ("political_status", PoliticalStatus),
+            ("education", Education),
+            ("degree", Degree),
+            ("group", PersonGroup),
+        ):
+            current = getattr(self.instance, f"{name}_id", None)
+            self.fields[name].queryset = model.objects.filter(is_active=True) | model.objects.filter(
+                pk=current
+            )
+        current_sub = self.instance.subcategory_id
+        self.fields["subcategory"].queryset = (
+            SubCategory.objects.filter(is_active=True) | SubCategory.objects.filter(pk=current_sub)
+        ).select_related("group")
+        if not user.can_place_at_city_level and self.instance.level != Person.Level.CITY:
+            self.fields["level"].choices = [
+                c for c in self.fields["level"].choices if c[0] != Person.Level.CITY
+            ]
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            if isinstance(field.widget, forms.ClearableFileInput):
+                css = "form-control"
+            field.widget.attrs.setdefault("class", css)
+            if field.required:
+                field.label_suffix = ""
+            field.error_messages.setdefault("required", f"请填写{field.label}")
+            field.error_messages["required"] = (
+                f"请选择{field.label}" if isinstance(field.widget, forms.Select) else f"请填写{field.label}"
+            )
+            field.error_messages.setdefault("invalid_choice", f"{field.label}的选项无效")
+            field.error_messages["invalid_choice"] = f"{field.label}的选项无效，请重新选择"
+        self.fields["birth_date"].error_messages["invalid"] = "出生日期格式不正确，例如 1985-06-01"
+        self.fields["career_start_year"].error_messages["invalid"] = "从业起始年份应为四位年份"
+
+    SECTIONS = [
+        ("基本信息", ["name", "sex", "ethnicity", "birth_date", "native_place", "id_number",
+                  "political_status", "education", "degree", "school", "major"]),
+        ("工作与联系方式", ["employer", "job_title", "professional_title", "career_start_year",
+                     "mobile", "email", "address", "photo"]),
+        ("区域与分类分级", ["region", "group", "subcategory", "freelance_field", "level",
+                     "recommender"]),
+        ("登记表内容", ["resume", "achievements", "public_welfare", "department_opinion",
+                   "remarks"]),
+    ]  # fmt: skip
+    WIDE = {"resume", "achievements", "public_welfare", "department_opinion", "remarks"}
+
+    def sections(self):
+        """(title, [(bound field, wide)]) in the order of the paper form."""
+        return [
+            (title, [(self[name], name in self.WIDE) for name in names])
+            for title, names in self.SECTIONS
+        ]
+
+    def clean_id_number(self):
+        raw = self.cleaned_data.get("id_number", "")
+        try:
+            parsed = parse_resident_id(raw, today=timezone.localdate())
+        except ResidentIdError as error:
+            raise forms.ValidationError(error.message) from None
+        duplicate = Person.objects.filter(id_number=parsed.number).exclude(pk=self.instance.pk)
+        if duplicate.exists():
+            raise forms.ValidationError("该公民身份号码已登记，不能重复登记。")
+        self._resident_id = parsed
+        self.warnings.extend(parsed.warnings)
+        return parsed.number
+
+    def clean_mobile(self):
+        raw = self.cleaned_data.get("mobile", "")
+        if not raw:
+            return ""
+        try:
+            return parse_mobile(raw)
+        except MobileError as error:
+            raise forms.ValidationError(error.message) from None
+
+    def clean_career_start_year(self):
+        year = self.cleaned_data.get("career_start_year")
+        if year and year > timezone.localdate().year:
+            raise forms.ValidationError("从业起始年份不能晚于今年")
+        return year
+
+    def clean_level(self):
+        level = self.cleaned_data.get("level")
+        if (
+            level == Person.Level.CITY
+            and self.instance.level != Person.Level.CITY
+            and not self.user.can_place_at_city_level
+        ):
+            raise forms.ValidationError("只有市级工作人员可以将人员列为市级重点联系")
+        return level
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and hasattr(photo, "size") and photo.size > MAX_PHOTO_BYTES:
+            raise forms.ValidationError("照片不能超过2MB")
+        return photo
+
+    def clean(self):
+        data = super().clean()
+        resident = getattr(self, "_resident_id", None)
+        if resident is not None:
+            birth = data.get("birth_date")
+            if birth is None and "birth_date" not in self.errors:
+                data["birth_date"] = resident.birth_date
+            elif birth is not None and birth != resident.birth_date:
+                self.add_error(
+                    "birth_date",
+                    f"出生日期与公民身份号码不一致（号码中为{_cn(resident.birth_date)}）",
+                )
+            sex = data.get("sex")
+            if not sex:
+                data["sex"] = resident.sex
+            elif sex != resident.sex:
+                label = Person.Sex(resident.sex).label
+                self.add_error("sex", f"性别与公民身份号码不一致（号码中为{label}）")
+        else:
+            for name in ("birth_date", "sex"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, f"请填写{self.fields[name].label}")
+
+        group = data.get("group")
+        subcategory = data.get("subcategory")
+        if group and subcategory and subcategory.group_id != group.pk:
+            self.add_error("subcategory", f"细分类别“{subcategory}”不属于“{group}”")
+        if group and group.is_freelance and not data.get("freelance_field"):
+            self.add_error("freelance_field", "自由职业人员须选择文化艺术领域或经济社会领域")
+        if group and not group.is_freelance and data.get("freelance_field"):
+            self.add_error("freelance_field", "只有自由职业人员需要选择领域")
+        return data
+
+    def changed_data_for_service(self) -> dict:
+        """The cleaned values of the registration fields (photo only when uploaded)."""
+        data = {name: self.cleaned_data.get(name) for name in PERSON_FORM_FIELDS}
+        for name in ("name", "native_place", "school", "major", "employer", "job_title"):
+            if isinstance(data.get(name), str):
+                data[name] = data[name].strip()
+        if self.cleaned_data.get("photo") is False:
+            data["photo"] = ""
+        elif "photo" in self.files:
+            data["photo"] = self.cleaned_data["photo"]
+        return data
+
+
+class ArchiveForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="出库原因",
+        choices=[("", "请选择")] + list(Person.ArchiveReason.choices),
+        error_messages={"required": "请选择出库原因", "invalid_choice": "出库原因无效"},
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    on_date = forms.DateField(
+        label="出库日期",
+        error_messages={"required": "请填写出库日期", "invalid": "出库日期格式不正确"},
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    note = forms.CharField(
+        label="说明",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_on_date(self):
+        on_date = self.cleaned_data["on_date"]
+        if on_date > timezone.localdate():
+            raise forms.ValidationError("出库日期不能晚于今天")
+        return on_date
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Person.ArchiveReason.OTHER and not data.get("note"):
+            self.add_error("note", "出库原因为“其他”时请填写说明")
+        return data
+
+
+class RestoreForm(forms.Form):
+    note = forms.CharField(
+        label="恢复说明",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )

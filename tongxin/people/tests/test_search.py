@@ -1,0 +1,146 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tongxin.people.models import Person
+from tongxin.people.search import name_pinyin_fields, name_tokens, search_persons
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(make_person, regions):
+    return {
+        "zhangsan": make_person("张三", mobile="13912345678"),
+        "zhangsanfeng": make_person("张三丰", mobile="13712345678"),
+        "lisi": make_person("李四", mobile="15011112222"),
+        "zeng": make_person("曾小明", mobile="18677776666"),
+        "ouyang": make_person("欧阳娜娜", mobile="18899990000"),
+        "other_region": make_person("张三", region=regions["qingxiu"], mobile="13500000000"),
+    }
+
+
+def names(qs) -> set[str]:
+    return {p.name for p in qs}
+
+
+def found(query: str) -> list[Person]:
+    return list(search_persons(Person.objects.all(), query).queryset)
+
+
+def test_it_finds_a_full_chinese_name(people):
+    assert {p.pk for p in found("张三")} == {
+        people["zhangsan"].pk,
+        people["zhangsanfeng"].pk,
+        people["other_region"].pk,
+    }
+
+
+def test_it_finds_a_partial_chinese_name(people):
+    assert names(found("三丰")) == {"张三丰"}
+    assert names(found("娜")) == {"欧阳娜娜"}
+    assert names(found("阳娜娜")) == {"欧阳娜娜"}
+    assert names(found("张三丰")) == {"张三丰"}
+    assert found("张丰") == []  # characters not adjacent in any name
+
+
+def test_it_finds_three_characters_only_when_contiguous(make_person):
+    make_person("王小明")
+    make_person("小明王")  # has the pairs 小明 and 明王 but not 王小
+    assert names(found("王小明")) == {"王小明"}
+
+
+def test_it_finds_full_pinyin_and_initials(people):
+    assert names(found("zhangsan")) == {"张三", "张三丰"}
+    assert names(found("zhangsanfeng")) == {"张三丰"}
+    assert names(found("ZS")) == {"张三", "张三丰"}  # initials match as a prefix
+    assert names(found("zsf")) == {"张三丰"}
+    assert names(found("lisi")) == {"李四"}
+
+
+def test_it_reads_surnames_correctly(people):
+    assert names(found("zengxiaoming")) == {"曾小明"}
+    assert names(found("zxm")) == {"曾小明"}
+    assert names(found("ouyang")) == {"欧阳娜娜"}
+
+
+def test_it_finds_an_id_by_full_number_and_suffix(people):
+    person = people["lisi"]
+    assert [p.pk for p in found(person.id_number)] == [person.pk]
+    assert [p.pk for p in found(person.id_number.lower())] == [person.pk]
+    assert person.pk in {p.pk for p in found(person.id_number[-6:])}
+    assert person.pk in {p.pk for p in found(person.id_number[-4:])}
+    # full-width digits and spaces from a pasted number
+    spaced = " ".join(person.id_number[i : i + 6] for i in range(0, 18, 6))
+    assert [p.pk for p in found(spaced)] == [person.pk]
+
+
+def test_it_finds_a_mobile(people):
+    assert [p.pk for p in found("15011112222")] == [people["lisi"].pk]
+    assert [p.pk for p in found("150 1111 2222")] == [people["lisi"].pk]
+
+
+def test_it_asks_for_at_least_four_digits(people):
+    result = search_persons(Person.objects.all(), "123")
+    assert list(result.queryset) == []
+    assert "至少末4位" in result.hint
+
+
+def test_it_searches_only_what_the_user_may_see(client_for, xingning_user, people):
+    response = client_for(xingning_user).get(reverse("people:list"), {"q": "zs"})
+    rows = response.context["page"].rows
+    assert {p.pk for p in rows} == {people["zhangsan"].pk, people["zhangsanfeng"].pk}
+    # a Qingxiu mobile number finds nothing for a Xingning user
+    response = client_for(xingning_user).get(reverse("people:list"), {"q": "13500000000"})
+    assert response.context["page"].rows == []
+
+
+def test_it_keeps_the_index_in_step_with_renames_and_archives(make_person, city_user):
+    from tongxin.people.services import person_update
+
+    person = make_person("张三")
+    person_update(actor=city_user, person=person, data={"name": "李五"}, expected_version=1)
+    assert found("张三") == []
+    assert names(found("李五")) == {"李五"}
+    assert names(found("liwu")) == {"李五"}
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_it_never_fails_on_arbitrary_queries(query):
+    # Any text typed in the box gives a queryset (maybe empty), never an error.
+    result = search_persons(Person.objects.all(), query)
+    list(result.queryset[:5])
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=4))
+def test_it_builds_tokens_for_every_substring_of_length_one_and_two(name):
+    tokens = set(name_tokens(name).split())
+    assert all(c in tokens for c in name)
+    assert all(a + b in tokens for a, b in zip(name, name[1:], strict=False))
+    full, initials = name_pinyin_fields(name)
+    assert full.isascii() and initials.isascii()
+    assert len(initials) <= len(name)
+
+
+def test_it_paginates_by_keyset_without_gaps_or_repeats(client_for, city_user, make_person):
+    for i in range(7):
+        make_person(f"王{chr(0x4E00 + i)}", birth_date=datetime.date(1980 + i % 3, 1, 1))
+    client = client_for(city_user)
+    from django.test import override_settings
+
+    seen = []
+    with override_settings(PAGE_SIZE=3):
+        params = {"sort": "age"}
+        while True:
+            response = client.get(reverse("people:list"), params)
+            page = response.context["page"]
+            seen += [p.pk for p in page.rows]
+            if not page.next_cursor:
+                break
+            params = {"sort": "age", "after": page.next_cursor}
+    assert len(seen) == 7 == len(set(seen))
+    ages = [Person.objects.get(pk=pk).birth_date for pk in seen]
+    assert ages == sorted(ages)

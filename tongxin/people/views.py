@@ -1,0 +1,200 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from tongxin.regions.models import Region
+
+from . import services
+from .access import person_for_user, regions_writable_by
+from .forms import ArchiveForm, PersonForm, RestoreForm
+from .history import person_history
+from .listing import SORTS, PersonFilter, filtered_persons, keyset_page
+from .models import Person, PersonGroup, SubCategory
+
+
+def _require_editor(user) -> None:
+    if not (user.is_superuser or user.can_edit_persons):
+        raise Http404
+
+
+@require_GET
+def person_list(request):
+    person_filter = PersonFilter.from_query(request.GET)
+    qs, hint = filtered_persons(request.user, person_filter)
+    page = keyset_page(
+        qs.select_related("region", "group", "subcategory"),
+        person_filter.sort,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        size=settings.PAGE_SIZE,
+    )
+    context = {
+        "filter": person_filter,
+        "page": page,
+        "total": qs.count(),
+        "hint": hint,
+        "sorts": [(key, label) for key, (_, _, label) in SORTS.items()],
+        "regions": _visible_regions(request.user),
+        "groups": PersonGroup.objects.all(),
+        "subcategories": SubCategory.objects.select_related("group"),
+        "levels": Person.Level.choices,
+        "statuses": Person.Status.choices,
+        "can_edit": request.user.can_edit_persons,
+    }
+    template = "people/_person_table.html" if request.htmx else "people/person_list.html"
+    return render(request, template, context)
+
+
+def _visible_regions(user):
+    if user.is_superuser or user.sees_all_regions:
+        return Region.objects.all()
+    return Region.objects.filter(id__in=user.region_ids())
+
+
+@require_GET
+def person_detail(request, pk: int):
+    person = person_for_user(request.user, pk)
+    services.person_viewed(actor=request.user, person=person, request=request)
+    context = {
+        "person": person,
+        "history": person_history(person),
+        "archive_form": ArchiveForm(
+            initial={"on_date": timezone.localdate(), "version": person.version}
+        ),
+        "restore_form": RestoreForm(),
+        "can_edit": request.user.can_edit_persons,
+        "can_reveal": request.user.can_reveal_identifiers,
+    }
+    return render(request, "people/person_detail.html", context)
+
+
+def person_create(request):
+    _require_editor(request.user)
+    if not regions_writable_by(request.user).exists():
+        raise PermissionDenied
+    form = PersonForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        person = services.person_create(
+            actor=request.user, data=form.changed_data_for_service(), request=request
+        )
+        messages.success(request, f"已登记：{person.name}")
+        for warning in form.warnings:
+            messages.warning(request, warning)
+        return redirect("people:detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": None})
+
+
+def person_edit(request, pk: int):
+    person = person_for_user(request.user, pk, write=True)
+    form = PersonForm(request.POST or None, request.FILES or None, instance=person, user=request.user)
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        expected = form.cleaned_data.get("version") or 0
+        try:
+            person = services.person_update(
+                actor=request.user,
+                person=person,
+                data=form.changed_data_for_service(),
+                expected_version=expected,
+                request=request,
+            )
+        except services.StaleEditError as error:
+            stale = error
+        else:
+            messages.success(request, "已保存修改")
+            for warning in form.warnings:
+                messages.warning(request, warning)
+            return redirect("people:detail", pk=person.pk)
+    if request.method == "POST" and not form.is_valid():
+        # The instance was mutated by ModelForm validation; reload it for the page header.
+        person = person_for_user(request.user, pk, write=True)
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "person": person, "stale": stale},
+        status=409 if stale else 200,
+    )
+
+
+@require_POST
+def person_archive(request, pk: int):
+    person = person_for_user(request.user, pk, write=True)
+    form = ArchiveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_archive(
+                actor=request.user,
+                person=person,
+                reason=form.cleaned_data["reason"],
+                on_date=form.cleaned_data["on_date"],
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+                request=request,
+            )
+        except services.StaleEditError:
+            messages.error(request, "出库未执行：该人员信息已被他人修改，请核对后重试。")
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{person.name} 已出库")
+        return redirect("people:detail", pk=person.pk)
+    context = {
+        "person": person,
+        "history": person_history(person),
+        "archive_form": form,
+        "restore_form": RestoreForm(),
+        "can_edit": True,
+        "can_reveal": request.user.can_reveal_identifiers,
+        "show_archive": True,
+    }
+    return render(request, "people/person_detail.html", context, status=400)
+
+
+@require_POST
+def person_restore(request, pk: int):
+    person = person_for_user(request.user, pk, write=True)
+    form = RestoreForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.person_restore(actor=request.user, person=person, note=note, request=request)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{person.name} 已恢复入库")
+    return redirect("people:detail", pk=person.pk)
+
+
+@require_POST
+def person_reveal(request, pk: int):
+    person = person_for_user(request.user, pk)
+    if not request.user.can_reveal_identifiers:
+        raise Http404
+    identifiers = services.person_reveal(actor=request.user, person=person, request=request)
+    html = render_to_string(
+        "people/_identifiers.html", {"person": person, "revealed": identifiers}, request=request
+    )
+    return HttpResponse(html)
+
+
+@require_GET
+def person_photo(request, pk: int):
+    person = person_for_user(request.user, pk)
+    if not person.photo:
+        raise Http404
+    try:
+        return FileResponse(person.photo.open("rb"))
+    except FileNotFoundError:
+        raise Http404 from None
+
+
+@require_GET
+def subcategory_options(request):
+    """<option>s of the chosen group's subcategories, for the form's htmx swap."""
+    group_id = request.GET.get("group") or ""
+    options = SubCategory.objects.filter(is_active=True, group_id=group_id) if group_id.isdigit() else []
+    return render(request, "people/_subcategory_options.html", {"options": options})

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tongxin.accounts.auth_views import LoginView
+from tongxin.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("persons/", include("tongxin.people.urls")),
+    path("dictionaries/", include("tongxin.people.dictionary_urls")),
+    path("regions/", include("tongxin.regions.urls")),
+    path("users/", include("tongxin.accounts.urls")),
+    path("audit/", include("tongxin.audit.urls")),
+    path("django-admin/", admin.site.urls),
+]
