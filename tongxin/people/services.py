@@ -228,14 +228,13 @@ def person_restore(*, actor, person: Person, note: str = "", request=None) -> Pe
 
 
 @transaction.atomic
-def person_reveal(*, actor, person: Person, request=None) -> dict[str, str]:
+def person_reveal(*, actor, person: Person, request=None, context: str = "") -> dict[str, str]:
     """The person's full identifiers, for a user whose role permits; logged."""
+    changes = {"fields": sorted(IDENTIFIER_FIELDS)}
+    if context:
+        changes["context"] = context
     audit_log(
-        action=AuditEntry.Action.REVEAL,
-        user=actor,
-        request=request,
-        obj=person,
-        changes={"fields": sorted(IDENTIFIER_FIELDS)},
+        action=AuditEntry.Action.REVEAL, user=actor, request=request, obj=person, changes=changes
     )
     return {"id_number": person.id_number, "mobile": person.mobile}
 

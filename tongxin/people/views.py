@@ -110,6 +110,9 @@ def person_edit(request, pk: int):
             for warning in form.warnings:
                 messages.warning(request, warning)
             return redirect("people:detail", pk=person.pk)
+    if request.method == "GET":
+        # The form shows the full ID and mobile, so opening it counts as a reveal.
+        services.person_reveal(actor=request.user, person=person, request=request, context="编辑")
     if request.method == "POST" and not form.is_valid():
         # The instance was mutated by ModelForm validation; reload it for the page header.
         person = person_for_user(request.user, pk, write=True)

@@ -368,3 +368,11 @@ def test_it_never_reveals_on_get(client_for, xingning_user, make_person):
     person = make_person("张三")
     assert client_for(xingning_user).get(reverse("people:reveal", args=[person.pk])).status_code == 405
     assert not AuditEntry.objects.filter(action="reveal").exists()
+
+
+def test_it_logs_a_reveal_when_the_edit_form_shows_identifiers(client_for, xingning_user, make_person):
+    person = make_person("张三")
+    response = client_for(xingning_user).get(reverse("people:edit", args=[person.pk]))
+    assert person.id_number in response.content.decode()
+    entry = AuditEntry.objects.get(action="reveal", object_id=str(person.pk))
+    assert entry.changes["context"] == "编辑"

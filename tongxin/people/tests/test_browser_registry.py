@@ -1,0 +1,233 @@
+"""The registry in a real browser (Playwright + Debian's Chromium), as issue 2 asks.
+
+A county user logs in through the login page, finds a person by pinyin
+initials (htmx swaps the table), edits a field, sees it in the history, and
+gets a 404 for another region's person. Static assets, htmx and the console
+are checked on the way: a page that renders but whose JavaScript is dead
+passes every client test and fails here.
+
+Run with `pytest -m browser`; Chromium is /usr/bin/chromium unless
+TONGXIN_CHROMIUM says otherwise.
+"""
+
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tongxin.audit.models import AuditEntry
+from tongxin.conftest import PASSWORD
+from tongxin.people.models import Person
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+# Transactional: the live server answers from another thread. Serialized
+# rollback: the flush afterwards would otherwise drop the reference data
+# (民族, 政治面貌 …) the migrations seed, which every later test needs.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "person-list.png"
+
+
+@contextmanager
+def chromium_page(live_server):
+    """A fresh Chromium page at 1366×768 on the live server: yields (page, problems).
+
+    `problems` collects console errors, uncaught exceptions and HTTP errors.
+    Keep ORM calls outside this block: between its calls Playwright's sync API
+    marks an event loop as running in this thread, so Django refuses them
+    (SynchronousOnlyOperation). DJANGO_ALLOW_ASYNC_UNSAFE would silence that
+    but not fix it: asgiref then hands out a second connection instead of the
+    test's own, and serialized rollback stops restoring the seeded dictionaries
+    for the next test.
+    """
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium, or set TONGXIN_CHROMIUM")
+    problems: list[str] = []
+
+    def on_console(message):
+        if message.type == "error" and not _is_favicon(message.location.get("url", "")):
+            problems.append(f"console: {message.text} ({message.location.get('url')})")
+
+    def on_response(response):
+        if response.status >= 400 and not _is_favicon(response.url):
+            problems.append(f"HTTP {response.status} {response.url}")
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(
+                viewport=VIEWPORT, base_url=live_server.url, locale="zh-CN"
+            )
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.on("console", on_console)
+            page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+            page.on("response", on_response)
+            yield page, problems
+        finally:
+            browser.close()
+
+
+def _is_favicon(url: str) -> bool:
+    # Chromium asks every site for /favicon.ico; the app has none (yet).
+    return url.endswith("/favicon.ico")
+
+
+def log_in(page, username: str) -> None:
+    """Open the list, get sent to the login page, log in, come back to the list."""
+    page.goto("/persons/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/persons/$"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/persons/$"))
+    expect(page.locator(".tx-user")).to_contain_text(f"{username}（县区工作人员）")
+
+
+def assert_assets_work(page) -> None:
+    """Bootstrap, our stylesheet and htmx were served and are in effect."""
+    assert page.evaluate("typeof htmx") == "object", "htmx did not load"
+    sidebar_colour = page.locator(".tx-sidebar").evaluate(
+        "e => getComputedStyle(e).backgroundColor"
+    )
+    assert sidebar_colour == "rgb(139, 26, 26)", "static/tongxin/app.css did not apply"
+    table_collapse = page.get_by_test_id("person-table").evaluate(
+        "e => getComputedStyle(e).borderCollapse"
+    )
+    assert table_collapse == "collapse", "bootstrap did not apply"
+
+
+def wait_for_htmx(page) -> None:
+    expect(page.locator(".htmx-request")).to_have_count(0)
+
+
+@pytest.fixture
+def registry(make_person, regions):
+    """A few persons of 兴宁区 and one of 青秀区, with plausible units and titles."""
+    xingning = regions["xingning"]
+    persons = {
+        name: make_person(name, region=xingning, employer=employer, job_title=title, level=level)
+        for name, employer, title, level in [
+            ("张三丰", "南宁三丰科技有限公司", "总经理", Person.Level.CITY),
+            ("张三", "广西邕江律师事务所", "合伙人", Person.Level.COUNTY),
+            ("李四", "南宁市兴宁区青年创业协会", "会长", Person.Level.COUNTY),
+            ("陈晓梅", "广西南湖会计师事务所有限公司", "主任会计师", Person.Level.RESERVE),
+            ("黄志强", "南宁市朝阳网络传媒有限公司", "执行董事兼总经理", Person.Level.COUNTY),
+            ("韦秀兰", "自由职业（网络作家）", "", Person.Level.RESERVE),
+            ("覃海峰", "南宁市兴宁区民生社会工作服务中心", "理事长", Person.Level.COUNTY),
+            ("欧阳文华", "广西八桂设计研究院有限公司", "副院长、高级工程师", Person.Level.CITY),
+        ]
+    }
+    persons["王五"] = make_person(
+        "王五", region=regions["qingxiu"], employer="青秀区某投资公司", job_title="董事长"
+    )
+    return persons
+
+
+def test_it_searches_edits_and_keeps_other_regions_out(live_server, xingning_user, registry):
+    zhang, wang = registry["张三丰"], registry["王五"]
+    old, new = "南宁三丰科技有限公司", "广西同心数字科技有限公司"
+
+    with chromium_page(live_server) as (page, problems):
+        log_in(page, "xingning")
+        assert_assets_work(page)
+        table = page.get_by_test_id("person-table")
+        expect(table).to_contain_text("李四")
+        expect(table).not_to_contain_text("王五")
+        expect(page.get_by_test_id("total")).to_have_text("8")
+        # Usable at 1366×768: the table fits beside the sidebar, no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
+
+        # Pinyin initials; htmx swaps the table in place and pushes the URL.
+        page.evaluate("window.notReloaded = true")
+        with page.expect_response(
+            lambda r: "q=zsf" in r.url and r.request.headers.get("hx-request") == "true"
+        ):
+            page.fill("#q", "zsf")
+            page.press("#q", "Enter")
+        wait_for_htmx(page)
+        expect(table).to_contain_text("张三丰")
+        expect(table).not_to_contain_text("李四")
+        expect(table.get_by_role("link")).to_have_count(1)  # not 张三 (zs) either
+        expect(page).to_have_url(re.compile(r"[?&]q=zsf"))
+        assert page.evaluate("window.notReloaded") is True, "the search reloaded the page"
+
+        table.get_by_role("link", name="张三丰").click()
+        expect(page).to_have_url(re.compile(rf"/persons/{zhang.pk}/$"))
+        expect(page.get_by_test_id("employer")).to_have_text(old)
+
+        page.get_by_role("link", name="编辑").click()
+        expect(page).to_have_url(re.compile(rf"/persons/{zhang.pk}/edit/$"))
+        page.fill("#id_employer", new)
+        page.get_by_role("button", name="保存").click()
+
+        expect(page).to_have_url(re.compile(rf"/persons/{zhang.pk}/$"))
+        expect(page.get_by_role("alert").filter(has_text="已保存修改")).to_be_visible()
+        expect(page.get_by_test_id("employer")).to_have_text(new)
+        expect(page.get_by_test_id("history")).to_contain_text(f"{old} → {new}")
+        assert problems == []
+
+        # Another region's person: 404 by URL, for the page and for its form.
+        for url in (f"/persons/{wang.pk}/", f"/persons/{wang.pk}/edit/"):
+            response = page.goto(url)
+            assert response.status == 404, url
+            expect(page.locator("body")).not_to_contain_text("王五")
+        expected = re.compile(rf"/persons/{wang.pk}/(edit/)?\)?$")
+        assert [p for p in problems if not expected.search(p)] == []
+
+    zhang.refresh_from_db()
+    assert zhang.employer == new
+    assert AuditEntry.objects.filter(
+        action="update", object_id=str(zhang.pk), username="xingning"
+    ).exists()
+    assert not AuditEntry.objects.filter(object_id=str(wang.pk), username="xingning").exists()
+
+
+def test_it_reveals_the_full_id_and_logs_it(live_server, xingning_user, make_person):
+    person = make_person("张三丰", mobile="13977112233")
+
+    with chromium_page(live_server) as (page, problems):
+        log_in(page, "xingning")
+        page.goto(f"/persons/{person.pk}/")
+        id_number = page.get_by_test_id("id-number")
+        expect(id_number).to_have_text(person.masked_id_number)
+        expect(page.get_by_test_id("mobile")).to_have_text("139****2233")
+
+        page.evaluate("window.notReloaded = true")
+        with page.expect_response(
+            lambda r: r.url.endswith(f"/persons/{person.pk}/reveal/")
+        ) as info:
+            page.get_by_role("button", name="显示完整号码").click()
+        assert info.value.request.method == "POST"
+        assert info.value.status == 200
+        expect(id_number).to_have_text(person.id_number)
+        expect(page.get_by_test_id("mobile")).to_have_text("13977112233")
+        expect(page.get_by_text("本次查看已记录")).to_be_visible()
+        assert page.evaluate("window.notReloaded") is True, "the reveal reloaded the page"
+        assert problems == []
+
+    entry = AuditEntry.objects.get(action="reveal", object_id=str(person.pk))
+    assert entry.username == "xingning"

@@ -1,0 +1,81 @@
+import datetime
+
+import pytest
+
+from tongxin.conftest import make_id_number
+from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
+from tongxin.people.search import derived_fields, search_persons
+from tongxin.people.services import (
+    StaleEditError,
+    person_archive,
+    person_update,
+    persons_bulk_insert,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def unsaved(name: str, region) -> Person:
+    id_number = make_id_number(region.code, datetime.date(1980, 1, 2), "F")
+    person = Person(
+        name=name,
+        sex="F",
+        birth_date=datetime.date(1980, 1, 2),
+        id_number=id_number,
+        ethnicity=Ethnicity.objects.get(name="汉族"),
+        political_status=PoliticalStatus.objects.get(name="群众"),
+        group=PersonGroup.objects.get(sort_order=2),
+        region=region,
+    )
+    for field, value in derived_fields(name=name, id_number=id_number).items():
+        setattr(person, field, value)
+    return person
+
+
+def test_it_writes_history_for_bulk_inserts(regions, city_user):
+    count = persons_bulk_insert(
+        [unsaved(f"赵{chr(0x4E00 + i)}", regions["xingning"]) for i in range(12)],
+        actor=city_user,
+        reason="导入测试",
+        batch_size=5,
+    )
+    assert count == 12 == Person.objects.count()
+    history = Person.history.model.objects.all()
+    assert history.count() == 12
+    assert set(history.values_list("history_change_reason", flat=True)) == {"导入测试"}
+    assert set(history.values_list("history_type", flat=True)) == {"+"}
+    assert set(history.values_list("history_user_id", flat=True)) == {city_user.pk}
+    assert {h.id for h in history} == set(Person.objects.values_list("id", flat=True))
+    # bulk rows are searchable at once (the index follows the table)
+    assert search_persons(Person.objects.all(), "赵").queryset.count() == 12
+    assert search_persons(Person.objects.all(), "zhao").queryset.count() == 12
+
+
+def test_it_refuses_a_stale_update_naming_the_changed_fields(make_person, city_user, xingning_user):
+    person = make_person("张三", employer="甲公司")
+    person_update(actor=city_user, person=person, data={"employer": "乙公司"}, expected_version=1)
+    with pytest.raises(StaleEditError) as info:
+        person_update(actor=xingning_user, person=person, data={"job_title": "经理"}, expected_version=1)
+    assert [(c.label, c.old, c.new) for c in info.value.changes] == [("工作单位", "甲公司", "乙公司")]
+    person.refresh_from_db()
+    assert person.job_title == "" and person.version == 2
+
+
+def test_it_refuses_a_stale_archive(make_person, city_user):
+    person = make_person("张三")
+    person_update(actor=city_user, person=person, data={"employer": "乙公司"}, expected_version=1)
+    with pytest.raises(StaleEditError):
+        person_archive(
+            actor=city_user, person=person, reason="died", on_date=datetime.date(2026, 1, 1), expected_version=1
+        )
+    person.refresh_from_db()
+    assert person.status == Person.Status.ACTIVE
+
+
+def test_it_masks_identifiers_in_history(make_person, city_user):
+    from tongxin.people.history import person_history
+
+    person = make_person("张三", mobile="13800138000")
+    person_update(actor=city_user, person=person, data={"mobile": "13900139000"}, expected_version=1)
+    change = person_history(person)[0].changes[0]
+    assert (change.old, change.new) == ("138****8000", "139****9000")
