@@ -25,8 +25,10 @@ def make_id_number(address_code: str = "450102", born=datetime.date(1985, 6, 1),
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings, tmp_path):
-    """Tests render templates without running collectstatic first."""
+def _test_settings(settings, tmp_path):
+    """Tests render templates without running collectstatic first, and hash
+    passwords cheaply (Argon2 is deliberately slow)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

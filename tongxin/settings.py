@@ -112,6 +112,11 @@ INSTALLED_APPS = [
     "tongxin.regions",
     "tongxin.people",
     "tongxin.audit",
+    "tongxin.imports",
+    "tongxin.reports",
+    "tongxin.evaluations",
+    "tongxin.engagement",
+    "tongxin.service",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,10 @@ urlpatterns = [
     path("regions/", include("tongxin.regions.urls")),
     path("users/", include("tongxin.accounts.urls")),
     path("audit/", include("tongxin.audit.urls")),
+    path("imports/", include("tongxin.imports.urls")),
+    path("reports/", include("tongxin.reports.urls")),
+    path("evaluations/", include("tongxin.evaluations.urls")),
+    path("engagement/", include("tongxin.engagement.urls")),
+    path("service/", include("tongxin.service.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -3,6 +3,16 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    """Bulk update and delete would skip the per-row guards below."""
+
+    def update(self, **kwargs):
+        raise PermissionDenied("审计日志不可修改。")
+
+    def delete(self):
+        raise PermissionDenied("审计日志不可删除。")
+
+
 class AuditEntry(models.Model):
     """An append-only record of who did what. Rows are never changed or deleted by the app."""
 
@@ -46,6 +56,8 @@ class AuditEntry(models.Model):
     )
     changes = models.JSONField("内容", default=dict, blank=True)
     ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "审计日志"

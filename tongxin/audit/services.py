@@ -36,7 +36,8 @@ def audit_log(
             region = getattr(obj, "region", None)
     return AuditEntry.objects.create(
         user=user if (user is not None and user.is_authenticated) else None,
-        username=username or (user.get_username() if user is not None and user.is_authenticated else ""),
+        username=username
+        or (user.get_username() if user is not None and user.is_authenticated else ""),
         action=action,
         object_type=object_type,
         object_id=object_id,

@@ -19,7 +19,9 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
-    reason = "使用演示密码（生产模式下禁止）" if getattr(request, "demo_password_refused", False) else ""
+    reason = (
+        "使用演示密码（生产模式下禁止）" if getattr(request, "demo_password_refused", False) else ""
+    )
     audit_log(
         action=AuditEntry.Action.LOGIN_FAILED,
         request=request,

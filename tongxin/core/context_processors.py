@@ -1,5 +1,7 @@
 from django.urls import reverse
 
+from .hooks import collect
+
 
 def navigation(request):
     """The sidebar entries the current user may use."""
@@ -10,6 +12,7 @@ def navigation(request):
     items = [{"label": "首页", "url": reverse("home")}]
     if user.is_superuser or user.role != user.Role.EVALUATOR:
         items.append({"label": "代表人士", "url": reverse("people:list")})
+    items += collect("nav_items", user)
     if user.is_system_admin:
         items += [
             {"heading": "系统管理"},

@@ -31,9 +31,19 @@ def person_for_user(user: User, pk: int, *, write: bool = False) -> Person:
     if write and not (user.is_superuser or user.can_edit_persons):
         raise Http404
     try:
-        return persons_visible_to(user).select_related(
-            "region", "ethnicity", "political_status", "education", "degree", "group", "subcategory"
-        ).get(pk=pk)
+        return (
+            persons_visible_to(user)
+            .select_related(
+                "region",
+                "ethnicity",
+                "political_status",
+                "education",
+                "degree",
+                "group",
+                "subcategory",
+            )
+            .get(pk=pk)
+        )
     except (Person.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

@@ -68,9 +68,9 @@ class PersonForm(forms.ModelForm):
             ("group", PersonGroup),
         ):
             current = getattr(self.instance, f"{name}_id", None)
-            self.fields[name].queryset = model.objects.filter(is_active=True) | model.objects.filter(
-                pk=current
-            )
+            self.fields[name].queryset = model.objects.filter(
+                is_active=True
+            ) | model.objects.filter(pk=current)
         current_sub = self.instance.subcategory_id
         self.fields["subcategory"].queryset = (
             SubCategory.objects.filter(is_active=True) | SubCategory.objects.filter(pk=current_sub)
@@ -81,18 +81,12 @@ class PersonForm(forms.ModelForm):
             ]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-        for name, field in self.fields.items():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            if isinstance(field.widget, forms.ClearableFileInput):
-                css = "form-control"
-            field.widget.attrs.setdefault("class", css)
-            if field.required:
-                field.label_suffix = ""
-            field.error_messages.setdefault("required", f"请填写{field.label}")
-            field.error_messages["required"] = (
-                f"请选择{field.label}" if isinstance(field.widget, forms.Select) else f"请填写{field.label}"
-            )
-            field.error_messages.setdefault("invalid_choice", f"{field.label}的选项无效")
+        # Every message names its field: "请选择人员类别", not Django's generic text.
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs.setdefault("class", "form-select" if is_select else "form-control")
+            verb = "请选择" if is_select else "请填写"
+            field.error_messages["required"] = f"{verb}{field.label}"
             field.error_messages["invalid_choice"] = f"{field.label}的选项无效，请重新选择"
         self.fields["birth_date"].error_messages["invalid"] = "出生日期格式不正确，例如 1985-06-01"
         self.fields["career_start_year"].error_messages["invalid"] = "从业起始年份应为四位年份"

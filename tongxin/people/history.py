@@ -5,7 +5,14 @@ from dataclasses import dataclass
 from .models import PERSON_FORM_FIELDS, Person
 from .services import FieldChange, _field_label, display_value
 
-_TRACKED = [*PERSON_FORM_FIELDS, "photo", "status", "archived_reason", "archived_on", "archived_note"]
+_TRACKED = [
+    *PERSON_FORM_FIELDS,
+    "photo",
+    "status",
+    "archived_reason",
+    "archived_on",
+    "archived_note",
+]
 _TYPE_LABELS = {"+": "新增", "~": "修改", "-": "删除"}
 
 
@@ -20,9 +27,7 @@ class HistoryEntry:
 
 def person_history(person: Person, limit: int = 200) -> list[HistoryEntry]:
     """Newest first. Identifiers are shown masked, as everywhere else."""
-    records = list(
-        person.history.select_related("history_user").order_by("history_id")
-    )
+    records = list(person.history.select_related("history_user").order_by("history_id"))
     entries = []
     previous = None
     for record in records:

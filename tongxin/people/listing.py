@@ -114,7 +114,9 @@ class Page:
     is_first: bool
 
 
-def keyset_page(qs: QuerySet, sort: str, *, after: str = "", before: str = "", size: int = 50) -> Page:
+def keyset_page(
+    qs: QuerySet, sort: str, *, after: str = "", before: str = "", size: int = 50
+) -> Page:
     """One page of `qs` in the order of `sort`, after or before a cursor.
 
     Keyset pages cost the same at row 10 and at row 990,000, where OFFSET

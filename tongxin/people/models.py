@@ -175,9 +175,7 @@ class Person(models.Model):
     remarks = models.TextField("备注", blank=True)
 
     # 出库
-    status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.ACTIVE
-    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     archived_reason = models.CharField(
         "出库原因", max_length=20, choices=ArchiveReason.choices, blank=True
     )

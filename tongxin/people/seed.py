@@ -125,12 +125,17 @@ def load_reference_data(apps) -> None:
             name=name, defaults={"sort_order": order, "synonyms": synonyms, "is_cpc": is_cpc}
         )
     for order, (name, synonyms) in enumerate(EDUCATIONS, start=1):
-        Education.objects.get_or_create(name=name, defaults={"sort_order": order, "synonyms": synonyms})
+        Education.objects.get_or_create(
+            name=name, defaults={"sort_order": order, "synonyms": synonyms}
+        )
     for order, (name, synonyms) in enumerate(DEGREES, start=1):
-        Degree.objects.get_or_create(name=name, defaults={"sort_order": order, "synonyms": synonyms})
+        Degree.objects.get_or_create(
+            name=name, defaults={"sort_order": order, "synonyms": synonyms}
+        )
     for order, (name, short, freelance, subcategories) in enumerate(GROUPS, start=1):
         group, _ = PersonGroup.objects.get_or_create(
-            name=name, defaults={"sort_order": order, "short_name": short, "is_freelance": freelance}
+            name=name,
+            defaults={"sort_order": order, "short_name": short, "is_freelance": freelance},
         )
         for sub_order, (sub, examples) in enumerate(subcategories, start=1):
             SubCategory.objects.get_or_create(

@@ -106,7 +106,11 @@ def person_create(*, actor, data: dict, request=None, reason: str = "新增登�
         user=actor,
         request=request,
         obj=person,
-        changes={f: [None, display_value(f, _raw(person, f))] for f in PERSON_FORM_FIELDS if _raw(person, f) not in (None, "")},
+        changes={
+            f: [None, display_value(f, _raw(person, f))]
+            for f in PERSON_FORM_FIELDS
+            if _raw(person, f) not in (None, "")
+        },
     )
     return person
 
@@ -144,7 +148,11 @@ def person_update(
     if photo_changed:
         audit_changes["photo"] = ["", "已更换照片"]
     audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=audit_changes
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=current,
+        changes=audit_changes,
     )
     return current
 
@@ -159,7 +167,9 @@ def _changes_since(current: Person, version: int) -> list[FieldChange]:
         new = _raw(current, field)
         if old != new:
             result.append(
-                FieldChange(field, _field_label(field), display_value(field, old), display_value(field, new))
+                FieldChange(
+                    field, _field_label(field), display_value(field, old), display_value(field, new)
+                )
             )
     return result
 
@@ -189,7 +199,14 @@ def person_archive(
     label = Person.ArchiveReason(reason).label
     _set_history_context(current, actor, f"出库：{label}" + (f"（{note}）" if note else ""))
     current.save(
-        update_fields=["status", "archived_reason", "archived_on", "archived_note", "version", "updated_at"]
+        update_fields=[
+            "status",
+            "archived_reason",
+            "archived_on",
+            "archived_note",
+            "version",
+            "updated_at",
+        ]
     )
     audit_log(
         action=AuditEntry.Action.ARCHIVE,
@@ -215,7 +232,14 @@ def person_restore(*, actor, person: Person, note: str = "", request=None) -> Pe
     current.version += 1
     _set_history_context(current, actor, "恢复入库" + (f"：{note}" if note else ""))
     current.save(
-        update_fields=["status", "archived_reason", "archived_on", "archived_note", "version", "updated_at"]
+        update_fields=[
+            "status",
+            "archived_reason",
+            "archived_on",
+            "archived_note",
+            "version",
+            "updated_at",
+        ]
     )
     audit_log(
         action=AuditEntry.Action.RESTORE,
@@ -246,7 +270,13 @@ def person_viewed(*, actor, person: Person, request=None) -> None:
 # Columns copied into the history table by persons_bulk_insert.
 def _history_columns() -> list[str]:
     history_model = Person.history.model
-    skip = {"history_id", "history_date", "history_type", "history_user_id", "history_change_reason"}
+    skip = {
+        "history_id",
+        "history_date",
+        "history_type",
+        "history_user_id",
+        "history_change_reason",
+    }
     return [f.column for f in history_model._meta.concrete_fields if f.column not in skip]
 
 

@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from tongxin.core.hooks import collect
 from tongxin.regions.models import Region
 
 from . import services
@@ -69,6 +70,7 @@ def person_detail(request, pk: int):
         "restore_form": RestoreForm(),
         "can_edit": request.user.can_edit_persons,
         "can_reveal": request.user.can_reveal_identifiers,
+        "panels": collect("person_panels", request, person),
     }
     return render(request, "people/person_detail.html", context)
 
@@ -91,7 +93,9 @@ def person_create(request):
 
 def person_edit(request, pk: int):
     person = person_for_user(request.user, pk, write=True)
-    form = PersonForm(request.POST or None, request.FILES or None, instance=person, user=request.user)
+    form = PersonForm(
+        request.POST or None, request.FILES or None, instance=person, user=request.user
+    )
     stale = None
     if request.method == "POST" and form.is_valid():
         expected = form.cleaned_data.get("version") or 0
@@ -154,6 +158,7 @@ def person_archive(request, pk: int):
         "can_edit": True,
         "can_reveal": request.user.can_reveal_identifiers,
         "show_archive": True,
+        "panels": collect("person_panels", request, person),
     }
     return render(request, "people/person_detail.html", context, status=400)
 
@@ -199,5 +204,7 @@ def person_photo(request, pk: int):
 def subcategory_options(request):
     """<option>s of the chosen group's subcategories, for the form's htmx swap."""
     group_id = request.GET.get("group") or ""
-    options = SubCategory.objects.filter(is_active=True, group_id=group_id) if group_id.isdigit() else []
+    options = (
+        SubCategory.objects.filter(is_active=True, group_id=group_id) if group_id.isdigit() else []
+    )
     return render(request, "people/_subcategory_options.html", {"options": options})

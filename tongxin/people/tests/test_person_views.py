@@ -6,7 +6,14 @@ from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
 from tongxin.conftest import make_id_number
-from tongxin.people.models import PERSON_FORM_FIELDS, Ethnicity, Person, PersonGroup, PoliticalStatus, SubCategory
+from tongxin.people.models import (
+    PERSON_FORM_FIELDS,
+    Ethnicity,
+    Person,
+    PersonGroup,
+    PoliticalStatus,
+    SubCategory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +180,9 @@ def test_it_fills_birth_date_and_sex_from_the_id(client_for, xingning_user, regi
 
 
 def test_it_warns_but_saves_an_abolished_address_code(client_for, city_user, regions):
-    data = form_data(region=regions["xingning"].pk, id_number="412723198001010014", birth_date="1980-01-01")
+    data = form_data(
+        region=regions["xingning"].pk, id_number="412723198001010014", birth_date="1980-01-01"
+    )
     response = client_for(city_user).post(reverse("people:create"), data, follow=True)
     assert Person.objects.filter(id_number="412723198001010014").exists()
     assert "地址码 412723" in response.content.decode()
@@ -253,8 +262,16 @@ def test_it_refuses_the_leader_any_change(client_for, leader_user, make_person, 
     client = client_for(leader_user)
     assert client.get(reverse("people:detail", args=[person.pk])).status_code == 200
     assert client.get(reverse("people:create")).status_code == 404
-    assert client.post(reverse("people:create"), form_data(region=regions["xingning"].pk)).status_code == 404
-    assert client.post(reverse("people:edit", args=[person.pk]), form_data(person, name="改名")).status_code == 404
+    assert (
+        client.post(reverse("people:create"), form_data(region=regions["xingning"].pk)).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("people:edit", args=[person.pk]), form_data(person, name="改名")
+        ).status_code
+        == 404
+    )
     assert client.post(reverse("people:reveal", args=[person.pk])).status_code == 404
     person.refresh_from_db()
     assert person.name == "张三"
@@ -281,10 +298,14 @@ def test_it_edits_and_records_history(client_for, xingning_user, make_person):
     assert "旧单位 → 新单位" in page
 
 
-def test_it_refuses_a_stale_edit_and_shows_what_changed(client_for, xingning_user, city_user, make_person):
+def test_it_refuses_a_stale_edit_and_shows_what_changed(
+    client_for, xingning_user, city_user, make_person
+):
     person = make_person("张三", employer="旧单位")
     stale_form = form_data(person, job_title="总经理")  # opened at version 1
-    client_for(city_user).post(reverse("people:edit", args=[person.pk]), form_data(person, employer="新单位"))
+    client_for(city_user).post(
+        reverse("people:edit", args=[person.pk]), form_data(person, employer="新单位")
+    )
     response = client_for(xingning_user).post(reverse("people:edit", args=[person.pk]), stale_form)
     assert response.status_code == 409
     text = response.content.decode()
@@ -306,7 +327,9 @@ def test_it_changes_nothing_when_nothing_changed(client_for, xingning_user, make
 
 def test_it_updates_search_columns_when_the_name_changes(client_for, xingning_user, make_person):
     person = make_person("张三")
-    client_for(xingning_user).post(reverse("people:edit", args=[person.pk]), form_data(person, name="曾小明"))
+    client_for(xingning_user).post(
+        reverse("people:edit", args=[person.pk]), form_data(person, name="曾小明")
+    )
     person.refresh_from_db()
     assert person.name_pinyin == "zengxiaoming"
     assert person.name_initials == "zxm"
@@ -342,7 +365,8 @@ def test_it_archives_and_restores_with_history(client_for, xingning_user, make_p
 def test_it_rejects_an_archive_without_reason(client_for, xingning_user, make_person):
     person = make_person("张三")
     response = client_for(xingning_user).post(
-        reverse("people:archive", args=[person.pk]), {"reason": "", "on_date": "2026-11-01", "version": 1}
+        reverse("people:archive", args=[person.pk]),
+        {"reason": "", "on_date": "2026-11-01", "version": 1},
     )
     assert response.status_code == 400
     assert "请选择出库原因" in response.content.decode()
@@ -366,11 +390,15 @@ def test_it_reveals_identifiers_and_logs_it(client_for, xingning_user, make_pers
 
 def test_it_never_reveals_on_get(client_for, xingning_user, make_person):
     person = make_person("张三")
-    assert client_for(xingning_user).get(reverse("people:reveal", args=[person.pk])).status_code == 405
+    assert (
+        client_for(xingning_user).get(reverse("people:reveal", args=[person.pk])).status_code == 405
+    )
     assert not AuditEntry.objects.filter(action="reveal").exists()
 
 
-def test_it_logs_a_reveal_when_the_edit_form_shows_identifiers(client_for, xingning_user, make_person):
+def test_it_logs_a_reveal_when_the_edit_form_shows_identifiers(
+    client_for, xingning_user, make_person
+):
     person = make_person("张三")
     response = client_for(xingning_user).get(reverse("people:edit", args=[person.pk]))
     assert person.id_number in response.content.decode()

@@ -115,7 +115,11 @@ def test_it_never_fails_on_arbitrary_queries(query):
     list(result.queryset[:5])
 
 
-@given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=4))
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=4
+    )
+)
 def test_it_builds_tokens_for_every_substring_of_length_one_and_two(name):
     tokens = set(name_tokens(name).split())
     assert all(c in tokens for c in name)

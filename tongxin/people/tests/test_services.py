@@ -55,8 +55,12 @@ def test_it_refuses_a_stale_update_naming_the_changed_fields(make_person, city_u
     person = make_person("张三", employer="甲公司")
     person_update(actor=city_user, person=person, data={"employer": "乙公司"}, expected_version=1)
     with pytest.raises(StaleEditError) as info:
-        person_update(actor=xingning_user, person=person, data={"job_title": "经理"}, expected_version=1)
-    assert [(c.label, c.old, c.new) for c in info.value.changes] == [("工作单位", "甲公司", "乙公司")]
+        person_update(
+            actor=xingning_user, person=person, data={"job_title": "经理"}, expected_version=1
+        )
+    assert [(c.label, c.old, c.new) for c in info.value.changes] == [
+        ("工作单位", "甲公司", "乙公司")
+    ]
     person.refresh_from_db()
     assert person.job_title == "" and person.version == 2
 
@@ -66,7 +70,11 @@ def test_it_refuses_a_stale_archive(make_person, city_user):
     person_update(actor=city_user, person=person, data={"employer": "乙公司"}, expected_version=1)
     with pytest.raises(StaleEditError):
         person_archive(
-            actor=city_user, person=person, reason="died", on_date=datetime.date(2026, 1, 1), expected_version=1
+            actor=city_user,
+            person=person,
+            reason="died",
+            on_date=datetime.date(2026, 1, 1),
+            expected_version=1,
         )
     person.refresh_from_db()
     assert person.status == Person.Status.ACTIVE
@@ -76,6 +84,8 @@ def test_it_masks_identifiers_in_history(make_person, city_user):
     from tongxin.people.history import person_history
 
     person = make_person("张三", mobile="13800138000")
-    person_update(actor=city_user, person=person, data={"mobile": "13900139000"}, expected_version=1)
+    person_update(
+        actor=city_user, person=person, data={"mobile": "13900139000"}, expected_version=1
+    )
     change = person_history(person)[0].changes[0]
     assert (change.old, change.new) == ("138****8000", "139****9000")

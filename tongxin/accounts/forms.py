@@ -1,0 +1,184 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.db.models import Q
+
+from tongxin.regions.models import Region
+
+from .models import User
+from .services import check_role_regions
+
+
+class BootstrapFormMixin:
+    """Bootstrap classes on every widget; a field with errors is marked is-invalid.
+
+    Forms using it render with the accounts/_form_fields.html include.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                css = "form-check-input"  # RadioSelect covers CheckboxSelectMultiple
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self._errors:
+            widget = self.fields[name].widget if name in self.fields else None
+            if widget is not None and "is-invalid" not in widget.attrs["class"]:
+                widget.attrs["class"] += " is-invalid"
+
+
+def _regions_field_queryset(user: User | None = None):
+    """Active regions, plus any inactive ones the user already holds."""
+    condition = Q(is_active=True)
+    if user is not None and user.pk:
+        condition |= Q(staff=user)
+    return Region.objects.filter(condition).distinct().order_by("sort_order", "code")
+
+
+# Django's own wording of these is missing or stilted in zh-hans; keyed by error code.
+PASSWORD_MESSAGES = {
+    "password_too_short": "密码太短，至少需要 %(min_length)d 个字符。",
+    "password_too_similar": "密码与%(verbose_name)s太相似。",
+    "password_too_common": "这个密码太常见，容易被猜到，请换一个。",
+    "password_entirely_numeric": "密码不能全是数字。",
+}
+
+
+def _chinese_password_errors(error: forms.ValidationError) -> list[forms.ValidationError]:
+    result = []
+    for item in error.error_list:
+        message = PASSWORD_MESSAGES.get(item.code)
+        if message is None:
+            result.append(item)
+        else:
+            result.append(forms.ValidationError(message, code=item.code, params=item.params))
+    return result
+
+
+class PasswordPairForm(forms.Form):
+    """A new password typed twice, checked against settings.AUTH_PASSWORD_VALIDATORS."""
+
+    password1 = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "请输入密码。"},
+    )
+    password2 = forms.CharField(
+        label="再次输入密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "请再次输入密码。"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = " ".join(
+            str(text) for text in password_validation.password_validators_help_texts()
+        )
+
+    def check_passwords(self, user: User) -> None:
+        """Add field errors if the two entries differ or a validator refuses the password."""
+        password1 = self.cleaned_data.get("password1")
+        password2 = self.cleaned_data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "两次输入的密码不一致。")
+            return
+        if password1:
+            try:
+                password_validation.validate_password(password1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", _chinese_password_errors(error))
+
+
+class RoleRegionsMixin:
+    """Says at once, next to the regions field, what user_create/user_update would refuse."""
+
+    def check_role_regions(self) -> None:
+        role, regions = self.cleaned_data.get("role"), self.cleaned_data.get("regions")
+        if role and regions is not None and "regions" not in self._errors:
+            try:
+                check_role_regions(role, regions)
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+
+
+class UserCreateForm(RoleRegionsMixin, BootstrapFormMixin, PasswordPairForm, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "role", "regions"]
+        widgets = {"regions": forms.CheckboxSelectMultiple}
+        help_texts = {
+            "username": "登录用，创建后不能修改；可用字母、数字和 @ . + - _ 。",
+            "regions": "县区工作人员至少选择一个区域，只能看到和修改这些区域的人员。",
+        }
+        error_messages = {
+            "username": {"required": "请填写用户名。"},
+            "role": {"required": "请选择角色。"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "初始密码"
+        self.fields["regions"].queryset = _regions_field_queryset()
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        # Case-insensitive: "Admin" and "admin" side by side only cause confusion.
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(f"用户名“{username}”已被使用。", code="unique")
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        candidate = User(
+            username=cleaned.get("username", ""), display_name=cleaned.get("display_name", "")
+        )
+        self.check_passwords(candidate)
+        self.check_role_regions()
+        return cleaned
+
+    def validate_unique(self):
+        # clean_username already said it in Chinese, case-insensitively.
+        pass
+
+
+class UserEditForm(RoleRegionsMixin, BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "role", "regions", "is_active"]
+        widgets = {"regions": forms.CheckboxSelectMultiple}
+        labels = {"is_active": "启用"}
+        help_texts = {
+            "regions": "县区工作人员至少选择一个区域，只能看到和修改这些区域的人员。",
+            "is_active": "停用后该账号不能登录；账号不删除，日志中的记录保留。",
+        }
+        error_messages = {"role": {"required": "请选择角色。"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].queryset = _regions_field_queryset(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_role_regions()
+        return cleaned
+
+
+class UserPasswordForm(BootstrapFormMixin, PasswordPairForm):
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "新密码"
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_passwords(self.user)
+        return cleaned

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("", views.user_list, name="user_list"),
+    path("new/", views.user_new, name="user_create"),
+    path("<int:pk>/edit/", views.user_edit, name="user_edit"),
+    path("<int:pk>/password/", views.user_password, name="user_password"),
+]

@@ -1,0 +1,39 @@
+"""How domain apps add to shared pages without editing them.
+
+An app may define `tongxin/<app>/hooks.py` with any of:
+
+- `nav_items(user) -> list[dict]`: sidebar entries, each {"label", "url"} or
+  {"heading"}; return [] for users who may not use the app.
+- `person_panels(request, person) -> list[dict]`: boxes on a person's page,
+  each {"template": "...html", "context": {...}, "column": "main"|"side"}.
+  The person was already checked with `person_for_user`.
+"""
+
+from functools import cache
+from importlib import import_module
+
+from django.apps import apps
+
+
+@cache
+def _hook_modules() -> list:
+    modules = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("tongxin."):
+            continue
+        try:
+            modules.append(import_module(f"{config.name}.hooks"))
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.hooks":
+                raise
+    return modules
+
+
+def collect(hook: str, *args) -> list:
+    """Concatenate the results of `hook(*args)` over every app that defines it."""
+    results = []
+    for module in _hook_modules():
+        function = getattr(module, hook, None)
+        if function is not None:
+            results.extend(function(*args))
+    return results

@@ -1,0 +1,45 @@
+from django.db import transaction
+
+from tongxin.audit.changes import apply_changes, initial_values
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.services import audit_log
+
+from .models import Region
+
+REGION_FIELDS = ["code", "name", "kind", "parent", "sort_order", "is_active"]
+
+
+@transaction.atomic
+def region_create(*, actor, data: dict, request=None) -> Region:
+    region = Region(**{f: data[f] for f in REGION_FIELDS if f in data})
+    region.full_clean()
+    region.save(force_insert=True)
+    audit_log(
+        action=AuditEntry.Action.CREATE,
+        user=actor,
+        request=request,
+        obj=region,
+        region=region,
+        changes=initial_values(region, REGION_FIELDS),
+    )
+    return region
+
+
+@transaction.atomic
+def region_update(*, actor, region: Region, data: dict, request=None) -> Region:
+    """Change a region. Regions are never deleted: persons and users refer to them."""
+    current = Region.objects.select_for_update().get(pk=region.pk)
+    changes = apply_changes(current, {f: data[f] for f in REGION_FIELDS if f in data})
+    if not changes:
+        return current
+    current.full_clean()
+    current.save(update_fields=list(changes))
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=current,
+        region=current,
+        changes=changes,
+    )
+    return current
