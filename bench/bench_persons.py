@@ -76,14 +76,18 @@ def main() -> int:
     deep_recent = Person.objects.order_by("-id").values_list("id", flat=True)[
         max(total - 10_000, 0)
     ]
-    deep_name = Person.objects.order_by("name_pinyin", "id").values(
-        "name_pinyin", "id"
-    )[max(total - 10_000, 0)]
+    deep_name = Person.objects.order_by("name_pinyin", "id").values("name_pinyin", "id")[
+        max(total - 10_000, 0)
+    ]
     surname_pair = sample.name[:2]
 
     cases = [
         ("list, first page", city, {}),
-        ("list, deep page (≈ row total−10k, by id)", city, {"after": _encode_cursor([deep_recent, deep_recent])}),
+        (
+            "list, deep page (≈ row total−10k, by id)",
+            city,
+            {"after": _encode_cursor([deep_recent, deep_recent])},
+        ),
         (
             "list, deep page (≈ row total−10k, by name)",
             city,
@@ -124,8 +128,10 @@ def main() -> int:
         print(f"{label:45s} {found:>9,} rows  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
 
     print()
-    print(f"{connection.vendor}, {total:,} persons, {args.runs} runs each, {platform.node()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+    print(
+        f"{connection.vendor}, {total:,} persons, {args.runs} runs each, {platform.node()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+    )
     print()
     print("| request | matching rows | p50 ms | p95 ms |")
     print("| --- | ---: | ---: | ---: |")

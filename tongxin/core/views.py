@@ -19,7 +19,12 @@ def home(request):
     return render(
         request,
         "core/home.html",
-        {"levels": levels, "total": sum(n for _, n in levels), "by_group": by_group, "recent": recent},
+        {
+            "levels": levels,
+            "total": sum(n for _, n in levels),
+            "by_group": by_group,
+            "recent": recent,
+        },
     )
 
 
