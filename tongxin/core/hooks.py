@@ -7,6 +7,9 @@ An app may define `tongxin/<app>/hooks.py` with any of:
 - `person_panels(request, person) -> list[dict]`: boxes on a person's page,
   each {"template": "...html", "context": {...}, "column": "main"|"side"}.
   The person was already checked with `person_for_user`.
+- `home_cards(user) -> list[dict]`: boxes on the home page, each
+  {"template": "...html", "context": {...}, "order": int}; only data of the
+  user's regions.
 """
 
 from functools import cache

@@ -1,6 +1,7 @@
 from django.db.models import Count
 from django.shortcuts import render
 
+from tongxin.core.hooks import collect
 from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person
 
@@ -24,6 +25,7 @@ def home(request):
             "total": sum(n for _, n in levels),
             "by_group": by_group,
             "recent": recent,
+            "cards": sorted(collect("home_cards", request.user), key=lambda c: c.get("order", 50)),
         },
     )
 
