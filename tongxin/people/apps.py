@@ -1,7 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_search_index(sender, using, **kwargs):
+    from django.db import connections
+
+    from .search_index import ensure_search_index
+
+    ensure_search_index(connections[using])
 
 
 class PeopleConfig(AppConfig):
     name = "tongxin.people"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "代表人士"
+
+    def ready(self):
+        # SQLite drops triggers when a migration rebuilds people_person.
+        post_migrate.connect(_ensure_search_index, sender=self)

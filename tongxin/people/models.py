@@ -206,6 +206,16 @@ class Person(models.Model):
             models.Index(fields=["status", "id"], name="person_status_id"),
             models.Index(fields=["group", "id"], name="person_group_id"),
             models.Index(fields=["name_pinyin", "id"], name="person_pinyin_id"),
+            # Measured at 1M rows (docs/benchmarks.md): covers counts and
+            # GROUP BYs over level × group × region × subcategory, and a
+            # region's list sorted by name.
+            models.Index(
+                fields=["status", "level", "group", "region", "subcategory"],
+                name="person_status_level_group",
+            ),
+            models.Index(
+                fields=["status", "region", "name_pinyin", "id"], name="person_status_region_name"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -148,3 +148,39 @@ def test_it_paginates_by_keyset_without_gaps_or_repeats(client_for, city_user, m
     assert len(seen) == 7 == len(set(seen))
     ages = [Person.objects.get(pk=pk).birth_date for pk in seen]
     assert ages == sorted(ages)
+
+
+def test_it_counts_the_unfiltered_list_like_the_filtered_one(client_for, city_user, make_person):
+    from tongxin.people.services import person_archive
+
+    for i in range(3):
+        make_person(f"陈{i}")
+    person_archive(
+        actor=city_user,
+        person=make_person("陈九"),
+        reason="died",
+        on_date=datetime.date(2026, 1, 1),
+    )
+    client = client_for(city_user)
+    assert client.get(reverse("people:list")).context["total"] == 3
+    assert client.get(reverse("people:list"), {"status": "archived"}).context["total"] == 1
+    assert client.get(reverse("people:list"), {"status": "all"}).context["total"] == 4
+
+
+def test_it_restores_the_search_triggers_after_a_table_rebuild(make_person):
+    from django.db import connection
+
+    from tongxin.people.search_index import SQLITE_TRIGGERS, ensure_search_index
+
+    if connection.vendor != "sqlite":
+        assert ensure_search_index(connection) is False  # the GIN index is there
+        return
+    with connection.cursor() as cursor:
+        for name in SQLITE_TRIGGERS:  # what a table rebuild by a migration does
+            cursor.execute(f"DROP TRIGGER {name}")
+    make_person("郑成功")  # written while the index is blind
+    assert ensure_search_index(connection) is True
+    assert names(found("成功")) == {"郑成功"}
+    make_person("郑和")
+    assert names(found("郑")) == {"郑成功", "郑和"}
+    assert ensure_search_index(connection) is False
