@@ -1,4 +1,51 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
+from .kinds import KINDS
 
 app_name = "engagement"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("nominations/board/", views.nomination_board, name="nomination_board"),
+    path("nominations/<int:pk>/stage/", views.nomination_stage, name="nomination_stage"),
+    path(
+        "activities/<int:pk>/participants/<int:participant_pk>/",
+        views.participant_update,
+        name="participant_update",
+    ),
+    path("activities/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
+    path(
+        "activities/<int:pk>/attachments/<int:attachment_pk>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "activities/<int:pk>/attachments/<int:attachment_pk>/remove/",
+        views.attachment_remove,
+        name="attachment_remove",
+    ),
+    path("organisations/<int:pk>/members/add/", views.member_add, name="member_add"),
+    path(
+        "organisations/<int:pk>/members/<int:member_pk>/end/",
+        views.member_end,
+        name="member_end",
+    ),
+    path("persons/<int:pk>/timeline/", views.person_timeline_panel, name="person_timeline"),
+]
+
+# The same five pages for every record type: <slug>_list, _create, _detail, _edit, _cancel.
+for slug in KINDS:
+    kw = {"slug": slug}
+    urlpatterns += [
+        path(f"{slug}/", views.record_list, kw, name=f"{slug}_list"),
+        path(f"{slug}/new/", views.record_create, kw, name=f"{slug}_create"),
+        path(f"{slug}/<int:pk>/", views.record_detail, kw, name=f"{slug}_detail"),
+        path(f"{slug}/<int:pk>/edit/", views.record_edit, kw, name=f"{slug}_edit"),
+        path(f"{slug}/<int:pk>/cancel/", views.record_cancel, kw, name=f"{slug}_cancel"),
+    ]
+    if slug in {"activities", "trainings", "clusters"}:
+        urlpatterns.append(
+            path(
+                f"{slug}/<int:pk>/add-persons/", views.add_persons, kw, name=f"{slug}_add_persons"
+            )  # fmt: skip
+        )

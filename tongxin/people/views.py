@@ -14,7 +14,7 @@ from . import services
 from .access import person_for_user, regions_writable_by
 from .forms import ArchiveForm, PersonForm, RestoreForm
 from .history import person_history
-from .listing import SORTS, PersonFilter, filtered_persons, keyset_page
+from .listing import SORTS, PersonFilter, count_filtered, filtered_persons, keyset_page
 from .models import Person, PersonGroup, SubCategory
 
 
@@ -37,7 +37,7 @@ def person_list(request):
     context = {
         "filter": person_filter,
         "page": page,
-        "total": qs.count(),
+        "total": count_filtered(request.user, person_filter, qs),
         "hint": hint,
         "sorts": [(key, label) for key, (_, _, label) in SORTS.items()],
         "regions": _visible_regions(request.user),

@@ -1,0 +1,513 @@
+"""Every write to an engagement record goes through here: validated, versioned,
+in one transaction, with a history row and an audit entry.
+
+Most record types share the same three writes (create, update, cancel), so
+they are one set of functions over the model; the writes with their own rules
+(nomination stages, participants, attachments, members) follow.
+"""
+
+import datetime
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from simple_history.utils import bulk_create_with_history
+
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.services import audit_log
+from tongxin.people.access import regions_writable_by
+from tongxin.people.models import Person
+
+from .models import (
+    LEVELLED_TYPES,
+    NEXT_STAGE,
+    Activity,
+    ActivityAttachment,
+    ActivityParticipant,
+    Cluster,
+    ClusterMembership,
+    Nomination,
+    NominationStage,
+    Organisation,
+    OrganisationMember,
+    Position,
+    RecordStatus,
+    Training,
+    TrainingParticipant,
+)
+
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+# A filter that matches a whole city by mistake should not enrol it in one click.
+BULK_ADD_MAX = 5000
+ATTACHMENT_SUFFIXES = {
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "jpg", "jpeg", "png", "zip",
+}  # fmt: skip
+
+
+class StaleEditError(Exception):
+    """Someone else saved the record after the form was opened."""
+
+    def __init__(self):
+        super().__init__("该记录已被他人修改，请刷新页面后重新编辑。")
+
+
+# --- display --------------------------------------------------------------------
+
+
+def display_value(model, field: str, value) -> str:
+    """How a stored value reads to a person, for audit entries."""
+    if value is None or value == "":
+        return ""
+    model_field = model._meta.get_field(field)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        if hasattr(value, "_meta"):
+            return str(value)
+        related = model_field.related_model.objects.filter(pk=value).first()
+        return str(related) if related else str(value)
+    if isinstance(value, datetime.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+def _raw(record, field: str):
+    return getattr(record, record._meta.get_field(field).attname)
+
+
+def _normalise(value):
+    return value.pk if hasattr(value, "_meta") else value
+
+
+# --- validation --------------------------------------------------------------------
+
+
+def validate_record(model, data: dict, *, record=None) -> None:
+    """Rules that hold whichever form the data came from. Raises ValidationError
+    with a Chinese message per field."""
+
+    def value(name):
+        if name in data:
+            return data[name]
+        return getattr(record, name, None) if record is not None else None
+
+    errors = {}
+    start, end = value("start_date"), value("end_date")
+    if start and end and end < start:
+        errors["end_date"] = "结束日期不能早于开始日期。"
+    if model is Position:
+        if value("type") in LEVELLED_TYPES and not value("level"):
+            errors["level"] = "人大代表、政协委员须选择级别（全国/省/市/县）。"
+    if model is Nomination:
+        if value("position_type") in LEVELLED_TYPES and not value("position_level"):
+            errors["position_level"] = "拟任人大代表、政协委员须选择级别（全国/省/市/县）。"
+    if model is Organisation:
+        parent = value("parent")
+        if value("kind") == Organisation.Kind.BRANCH and not parent:
+            errors["parent"] = "联谊会分会须选择上级组织。"
+        if parent is not None and record is not None and record.pk:
+            node, seen = parent, set()
+            while node is not None and node.pk not in seen:
+                if node.pk == record.pk:
+                    errors["parent"] = "上级组织不能是本组织或其下级组织。"
+                    break
+                seen.add(node.pk)
+                node = node.parent
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_region(actor, region) -> None:
+    # actor None is the system itself (demo data, migrations of old records).
+    if region is None or (
+        actor is not None and not regions_writable_by(actor).filter(pk=region.pk).exists()
+    ):
+        raise ValidationError({"region": "无权在该区域登记记录。"})
+
+
+def _history(record, actor, reason: str) -> None:
+    record._history_user = actor
+    record._change_reason = reason
+
+
+# --- generic writes ------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_create(*, actor, model, data: dict, request=None, reason: str = "新增"):
+    """Create a record of `model` from validated form data.
+
+    A record about a person takes the person's region; others need a region
+    the actor may write in.
+    """
+    data = dict(data)
+    person = data.get("person")
+    if person is not None:
+        data["region"] = person.region
+    else:
+        _check_region(actor, data.get("region"))
+    validate_record(model, data)
+    record = model(**data)
+    record.version = 1
+    _history(record, actor, reason)
+    record.save(force_insert=True)
+    audit_log(
+        action=AuditEntry.Action.CREATE,
+        user=actor,
+        request=request,
+        obj=record,
+        changes={
+            f: [None, display_value(model, f, _raw(record, f))]
+            for f in data
+            if _raw(record, f) not in (None, "")
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def record_update(
+    *, actor, record, data: dict, expected_version: int, request=None, reason: str = "修改"
+):
+    """Apply `data` if nobody saved the record since `expected_version`."""
+    model = type(record)
+    current = model.objects.select_for_update().get(pk=record.pk)
+    if current.version != expected_version:
+        raise StaleEditError
+    if current.is_cancelled:
+        raise ValidationError("已撤销的记录不能修改。")
+    if "region" in data:
+        _check_region(actor, data["region"])
+    validate_record(model, data, record=current)
+    changed = {}
+    for field, new in data.items():
+        old = _raw(current, field)
+        if _normalise(new) != old and not (old in (None, "") and new in (None, "")):
+            changed[field] = (old, _normalise(new))
+    if not changed:
+        return current
+    for field in changed:
+        setattr(current, field, data[field])
+    current.version += 1
+    _history(current, actor, reason)
+    current.save(update_fields=[*changed, "version", "updated_at"])
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=current,
+        changes={
+            f: [display_value(model, f, old), display_value(model, f, new)]
+            for f, (old, new) in changed.items()
+        },
+    )
+    return current
+
+
+@transaction.atomic
+def record_cancel(*, actor, record, note: str = "", request=None):
+    """Mark a record cancelled (已撤销): it stops counting but keeps its history."""
+    model = type(record)
+    current = model.objects.select_for_update().get(pk=record.pk)
+    if current.is_cancelled:
+        raise ValidationError("该记录已撤销。")
+    if isinstance(current, Nomination) and not current.is_open:
+        raise ValidationError("已结束的提名不能撤销。")
+    current.status = RecordStatus.CANCELLED
+    current.version += 1
+    _history(current, actor, f"撤销{('：' + note) if note else ''}")
+    current.save(update_fields=["status", "version", "updated_at"])
+    changes = {"status": ["有效", "已撤销"]}
+    if note:
+        changes["note"] = note
+    audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current,
+              changes=changes)  # fmt: skip
+    return current
+
+
+# --- nominations -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def nomination_create(
+    *, actor, data: dict, on_date: datetime.date, notes: str = "", request=None
+) -> Nomination:
+    """A recommendation: the nomination and its first stage (推荐)."""
+    nomination = record_create(actor=actor, model=Nomination, data=data, request=request,
+                               reason="推荐")  # fmt: skip
+    NominationStage.objects.create(
+        nomination=nomination,
+        stage=Nomination.Stage.RECOMMENDED,
+        date=on_date,
+        responsible_unit=nomination.recommending_unit,
+        notes=notes,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    return nomination
+
+
+def stage_error(nomination: Nomination, stage: str) -> str | None:
+    """Why `nomination` may not move to `stage`, or None if it may."""
+    Stage = Nomination.Stage
+    label = Stage(stage).label if stage in Stage.values else stage
+    if nomination.is_cancelled:
+        return "该提名已撤销。"
+    if not nomination.is_open:
+        return f"该提名已于“{nomination.get_stage_display()}”阶段结束，不能再变更。"
+    if stage == Stage.REJECTED:
+        return None
+    expected = NEXT_STAGE[nomination.stage]
+    if stage != expected:
+        return (
+            f"不能从“{nomination.get_stage_display()}”直接进入“{label}”，"
+            f"下一阶段应为“{expected.label}”（或“未通过”）。"
+        )
+    return None
+
+
+@transaction.atomic
+def nomination_advance(
+    *,
+    actor,
+    nomination: Nomination,
+    stage: str,
+    on_date: datetime.date,
+    responsible_unit: str = "",
+    notes: str = "",
+    outcome: str = "",
+    request=None,
+) -> Nomination:
+    """Record the next stage. Reaching 任职 creates the position in the same transaction."""
+    current = Nomination.objects.select_for_update().select_related("person").get(pk=nomination.pk)
+    error = stage_error(current, stage)
+    if error:
+        raise ValidationError({"stage": error})
+    last = current.stages.order_by("-date", "-id").first()
+    if last is not None and on_date < last.date:
+        raise ValidationError({"on_date": f"日期不能早于上一阶段（{last.date:%Y-%m-%d}）。"})
+    NominationStage.objects.create(
+        nomination=current,
+        stage=stage,
+        date=on_date,
+        responsible_unit=responsible_unit,
+        notes=notes,
+        outcome=outcome,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    old_stage = current.get_stage_display()
+    current.stage = stage
+    current.version += 1
+    _history(current, actor, Nomination.Stage(stage).label)
+    current.save(update_fields=["stage", "version", "updated_at"])
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=current,
+        changes={"stage": [old_stage, current.get_stage_display()], "outcome": outcome},
+    )
+    if stage == Nomination.Stage.APPOINTED:
+        record_create(
+            actor=actor,
+            model=Position,
+            request=request,
+            reason="提名任职",
+            data={
+                "person": current.person,
+                "type": current.position_type,
+                "level": current.position_level,
+                "term": current.position_term,
+                "organisation": current.organisation,
+                "title": current.title,
+                "start_date": on_date,
+                "nomination": current,
+            },
+        )
+    return current
+
+
+# --- participants and members ------------------------------------------------------------
+
+# target model → (row model, the row's field pointing at the target)
+_MEMBERSHIPS = {
+    Activity: (ActivityParticipant, "activity"),
+    Training: (TrainingParticipant, "training"),
+    Cluster: (ClusterMembership, "cluster"),
+}
+
+
+@transaction.atomic
+def persons_bulk_add(*, actor, target, persons: QuerySet[Person], request=None) -> int:
+    """Add every person of `persons` to an activity, training or cluster in one
+    statement; persons already in are left alone. Returns how many were added.
+
+    The query count does not grow with the number of persons: one lock on the
+    target, one read of who is in, one read of the ids, bulk inserts.
+    """
+    row_model, fk = _MEMBERSHIPS[type(target)]
+    locked = type(target).objects.select_for_update().get(pk=target.pk)
+    if getattr(locked, "is_cancelled", False):
+        raise ValidationError("已撤销的记录不能添加人员。")
+    existing = set(row_model.objects.filter(**{fk: locked}).values_list("person_id", flat=True))
+    new_ids = [pk for pk in persons.order_by().values_list("id", flat=True) if pk not in existing]
+    if len(new_ids) > BULK_ADD_MAX:
+        raise ValidationError(
+            f"符合条件的人员有 {len(new_ids)} 人，一次最多添加 {BULK_ADD_MAX} 人，请缩小筛选范围。"
+        )
+    rows = [row_model(**{fk: locked}, person_id=pk) for pk in new_ids]
+    if rows:
+        if hasattr(row_model, "history"):
+            bulk_create_with_history(
+                rows, row_model, batch_size=1000, default_user=actor,
+                default_change_reason="批量添加",
+            )  # fmt: skip
+        else:
+            row_model.objects.bulk_create(rows, batch_size=1000)
+    audit_log(
+        action=AuditEntry.Action.BULK_CREATE,
+        user=actor,
+        request=request,
+        obj=locked,
+        changes={"persons_added": len(rows), "already_in": len(existing)},
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def person_add(*, actor, target, person: Person, request=None, **fields):
+    """Add one person to an activity, training, cluster or organisation (with `fields`
+    such as role). Raises ValidationError if the person is already in."""
+    if isinstance(target, Organisation):
+        row_model, fk = OrganisationMember, "organisation"
+        validate_record(OrganisationMember, fields)
+    else:
+        row_model, fk = _MEMBERSHIPS[type(target)]
+    if getattr(target, "is_cancelled", False):
+        raise ValidationError("已撤销的记录不能添加人员。")
+    already = row_model.objects.filter(**{fk: target, "person": person})
+    if hasattr(row_model, "status"):
+        already = already.filter(status=RecordStatus.ACTIVE)
+    if already.exists():
+        raise ValidationError(f"{person.name} 已在名单中。")
+    row = row_model(**{fk: target}, person=person, **fields)
+    _history(row, actor, "添加人员")
+    row.save(force_insert=True)
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=target,
+        changes={
+            "person_added": person.name,
+            **{f: display_value(row_model, f, v) for f, v in fields.items()},
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def participant_update(
+    *, actor, participant: ActivityParticipant, role: str = "", attendance: str = "", request=None
+) -> ActivityParticipant:
+    """Change a participant's role and/or attendance."""
+    errors = {}
+    if role and role not in ActivityParticipant.Role.values:
+        errors["role"] = "角色无效。"
+    if attendance and attendance not in ActivityParticipant.Attendance.values:
+        errors["attendance"] = "出勤情况无效。"
+    if errors:
+        raise ValidationError(errors)
+    current = ActivityParticipant.objects.select_for_update().get(pk=participant.pk)
+    changes, update_fields = {}, []
+    for field, new in (("role", role), ("attendance", attendance)):
+        old = getattr(current, field)
+        if new and new != old:
+            changes[field] = [
+                display_value(ActivityParticipant, field, old),
+                display_value(ActivityParticipant, field, new),
+            ]
+            setattr(current, field, new)
+            update_fields.append(field)
+    if not update_fields:
+        return current
+    _history(current, actor, "修改参加情况")
+    current.save(update_fields=update_fields)
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=current.activity,
+        changes={"person": current.person.name, **changes},
+    )
+    return current
+
+
+@transaction.atomic
+def member_end(*, actor, member: OrganisationMember, on_date: datetime.date, request=None):
+    """A member leaves an organisation: the row gets an end date and stays in history."""
+    current = OrganisationMember.objects.select_for_update().get(pk=member.pk)
+    if current.start_date and on_date < current.start_date:
+        raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
+    current.end_date = on_date
+    current.status = RecordStatus.CANCELLED
+    _history(current, actor, "离任")
+    current.save(update_fields=["end_date", "status"])
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=current.organisation,
+        changes={"person_left": current.person.name, "end_date": display_value(
+            OrganisationMember, "end_date", on_date)},
+    )  # fmt: skip
+    return current
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+def check_upload(upload) -> None:
+    suffix = Path(upload.name).suffix.lower().lstrip(".")
+    if suffix not in ATTACHMENT_SUFFIXES:
+        raise ValidationError(
+            {
+                "file": f"不支持的文件类型“.{suffix}”；可上传：{'、'.join(sorted(ATTACHMENT_SUFFIXES))}。"
+            }
+        )
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {"file": f"文件过大（上限 {ATTACHMENT_MAX_BYTES // 1024 // 1024} MB）。"}
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": "文件为空。"})
+
+
+@transaction.atomic
+def attachment_add(*, actor, activity: Activity, upload, request=None) -> ActivityAttachment:
+    check_upload(upload)
+    attachment = ActivityAttachment(
+        activity=activity, name=Path(upload.name).name[:200], size=upload.size,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+    )  # fmt: skip
+    attachment.file.save(upload.name, upload, save=False)
+    _history(attachment, actor, "上传附件")
+    attachment.save(force_insert=True)
+    audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=activity,
+              changes={"attachment_added": attachment.name})  # fmt: skip
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, actor, attachment: ActivityAttachment, request=None):
+    """Hide an attachment; the file and its row stay, as with every other record."""
+    attachment.status = RecordStatus.CANCELLED
+    _history(attachment, actor, "移除附件")
+    attachment.save(update_fields=["status"])
+    audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request,
+              obj=attachment.activity, changes={"attachment_removed": attachment.name})  # fmt: skip
+    return attachment
+
+
+def active(qs: QuerySet) -> QuerySet:
+    return qs.filter(status=RecordStatus.ACTIVE)

@@ -1,0 +1,677 @@
+"""Thin views: access check → form → service → redirect.
+
+The list, detail, create, edit and cancel pages of every record type are the
+same five views driven by `kinds.KINDS`; the pages with rules of their own
+(participants, attachments, members, nomination stages, the board, the
+timeline) follow them.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from tongxin.core.templatetags.tongxin import cn_date
+from tongxin.people.access import person_for_user
+from tongxin.people.listing import PersonFilter, filtered_persons
+from tongxin.people.models import Person, PersonGroup, SubCategory
+from tongxin.regions.models import Region
+
+from . import access, services
+from .forms import (
+    AttachmentForm,
+    CancelForm,
+    MemberForm,
+    ParticipantForm,
+    StageForm,
+    record_form_class,
+)
+from .kinds import KINDS
+from .models import (
+    ActivityAttachment,
+    ActivityParticipant,
+    Nomination,
+    OrganisationMember,
+    Position,
+    PositionLevel,
+    PositionType,
+    RecordStatus,
+    current_positions_q,
+)
+from .timeline import KIND_LABELS, person_timeline, timeline_rows_html
+
+PREVIEW_SIZE = 20
+
+
+def _kind(slug: str):
+    try:
+        return KINDS[slug]
+    except KeyError:
+        raise Http404 from None
+
+
+def _require_reader(user) -> None:
+    if not access.can_read(user):
+        raise Http404
+
+
+def _require_writer(user) -> None:
+    if not access.can_write(user):
+        raise Http404
+
+
+def _visible_regions(user):
+    if user.is_superuser or user.sees_all_regions:
+        return Region.objects.all()
+    return Region.objects.filter(id__in=user.region_ids())
+
+
+def cell(record, accessor: str) -> str:
+    """The text of `record.<accessor>` as a list shows it ("a.b", methods called)."""
+    value = record
+    for part in accessor.split("."):
+        if value is None:
+            return ""
+        value = getattr(value, part)
+        if callable(value):
+            value = value()
+    if isinstance(value, datetime.date):
+        return cn_date(value)
+    return "" if value is None else str(value)
+
+
+def _filter_options(kind, user) -> list[dict]:
+    """The <select> filters of a list: each {name, label, options[(value, label)]}."""
+    result = []
+    for name in kind.filters:
+        field = kind.model._meta.get_field(name)
+        if field.is_relation:
+            qs = field.related_model.objects.all()
+            if hasattr(field.related_model, "region"):
+                qs = access.visible_to(user, qs)
+            options = [(str(o.pk), str(o)) for o in qs]
+        else:
+            options = [(str(v), str(label)) for v, label in field.choices]
+        result.append({"name": name, "label": field.verbose_name, "options": options})
+    return result
+
+
+def _filtered(kind, user, params):
+    qs = kind.visible(user)
+    status = params.get("status", RecordStatus.ACTIVE)
+    if status in RecordStatus.values:
+        qs = qs.filter(status=status)
+    region = params.get("region", "")
+    if region.isdigit():
+        qs = qs.filter(region_id=int(region))
+    for name in kind.filters:
+        value = params.get(name, "")
+        if not value:
+            continue
+        field = kind.model._meta.get_field(name)
+        if field.is_relation:
+            if value.isdigit():
+                qs = qs.filter(**{f"{name}_id": int(value)})
+        elif value in {str(v) for v, _ in field.choices}:
+            qs = qs.filter(**{name: value})
+    if kind.slug == "positions" and params.get("current") == "1":
+        qs = qs.filter(current_positions_q())
+    q = (params.get("q") or "").strip()[:100]
+    if q:
+        condition = Q()
+        for field in kind.search:
+            condition |= Q(**{f"{field}__icontains": q})
+        qs = qs.filter(condition)
+    if kind.annotate:
+        qs = qs.annotate(**kind.annotate)
+    return qs
+
+
+# --- generic record pages ----------------------------------------------------------
+
+
+@require_GET
+def record_list(request, slug: str):
+    kind = _kind(slug)
+    _require_reader(request.user)
+    qs = _filtered(kind, request.user, request.GET)
+    page = Paginator(qs.order_by(*kind.model._meta.ordering), 50).get_page(request.GET.get("page"))
+    rows = [(record, [cell(record, accessor) for _, accessor in kind.columns]) for record in page]
+    context = {
+        "kind": kind,
+        "page": page,
+        "rows": rows,
+        "headers": [header for header, _ in kind.columns],
+        "filters": _filter_options(kind, request.user),
+        "regions": _visible_regions(request.user),
+        "statuses": RecordStatus.choices,
+        "params": request.GET,
+        "can_edit": access.can_write(request.user),
+    }
+    template = "engagement/_record_table.html" if request.htmx else "engagement/record_list.html"
+    return render(request, template, context)
+
+
+def _field_rows(kind, record) -> list[tuple[str, str]]:
+    rows = []
+    for name in kind.fields:
+        field = kind.model._meta.get_field(name)
+        accessor = f"get_{name}_display" if field.choices else name
+        rows.append((field.verbose_name, cell(record, accessor) or "—"))
+    return rows
+
+
+def _history_rows(record) -> list[dict]:
+    """The record's history as people read it: who, when, what changed."""
+    records = list(record.history.select_related("history_user").order_by("history_id"))
+    result, previous = [], None
+    for entry in records:
+        changes = []
+        if previous is not None:
+            delta = entry.diff_against(previous, excluded_fields=["version"])
+            for change in delta.changes:
+                field = type(record)._meta.get_field(change.field)
+                if field.choices:
+                    old = dict(field.flatchoices).get(change.old, change.old)
+                    new = dict(field.flatchoices).get(change.new, change.new)
+                else:
+                    old, new = change.old, change.new
+                changes.append((field.verbose_name, old, new))
+        result.append(
+            {
+                "at": entry.history_date,
+                "user": str(entry.history_user) if entry.history_user else "系统",
+                "reason": entry.history_change_reason
+                or {"+": "新增", "~": "修改"}.get(entry.history_type, ""),
+                "changes": changes,
+            }
+        )
+        previous = entry
+    result.reverse()
+    return result
+
+
+@require_GET
+def record_detail(request, slug: str, pk: int):
+    kind = _kind(slug)
+    record = kind.get(request.user, pk)
+    context = {
+        "kind": kind,
+        "record": record,
+        "fields": _field_rows(kind, record),
+        "history": _history_rows(record),
+        "can_edit": access.can_write(request.user) and not record.is_cancelled,
+        "cancel_form": CancelForm(),
+    }
+    extra = _DETAIL_EXTRAS.get(slug)
+    if extra is not None:
+        context.update(extra(request, record))
+        context["extra_template"] = f"engagement/_{slug}_detail.html"
+    return render(request, "engagement/record_detail.html", context)
+
+
+def _person_picker(request, kind, *, title: str, action: str):
+    """Find a person by the person list's search box, then continue with ?person=pk."""
+    person_filter = PersonFilter.from_query(request.GET)
+    rows, hint = [], ""
+    if person_filter.q:
+        qs, hint = filtered_persons(request.user, person_filter)
+        rows = list(qs.select_related("region")[:PREVIEW_SIZE])
+    return render(
+        request,
+        "engagement/person_picker.html",
+        {"kind": kind, "title": title, "action": action, "filter": person_filter,
+         "rows": rows, "hint": hint},
+    )  # fmt: skip
+
+
+def record_create(request, slug: str):
+    kind = _kind(slug)
+    _require_writer(request.user)
+    person = None
+    if kind.person:
+        raw = request.GET.get("person") or request.POST.get("person")
+        if not raw:
+            return _person_picker(request, kind, title=f"新增{kind.label}：选择人员",
+                                  action=reverse("engagement:" + slug + "_create"))  # fmt: skip
+        person = person_for_user(request.user, raw, write=True)
+    form_class = record_form_class(kind, create=True)
+    form = form_class(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        if person is not None:
+            data["person"] = person
+        try:
+            if kind.model is Nomination:
+                record = services.nomination_create(
+                    actor=request.user, data=data, on_date=form.cleaned_data["on_date"],
+                    notes=form.cleaned_data["notes"], request=request,
+                )  # fmt: skip
+            else:
+                record = services.record_create(
+                    actor=request.user, model=kind.model, data=data, request=request
+                )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"已新增{kind.label}：{record}")
+            return redirect("engagement:" + slug + "_detail", pk=record.pk)
+    return render(
+        request, "engagement/record_form.html", {"kind": kind, "form": form, "person": person}
+    )
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def record_edit(request, slug: str, pk: int):
+    kind = _kind(slug)
+    record = kind.get(request.user, pk, write=True)
+    if record.is_cancelled:
+        raise Http404
+    form_class = record_form_class(kind, create=False)
+    form = form_class(request.POST or None, instance=record, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.record_update(
+                actor=request.user,
+                record=kind.get(request.user, pk, write=True),
+                data=form.service_data(),
+                expected_version=form.cleaned_data.get("version") or 0,
+                request=request,
+            )
+        except services.StaleEditError as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "已保存修改")
+            return redirect("engagement:" + slug + "_detail", pk=record.pk)
+    return render(
+        request,
+        "engagement/record_form.html",
+        {"kind": kind, "form": form, "record": kind.get(request.user, pk), "person": None},
+    )
+
+
+@require_POST
+def record_cancel(request, slug: str, pk: int):
+    kind = _kind(slug)
+    record = kind.get(request.user, pk, write=True)
+    form = CancelForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.record_cancel(actor=request.user, record=record, note=note, request=request)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已撤销：{record}")
+    return redirect("engagement:" + slug + "_detail", pk=pk)
+
+
+# --- detail extras --------------------------------------------------------------------------
+
+
+def _restrict_persons(user, qs):
+    """Rows about persons `user` may see (county staff see their regions' persons only)."""
+    if user.is_superuser or user.sees_all_regions:
+        return qs
+    return qs.filter(person__region_id__in=user.region_ids())
+
+
+def _activity_extra(request, activity):
+    participants = _restrict_persons(
+        request.user,
+        activity.participants.select_related("person", "person__region").order_by("id"),
+    )
+    return {
+        "participants": participants,
+        "roles": ActivityParticipant.Role.choices,
+        "attendances": ActivityParticipant.Attendance.choices,
+        "attachments": activity.attachments.filter(status=RecordStatus.ACTIVE),
+        "attachment_form": AttachmentForm(),
+        "bulk_url": reverse("engagement:activities_add_persons", args=[activity.pk]),
+    }
+
+
+def _training_extra(request, training):
+    rows = _restrict_persons(
+        request.user, training.enrolments.select_related("person", "person__region")
+    )
+    return {
+        "enrolments": rows.order_by("id"),
+        "bulk_url": reverse("engagement:trainings_add_persons", args=[training.pk]),
+    }
+
+
+def _cluster_extra(request, cluster):
+    rows = _restrict_persons(
+        request.user, cluster.memberships.select_related("person", "person__region")
+    )
+    return {
+        "memberships": rows.order_by("id")[:200],
+        "membership_count": rows.count(),
+        "organisations": access.organisations_visible_to(request.user).filter(
+            cluster=cluster, status=RecordStatus.ACTIVE
+        ),
+        "bulk_url": reverse("engagement:clusters_add_persons", args=[cluster.pk]),
+    }
+
+
+def _organisation_extra(request, organisation):
+    members = _restrict_persons(
+        request.user, organisation.members.select_related("person").order_by("status", "role", "id")
+    )
+    return {
+        "members": members,
+        "children": access.organisations_visible_to(request.user).filter(parent=organisation),
+        "activities": access.activities_visible_to(request.user).filter(
+            organisation=organisation, status=RecordStatus.ACTIVE
+        ),
+    }
+
+
+def _nomination_extra(request, nomination):
+    stage_form = StageForm(initial={"stage": _next_stage_value(nomination)})
+    return {
+        "stages": nomination.stages.select_related("recorded_by").order_by("date", "id"),
+        "stage_form": stage_form,
+        "position": getattr(nomination, "position", None),
+    }
+
+
+def _next_stage_value(nomination) -> str:
+    from .models import NEXT_STAGE
+
+    next_stage = NEXT_STAGE.get(nomination.stage)
+    return next_stage.value if next_stage else ""
+
+
+_DETAIL_EXTRAS = {
+    "activities": _activity_extra,
+    "trainings": _training_extra,
+    "clusters": _cluster_extra,
+    "organisations": _organisation_extra,
+    "nominations": _nomination_extra,
+}
+
+
+# --- participants and members ----------------------------------------------------------
+
+
+def add_persons(request, slug: str, pk: int):
+    """Add every person matching a person-list filter to an activity, training or
+    cluster in one action (GET: the filter and how many match; POST: add them)."""
+    kind = _kind(slug)
+    if slug not in {"activities", "trainings", "clusters"}:
+        raise Http404
+    target = kind.get(request.user, pk, write=True)
+    if target.is_cancelled:
+        raise Http404
+    params = request.POST if request.method == "POST" else request.GET
+    person_filter = PersonFilter.from_query(params)
+    persons, hint = filtered_persons(request.user, person_filter)
+    if request.method == "POST":
+        if person_filter.errors:
+            messages.error(request, "；".join(person_filter.errors))
+        else:
+            try:
+                added = services.persons_bulk_add(
+                    actor=request.user, target=target, persons=persons, request=request
+                )
+            except ValidationError as error:
+                messages.error(request, "；".join(error.messages))
+            else:
+                messages.success(request, f"已添加 {added} 人（已在名单中的人员未重复添加）")
+                return redirect("engagement:" + slug + "_detail", pk=pk)
+    context = {
+        "kind": kind,
+        "target": target,
+        "filter": person_filter,
+        "hint": hint,
+        "count": persons.count(),
+        "preview": list(persons.select_related("region", "group").order_by("-id")[:PREVIEW_SIZE]),
+        "regions": _visible_regions(request.user),
+        "groups": PersonGroup.objects.all(),
+        "subcategories": SubCategory.objects.all(),
+        "levels": Person.Level.choices,
+        "statuses": Person.Status.choices,
+        "position_types": PositionType.choices,
+    }
+    return render(request, "engagement/add_persons.html", context)
+
+
+@require_POST
+def participant_update(request, pk: int, participant_pk: int):
+    activity = access.activity_for_user(request.user, pk, write=True)
+    participant = _restrict_persons(request.user, activity.participants.select_related("person"))
+    try:
+        participant = participant.get(pk=participant_pk)
+    except ActivityParticipant.DoesNotExist:
+        raise Http404 from None
+    form = ParticipantForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            participant = services.participant_update(
+                actor=request.user, participant=participant, role=form.cleaned_data["role"],
+                attendance=form.cleaned_data["attendance"], request=request,
+            )  # fmt: skip
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+    else:
+        error = "角色或出勤情况无效"
+    context = {
+        "p": participant,
+        "activity": activity,
+        "roles": ActivityParticipant.Role.choices,
+        "attendances": ActivityParticipant.Attendance.choices,
+        "can_edit": True,
+        "error": error,
+        "saved": not error,
+    }
+    return render(
+        request, "engagement/_participant_row.html", context, status=400 if error else 200
+    )
+
+
+def member_add(request, pk: int):
+    organisation = access.organisation_for_user(request.user, pk, write=True)
+    if organisation.is_cancelled:
+        raise Http404
+    if request.method == "POST":
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            person = person_for_user(request.user, form.cleaned_data["person"])
+            try:
+                services.person_add(
+                    actor=request.user, target=organisation, person=person,
+                    role=form.cleaned_data["role"], start_date=form.cleaned_data["start_date"],
+                    request=request,
+                )  # fmt: skip
+            except ValidationError as error:
+                messages.error(request, "；".join(error.messages))
+            else:
+                messages.success(request, f"已添加成员：{person.name}")
+                return redirect("engagement:organisations_detail", pk=pk)
+        else:
+            messages.error(request, "请选择职务")
+    person_filter = PersonFilter.from_query(request.GET)
+    rows, hint = [], ""
+    if person_filter.q:
+        qs, hint = filtered_persons(request.user, person_filter)
+        rows = list(qs.select_related("region")[:PREVIEW_SIZE])
+    context = {
+        "organisation": organisation,
+        "filter": person_filter,
+        "rows": rows,
+        "hint": hint,
+        "roles": OrganisationMember.Role.choices,
+    }
+    return render(request, "engagement/member_add.html", context)
+
+
+@require_POST
+def member_end(request, pk: int, member_pk: int):
+    organisation = access.organisation_for_user(request.user, pk, write=True)
+    members = _restrict_persons(request.user, organisation.members.all())
+    try:
+        member = members.get(pk=member_pk, status=RecordStatus.ACTIVE)
+    except OrganisationMember.DoesNotExist:
+        raise Http404 from None
+    raw = request.POST.get("end_date") or ""
+    try:
+        on_date = datetime.date.fromisoformat(raw) if raw else timezone.localdate()
+        services.member_end(actor=request.user, member=member, on_date=on_date, request=request)
+    except ValueError:
+        messages.error(request, "离任日期格式无效")
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, "已登记离任")
+    return redirect("engagement:organisations_detail", pk=pk)
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+@require_POST
+def attachment_upload(request, pk: int):
+    activity = access.activity_for_user(request.user, pk, write=True)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "附件：请选择要上传的文件")
+    else:
+        try:
+            services.attachment_add(actor=request.user, activity=activity,
+                                    upload=form.cleaned_data["file"], request=request)  # fmt: skip
+        except ValidationError as error:
+            messages.error(request, "附件：" + "；".join(error.messages))
+        else:
+            messages.success(request, "已上传附件")
+    return redirect("engagement:activities_detail", pk=pk)
+
+
+def _attachment(request, pk: int, attachment_pk: int, *, write: bool = False):
+    activity = access.activity_for_user(request.user, pk, write=write)
+    try:
+        return activity.attachments.get(pk=attachment_pk, status=RecordStatus.ACTIVE)
+    except ActivityAttachment.DoesNotExist:
+        raise Http404 from None
+
+
+@require_GET
+def attachment_download(request, pk: int, attachment_pk: int):
+    attachment = _attachment(request, pk, attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.name)
+
+
+@require_POST
+def attachment_remove(request, pk: int, attachment_pk: int):
+    attachment = _attachment(request, pk, attachment_pk, write=True)
+    services.attachment_remove(actor=request.user, attachment=attachment, request=request)
+    messages.success(request, f"已移除附件：{attachment.name}")
+    return redirect("engagement:activities_detail", pk=pk)
+
+
+# --- nominations --------------------------------------------------------------------------
+
+
+@require_POST
+def nomination_stage(request, pk: int):
+    nomination = access.nomination_for_user(request.user, pk, write=True)
+    form = StageForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.nomination_advance(
+                actor=request.user, nomination=nomination, stage=data["stage"],
+                on_date=data["on_date"], responsible_unit=data["responsible_unit"],
+                notes=data["notes"], outcome=data["outcome"], request=request,
+            )  # fmt: skip
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            label = Nomination.Stage(data["stage"]).label
+            text = f"已进入“{label}”阶段"
+            if data["stage"] == Nomination.Stage.APPOINTED:
+                text += "，已生成政治安排/社会职务记录"
+            messages.success(request, text)
+    else:
+        messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}"
+                                         for f, e in form.errors.items()))  # fmt: skip
+    return redirect("engagement:nominations_detail", pk=pk)
+
+
+@require_GET
+def nomination_board(request):
+    _require_reader(request.user)
+    qs = access.nominations_visible_to(request.user).filter(status=RecordStatus.ACTIVE)
+    region = request.GET.get("region", "")
+    if region.isdigit():
+        qs = qs.filter(region_id=int(region))
+    columns = {stage: [] for stage in Nomination.Stage}
+    for nomination in qs.order_by("-updated_at")[:1000]:
+        columns[Nomination.Stage(nomination.stage)].append(nomination)
+    context = {
+        "columns": [(stage.label, stage.value, rows) for stage, rows in columns.items()],
+        "regions": _visible_regions(request.user),
+        "params": request.GET,
+        "can_edit": access.can_write(request.user),
+    }
+    return render(request, "engagement/nomination_board.html", context)
+
+
+# --- the person's timeline ---------------------------------------------------------------
+
+
+@require_GET
+def person_timeline_panel(request, pk: int):
+    _require_reader(request.user)
+    person = person_for_user(request.user, pk)
+    return render(
+        request, "engagement/_timeline.html", {"panel": timeline_context(request, person)}
+    )
+
+
+def timeline_context(request, person) -> dict:
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in KIND_LABELS else ""
+    items = person_timeline(request.user, person, kind)
+    return {
+        "person": person,
+        "items": items,
+        "rows_html": timeline_rows_html(items),
+        "url": reverse("engagement:person_timeline", args=[person.pk]),
+        "kind": kind,
+        "kinds": list(KIND_LABELS.items()),
+    }
+
+
+def positions_context(request, person) -> dict:
+    # The person was checked already; their positions go with them whichever region they are in.
+    positions = Position.objects.filter(current_positions_q(), person=person).order_by(
+        "-start_date"
+    )
+    return {
+        "person": person,
+        "positions": positions,
+        "can_edit": access.can_write(request.user),
+        "levels": PositionLevel,
+    }

@@ -1,0 +1,299 @@
+"""Exports and forms: every file that leaves the system is written here and
+audited here (who, which filter, how many rows, whether identifiers were
+shown in full)."""
+
+import datetime
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.services import audit_log
+from tongxin.people.listing import PersonFilter
+from tongxin.people.services import person_reveal
+
+from . import registration
+from .exporters import export_queryset, person_export_to
+from .models import ReportJob
+from .summary import Summary
+
+DEFAULT_BACKGROUND_ROWS = 5000
+DEFAULT_FORM_BATCH_MAX = 3000
+# Generated files hold personal data: they are deleted after this many days
+# (the audit rows saying who made them stay).
+DEFAULT_FILE_DAYS = 7
+
+
+def background_rows() -> int:
+    """Exports of more rows than this run as a background task."""
+    return getattr(settings, "REPORTS_BACKGROUND_ROWS", DEFAULT_BACKGROUND_ROWS)
+
+
+def form_batch_max() -> int:
+    return getattr(settings, "REPORTS_FORM_BATCH_MAX", DEFAULT_FORM_BATCH_MAX)
+
+
+def exports_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _audit_export(*, user, what: str, request=None, region=None, **details) -> None:
+    audit_log(
+        action=AuditEntry.Action.EXPORT,
+        user=user,
+        request=request,
+        region=region,
+        object_type=f"reports.{what}",
+        object_repr=details.pop("label", ""),
+        changes=details,
+    )
+
+
+# --- person list ------------------------------------------------------------
+
+
+def person_export_write(*, user, person_filter: PersonFilter, target, request=None) -> int:
+    """Write the filtered list to `target` now and audit it; returns the row count.
+
+    Identifiers are written in full only for users whose role may reveal
+    them, and the audit row says so.
+    """
+    reveal = user.can_reveal_identifiers
+    rows = person_export_to(target, user=user, person_filter=person_filter, reveal=reveal)
+    _audit_export(
+        user=user,
+        what="person_export",
+        request=request,
+        label="代表人士名单",
+        filter=person_filter.as_query(),
+        rows=rows,
+        revealed=reveal,
+        format="xlsx",
+    )
+    return rows
+
+
+def person_export_count(*, user, person_filter: PersonFilter) -> int:
+    return export_queryset(user, person_filter).count()
+
+
+# --- background jobs ----------------------------------------------------------
+
+
+@transaction.atomic
+def report_job_create(*, user, kind: str, person_filter: PersonFilter, total: int) -> ReportJob:
+    job = ReportJob(kind=kind, user=user, params=person_filter.as_query(), total=total)
+    job._history_user = user
+    job.save(force_insert=True)
+    return job
+
+
+def report_job_enqueue(job: ReportJob) -> None:
+    """Hand the job to the task backend (db_worker, or inline in tests)."""
+    from .tasks import run_report_job
+
+    run_report_job.enqueue(job.pk)
+
+
+def _set_progress(job_id: int, done: int) -> None:
+    ReportJob.objects.filter(pk=job_id).update(done=done)
+
+
+def exports_expire(*, now: datetime.datetime | None = None) -> int:
+    """Delete generated files older than REPORTS_FILE_DAYS; returns how many."""
+    days = getattr(settings, "REPORTS_FILE_DAYS", DEFAULT_FILE_DAYS)
+    cutoff = (now or timezone.now()).timestamp() - days * 86400
+    removed = 0
+    for path in exports_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def report_job_run(*, job_id: int) -> None:
+    """Generate the job's file. A failure marks the job failed and leaves no file."""
+    exports_expire()
+    job = ReportJob.objects.select_related("user").get(pk=job_id)
+    if job.status != ReportJob.Status.PENDING:
+        return  # already run (a retried or duplicated task)
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.RUNNING, done=0)
+    person_filter = PersonFilter.from_query(job.params)
+    suffix = ".zip" if job.kind == ReportJob.Kind.FORM_BATCH else ".xlsx"
+    final = exports_dir() / f"{job.pk}-{job.token}{suffix}"
+    handle, partial = tempfile.mkstemp(dir=exports_dir(), suffix=".partial")
+    os.close(handle)
+    try:
+        if job.kind == ReportJob.Kind.FORM_BATCH:
+            rows = _write_form_batch(job, person_filter, Path(partial))
+        else:
+            rows = person_export_to(
+                partial,
+                user=job.user,
+                person_filter=person_filter,
+                reveal=job.user.can_reveal_identifiers,
+                progress=lambda n: _set_progress(job.pk, n),
+            )
+        os.replace(partial, final)
+    except Exception as error:
+        Path(partial).unlink(missing_ok=True)
+        _report_job_finish(job, status=ReportJob.Status.FAILED, error=str(error)[:500])
+        raise
+    with transaction.atomic():
+        _report_job_finish(job, status=ReportJob.Status.DONE, rows=rows, file_name=final.name)
+        what = "form_batch" if job.kind == ReportJob.Kind.FORM_BATCH else "person_export"
+        _audit_export(
+            user=job.user,
+            what=what,
+            label=job.get_kind_display(),
+            filter=job.params,
+            rows=rows,
+            revealed=job.user.can_reveal_identifiers,
+            format=suffix[1:],
+            job=job.pk,
+        )
+
+
+def _report_job_finish(job: ReportJob, *, status: str, rows: int = 0, file_name="", error=""):
+    job.refresh_from_db()
+    job.status = status
+    job.done = rows if status == ReportJob.Status.DONE else job.done
+    job.total = rows if status == ReportJob.Status.DONE else job.total
+    job.file_name = file_name
+    job.error = error
+    job.finished_at = timezone.now()
+    job._history_user = job.user
+    job.save(update_fields=["status", "done", "total", "file_name", "error", "finished_at"])
+
+
+def report_job_file(job: ReportJob) -> Path | None:
+    if job.status != ReportJob.Status.DONE or not job.file_name:
+        return None
+    path = exports_dir() / job.file_name
+    return path if path.exists() else None
+
+
+# --- summary table (附件1) ----------------------------------------------------
+
+
+def summary_export_write(*, user, summary: Summary, target, region=None, request=None) -> None:
+    from .summary import write_summary_xlsx
+
+    write_summary_xlsx(summary, target)
+    _audit_export(
+        user=user,
+        what="summary",
+        request=request,
+        region=region,
+        label="分级分类管理汇总表",
+        filter={"region": region.pk if region else "all"},
+        rows=summary.grand_total,
+        format="xlsx",
+    )
+
+
+# --- registration forms (附件2) ------------------------------------------------
+
+
+@transaction.atomic
+def registration_form_export(*, user, person, request=None) -> bytes:
+    """One person's form; full identifiers (and a reveal entry) only for users who may."""
+    reveal = user.can_reveal_identifiers
+    data = registration.render_form(person, reveal=reveal, today=timezone.localdate())
+    if reveal:
+        person_reveal(actor=user, person=person, request=request, context="登记表")
+    audit_log(
+        action=AuditEntry.Action.EXPORT,
+        user=user,
+        request=request,
+        obj=person,
+        changes={"what": "registration_form", "format": "docx", "revealed": reveal},
+    )
+    return data
+
+
+def form_file_name(person, index: int | None = None) -> str:
+    safe = "".join(c for c in person.name if c not in '\\/:*?"<>|') or "person"
+    prefix = f"{index:05d}-" if index is not None else ""
+    return f"{prefix}{safe}-登记表.docx"
+
+
+def _write_form_batch(job: ReportJob, person_filter: PersonFilter, path: Path) -> int:
+    reveal = job.user.can_reveal_identifiers
+    today = timezone.localdate()
+    template = registration.template_path()
+    qs = export_queryset(job.user, person_filter).select_related(
+        "region", "ethnicity", "political_status", "education", "degree", "group", "subcategory"
+    )
+    count = 0
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for count, person in enumerate(qs.iterator(chunk_size=200), start=1):
+            data = registration.render_form(person, reveal=reveal, today=today, path=template)
+            archive.writestr(form_file_name(person, count), data)
+            if count % 20 == 0:
+                _set_progress(job.pk, count)
+    return count
+
+
+# --- the template itself ----------------------------------------------------------
+
+
+@transaction.atomic
+def registration_template_replace(*, user, data: bytes, file_name: str, request=None) -> Path:
+    """Install an admin's replacement template after it rendered a sample person.
+
+    The previous replacement is kept beside it, dated, so nothing is lost.
+    """
+    registration.check_template(data)
+    target = registration.override_template_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        shutil.copy2(target, target.with_name(f"registration_form.{stamp}.docx"))
+    partial = target.with_suffix(".partial")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=user,
+        request=request,
+        object_type="reports.registration_template",
+        object_repr="登记表模板",
+        changes={
+            "file_name": file_name[:200],
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+        },
+    )
+    return target
+
+
+@transaction.atomic
+def registration_template_reset(*, user, request=None) -> None:
+    """Go back to the packaged template; the replacement is kept, dated."""
+    target = registration.override_template_path()
+    if not target.exists():
+        return
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    os.replace(target, target.with_name(f"registration_form.{stamp}.docx"))
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=user,
+        request=request,
+        object_type="reports.registration_template",
+        object_repr="登记表模板",
+        changes={"reset": "恢复为系统自带模板"},
+    )
+
+
+def today() -> datetime.date:
+    return timezone.localdate()

@@ -1,0 +1,233 @@
+"""附件1 新的社会阶层人士分级分类管理汇总表.
+
+Rows are the groups and their sub-categories, each group closed by a 小计 row
+and the table by 合计; columns are, per region, the three levels and their
+sum, then the same for all regions together. The numbers come from ONE
+GROUP BY over `filtered_persons` (active persons only), so they always equal
+what the person list counts for the same region.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from tongxin.people.listing import PersonFilter, filtered_persons
+from tongxin.people.models import Person, PersonGroup, SubCategory
+from tongxin.regions.models import Region
+
+TITLE = "新的社会阶层人士分级分类管理汇总表"
+LEVELS = list(Person.Level.choices)  # [(value, label), …] in the paper order
+NO_SUBCATEGORY = "（未细分）"
+
+
+@dataclass
+class SummaryRow:
+    group: str
+    label: str  # sub-category name, 小计 or 合计
+    kind: str  # "item" | "subtotal" | "total"
+    cells: list[int] = field(default_factory=list)  # per region × (levels + 小计), then 合计
+    first_of_group: bool = False
+
+
+@dataclass
+class Summary:
+    unit: str  # 填报单位
+    on_date: datetime.date
+    regions: list[Region]
+    rows: list[SummaryRow]
+    show_total_block: bool
+
+    @property
+    def level_labels(self) -> list[str]:
+        return [label for _, label in LEVELS] + ["小计"]
+
+    @property
+    def column_blocks(self) -> list[str]:
+        names = [r.name for r in self.regions]
+        return names + (["合计"] if self.show_total_block else [])
+
+    @property
+    def grand_total(self) -> int:
+        return self.rows[-1].cells[-1] if self.rows else 0
+
+
+def summary_regions_for(user) -> list[Region]:
+    """Regions `user` may put in the table (county staff: their own)."""
+    qs = Region.objects.all()
+    if not (user.is_superuser or user.sees_all_regions):
+        qs = qs.filter(id__in=user.region_ids())
+    return list(qs.order_by("sort_order", "code"))
+
+
+def summary_counts(user, region_id: int | None) -> dict[tuple, int]:
+    """{(group_id, subcategory_id, region_id, level): count} over active persons."""
+    person_filter = PersonFilter(region=region_id, status=Person.Status.ACTIVE)
+    qs, _ = filtered_persons(user, person_filter)
+    grouped = (
+        qs.order_by()
+        .values_list("group_id", "subcategory_id", "region_id", "level")
+        .annotate(n=Count("id"))
+    )
+    return {(g, s, r, lv): n for g, s, r, lv, n in grouped}
+
+
+def build_summary(user, region: Region | None, *, on_date: datetime.date) -> Summary:
+    """The table for `region` (None: every region `user` may see)."""
+    counts = summary_counts(user, region.pk if region else None)
+    visible = summary_regions_for(user)
+    if region is not None:
+        regions = [region]
+    else:
+        # Every region the user may see that is active or holds someone.
+        seen = {key[2] for key in counts}
+        regions = [r for r in visible if r.is_active or r.pk in seen]
+    if region is not None:
+        unit = region.name
+    elif len(regions) == 1:
+        unit = regions[0].name
+    else:
+        city = next((r for r in visible if r.is_city), None)
+        unit = city.name if city else "全部区域"
+
+    level_values = [value for value, _ in LEVELS]
+    region_ids = [r.pk for r in regions]
+
+    def cells_for(keys: dict[tuple[int, str], int]) -> list[int]:
+        """keys: {(region_id, level): n} → the row's cells."""
+        cells = []
+        for rid in region_ids:
+            per_level = [keys.get((rid, lv), 0) for lv in level_values]
+            cells += per_level + [sum(per_level)]
+        if len(region_ids) > 1:
+            per_level = [sum(keys.get((rid, lv), 0) for rid in region_ids) for lv in level_values]
+            cells += per_level + [sum(per_level)]
+        return cells
+
+    by_sub: dict[tuple[int, int | None], dict] = defaultdict(lambda: defaultdict(int))
+    by_group: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    total: dict = defaultdict(int)
+    for (group_id, sub_id, rid, level), n in counts.items():
+        by_sub[(group_id, sub_id)][(rid, level)] += n
+        by_group[group_id][(rid, level)] += n
+        total[(rid, level)] += n
+
+    subcategories = defaultdict(list)
+    for sub in SubCategory.objects.order_by("sort_order", "id"):
+        subcategories[sub.group_id].append(sub)
+
+    rows: list[SummaryRow] = []
+    group_ids_with_counts = {key[0] for key in counts}
+    for group in PersonGroup.objects.order_by("sort_order", "id"):
+        if not group.is_active and group.pk not in group_ids_with_counts:
+            continue
+        subs = [s for s in subcategories[group.pk] if s.is_active or (group.pk, s.pk) in by_sub]
+        for sub in subs:
+            rows.append(
+                SummaryRow(group.name, sub.name, "item", cells_for(by_sub[(group.pk, sub.pk)]))
+            )
+        if (group.pk, None) in by_sub or not subs:
+            rows.append(
+                SummaryRow(
+                    group.name,
+                    NO_SUBCATEGORY if subs else "—",
+                    "item",
+                    cells_for(by_sub[(group.pk, None)]),
+                )
+            )
+        rows.append(SummaryRow(group.name, "小计", "subtotal", cells_for(by_group[group.pk])))
+        first = len(rows) - 1
+        while first > 0 and rows[first - 1].group == group.name and rows[first - 1].kind == "item":
+            first -= 1
+        rows[first].first_of_group = True
+    rows.append(SummaryRow("合计", "", "total", cells_for(total)))
+    return Summary(
+        unit=unit,
+        on_date=on_date,
+        regions=regions,
+        rows=rows,
+        show_total_block=len(regions) > 1,
+    )
+
+
+def cn_date(value: datetime.date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def write_summary_xlsx(summary: Summary, target) -> None:
+    """The table as the paper form: A4 landscape, one page wide, headers repeated."""
+    import xlsxwriter
+
+    from .exporters import WORKBOOK_OPTIONS
+
+    workbook = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
+    try:
+        sheet = workbook.add_worksheet("汇总表")
+        font = {"font_name": "宋体", "font_size": 10}
+        title = workbook.add_format(
+            {**font, "bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
+        )
+        meta = workbook.add_format({**font, "valign": "vcenter"})
+        meta_right = workbook.add_format({**font, "align": "right", "valign": "vcenter"})
+        head = workbook.add_format(
+            {**font, "bold": True, "border": 1, "align": "center", "valign": "vcenter",
+             "text_wrap": True, "bg_color": "#F2F2F2"}
+        )  # fmt: skip
+        text = workbook.add_format({**font, "border": 1, "valign": "vcenter", "text_wrap": True})
+        number = workbook.add_format({**font, "border": 1, "align": "center", "valign": "vcenter"})
+        sub_text = workbook.add_format({**font, "border": 1, "bold": True, "bg_color": "#FAFAFA"})
+        sub_number = workbook.add_format(
+            {**font, "border": 1, "bold": True, "align": "center", "bg_color": "#FAFAFA"}
+        )
+
+        blocks = summary.column_blocks
+        levels = summary.level_labels
+        last_col = 1 + len(blocks) * len(levels)
+
+        sheet.set_row(0, 30)
+        sheet.merge_range(0, 0, 0, last_col, TITLE, title)
+        half = max(2, last_col // 2)
+        sheet.merge_range(1, 0, 1, half - 1, f"填报单位：{summary.unit}", meta)
+        sheet.merge_range(1, half, 1, last_col, f"日期：{cn_date(summary.on_date)}", meta_right)
+
+        sheet.merge_range(2, 0, 3, 0, "类别", head)
+        sheet.merge_range(2, 1, 3, 1, "细分类别", head)
+        for b, block in enumerate(blocks):
+            first = 2 + b * len(levels)
+            sheet.merge_range(2, first, 2, first + len(levels) - 1, block, head)
+            for i, label in enumerate(levels):
+                sheet.write_string(3, first + i, label, head)
+        sheet.set_row(3, 30)
+
+        row_index = 4
+        group_start = row_index
+        for row in summary.rows:
+            is_sum = row.kind != "item"
+            if row.kind == "total":
+                sheet.merge_range(row_index, 0, row_index, 1, "合计", sub_text)
+            else:
+                sheet.write_string(row_index, 1, row.label, sub_text if is_sum else text)
+            for i, value in enumerate(row.cells):
+                sheet.write_number(row_index, 2 + i, value, sub_number if is_sum else number)
+            if row.kind == "subtotal":
+                # The group's name spans its rows, as on the paper form.
+                if row_index > group_start:
+                    sheet.merge_range(group_start, 0, row_index, 0, row.group, text)
+                else:
+                    sheet.write_string(row_index, 0, row.group, text)
+                group_start = row_index + 1
+            row_index += 1
+
+        sheet.set_column(0, 0, 22)
+        sheet.set_column(1, 1, 18)
+        sheet.set_column(2, last_col, 6.5)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        sheet.center_horizontally()
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(2, 3)
+        sheet.set_footer("&C第 &P 页，共 &N 页")
+    finally:
+        workbook.close()
