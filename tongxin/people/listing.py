@@ -330,5 +330,6 @@ def count_filtered(user, person_filter: PersonFilter, qs: QuerySet) -> int:
         and person_filter.status == Person.Status.ACTIVE
         and (user.is_superuser or user.sees_all_regions)
     ):
-        return Person.objects.count() - Person.objects.exclude(status=Person.Status.ACTIVE).count()
+        others = [s for s in Person.Status.values if s != Person.Status.ACTIVE]
+        return Person.objects.count() - Person.objects.filter(status__in=others).count()
     return qs.count()

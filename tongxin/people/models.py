@@ -209,9 +209,11 @@ class Person(models.Model):
             # Measured at 1M rows (docs/benchmarks.md): covers counts and
             # GROUP BYs over level × group × region × subcategory, and a
             # region's list sorted by name.
+            # Not led by status: SQLite would then pick it for status-only
+            # lists and sort the whole table instead of walking (status, id).
             models.Index(
-                fields=["status", "level", "group", "region", "subcategory"],
-                name="person_status_level_group",
+                fields=["level", "group", "region", "subcategory", "status"],
+                name="person_level_group_region",
             ),
             models.Index(
                 fields=["status", "region", "name_pinyin", "id"], name="person_status_region_name"
