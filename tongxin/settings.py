@@ -117,6 +117,9 @@ INSTALLED_APPS = [
     "tongxin.evaluations",
     "tongxin.engagement",
     "tongxin.service",
+    "tongxin.levels",
+    "tongxin.qualification",
+    "tongxin.analysis",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,8 @@ urlpatterns = [
     path("evaluations/", include("tongxin.evaluations.urls")),
     path("engagement/", include("tongxin.engagement.urls")),
     path("service/", include("tongxin.service.urls")),
+    path("levels/", include("tongxin.levels.urls")),
+    path("qualification/", include("tongxin.qualification.urls")),
+    path("analysis/", include("tongxin.analysis.urls")),
     path("django-admin/", admin.site.urls),
 ]

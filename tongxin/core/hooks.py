@@ -8,8 +8,8 @@ An app may define `tongxin/<app>/hooks.py` with any of:
   each {"template": "...html", "context": {...}, "column": "main"|"side"}.
   The person was already checked with `person_for_user`.
 - `home_cards(user) -> list[dict]`: boxes on the home page, each
-  {"template": "...html", "context": {...}, "order": int}; only data of the
-  user's regions.
+  {"template": "...html", "context": {...}, "order": int, "width": 1-12};
+  the template sees the context as `panel`; only data of the user's regions.
 """
 
 from functools import cache

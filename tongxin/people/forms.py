@@ -81,6 +81,10 @@ class PersonForm(forms.ModelForm):
             ]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            # Moving an existing person between levels is an action with a
+            # reason (levels.services.person_change_level), not a form edit.
+            self.fields["level"].disabled = True
+            self.fields["level"].help_text = "分级调整请在人员页面的“分级”栏办理，须填写原因。"
         # Every message names its field: "请选择人员类别", not Django's generic text.
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)

@@ -204,7 +204,11 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["status", "region", "id"], name="person_status_region_id"),
             models.Index(fields=["status", "id"], name="person_status_id"),
-            models.Index(fields=["group", "id"], name="person_group_id"),
+            models.Index(fields=["status", "group", "id"], name="person_status_group_id"),
+            models.Index(fields=["status", "level", "id"], name="person_status_level_id"),
+            models.Index(
+                fields=["status", "level", "group", "id"], name="person_status_level_group_id"
+            ),
             models.Index(fields=["name_pinyin", "id"], name="person_pinyin_id"),
             # Measured at 1M rows (docs/benchmarks.md): covers counts and
             # GROUP BYs over level × group × region × subcategory, and a
@@ -217,6 +221,11 @@ class Person(models.Model):
             ),
             models.Index(
                 fields=["status", "region", "name_pinyin", "id"], name="person_status_region_name"
+            ),
+            # A county user's GROUP BYs (quota page, summary table).
+            models.Index(
+                fields=["status", "region", "level", "group", "subcategory"],
+                name="person_status_region_level",
             ),
         ]
 

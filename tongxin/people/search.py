@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from pypinyin import Style, lazy_pinyin
 
@@ -114,20 +114,20 @@ def _prefix(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
-def _token_filter(tokens: list[str]) -> RawSQL:
-    table = "people_person"
+def _token_filter(tokens: list[str]) -> Q:
+    # A self-contained subquery (no reference to the outer table's name), so
+    # the search still works when Django nests it and renames that table.
     if connection.vendor == "postgresql":
-        return RawSQL(
-            f"string_to_array({table}.search_tokens, ' ') @> %s::text[]",
+        subquery = RawSQL(
+            "SELECT id FROM people_person WHERE string_to_array(search_tokens, ' ') @> %s::text[]",
             (tokens,),
-            output_field=BooleanField(),
         )
-    match = " AND ".join('"' + t.replace('"', "") + '"' for t in tokens)
-    return RawSQL(
-        f"{table}.id IN (SELECT rowid FROM people_person_fts WHERE people_person_fts MATCH %s)",
-        (match,),
-        output_field=BooleanField(),
-    )
+    else:
+        match = " AND ".join('"' + t.replace('"', "") + '"' for t in tokens)
+        subquery = RawSQL(
+            "SELECT rowid FROM people_person_fts WHERE people_person_fts MATCH %s", (match,)
+        )
+    return Q(id__in=subquery)
 
 
 def normalise_query(raw: str) -> str:

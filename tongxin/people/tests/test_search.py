@@ -184,3 +184,11 @@ def test_it_restores_the_search_triggers_after_a_table_rebuild(make_person):
     make_person("郑和")
     assert names(found("郑")) == {"郑成功", "郑和"}
     assert ensure_search_index(connection) is False
+
+
+def test_it_works_as_a_nested_subquery(people):
+    # Another app filters its rows by "person matches the search": Django then
+    # renames people_person inside the subquery.
+    matching = search_persons(Person.objects.all(), "张三").queryset
+    nested = Person.objects.filter(pk__in=matching.values("pk"))
+    assert {p.name for p in nested} == {"张三", "张三丰"}

@@ -1,0 +1,502 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Avg, Count, F, Max, Min, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from tongxin.people.listing import PersonFilter, filtered_persons
+
+from . import services
+from .access import (
+    can_read_rounds,
+    indicator_system_for_user,
+    indicator_systems_visible_to,
+    indicator_systems_writable_by,
+    is_evaluation_staff,
+    proposal_for_user,
+    round_for_user,
+    rounds_visible_to,
+    sheet_for_user,
+)
+from .forms import (
+    DecisionForm,
+    RoundForm,
+    SystemHeaderForm,
+    parse_tree,
+    person_filter_choices,
+    person_filter_params,
+    tree_rows_of,
+)
+from .grading import points_text
+from .models import EvaluationRound, EvaluationSheet, RemovalProposal, RoundResult, Score
+
+
+def _require_reader(user) -> None:
+    if not can_read_rounds(user):
+        raise Http404
+
+
+def _require_staff(user) -> None:
+    if not is_evaluation_staff(user):
+        raise Http404
+
+
+# --- indicator systems --------------------------------------------------------
+
+
+@require_GET
+def system_list(request):
+    _require_reader(request.user)
+    systems = (
+        indicator_systems_visible_to(request.user)
+        .select_related("region", "copied_from")
+        .annotate(round_count=Count("rounds", distinct=True))
+        .prefetch_related("dimensions", "groups")
+    )
+    writable = set(indicator_systems_writable_by(request.user).values_list("id", flat=True))
+    return render(
+        request,
+        "evaluations/system_list.html",
+        {
+            "systems": systems,
+            "writable": writable,
+            "can_create": is_evaluation_staff(request.user),
+        },
+    )
+
+
+@require_GET
+def system_detail(request, pk: int):
+    system = indicator_system_for_user(request.user, pk)
+    tree = services.system_with_tree(system.pk)
+    can_write = indicator_systems_writable_by(request.user).filter(pk=pk).exists()
+    return render(
+        request,
+        "evaluations/system_detail.html",
+        {
+            "system": system,
+            "dimensions": tree.dimensions.all(),
+            "groups": system.groups.all(),
+            "rounds": system.rounds.all(),
+            "later": system.later_versions.all(),
+            "can_write": can_write and not system.later_versions.exists(),
+            "used": services.system_is_used(system),
+        },
+    )
+
+
+def _system_form_page(request, *, system, header, rows, errors, status=200):
+    return render(
+        request,
+        "evaluations/system_form.html",
+        {
+            "system": system,
+            "form": header,
+            "rows": rows,
+            "errors": errors,
+            "used": system is not None and services.system_is_used(system),
+        },
+        status=status,
+    )
+
+
+def system_create(request):
+    _require_staff(request.user)
+    return _system_save(request, system=None)
+
+
+def system_edit(request, pk: int):
+    system = indicator_system_for_user(request.user, pk, write=True)
+    return _system_save(request, system=system)
+
+
+def _system_save(request, *, system):
+    if request.method != "POST":
+        initial = {}
+        rows = tree_rows_of([])
+        if system is not None:
+            initial = {"name": system.name, "region": system.region, "groups": system.groups.all()}
+            rows = tree_rows_of(services.tree_of(system))
+        header = SystemHeaderForm(initial=initial, user=request.user)
+        return _system_form_page(request, system=system, header=header, rows=rows, errors=[])
+    header = SystemHeaderForm(request.POST, user=request.user)
+    specs, rows, errors = parse_tree(request.POST)
+    if header.is_valid() and not errors:
+        try:
+            saved = services.indicator_system_save(
+                actor=request.user,
+                system=system,
+                name=header.cleaned_data["name"],
+                region=header.cleaned_data["region"],
+                groups=header.cleaned_data["groups"],
+                dimensions=specs,
+                request=request,
+            )
+        except services.EvaluationError as error:
+            errors = error.messages
+        else:
+            if system is not None and saved.pk != system.pk:
+                messages.success(
+                    request,
+                    f"第{system.version}版已被评价批次使用，修改已保存为第{saved.version}版；"
+                    "原有批次的结果不受影响。",
+                )
+            else:
+                messages.success(request, f"已保存指标体系“{saved.name}”。")
+            return redirect("evaluations:system_detail", pk=saved.pk)
+    return _system_form_page(
+        request, system=system, header=header, rows=rows, errors=errors, status=400
+    )
+
+
+@require_POST
+def system_set_active(request, pk: int):
+    system = indicator_system_for_user(request.user, pk, write=True)
+    active = request.POST.get("active") == "1"
+    try:
+        services.indicator_system_set_active(
+            actor=request.user, system=system, active=active, request=request
+        )
+    except services.EvaluationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "已启用。" if active else "已停用。")
+    return redirect("evaluations:system_detail", pk=system.pk)
+
+
+# --- rounds -------------------------------------------------------------------
+
+
+@require_GET
+def round_list(request):
+    _require_reader(request.user)
+    rounds = (
+        rounds_visible_to(request.user)
+        .select_related("region", "system")
+        .annotate(person_count=Count("persons", distinct=True))
+    )
+    return render(
+        request,
+        "evaluations/round_list.html",
+        {"rounds": rounds, "can_create": is_evaluation_staff(request.user)},
+    )
+
+
+def round_create(request):
+    _require_staff(request.user)
+    form = RoundForm(request.POST or None, user=request.user)
+    params = person_filter_params(request.POST if request.method == "POST" else request.GET)
+    if request.method == "POST" and form.is_valid():
+        person_filter = PersonFilter.from_query(params)
+        persons, _ = filtered_persons(request.user, person_filter)
+        try:
+            evaluation_round = services.round_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                region=form.cleaned_data["region"],
+                system=form.cleaned_data["system"],
+                persons=persons,
+                evaluators=form.cleaned_data["evaluators"],
+                deadline=form.cleaned_data["deadline"],
+                person_filter=person_filter.as_query(),
+                request=request,
+            )
+        except services.EvaluationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request, f"已创建评价批次“{evaluation_round.name}”，请核对参评人员后开始评审。"
+            )
+            return redirect("evaluations:round_detail", pk=evaluation_round.pk)
+    return render(
+        request,
+        "evaluations/round_form.html",
+        {"form": form, "params": params, **person_filter_choices()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def round_detail(request, pk: int):
+    evaluation_round = round_for_user(request.user, pk)
+    context = {
+        "round": evaluation_round,
+        "can_write": is_evaluation_staff(request.user),
+        "evaluators": _evaluator_progress(evaluation_round),
+        "today": timezone.localdate(),
+    }
+    if evaluation_round.is_closed:
+        context |= _results_context(request, evaluation_round)
+    else:
+        context |= _person_progress_context(request, evaluation_round)
+    return render(request, "evaluations/round_detail.html", context)
+
+
+def _evaluator_progress(evaluation_round):
+    submitted = Q(status=EvaluationSheet.Status.SUBMITTED)
+    rows = (
+        EvaluationSheet.objects.filter(round=evaluation_round)
+        .values("evaluator_id", "evaluator__username", "evaluator__display_name")
+        .annotate(
+            assigned=Count("id", distinct=True),
+            submitted=Count("id", filter=submitted, distinct=True),
+            started=Count("id", filter=~submitted & Q(scores__isnull=False), distinct=True),
+        )
+        .order_by("evaluator__username")
+    )
+    if evaluation_round.status == EvaluationRound.Status.DRAFT:
+        return [
+            {
+                "evaluator__username": u.username,
+                "evaluator__display_name": u.display_name,
+                "assigned": None,
+            }
+            for u in evaluation_round.evaluators.all()
+        ]
+    return [{**r, "not_started": r["assigned"] - r["submitted"] - r["started"]} for r in rows]
+
+
+def _person_progress_context(request, evaluation_round):
+    submitted = Q(status=EvaluationSheet.Status.SUBMITTED)
+    if evaluation_round.status == EvaluationRound.Status.DRAFT:
+        persons = (
+            evaluation_round.persons.select_related("region", "group")
+            .order_by("name_pinyin", "id")
+            .values("id", "name", "region__name", "group__name", "employer")
+        )
+    else:
+        persons = (
+            EvaluationSheet.objects.filter(round=evaluation_round)
+            .values(
+                "person_id",
+                "person__name",
+                "person__region__name",
+                "person__group__name",
+                "person__employer",
+            )
+            .annotate(
+                assigned=Count("id"),
+                submitted=Count("id", filter=submitted),
+                mean=Avg("total", filter=submitted),
+                low=Min("total", filter=submitted),
+                high=Max("total", filter=submitted),
+            )
+            .order_by("person__name_pinyin", "person_id")
+        )
+    page = Paginator(persons, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    if evaluation_round.status == EvaluationRound.Status.OPEN:
+        page.object_list = [{**r, "missing": r["assigned"] - r["submitted"]} for r in page]
+    return {"person_page": page}
+
+
+def _results_context(request, evaluation_round):
+    grade = request.GET.get("grade", "")
+    results = RoundResult.objects.filter(round=evaluation_round)
+    distribution = dict(results.values_list("grade").annotate(n=Count("id")).order_by("grade"))
+    shown = results.filter(grade=grade) if grade else results
+    shown = shown.select_related("person", "person__region", "person__group").order_by(
+        F("rank").asc(nulls_last=True), "person__name_pinyin", "id"
+    )
+    page = Paginator(shown, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    proposals = (
+        RemovalProposal.objects.filter(round=evaluation_round)
+        .select_related("person", "result", "decided_by")
+        .order_by(F("decided_at").asc(nulls_first=True), "id")
+    )
+    return {
+        "result_page": page,
+        "grade": grade,
+        "distribution": [(g or "无评分", g, n) for g, n in sorted(distribution.items())],
+        "proposals": proposals[:200],
+        "proposal_count": proposals.count(),
+        "pending_count": proposals.filter(status=RemovalProposal.Status.PROPOSED).count(),
+        "decision_form": DecisionForm(),
+    }
+
+
+@require_POST
+def round_open(request, pk: int):
+    evaluation_round = round_for_user(request.user, pk, write=True)
+    try:
+        services.round_open(actor=request.user, evaluation_round=evaluation_round, request=request)
+    except services.EvaluationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "评审已开始，评审人可在“我的评审”中评分。")
+    return redirect("evaluations:round_detail", pk=pk)
+
+
+@require_POST
+def round_close(request, pk: int):
+    evaluation_round = round_for_user(request.user, pk, write=True)
+    try:
+        closed = services.round_close(
+            actor=request.user, evaluation_round=evaluation_round, request=request
+        )
+    except services.EvaluationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        pending = closed.proposals.count()
+        messages.success(
+            request,
+            "批次已结束，结果已锁定。"
+            + (f"有 {pending} 人评为最低等次，已生成出库建议，待逐一决定。" if pending else ""),
+        )
+    return redirect("evaluations:round_detail", pk=pk)
+
+
+@require_GET
+def round_export(request, pk: int):
+    evaluation_round = round_for_user(request.user, pk)
+    try:
+        content = services.round_results_export(
+            actor=request.user, evaluation_round=evaluation_round, request=request
+        )
+    except services.EvaluationError:
+        raise Http404 from None
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    from urllib.parse import quote
+
+    filename = quote(f"{evaluation_round.name}综合评价结果.xlsx")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+@require_POST
+def proposal_decide(request, pk: int):
+    proposal = proposal_for_user(request.user, pk, write=True)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, f"{proposal.person.name}：{errors[0]}")
+        return redirect("evaluations:round_detail", pk=proposal.round_id)
+    confirm = form.cleaned_data["decision"] == "confirm"
+    try:
+        services.proposal_decide(
+            actor=request.user,
+            proposal=proposal,
+            confirm=confirm,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except services.EvaluationError as error:
+        messages.error(request, f"{proposal.person.name}：{error.messages[0]}")
+    else:
+        messages.success(
+            request,
+            f"{proposal.person.name}：" + ("已确认出库。" if confirm else "不予出库，保留在库。"),
+        )
+    return redirect("evaluations:round_detail", pk=proposal.round_id)
+
+
+# --- sheets -------------------------------------------------------------------
+
+
+@require_GET
+def my_sheets(request):
+    if not request.user.is_authenticated:
+        raise Http404
+    status = request.GET.get("status", "")
+    sheets = (
+        EvaluationSheet.objects.filter(evaluator=request.user)
+        .exclude(round__status=EvaluationRound.Status.DRAFT)
+        .select_related("round", "person", "person__group")
+        .order_by("-round__opened_at", "round_id", "status", "person__name_pinyin", "id")
+    )
+    counts = dict(
+        sheets.filter(round__status=EvaluationRound.Status.OPEN)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    if status in EvaluationSheet.Status.values:
+        sheets = sheets.filter(status=status)
+    page = Paginator(sheets, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "evaluations/my_sheets.html",
+        {
+            "page": page,
+            "status": status,
+            "todo": counts.get(EvaluationSheet.Status.DRAFT, 0),
+            "done": counts.get(EvaluationSheet.Status.SUBMITTED, 0),
+        },
+    )
+
+
+def sheet_detail(request, pk: int):
+    sheet = sheet_for_user(request.user, pk)
+    is_mine = sheet.evaluator_id == request.user.pk
+    editable = (
+        is_mine and sheet.round.status == EvaluationRound.Status.OPEN and not sheet.is_submitted
+    )
+    errors: dict = {}
+    posted: dict = {}
+    if request.method == "POST":
+        if not editable:
+            raise Http404
+        submit = request.POST.get("action") == "submit"
+        system = services.system_with_tree(sheet.round.system_id)
+        entries = {
+            i.pk: (request.POST.get(f"points-{i.pk}", ""), request.POST.get(f"note-{i.pk}", ""))
+            for d in system.dimensions.all()
+            for i in d.indicators.all()
+        }
+        try:
+            services.sheet_save(
+                actor=request.user, sheet=sheet, entries=entries, submit=submit, request=request
+            )
+        except services.EvaluationError as error:
+            errors = error.fields
+            posted = entries
+            for message in error.messages if not error.fields else []:
+                messages.error(request, message)
+        else:
+            if submit:
+                messages.success(request, f"已提交对 {sheet.person.name} 的评分。")
+                return redirect("evaluations:my_sheets")
+            messages.success(request, "草稿已保存。")
+            return redirect("evaluations:sheet_detail", pk=sheet.pk)
+    system = services.system_with_tree(sheet.round.system_id)
+    stored = {s.indicator_id: s for s in Score.objects.filter(sheet=sheet)}
+    dimensions = []
+    for dimension in system.dimensions.all():
+        items = []
+        for indicator in dimension.indicators.all():
+            score = stored.get(indicator.pk)
+            if indicator.pk in posted:
+                points, note = posted[indicator.pk]
+            else:
+                points = points_text(score.points) if score else ""
+                note = score.note if score else ""
+            items.append(
+                {
+                    "indicator": indicator,
+                    "max": points_text(indicator.max_points),
+                    "points": points,
+                    "note": note,
+                    "error": errors.get(indicator.pk, ""),
+                }
+            )
+        dimensions.append({"dimension": dimension, "items": items})
+    return render(
+        request,
+        "evaluations/sheet_detail.html",
+        {
+            "sheet": sheet,
+            "person": sheet.person,
+            "dimensions": dimensions,
+            "editable": editable,
+            "is_mine": is_mine,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )

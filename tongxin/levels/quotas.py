@@ -1,0 +1,188 @@
+"""The quota page's numbers, from ONE grouped query over the persons a user sees.
+
+`persons_visible_to(user)` active persons GROUP BY (region, level, group,
+subcategory): a few thousand rows at most, from which every count on the
+page is summed in Python, so the count against quota and the coverage grid
+can never disagree with each other.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count
+
+from tongxin.people.access import persons_visible_to
+from tongxin.people.models import Person, PersonGroup, SubCategory
+from tongxin.regions.models import Region
+
+from .models import Quota
+
+# Defaults when a region has no Quota row (SPEC: about 200 at city level for
+# the city, about 50 at county level for each county-level unit).
+DEFAULT_QUOTAS = {Person.Level.CITY: 200, Person.Level.COUNTY: 50}
+
+
+def thin_below() -> int:
+    """A coverage cell with fewer persons than this is "thin" (but not empty)."""
+    return int(getattr(settings, "TONGXIN_QUOTA_THIN_BELOW", 3))
+
+
+def default_quota(region: Region, level: str) -> int | None:
+    defaults = getattr(settings, "TONGXIN_QUOTA_DEFAULTS", DEFAULT_QUOTAS)
+    if region.is_city and level == Person.Level.CITY:
+        return defaults.get(Person.Level.CITY)
+    if not region.is_city and level == Person.Level.COUNTY:
+        return defaults.get(Person.Level.COUNTY)
+    return None
+
+
+def level_counts(user, *, as_queryset: bool = False):
+    """{(region_id, level, group_id, subcategory_id): count} of active persons `user` sees.
+
+    as_queryset=True returns the query itself (for EXPLAIN in bench/bench_quota.py).
+    """
+    rows = (
+        persons_visible_to(user)
+        .filter(status=Person.Status.ACTIVE)
+        .values_list("region_id", "level", "group_id", "subcategory_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    if as_queryset:
+        return rows
+    return {(r, lv, g, s): n for r, lv, g, s, n in rows}
+
+
+@dataclass
+class QuotaCell:
+    level: str
+    count: int
+    quota: int | None
+
+    @property
+    def excess(self) -> int:
+        return self.count - self.quota if self.quota is not None else 0
+
+    @property
+    def state(self) -> str:
+        """over / under / full, or "" when there is no quota."""
+        if self.quota is None:
+            return ""
+        if self.count > self.quota:
+            return "over"
+        if self.count < self.quota:
+            return "under"
+        return "full"
+
+
+@dataclass
+class QuotaRow:
+    region: Region
+    cells: list[QuotaCell]  # in the order of Person.Level
+    total: int
+    is_city_total: bool = False
+
+    def cell(self, level: str) -> QuotaCell:
+        return next(c for c in self.cells if c.level == level)
+
+
+@dataclass
+class CoverageRow:
+    label: str
+    is_group: bool
+    counts: list[int]  # per column region, then the total
+    group: PersonGroup | None = None
+    subcategory: SubCategory | None = None
+
+
+@dataclass
+class QuotaPage:
+    quota_rows: list[QuotaRow]
+    columns: list[Region]
+    coverage: list[CoverageRow]
+    coverage_level: str
+    thin_below: int
+    totals: dict[str, int] = field(default_factory=dict)
+
+
+COVERAGE_LEVELS = {
+    "rep": ("代表人士（市级重点联系和县区联系）", {Person.Level.CITY, Person.Level.COUNTY}),
+    Person.Level.CITY: ("市级重点联系", {Person.Level.CITY}),
+    Person.Level.COUNTY: ("县区联系", {Person.Level.COUNTY}),
+    Person.Level.RESERVE: ("储备", {Person.Level.RESERVE}),
+    "all": ("全部在库人员", set(Person.Level.values)),
+}
+
+
+def quota_page(user, regions: list[Region], coverage_level: str = "rep") -> QuotaPage:
+    """Everything the quota page shows for `regions` (those `user` may see)."""
+    counts = level_counts(user)
+    quotas = {(q.region_id, q.level): q.quota for q in Quota.objects.all()}
+    levels = Person.Level.values
+
+    by_region_level: dict[tuple[int, str], int] = defaultdict(int)
+    for (region_id, level, _g, _s), n in counts.items():
+        by_region_level[(region_id, level)] += n
+
+    def quota_of(region: Region, level: str) -> int | None:
+        return quotas.get((region.pk, level), default_quota(region, level))
+
+    rows = []
+    for region in regions:
+        if region.is_city:
+            # The city's row counts the whole city: every region the user sees.
+            cells = [
+                QuotaCell(
+                    lv,
+                    sum(n for (_r, level), n in by_region_level.items() if level == lv),
+                    quota_of(region, lv),
+                )
+                for lv in levels
+            ]
+            rows.append(QuotaRow(region, cells, sum(c.count for c in cells), True))
+        else:
+            cells = [
+                QuotaCell(lv, by_region_level[(region.pk, lv)], quota_of(region, lv))
+                for lv in levels
+            ]
+            rows.append(QuotaRow(region, cells, sum(c.count for c in cells)))
+
+    wanted = COVERAGE_LEVELS.get(coverage_level, COVERAGE_LEVELS["rep"])[1]
+    columns = [r for r in regions if not r.is_city]
+    index = {r.pk: i for i, r in enumerate(columns)}
+    by_group: dict[int, list[int]] = defaultdict(lambda: [0] * (len(columns) + 1))
+    by_sub: dict[tuple[int, int | None], list[int]] = defaultdict(lambda: [0] * (len(columns) + 1))
+    for (region_id, level, group_id, sub_id), n in counts.items():
+        if level not in wanted:
+            continue
+        for target in (by_group[group_id], by_sub[(group_id, sub_id)]):
+            if region_id in index:
+                target[index[region_id]] += n
+            target[-1] += n
+
+    coverage = []
+    subcategories = defaultdict(list)
+    for sub in SubCategory.objects.filter(is_active=True).order_by("sort_order", "id"):
+        subcategories[sub.group_id].append(sub)
+    for group in PersonGroup.objects.filter(is_active=True):
+        coverage.append(CoverageRow(group.name, True, list(by_group[group.pk]), group=group))
+        for sub in subcategories[group.pk]:
+            coverage.append(
+                CoverageRow(sub.name, False, list(by_sub[(group.pk, sub.pk)]), group, sub)
+            )
+        unclassified = by_sub.get((group.pk, None))
+        if unclassified and subcategories[group.pk]:
+            coverage.append(CoverageRow("（未填细分类别）", False, list(unclassified), group))
+
+    totals = {
+        lv: sum(n for (_r, level), n in by_region_level.items() if level == lv) for lv in levels
+    }
+    return QuotaPage(
+        quota_rows=rows,
+        columns=columns,
+        coverage=coverage,
+        coverage_level=coverage_level if coverage_level in COVERAGE_LEVELS else "rep",
+        thin_below=thin_below(),
+        totals=totals,
+    )

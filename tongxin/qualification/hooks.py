@@ -1,0 +1,30 @@
+from django.urls import reverse
+from django.utils import timezone
+
+from .checks import active_conditions, check_context, person_check
+
+
+def _reads_persons(user) -> bool:
+    return user.is_superuser or user.role != user.Role.EVALUATOR
+
+
+def nav_items(user) -> list[dict]:
+    items = []
+    if _reads_persons(user):
+        items.append({"label": "资格条件", "url": reverse("qualification:report")})
+    if user.is_system_admin:
+        items.append({"label": "资格条件设置", "url": reverse("qualification:conditions")})
+    return items
+
+
+def person_panels(request, person) -> list[dict]:
+    on = timezone.localdate()
+    conditions = active_conditions()
+    failures = person_check(person, conditions, on=on, context=check_context(on))
+    return [
+        {
+            "template": "qualification/_person_panel.html",
+            "context": {"failures": failures, "has_conditions": bool(conditions), "on": on},
+            "column": "side",
+        }
+    ]

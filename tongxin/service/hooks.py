@@ -1,0 +1,71 @@
+"""What this app adds to shared pages (see tongxin/core/hooks.py)."""
+
+from django.urls import reverse
+
+from .access import (
+    can_read_service,
+    can_write_records,
+    service_requests_visible_to,
+    suggestions_visible_to,
+)
+from .models import local_today
+
+
+def nav_items(user) -> list[dict]:
+    if not can_read_service(user):
+        return []
+    return [
+        {"heading": "服务帮助"},
+        {"label": "意见诉求", "url": reverse("service:request_list")},
+        {"label": "建言献策", "url": reverse("service:suggestion_list")},
+        {"label": "成员单位", "url": reverse("service:department_list")},
+    ]
+
+
+def person_panels(request, person) -> list[dict]:
+    """The person's requests (overdue ones marked) and suggestions."""
+    user = request.user
+    if not can_read_service(user):
+        return []
+    requests = list(
+        service_requests_visible_to(user)
+        .filter(person=person)
+        .select_related("category", "department")
+        .order_by("-id")[:50]
+    )
+    suggestions = list(
+        suggestions_visible_to(user)
+        .filter(submitters=person)
+        .select_related("department")
+        .order_by("-id")[:50]
+    )
+    today = local_today()
+    return [
+        {
+            "template": "service/_person_panel.html",
+            "column": "main",
+            "context": {
+                "person": person,
+                "requests": requests,
+                "overdue_ids": {r.pk for r in requests if r.is_overdue_on(today)},
+                "suggestions": suggestions,
+                "can_write": can_write_records(user),
+            },
+        }
+    ]
+
+
+def home_cards(user) -> list[dict]:
+    """Open and overdue request counts over the user's regions, for the home page."""
+    if not can_read_service(user):
+        return []
+    visible = service_requests_visible_to(user)
+    return [
+        {
+            "template": "service/_home_card.html",
+            "context": {
+                "open": visible.open().count(),
+                "overdue": visible.overdue().count(),
+            },
+        }
+    ]

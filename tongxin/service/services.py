@@ -1,0 +1,523 @@
+"""Every write of this app: validated, in one transaction, with a history row
+and an audit entry. Views call these and show `ServiceError.message`.
+
+A request moves 已受理 → 已交办 → 办理中 → 已办结, and a follow-up (回访) with
+不满意 may send it back to 办理中. Each move is one function below; a move the
+current status does not allow is refused, and nothing is ever deleted.
+"""
+
+import datetime
+
+from django.db import transaction
+
+from tongxin.audit.changes import apply_changes, initial_values
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.services import audit_log
+from tongxin.people.models import Person
+
+from .models import (
+    Department,
+    RequestFollowUp,
+    RequestProgress,
+    ServiceRequest,
+    Suggestion,
+    local_today,
+)
+from .validators import PhoneError, parse_phone
+
+Status = ServiceRequest.Status
+
+DEPARTMENT_FIELDS = ["name", "kind", "contact_person", "phone", "sort_order", "is_active"]
+REQUEST_FIELDS = ["category", "content", "channel", "received_on"]
+SUGGESTION_FIELDS = ["region", "title", "content", "topic", "submitted_on"]
+
+
+class ServiceError(ValueError):
+    """A write refused for a reason the user can act on; `field` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class StaleRequestError(ServiceError):
+    pass
+
+
+def _history_context(obj, actor, reason: str) -> None:
+    obj._history_user = actor
+    obj._change_reason = reason
+
+
+def _not_future(value: datetime.date | None, label: str, field: str) -> None:
+    if value is not None and value > local_today():
+        raise ServiceError(f"{label}不能晚于今天", field)
+
+
+def _cn(value: datetime.date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+# --- departments -------------------------------------------------------------
+
+
+def _clean_department(data: dict) -> dict:
+    data = {f: data[f] for f in DEPARTMENT_FIELDS if f in data}
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip()
+        if not data["name"]:
+            raise ServiceError("请填写单位名称", "name")
+    if "phone" in data:
+        try:
+            data["phone"] = parse_phone(data["phone"])
+        except PhoneError as error:
+            raise ServiceError(error.message, "phone") from None
+    return data
+
+
+@transaction.atomic
+def department_create(*, actor, data: dict, request=None) -> Department:
+    data = _clean_department(data)
+    if Department.objects.filter(name=data["name"]).exists():
+        raise ServiceError(f"单位名称“{data['name']}”已存在", "name")
+    department = Department(**data)
+    _history_context(department, actor, "新增成员单位")
+    department.save(force_insert=True)
+    audit_log(
+        action=AuditEntry.Action.CREATE,
+        user=actor,
+        request=request,
+        obj=department,
+        changes=initial_values(department, DEPARTMENT_FIELDS),
+    )
+    return department
+
+
+@transaction.atomic
+def department_update(*, actor, department: Department, data: dict, request=None) -> Department:
+    """Change a unit. Units are deactivated, never deleted: requests refer to them."""
+    data = _clean_department(data)
+    current = Department.objects.select_for_update().get(pk=department.pk)
+    if (
+        "name" in data
+        and Department.objects.filter(name=data["name"]).exclude(pk=current.pk).exists()
+    ):
+        raise ServiceError(f"单位名称“{data['name']}”已存在", "name")
+    changes = apply_changes(current, data)
+    if not changes:
+        return current
+    _history_context(current, actor, "修改成员单位")
+    current.save(update_fields=list(changes))
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return current
+
+
+# --- requests ----------------------------------------------------------------
+
+
+def _locked(service_request: ServiceRequest) -> ServiceRequest:
+    return (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("person", "category", "department", "region")
+        .get(pk=service_request.pk)
+    )
+
+
+def _require_status(current: ServiceRequest, allowed: set[str], action: str) -> None:
+    if current.status not in allowed:
+        raise ServiceError(f"当前状态为“{current.get_status_display()}”，不能{action}")
+
+
+def _save_request(current: ServiceRequest, actor, reason: str, fields: list[str]) -> None:
+    current.version += 1
+    _history_context(current, actor, reason)
+    current.save(update_fields=[*fields, "version", "updated_at"])
+
+
+@transaction.atomic
+def service_request_create(*, actor, person: Person, data: dict, request=None) -> ServiceRequest:
+    """Record a request `person` raised; `person` was checked with person_for_user."""
+    if not (data.get("content") or "").strip():
+        raise ServiceError("请填写诉求内容", "content")
+    _not_future(data.get("received_on"), "受理日期", "received_on")
+    service_request = ServiceRequest(
+        person=person,
+        region_id=person.region_id,
+        status=Status.RECEIVED,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        **{f: data[f] for f in REQUEST_FIELDS},
+    )
+    service_request.content = service_request.content.strip()
+    _history_context(service_request, actor, "受理")
+    service_request.save(force_insert=True)
+    audit_log(
+        action=AuditEntry.Action.CREATE,
+        user=actor,
+        request=request,
+        obj=service_request,
+        changes={
+            "person": [None, person.name],
+            **initial_values(service_request, REQUEST_FIELDS),
+        },
+    )
+    return service_request
+
+
+@transaction.atomic
+def service_request_update(
+    *,
+    actor,
+    service_request: ServiceRequest,
+    data: dict,
+    expected_version: int,
+    request=None,
+) -> ServiceRequest:
+    """Correct what was recorded at receipt (category, content, channel, date)."""
+    current = _locked(service_request)
+    if current.version != expected_version:
+        raise StaleRequestError("该诉求已被他人修改，请重新打开后再改")
+    if "content" in data and not (data["content"] or "").strip():
+        raise ServiceError("请填写诉求内容", "content")
+    _not_future(data.get("received_on"), "受理日期", "received_on")
+    if current.closed_on and data.get("received_on") and data["received_on"] > current.closed_on:
+        raise ServiceError("受理日期不能晚于办结日期", "received_on")
+    changes = apply_changes(current, {f: data[f] for f in REQUEST_FIELDS if f in data})
+    if not changes:
+        return current
+    _save_request(current, actor, "修改", list(changes))
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return current
+
+
+@transaction.atomic
+def service_request_assign(
+    *,
+    actor,
+    service_request: ServiceRequest,
+    department: Department,
+    due_date: datetime.date,
+    assigned_on: datetime.date,
+    request=None,
+) -> ServiceRequest:
+    """交办: route the request to a department with a due date (again, to reassign)."""
+    current = _locked(service_request)
+    _require_status(current, {Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS}, "交办")
+    if not department.is_active:
+        raise ServiceError(f"“{department.name}”已停用，请选择其他单位", "department")
+    _not_future(assigned_on, "交办日期", "assigned_on")
+    if assigned_on < current.received_on:
+        raise ServiceError(f"交办日期不能早于受理日期（{_cn(current.received_on)}）", "assigned_on")
+    if due_date < assigned_on:
+        raise ServiceError("办理时限不能早于交办日期", "due_date")
+    reassign = current.status != Status.RECEIVED
+    changes = apply_changes(
+        current, {"department": department, "due_date": due_date, "assigned_on": assigned_on}
+    )
+    if current.status == Status.RECEIVED:
+        changes["status"] = [current.get_status_display(), Status.ASSIGNED.label]
+        current.status = Status.ASSIGNED
+    if not changes:
+        return current
+    reason = f"{'改交' if reassign else '交办'}：{department.name}，时限{_cn(due_date)}"
+    _save_request(current, actor, reason, list(changes))
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return current
+
+
+@transaction.atomic
+def service_request_progress_add(
+    *,
+    actor,
+    service_request: ServiceRequest,
+    on_date: datetime.date,
+    note: str,
+    request=None,
+) -> RequestProgress:
+    """Record the department's progress (办理进展); the request is then 办理中."""
+    current = _locked(service_request)
+    if current.status == Status.RECEIVED:
+        raise ServiceError("请先交办承办单位，再记录办理进展")
+    _require_status(current, {Status.ASSIGNED, Status.IN_PROGRESS}, "记录办理进展")
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("请填写办理情况", "note")
+    _not_future(on_date, "进展日期", "on_date")
+    if current.assigned_on and on_date < current.assigned_on:
+        raise ServiceError(f"进展日期不能早于交办日期（{_cn(current.assigned_on)}）", "on_date")
+    progress = RequestProgress.objects.create(
+        request=current,
+        on_date=on_date,
+        note=note,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    changes = {"progress": [None, f"{_cn(on_date)}：{note}"]}
+    if current.status == Status.ASSIGNED:
+        changes["status"] = [current.get_status_display(), Status.IN_PROGRESS.label]
+        current.status = Status.IN_PROGRESS
+    _save_request(current, actor, f"办理进展：{note[:60]}", ["status"])
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return progress
+
+
+@transaction.atomic
+def service_request_close(
+    *,
+    actor,
+    service_request: ServiceRequest,
+    answer: str,
+    closed_on: datetime.date,
+    request=None,
+) -> ServiceRequest:
+    """办结. Refused without an answer: the answer is what the person is told."""
+    current = _locked(service_request)
+    if current.status == Status.RECEIVED:
+        raise ServiceError("请先交办承办单位，再办结")
+    _require_status(current, {Status.ASSIGNED, Status.IN_PROGRESS}, "办结")
+    answer = (answer or "").strip()
+    if not answer:
+        raise ServiceError("办结须填写答复内容", "answer")
+    _not_future(closed_on, "办结日期", "closed_on")
+    if closed_on < current.received_on:
+        raise ServiceError(f"办结日期不能早于受理日期（{_cn(current.received_on)}）", "closed_on")
+    changes = {"status": [current.get_status_display(), Status.CLOSED.label]}
+    changes |= apply_changes(current, {"answer": answer, "closed_on": closed_on})
+    current.status = Status.CLOSED
+    _save_request(current, actor, "办结", ["status", "answer", "closed_on"])
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return current
+
+
+@transaction.atomic
+def service_request_follow_up(
+    *,
+    actor,
+    service_request: ServiceRequest,
+    satisfaction: str,
+    on_date: datetime.date,
+    note: str = "",
+    reopen: bool = False,
+    reopen_reason: str = "",
+    new_due_date: datetime.date | None = None,
+    request=None,
+) -> RequestFollowUp:
+    """回访 after closing. With 不满意 and `reopen`, the request goes back to 办理中."""
+    current = _locked(service_request)
+    _require_status(current, {Status.CLOSED}, "回访（须先办结）")
+    if current.followed_up_on is not None:
+        raise ServiceError("本次办结已回访；如需再次办理，请在回访时选择重新办理")
+    if satisfaction not in ServiceRequest.Satisfaction.values:
+        raise ServiceError("请选择满意度", "satisfaction")
+    _not_future(on_date, "回访日期", "on_date")
+    if current.closed_on and on_date < current.closed_on:
+        raise ServiceError(f"回访日期不能早于办结日期（{_cn(current.closed_on)}）", "on_date")
+    reopen_reason = (reopen_reason or "").strip()
+    if reopen:
+        if satisfaction != ServiceRequest.Satisfaction.UNSATISFIED:
+            raise ServiceError("只有回访不满意时才能重新办理", "reopen")
+        if not reopen_reason:
+            raise ServiceError("重新办理须填写原因", "reopen_reason")
+        if new_due_date is not None and new_due_date < on_date:
+            raise ServiceError("新的办理时限不能早于回访日期", "new_due_date")
+    follow_up = RequestFollowUp.objects.create(
+        request=current,
+        on_date=on_date,
+        satisfaction=satisfaction,
+        note=(note or "").strip(),
+        reopened=reopen,
+        reopen_reason=reopen_reason,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    label = ServiceRequest.Satisfaction(satisfaction).label
+    if reopen:
+        changes = {"status": [current.get_status_display(), Status.IN_PROGRESS.label]}
+        data = {"satisfaction": "", "followed_up_on": None, "closed_on": None}
+        if new_due_date is not None:
+            data["due_date"] = new_due_date
+        changes |= apply_changes(current, data)
+        changes["follow_up"] = [None, f"{_cn(on_date)} {label}，重新办理：{reopen_reason}"]
+        current.status = Status.IN_PROGRESS
+        RequestProgress.objects.create(
+            request=current,
+            on_date=on_date,
+            note=f"回访不满意，重新办理：{reopen_reason}",
+            recorded_by=follow_up.recorded_by,
+        )
+        fields = ["status", "satisfaction", "followed_up_on", "closed_on", "due_date"]
+        reason = f"回访{label}，重新办理：{reopen_reason}"
+    else:
+        changes = apply_changes(current, {"satisfaction": satisfaction, "followed_up_on": on_date})
+        fields = ["satisfaction", "followed_up_on"]
+        reason = f"回访：{label}"
+    _save_request(current, actor, reason, fields)
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return follow_up
+
+
+@transaction.atomic
+def service_request_cancel(
+    *, actor, service_request: ServiceRequest, reason: str, request=None
+) -> ServiceRequest:
+    """撤销 a request recorded by mistake or withdrawn by the person. Never a deletion:
+    the request stays readable, with its history."""
+    current = _locked(service_request)
+    _require_status(current, set(ServiceRequest.OPEN_STATUSES), "撤销")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("撤销须填写原因", "reason")
+    changes = {
+        "status": [current.get_status_display(), Status.CANCELLED.label],
+        "cancel_reason": [None, reason],
+    }
+    current.status = Status.CANCELLED
+    current.cancel_reason = reason
+    _save_request(current, actor, f"撤销：{reason}", ["status", "cancel_reason"])
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return current
+
+
+# --- suggestions -------------------------------------------------------------
+
+
+def _check_suggestion(data: dict, submitters: list[Person]) -> None:
+    if "title" in data and not (data["title"] or "").strip():
+        raise ServiceError("请填写标题", "title")
+    if "content" in data and not (data["content"] or "").strip():
+        raise ServiceError("请填写内容", "content")
+    if not submitters:
+        raise ServiceError("请至少选择一位建言人", "submitters")
+    _not_future(data.get("submitted_on"), "提出日期", "submitted_on")
+
+
+def _names(persons) -> str:
+    return "、".join(p.name for p in persons)
+
+
+@transaction.atomic
+def suggestion_create(*, actor, data: dict, submitters: list[Person], request=None) -> Suggestion:
+    """Record a suggestion. The caller checked the region is writable by `actor`
+    and every submitter is visible to them."""
+    _check_suggestion(data, submitters)
+    suggestion = Suggestion(
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        **{f: data[f] for f in SUGGESTION_FIELDS if f in data},
+    )
+    _history_context(suggestion, actor, f"登记（建言人：{_names(submitters)}）")
+    suggestion.save(force_insert=True)
+    suggestion.submitters.set(submitters)
+    audit_log(
+        action=AuditEntry.Action.CREATE,
+        user=actor,
+        request=request,
+        obj=suggestion,
+        changes={
+            **initial_values(suggestion, SUGGESTION_FIELDS),
+            "submitters": [None, _names(submitters)],
+        },
+    )
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_update(
+    *, actor, suggestion: Suggestion, data: dict, submitters: list[Person], request=None
+) -> Suggestion:
+    _check_suggestion(data, submitters)
+    current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    before = list(current.submitters.order_by("id"))
+    changes = apply_changes(current, {f: data[f] for f in SUGGESTION_FIELDS if f in data})
+    after = sorted(submitters, key=lambda p: p.pk)
+    submitters_changed = [p.pk for p in before] != [p.pk for p in after]
+    if submitters_changed:
+        changes["submitters"] = [_names(before), _names(after)]
+    if not changes:
+        return current
+    reason = "修改"
+    if submitters_changed:
+        reason += f"（建言人：{_names(before)} → {_names(after)}）"
+    _history_context(current, actor, reason)
+    current.save(update_fields=[f for f in changes if f != "submitters"] + ["updated_at"])
+    if submitters_changed:
+        current.submitters.set(after)
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return current
+
+
+@transaction.atomic
+def suggestion_forward(
+    *,
+    actor,
+    suggestion: Suggestion,
+    department: Department,
+    forwarded_on: datetime.date,
+    request=None,
+) -> Suggestion:
+    """转交 the suggestion to a department (again, to change the department)."""
+    current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if not department.is_active:
+        raise ServiceError(f"“{department.name}”已停用，请选择其他单位", "department")
+    _not_future(forwarded_on, "转交日期", "forwarded_on")
+    if forwarded_on < current.submitted_on:
+        raise ServiceError(
+            f"转交日期不能早于提出日期（{_cn(current.submitted_on)}）", "forwarded_on"
+        )
+    changes = apply_changes(current, {"department": department, "forwarded_on": forwarded_on})
+    if not changes:
+        return current
+    _history_context(current, actor, f"转交：{department.name}")
+    current.save(update_fields=[*changes, "updated_at"])
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return current
+
+
+@transaction.atomic
+def suggestion_respond(
+    *,
+    actor,
+    suggestion: Suggestion,
+    outcome: str,
+    response: str,
+    responded_on: datetime.date,
+    request=None,
+) -> Suggestion:
+    """Record the outcome (采纳, 领导批示, 部分采纳, 未采纳) with the response text."""
+    current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if outcome not in Suggestion.Outcome.values:
+        raise ServiceError("请选择办理结果", "outcome")
+    response = (response or "").strip()
+    if not response:
+        raise ServiceError("请填写反馈内容", "response")
+    _not_future(responded_on, "反馈日期", "responded_on")
+    if responded_on < current.submitted_on:
+        raise ServiceError(
+            f"反馈日期不能早于提出日期（{_cn(current.submitted_on)}）", "responded_on"
+        )
+    changes = apply_changes(
+        current, {"outcome": outcome, "response": response, "responded_on": responded_on}
+    )
+    if not changes:
+        return current
+    _history_context(current, actor, f"反馈：{Suggestion.Outcome(outcome).label}")
+    current.save(update_fields=[*changes, "updated_at"])
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+    return current
