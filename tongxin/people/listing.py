@@ -8,6 +8,7 @@ for the same filter.
 import base64
 import datetime
 import json
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -149,19 +150,21 @@ class PersonFilter:
 
 
 GRADES = ("A", "B", "C", "D")
+AGE_BAND_RE = re.compile(r"(0|[1-9][0-9]{0,2})?-(0|[1-9][0-9]{0,2})?")
 
 
 def parse_age_band(text: str) -> tuple[int | None, int | None] | None:
-    """Parse an age band: "36-45" → (36, 45), "-35" → (None, 35), "61-" → (61, None); None if malformed."""
-    low, sep, high = text.partition("-")
-    if not sep or (not low and not high):
+    """Parse an age band: "36-45" → (36, 45), "-35" → (None, 35), "61-" → (61, None).
+
+    None if malformed; only ASCII digits without leading zeros, at most 3.
+    """
+    match = AGE_BAND_RE.fullmatch(text)
+    if match is None or match.group(1) is match.group(2) is None:
         return None
-    if (low and not low.isdigit()) or (high and not high.isdigit()):
+    low, high = (int(g) if g is not None else None for g in match.groups())
+    if low is not None and high is not None and low > high:
         return None
-    low_n, high_n = (int(low) if low else None), (int(high) if high else None)
-    if low_n is not None and high_n is not None and low_n > high_n:
-        return None
-    return low_n, high_n
+    return low, high
 
 
 def born_by(on: datetime.date, years: int) -> datetime.date:

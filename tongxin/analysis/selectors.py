@@ -1,0 +1,550 @@
+"""The figures of the structure analysis.
+
+Every distribution is one GROUP BY (or one conditional count) over
+`filtered_persons(user, filter)`, the query the person list runs, and every
+bucket carries the list filter that selects exactly its persons. So a figure
+on a chart and the total of the list it links to cannot disagree.
+
+Trends read the person history instead: the state of each person at a past
+year end is their latest history row up to that day.
+"""
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Case, CharField, Count, Max, QuerySet, Value, When
+from django.urls import reverse
+from django.utils import timezone
+
+from tongxin.people.listing import (
+    PersonFilter,
+    age_band_q,
+    filtered_persons,
+    parse_age_band,
+)
+from tongxin.people.models import (
+    Education,
+    Ethnicity,
+    Person,
+    PersonGroup,
+    PoliticalStatus,
+    SubCategory,
+)
+from tongxin.regions.models import Region
+
+from .models import YearEndCount, YearEndSnapshot
+
+AGE_BANDS = [
+    ("-35", "35岁及以下"),
+    ("36-45", "36—45岁"),
+    ("46-55", "46—55岁"),
+    ("56-60", "56—60岁"),
+    ("61-", "60岁以上"),
+]
+TOP_ETHNICITIES = 5
+FACTS_CACHE_SECONDS = 24 * 3600
+TREND_YEARS = 5
+NONE = "none"
+
+
+def cn_day(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass
+class Bucket:
+    label: str
+    count: int
+    params: dict[str, str] | None  # the person-list filter of exactly these persons
+    share: str = ""  # of the persons counted, e.g. "12.5%"
+
+    @property
+    def url(self) -> str:
+        if self.params is None:
+            return ""
+        return reverse("people:list") + "?" + urlencode(self.params)
+
+
+@dataclass
+class Distribution:
+    key: str
+    title: str
+    buckets: list[Bucket]
+    chart: str = "bar"  # bar | pie
+    note: str = ""
+    total: int | None = None  # persons counted; None when a person may count in several buckets
+
+    def as_chart(self) -> dict:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "chart": self.chart,
+            "labels": [b.label for b in self.buckets],
+            "values": [b.count for b in self.buckets],
+            "urls": [b.url for b in self.buckets],
+        }
+
+
+@dataclass
+class Structure:
+    person_filter: PersonFilter
+    total: int
+    distributions: list[Distribution] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+
+
+def page_filter(params) -> PersonFilter:
+    """The analysis page's choices as a person-list filter: region, group, level,
+    the day ages are counted at; always the persons in the database (在库)."""
+    parsed = PersonFilter.from_query(params)
+    return PersonFilter(
+        region=parsed.region,
+        group=parsed.group,
+        level=parsed.level,
+        on=parsed.on or timezone.localdate(),
+        status=Person.Status.ACTIVE,
+        errors=[e for e in parsed.errors if "年龄计算日" in e or "“region”" in e],
+    )
+
+
+def _params(person_filter: PersonFilter, **bucket) -> dict[str, str]:
+    query = person_filter.as_query()
+    query.pop("sort", None)
+    if "age" not in bucket:
+        query.pop("on", None)  # the day only matters to an age band
+    query.update({k: str(v) for k, v in bucket.items()})
+    return query
+
+
+FACT_COLUMNS = (
+    "level",
+    "group_id",
+    "subcategory_id",
+    "sex",
+    "ethnicity_id",
+    "education_id",
+    "political_status_id",
+)
+
+
+def _facts_cache_key(user, person_filter: PersonFilter) -> str:
+    """Names the data the facts were counted from: who sees which regions, the
+    filter, the day, and the newest person history row. Every write to a
+    person (service or bulk insert) adds a history row, so any change makes a
+    new key and the next page counts afresh."""
+    if user.is_superuser or user.sees_all_regions:
+        scope = "all"
+    else:
+        scope = ",".join(map(str, sorted(user.region_ids())))
+    version = Person.history.aggregate(last=Max("history_id"))["last"] or 0
+    chosen = json.dumps(person_filter.as_query(), sort_keys=True)
+    plain = f"{scope}:{chosen}:{person_filter.age_on.isoformat()}:{version}"
+    return "analysis:" + hashlib.sha1(plain.encode()).hexdigest()
+
+
+def facts(user, person_filter: PersonFilter) -> dict:
+    """Counts of the filtered persons per value of each charted column.
+
+    One GROUP BY over the list's own queryset: a wide table is scanned once,
+    not once per chart, and every distribution below is a sum over these rows,
+    so each bucket still counts exactly the persons its list link selects.
+    Cached until the next change to any person.
+    """
+    return _cached(
+        "facts", _facts_cache_key(user, person_filter), lambda: _count_facts(user, person_filter)
+    )
+
+
+def _cached(what: str, key: str, compute):
+    full_key = f"{what}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, FACTS_CACHE_SECONDS)
+    return value
+
+
+def _count_facts(user, person_filter: PersonFilter) -> dict:
+    qs, _ = filtered_persons(user, person_filter)
+    on = person_filter.age_on
+    band = Case(
+        *[When(age_band_q(parse_age_band(value), on), then=Value(value)) for value, _ in AGE_BANDS],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    rows = (
+        qs.order_by()
+        .annotate(age_band=band)
+        .values_list(*FACT_COLUMNS, "age_band")
+        .annotate(n=Count("pk"))
+    )
+    # Only the sums per column are kept (and cached): a few hundred numbers.
+    columns = [*FACT_COLUMNS, "age_band"]
+    marginals: dict = {column: {} for column in columns}
+    marginals["level_group"] = {}
+    total = 0
+    for row in rows.iterator(chunk_size=10_000):
+        n = row[-1]
+        total += n
+        for column, value in zip(columns, row[:-1], strict=True):
+            counts = marginals[column]
+            counts[value] = counts.get(value, 0) + n
+        pair = (row[0], row[1])
+        marginals["level_group"][pair] = marginals["level_group"].get(pair, 0) + n
+    marginals["total"] = total
+    return marginals
+
+
+def _grouped(facts: dict, column: str) -> dict:
+    return facts[column]
+
+
+def _names(model) -> dict[int, str]:
+    return dict(model.objects.values_list("id", "name"))
+
+
+def structure(user, person_filter: PersonFilter, *, only: set[str] | None = None) -> Structure:
+    qs, _ = filtered_persons(user, person_filter)
+    qs = qs.order_by()
+    # Positions and grades depend on the persons too: their cache keys include this one.
+    key = _facts_cache_key(user, person_filter)
+    rows = facts(user, person_filter)
+    result = Structure(person_filter=person_filter, total=rows["total"])
+    result.facts = rows
+    builders = [
+        ("age", _age),
+        ("sex", _sex),
+        ("ethnicity", _ethnicity),
+        ("education", _education),
+        ("political_status", _political_status),
+        ("group", _group),
+        ("subcategory", _subcategory),
+    ]
+    for key, build in builders:
+        if only is None or key in only:
+            result.distributions.append(build(rows, person_filter))
+    if only is None or "position" in only:
+        result.distributions.append(_positions(qs, person_filter, key))
+    if only is None or "grade" in only:
+        result.distributions.append(_grades(qs, person_filter, result.total, key))
+    result.distributions = [d for d in result.distributions if d is not None]
+    for distribution in result.distributions:
+        base = distribution.total if distribution.total is not None else result.total
+        for bucket in distribution.buckets:
+            bucket.share = f"{bucket.count / base:.1%}" if base else "—"
+    return result
+
+
+def _age(rows, f: PersonFilter) -> Distribution:
+    on = f.age_on
+    counts = _grouped(rows, "age_band")
+    buckets = [
+        Bucket(label, counts.get(band, 0), _params(f, age=band, on=on.isoformat()))
+        for band, label in AGE_BANDS
+    ]
+    return Distribution(
+        "age",
+        "年龄结构",
+        buckets,
+        note=f"按{cn_day(on)}的周岁计算",
+        total=sum(b.count for b in buckets),
+    )
+
+
+def _sex(rows, f: PersonFilter) -> Distribution:
+    counts = _grouped(rows, "sex")
+    buckets = [
+        Bucket(label, counts.get(value, 0), _params(f, sex=value))
+        for value, label in Person.Sex.choices
+    ]
+    return Distribution("sex", "性别结构", buckets, chart="pie", total=sum(counts.values()))
+
+
+def _ethnicity(rows, f: PersonFilter) -> Distribution:
+    counts = _grouped(rows, "ethnicity_id")
+    names = _names(Ethnicity)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    buckets = [
+        Bucket(names.get(pk, "?"), n, _params(f, ethnicity=pk))
+        for pk, n in ranked[:TOP_ETHNICITIES]
+    ]
+    rest = ranked[TOP_ETHNICITIES:]
+    if rest:
+        ids = ",".join(str(pk) for pk, _ in sorted(rest))
+        buckets.append(Bucket("其他民族", sum(n for _, n in rest), _params(f, ethnicity=ids)))
+    return Distribution(
+        "ethnicity",
+        "民族结构",
+        buckets,
+        chart="pie",
+        note=f"人数最多的{TOP_ETHNICITIES}个民族，其余合为“其他民族”",
+        total=sum(counts.values()),
+    )
+
+
+def _dictionary(rows, f, *, key, column, model, title, none_label, chart="bar"):
+    counts = _grouped(rows, column)
+    buckets = []
+    for entry in model.objects.all():
+        if entry.pk in counts:
+            buckets.append(Bucket(str(entry), counts[entry.pk], _params(f, **{key: entry.pk})))
+    if counts.get(None):
+        buckets.append(Bucket(none_label, counts[None], _params(f, **{key: NONE})))
+    return Distribution(key, title, buckets, chart=chart, total=sum(counts.values()))
+
+
+def _education(rows, f):
+    return _dictionary(
+        rows,
+        f,
+        key="education",
+        column="education_id",
+        model=Education,
+        title="学历结构",
+        none_label="未填写",
+    )
+
+
+def _political_status(rows, f):
+    return _dictionary(
+        rows,
+        f,
+        key="political_status",
+        column="political_status_id",
+        model=PoliticalStatus,
+        title="政治面貌",
+        none_label="未填写",
+    )
+
+
+def _group(rows, f):
+    counts = _grouped(rows, "group_id")
+    buckets = [
+        Bucket(g.short_name or g.name, counts[g.pk], _params(f, group=g.pk))
+        for g in PersonGroup.objects.all()
+        if g.pk in counts
+    ]
+    return Distribution("group", "人员类别", buckets, chart="pie", total=sum(counts.values()))
+
+
+def _subcategory(rows, f):
+    counts = _grouped(rows, "subcategory_id")
+    buckets = [
+        Bucket(s.name, counts[s.pk], _params(f, subcategory=s.pk))
+        for s in SubCategory.objects.select_related("group")
+        if s.pk in counts
+    ]
+    if counts.get(None):
+        buckets.append(Bucket("未细分", counts[None], _params(f, subcategory=NONE)))
+    return Distribution("subcategory", "细分类别", buckets, total=sum(counts.values()))
+
+
+def _model(label: str):
+    """A model of an app built alongside this one, or None while it is not installed."""
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def _positions(qs, f, persons_key: str) -> Distribution | None:
+    position_model = _model("engagement.Position")
+    if position_model is None:
+        return None
+    from tongxin.engagement.models import PositionType, current_positions_q
+
+    def count() -> dict:
+        return dict(
+            position_model.objects.filter(current_positions_q(), person__in=qs.values("pk"))
+            .order_by()
+            .values("type")
+            .annotate(n=Count("person", distinct=True))
+            .values_list("type", "n")
+        )
+
+    version = position_model.history.aggregate(last=Max("history_id"))["last"]
+    counts = _cached(f"positions:{version}", persons_key, count)
+    buckets = [
+        Bucket(label, counts.get(value, 0), _params(f, position=value))
+        for value, label in PositionType.choices
+    ]
+    return Distribution(
+        "position",
+        "现任政治安排与社会职务",
+        buckets,
+        note="同一人担任多类职务的，在每类中各计一次",
+    )
+
+
+def _grades(qs, f, total: int, persons_key: str) -> Distribution | None:
+    """Each person's grade in their latest closed round, as `latest_grade_subquery`
+    picks it, read from the (small) results table rather than per person."""
+    result_model = _model("evaluations.RoundResult")
+    if result_model is None:
+        return None
+    from tongxin.evaluations.models import EvaluationRound
+    from tongxin.people.listing import GRADES
+
+    def count() -> dict:
+        latest: dict[int, tuple] = {}
+        results = result_model.objects.filter(
+            round__status=EvaluationRound.Status.CLOSED, person__in=qs.values("pk")
+        ).values_list("person_id", "round__closed_at", "round_id", "grade")
+        for person_id, closed_at, round_id, grade in results.iterator(chunk_size=5000):
+            key = (closed_at is not None, closed_at, round_id)
+            if person_id not in latest or key > latest[person_id][0]:
+                latest[person_id] = (key, grade)
+        counts: dict[str, int] = {}
+        for _, grade in latest.values():
+            counts[grade] = counts.get(grade, 0) + 1
+        return counts
+
+    results = result_model.objects.aggregate(last=Max("id"), n=Count("id"))
+    rounds = EvaluationRound.history.aggregate(last=Max("history_id"))["last"]
+    counts = _cached(f"grades:{results['last']}:{results['n']}:{rounds}", persons_key, count)
+    graded = sum(counts.get(g, 0) for g in GRADES)
+    buckets = [Bucket(f"{g}级", counts.get(g, 0), _params(f, grade=g)) for g in GRADES]
+    buckets.append(Bucket("未评价", total - graded, _params(f, grade=NONE)))
+    return Distribution(
+        "grade",
+        "最近一次综合评价等次",
+        buckets,
+        note="各人最近一个已结束评价批次的等次",
+        total=total,
+    )
+
+
+# --- trends from history -------------------------------------------------------------
+
+
+@dataclass
+class Trend:
+    columns: list[tuple[str, datetime.date]]  # (label, day)
+    by_level: list[tuple[str, list[int]]]
+    by_group: list[tuple[str, list[int]]]
+    totals: list[int]
+
+
+def year_ends(today: datetime.date, years: int = TREND_YEARS) -> list[datetime.date]:
+    return [datetime.date(today.year - n, 12, 31) for n in range(years, 0, -1)]
+
+
+def _history_counts(year_end: datetime.date) -> QuerySet:
+    """(region, level, group, n) of the persons active at the end of `year_end`:
+    each person's latest history row dated up to that day, if not a deletion."""
+    history = Person.history.model
+    start_of_next_day = timezone.make_aware(
+        datetime.datetime.combine(year_end + datetime.timedelta(days=1), datetime.time())
+    )
+    latest = (
+        history.objects.filter(history_date__lt=start_of_next_day)
+        .order_by()
+        .values("id")
+        .annotate(last=Max("history_id"))
+        .values("last")
+    )
+    return (
+        history.objects.filter(history_id__in=latest, status=Person.Status.ACTIVE)
+        .exclude(history_type="-")
+        .order_by()
+        .values("region_id", "level", "group_id")
+        .annotate(n=Count("history_id"))
+        .values_list("region_id", "level", "group_id", "n")
+    )
+
+
+def year_end_snapshot(year_end: datetime.date) -> YearEndSnapshot:
+    """The counts at a finished year's end, computed from history on first use."""
+    snapshot = YearEndSnapshot.objects.filter(year_end=year_end).first()
+    if snapshot is not None:
+        return snapshot
+    with transaction.atomic():
+        snapshot, created = YearEndSnapshot.objects.get_or_create(year_end=year_end)
+        if created:
+            YearEndCount.objects.bulk_create(
+                YearEndCount(
+                    snapshot=snapshot, region_id=region, level=level, group_id=group, count=n
+                )
+                for region, level, group, n in _history_counts(year_end)
+            )
+    return snapshot
+
+
+def _year_end_rows(user, f: PersonFilter, year_end: datetime.date, today: datetime.date):
+    if year_end < today:
+        rows = YearEndCount.objects.filter(snapshot=year_end_snapshot(year_end)).values_list(
+            "region_id", "level", "group_id", "count"
+        )
+    else:  # the year is not over: its end is not history yet
+        rows = _history_counts(year_end)
+    regions = None
+    if not (user.is_superuser or user.sees_all_regions):
+        regions = user.region_ids()
+    for region, level, group, n in rows:
+        if regions is not None and region not in regions:
+            continue  # county staff: by the region the person belonged to then
+        if f.region and region != f.region:
+            continue
+        if f.group and group != f.group:
+            continue
+        if f.level and level != f.level:
+            continue
+        yield level, group, n
+
+
+def trends(
+    user,
+    person_filter: PersonFilter,
+    *,
+    today: datetime.date | None = None,
+    current: dict[tuple[str, int], int] | None = None,
+) -> Trend:
+    """Active persons by level and by group at each of the last year ends (from
+    history) and today (the list's own query, or its `facts` when given)."""
+    today = today or timezone.localdate()
+    f = PersonFilter(
+        region=person_filter.region,
+        group=person_filter.group,
+        level=person_filter.level,
+        status=Person.Status.ACTIVE,
+    )
+    columns = [(f"{day:%Y}年末", day) for day in year_ends(today)]
+    per_column: list[dict[tuple[str, int], int]] = []
+    for _, day in columns:
+        counts: dict[tuple[str, int], int] = {}
+        for level, group, n in _year_end_rows(user, f, day, today):
+            counts[level, group] = counts.get((level, group), 0) + n
+        per_column.append(counts)
+    if current is None:
+        qs, _ = filtered_persons(user, f)
+        rows = qs.order_by().values_list("level", "group_id").annotate(n=Count("pk"))
+        current = {(level, group): n for level, group, n in rows}
+    per_column.append(dict(current))
+    columns.append((cn_day(today), today))
+
+    def series(index: int, keys) -> list[tuple[str, list[int]]]:
+        return [
+            (label, [sum(n for k, n in c.items() if k[index] == value) for c in per_column])
+            for value, label in keys
+        ]
+
+    groups = [(g.pk, g.short_name or g.name) for g in PersonGroup.objects.all()]
+    by_group = [row for row in series(1, groups) if any(row[1])]
+    return Trend(
+        columns=columns,
+        by_level=series(0, Person.Level.choices),
+        by_group=by_group,
+        totals=[sum(c.values()) for c in per_column],
+    )
+
+
+def visible_regions(user) -> QuerySet[Region]:
+    if user.is_superuser or user.sees_all_regions:
+        return Region.objects.filter(is_active=True)
+    return Region.objects.filter(id__in=user.region_ids())

@@ -1,0 +1,137 @@
+"""The structure analysis in a real browser: a leader logs in, every chart draws
+on a canvas without console errors, and a click on a bar opens the person list
+of exactly the persons that bar counts. Saves docs/screenshots/analysis.png.
+
+Run with `pytest -m browser tongxin/analysis -p no:xdist`.
+"""
+
+import datetime
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from tongxin.conftest import PASSWORD
+from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+VIEWPORT = {"width": 1366, "height": 768}
+SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "analysis.png"
+
+
+@contextmanager
+def chromium_page(live_server):
+    """(page, problems): console errors, uncaught exceptions and HTTP errors."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium, or set TONGXIN_CHROMIUM")
+    problems: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(
+                viewport=VIEWPORT, base_url=live_server.url, locale="zh-CN"
+            )
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.on(
+                "console",
+                lambda m: m.type == "error" and problems.append(f"console: {m.text}"),
+            )
+            page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+            page.on(
+                "response",
+                lambda r: (
+                    r.status >= 400
+                    and not r.url.endswith("/favicon.ico")
+                    and problems.append(f"HTTP {r.status} {r.url}")
+                ),
+            )
+            yield page, problems
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def population(make_person, regions):
+    """Forty persons of varied age, sex, ethnicity, group and level, some of
+    them registered in past years (so the trend has something to show)."""
+    ethnicities = list(Ethnicity.objects.filter(name__in=["汉族", "壮族", "瑶族", "苗族"]))
+    groups = list(PersonGroup.objects.all()[:4])
+    statuses = list(PoliticalStatus.objects.all()[:5])
+    levels = [Person.Level.CITY, Person.Level.COUNTY, Person.Level.COUNTY, Person.Level.RESERVE]
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    made = []
+    for i in range(40):
+        person = make_person(
+            surnames[i % 20] + "明华伟芳"[i % 4],
+            region=regions["xingning"] if i % 3 else regions["qingxiu"],
+            birth_date=datetime.date(1958 + (i * 7) % 40, 1 + i % 12, 1 + i % 27),
+            sex="F" if i % 3 == 0 else "M",
+            ethnicity=ethnicities[0 if i % 5 else (i // 5) % len(ethnicities)],
+            group=groups[i % len(groups)],
+            political_status=statuses[i % len(statuses)],
+            level=levels[i % 4],
+        )
+        registered = datetime.date(2021 + i % 6, 3, 1)
+        Person.history.filter(id=person.pk).update(
+            history_date=timezone.make_aware(datetime.datetime.combine(registered, datetime.time()))
+        )
+        made.append(person)
+    return made
+
+
+def test_a_leader_sees_the_charts_and_clicks_through_to_the_list(
+    live_server, leader_user, population
+):
+    with chromium_page(live_server) as (page, problems):
+        page.goto("/analysis/")
+        expect(page).to_have_url(re.compile(r"/login/\?next=/analysis/$"))
+        page.fill("#id_username", "leader")
+        page.fill("#id_password", PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page).to_have_url(re.compile(r"/analysis/$"))
+        expect(page.get_by_test_id("analysis-total")).to_have_text("40")
+
+        containers = page.locator("[data-chart]")
+        count = containers.count()
+        assert count >= 9  # seven distributions (+ positions, grades) and two trends
+        for i in range(count):
+            expect(containers.nth(i).locator("canvas")).to_have_count(1)
+        assert page.evaluate(
+            "[...document.querySelectorAll('[data-chart]')]"
+            ".every(el => echarts.getInstanceByDom(el) !== undefined)"
+        )
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        assert problems == []
+
+        # Click the 36—45 bar of the age chart where it is drawn on the canvas.
+        chart = page.locator('[data-chart="age"]')
+        chart.scroll_into_view_if_needed()
+        expected = page.get_by_test_id("table-age").locator("td[data-count]").nth(1)
+        band_total = int(expected.get_attribute("data-count"))
+        assert band_total > 0
+        x, y = chart.evaluate(
+            "(el, n) => echarts.getInstanceByDom(el).convertToPixel({seriesIndex: 0}, [1, n / 2])",
+            band_total,
+        )
+        box = chart.bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        expect(page).to_have_url(re.compile(r"/persons/\?.*age=36-45"))
+        expect(page.get_by_test_id("total")).to_have_text(str(band_total))
+        expect(page.get_by_test_id("filter-chips")).to_contain_text("年龄：36—45岁")
+        assert problems == []

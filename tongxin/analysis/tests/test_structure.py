@@ -1,0 +1,277 @@
+"""The structure analysis: every figure is a count over the database for the
+page's filter, and the person list it links to shows exactly those persons."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from tongxin.accounts.models import User
+from tongxin.conftest import PASSWORD
+from tongxin.people.models import Education, Ethnicity, Person, PersonGroup, PoliticalStatus
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("analysis:index")
+ON = datetime.date(2026, 11, 22)
+
+
+@pytest.fixture
+def population(make_person, regions):
+    """A small mixed population in two regions, one archived person."""
+    han = Ethnicity.objects.get(name="汉族")
+    zhuang = Ethnicity.objects.get(name="壮族")
+    others = list(Ethnicity.objects.exclude(pk__in=[han.pk, zhuang.pk])[:6])
+    groups = list(PersonGroup.objects.all()[:3])
+    party = PoliticalStatus.objects.get(name="群众")
+    xingning, qingxiu = regions["xingning"], regions["qingxiu"]
+    made = [
+        make_person("甲", region=xingning, birth_date=datetime.date(1990, 11, 23), sex="F"),
+        make_person("乙", region=xingning, birth_date=datetime.date(1990, 11, 22)),
+        make_person("丙", region=xingning, birth_date=datetime.date(1980, 1, 1), ethnicity=zhuang),
+        make_person("丁", region=qingxiu, birth_date=datetime.date(1970, 5, 5), education=None),
+        make_person("戊", region=qingxiu, birth_date=datetime.date(1965, 5, 5), group=groups[1]),
+        make_person(
+            "己", region=qingxiu, birth_date=datetime.date(1960, 5, 5), political_status=party
+        ),
+        make_person("庚", region=qingxiu, birth_date=datetime.date(1950, 5, 5), sex="F"),
+        make_person("辛", region=xingning, group=groups[2], level=Person.Level.RESERVE),
+    ]
+    for i, ethnicity in enumerate(others):
+        made.append(make_person(f"少{i}", region=qingxiu, ethnicity=ethnicity))
+    archived = make_person("出", region=xingning, sex="F")
+    Person.objects.filter(pk=archived.pk).update(status=Person.Status.ARCHIVED)
+    return made
+
+
+def _distributions(response) -> dict:
+    return {d.key: d for d in response.context["data"].distributions}
+
+
+def test_it_counts_each_distribution_over_the_database(client_for, city_user, population):
+    client = client_for(city_user)
+    response = client.get(URL, {"on": ON.isoformat()})
+    assert response.status_code == 200
+    assert "结构分析" in response.content.decode()
+    active = Person.objects.filter(status=Person.Status.ACTIVE)
+    assert response.context["data"].total == active.count() == len(population)
+    dists = _distributions(response)
+    assert set(dists) >= {
+        "age",
+        "sex",
+        "ethnicity",
+        "education",
+        "political_status",
+        "group",
+        "subcategory",
+    }
+
+    sex = {b.label: b.count for b in dists["sex"].buckets}
+    assert sex == {"男": active.filter(sex="M").count(), "女": active.filter(sex="F").count()}
+    age = {b.label: b.count for b in dists["age"].buckets}
+    # 甲 turns 36 the day after ON; 乙 turned 36 on ON.
+    assert age["35岁及以下"] == 1
+    assert (
+        age["36—45岁"]
+        == active.filter(
+            birth_date__gt=datetime.date(1980, 11, 22), birth_date__lte=datetime.date(1990, 11, 22)
+        ).count()
+    )
+    assert age["60岁以上"] == active.filter(birth_date__lte=datetime.date(1965, 11, 22)).count()
+    assert sum(age.values()) == active.count()
+    education = {b.label: b.count for b in dists["education"].buckets}
+    assert education["未填写"] == active.filter(education__isnull=True).count() == 1
+    assert education["大学本科"] == active.filter(education__name="大学本科").count()
+    ethnicity = dists["ethnicity"].buckets
+    assert [b.label for b in ethnicity][:1] == ["汉族"]
+    assert ethnicity[-1].label == "其他民族"
+    assert sum(b.count for b in ethnicity) == active.count()
+    assert len(ethnicity) == 6
+    groups = {b.label: b.count for b in dists["group"].buckets}
+    assert sum(groups.values()) == active.count()
+
+
+def test_it_links_every_bucket_to_a_list_of_exactly_its_persons(client_for, city_user, population):
+    client = client_for(city_user)
+    response = client.get(URL, {"on": ON.isoformat()})
+    for distribution in _distributions(response).values():
+        for bucket in distribution.buckets:
+            listed = client.get(bucket.url)
+            assert listed.status_code == 200, bucket.url
+            assert listed.context["total"] == bucket.count, (distribution.key, bucket.label)
+            assert not listed.context["filter"].errors
+
+
+def test_it_lists_the_persons_of_an_age_band_at_the_chosen_day(client_for, city_user, population):
+    client = client_for(city_user)
+    response = client.get(URL, {"on": ON.isoformat()})
+    band = next(b for b in _distributions(response)["age"].buckets if b.label == "35岁及以下")
+    assert band.params == {"status": "active", "age": "-35", "on": "2026-11-22"}
+    listed = client.get(band.url)
+    names = [p.name for p in listed.context["page"].rows]
+    assert names == ["甲"]
+    page = listed.content.decode()
+    assert "年龄：35岁及以下（按2026年11月22日计）" in page
+    assert '<input type="hidden" name="age" value="-35">' in page
+
+
+def test_it_shows_a_county_user_only_their_region(client_for, xingning_user, population, regions):
+    client = client_for(xingning_user)
+    response = client.get(URL)
+    mine = Person.objects.filter(region=regions["xingning"], status=Person.Status.ACTIVE)
+    assert response.context["data"].total == mine.count() == 4
+    dists = _distributions(response)
+    sex = {b.label: b.count for b in dists["sex"].buckets}
+    assert sex == {"男": mine.filter(sex="M").count(), "女": mine.filter(sex="F").count()}
+    for distribution in dists.values():
+        assert sum(b.count for b in distribution.buckets if distribution.total) in (
+            0,
+            mine.count(),
+        )
+        for bucket in distribution.buckets:
+            listed = client.get(bucket.url)
+            assert listed.context["total"] == bucket.count
+            assert all(p.region_id == regions["xingning"].pk for p in listed.context["page"].rows)
+    # Another region chosen by hand gives nothing, not their figures.
+    other = client.get(URL, {"region": regions["qingxiu"].pk})
+    assert other.context["data"].total == 0
+    assert "青秀区" not in [r.name for r in other.context["regions"]]
+
+
+def test_it_narrows_by_region_group_and_level(client_for, city_user, population, regions):
+    client = client_for(city_user)
+    group = PersonGroup.objects.all()[2]
+    response = client.get(
+        URL, {"region": regions["xingning"].pk, "group": group.pk, "level": "reserve"}
+    )
+    assert response.context["data"].total == 1
+    sex = next(d for d in response.context["data"].distributions if d.key == "sex")
+    male = sex.buckets[0]
+    assert male.params["region"] == str(regions["xingning"].pk)
+    assert male.params["group"] == str(group.pk)
+    assert male.params["level"] == "reserve"
+    assert client.get(male.url).context["total"] == 1
+
+
+def test_it_is_refused_to_evaluators_and_open_to_leaders(client_for, regions, leader_user):
+    evaluator = User.objects.create_user("ev", password=PASSWORD, role=User.Role.EVALUATOR)
+    assert client_for(evaluator).get(URL).status_code == 404
+    assert client_for(evaluator).get(reverse("analysis:export")).status_code == 404
+    response = client_for(leader_user).get(URL)
+    assert response.status_code == 200
+    assert "结构分析" in [i.get("label") for i in response.context["nav_items"]]
+
+
+def test_it_sends_anonymous_users_to_login(client, regions):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_it_rejects_a_bad_date_with_a_message(client_for, city_user, population):
+    response = client_for(city_user).get(URL, {"on": "2026-13-40"})
+    assert response.status_code == 200
+    assert "年龄计算日" in response.content.decode()
+
+
+def test_it_pins_the_query_count(client_for, city_user, population, django_assert_max_num_queries):
+    client = client_for(city_user)
+    client.get(URL)  # fills the year-end snapshots once
+    with django_assert_max_num_queries(40):
+        client.get(URL)
+
+
+def test_the_list_rejects_bad_analysis_filters_with_messages(client_for, city_user, regions):
+    client = client_for(city_user)
+    page = client.get(
+        reverse("people:list"), {"age": "abc", "sex": "X", "grade": "Z", "education": "x"}
+    ).content.decode()
+    for text in ("年龄段", "性别", "最近评价等次", "学历"):
+        assert f"筛选条件“{text}" in page
+
+
+def test_the_list_keeps_education_none_and_ethnicity_lists(client_for, city_user, population):
+    client = client_for(city_user)
+    assert client.get(reverse("people:list"), {"education": "none"}).context["total"] == 1
+    zhuang = Ethnicity.objects.get(name="壮族")
+    han = Ethnicity.objects.get(name="汉族")
+    both = client.get(reverse("people:list"), {"ethnicity": f"{zhuang.pk},{han.pk}"})
+    assert (
+        both.context["total"]
+        == Person.objects.filter(status="active", ethnicity__in=[zhuang, han]).count()
+    )
+    assert "民族：" in both.content.decode()
+    assert Education.objects.exists()
+
+
+def _closed_round(name: str, closed_at: datetime.datetime, regions):
+    from tongxin.evaluations.models import EvaluationRound, IndicatorSystem
+
+    return EvaluationRound.objects.create(
+        name=name,
+        region=regions["city"],
+        system=IndicatorSystem.objects.first(),
+        deadline=closed_at.date(),
+        status=EvaluationRound.Status.CLOSED,
+        closed_at=closed_at,
+    )
+
+
+def test_it_counts_positions_held_and_latest_grades(
+    client_for, xingning_user, make_person, regions
+):
+    from django.utils import timezone
+
+    from tongxin.engagement.models import Position, PositionType, RecordStatus
+    from tongxin.evaluations.models import RoundResult
+
+    a = make_person("甲", region=regions["xingning"])
+    b = make_person("乙", region=regions["xingning"])
+    c = make_person("丙", region=regions["xingning"])
+    other = make_person("外", region=regions["qingxiu"])
+    start = datetime.date(2024, 1, 1)
+    for person, kind in ((a, "cppcc"), (a, "deputy"), (b, "cppcc"), (other, "cppcc")):
+        Position.objects.create(person=person, region=person.region, type=kind, start_date=start)
+    Position.objects.create(  # ended: not held any more
+        person=c,
+        region=c.region,
+        type="cppcc",
+        start_date=start,
+        end_date=datetime.date(2025, 1, 1),
+    )
+    Position.objects.create(  # cancelled
+        person=c, region=c.region, type="deputy", start_date=start, status=RecordStatus.CANCELLED
+    )
+    old = _closed_round("2024年度", timezone.make_aware(datetime.datetime(2025, 1, 10)), regions)
+    new = _closed_round("2025年度", timezone.make_aware(datetime.datetime(2026, 1, 10)), regions)
+    RoundResult.objects.create(round=old, person=a, n_evaluators=3, grade="D")
+    RoundResult.objects.create(round=new, person=a, n_evaluators=3, grade="A")
+    RoundResult.objects.create(round=old, person=b, n_evaluators=3, grade="B")
+    RoundResult.objects.create(round=new, person=other, n_evaluators=3, grade="A")
+
+    client = client_for(xingning_user)
+    dists = _distributions(client.get(URL))
+    positions = {b.label: b.count for b in dists["position"].buckets}
+    assert positions[PositionType.CPPCC.label] == 2
+    assert positions[PositionType.DEPUTY.label] == 1
+    grades = {b.label: b.count for b in dists["grade"].buckets}
+    assert grades == {"A级": 1, "B级": 1, "C级": 0, "D级": 0, "未评价": 1}
+    for key in ("position", "grade"):
+        for bucket in dists[key].buckets:
+            listed = client.get(bucket.url)
+            assert listed.context["total"] == bucket.count, (key, bucket.label)
+    graded_a = client.get(next(b for b in dists["grade"].buckets if b.label == "A级").url)
+    assert [p.name for p in graded_a.context["page"].rows] == ["甲"]
+    assert "最近评价等次：A级" in graded_a.content.decode()
+
+
+def test_it_counts_afresh_after_any_change(client_for, city_user, make_person, regions):
+    client = client_for(city_user)
+    person = make_person("甲", region=regions["xingning"])
+    assert client.get(URL).context["data"].total == 1
+    make_person("乙", region=regions["qingxiu"])
+    assert client.get(URL).context["data"].total == 2
+    from tongxin.people.services import person_archive
+
+    person_archive(actor=city_user, person=person, reason="withdrew", on_date=ON)
+    assert client.get(URL).context["data"].total == 1
