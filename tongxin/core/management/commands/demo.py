@@ -1,0 +1,170 @@
+"""`tongxin demo`: the Nanning demo deployment, idempotently.
+
+Regions and the four demo accounts are created when missing (existing ones are
+left as they are); then N synthetic persons are bulk-inserted in one
+transaction with their history rows and one audit entry.
+"""
+
+import gc
+import time
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from tongxin.accounts.models import User
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.services import audit_log
+from tongxin.people.demo import MAX_PERSONS, generate_persons
+from tongxin.people.models import Person
+from tongxin.people.services import persons_bulk_insert
+from tongxin.regions.models import Region
+
+CITY = ("450100", "南宁市")
+# Development zones are county-level units in the city's own management, but
+# they have no national administrative code: 450171-450173 are this
+# deployment's local convention (see docs/decisions.md).
+COUNTY_LEVEL = [
+    ("450102", "兴宁区", Region.Kind.DISTRICT),
+    ("450103", "青秀区", Region.Kind.DISTRICT),
+    ("450105", "江南区", Region.Kind.DISTRICT),
+    ("450107", "西乡塘区", Region.Kind.DISTRICT),
+    ("450108", "良庆区", Region.Kind.DISTRICT),
+    ("450109", "邕宁区", Region.Kind.DISTRICT),
+    ("450110", "武鸣区", Region.Kind.DISTRICT),
+    ("450123", "隆安县", Region.Kind.COUNTY),
+    ("450124", "马山县", Region.Kind.COUNTY),
+    ("450125", "上林县", Region.Kind.COUNTY),
+    ("450126", "宾阳县", Region.Kind.COUNTY),
+    ("450181", "横州市", Region.Kind.COUNTY_CITY),
+    ("450171", "南宁高新技术产业开发区", Region.Kind.ZONE),
+    ("450172", "南宁经济技术开发区", Region.Kind.ZONE),
+    ("450173", "广西—东盟经济技术开发区", Region.Kind.ZONE),
+]
+
+# (username, role, display name, region codes, label shown in the login list)
+DEMO_USERS = [
+    ("admin", User.Role.ADMIN, "演示管理员", [], "系统管理员"),
+    ("city", User.Role.CITY, "市级演示用户", [], "市级工作人员"),
+    ("xingning", User.Role.COUNTY, "兴宁区演示用户", ["450102"], "县区工作人员（兴宁区）"),
+    ("leader", User.Role.LEADER, "领导演示用户", [], "领导（只读）"),
+]
+
+PROGRESS_EVERY = 50_000
+COLLECT_EVERY = 5_000
+
+
+def demo_regions_ensure() -> list[Region]:
+    """The city and its county-level units; returns the county-level ones."""
+    city, _ = Region.objects.get_or_create(
+        code=CITY[0], defaults={"name": CITY[1], "kind": Region.Kind.CITY}
+    )
+    units = []
+    for order, (code, name, kind) in enumerate(COUNTY_LEVEL, start=1):
+        region, _ = Region.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": kind, "parent": city, "sort_order": order}
+        )
+        units.append(region)
+    return units
+
+
+def demo_users_ensure() -> list[tuple[User, bool]]:
+    """The four demo accounts; an account that exists already is not touched."""
+    result = []
+    for username, role, display_name, region_codes, _label in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            result.append((user, False))
+            continue
+        is_admin = role == User.Role.ADMIN
+        user = User(
+            username=username,
+            role=role,
+            display_name=display_name,
+            is_staff=is_admin,
+            is_superuser=is_admin,
+        )
+        # set_password runs no validators, so the public demo password is
+        # stored; the login backend refuses it outside demo/development mode.
+        user.set_password(settings.DEMO_PASSWORD)
+        user.save()
+        if region_codes:
+            user.regions.set(Region.objects.filter(code__in=region_codes))
+        result.append((user, True))
+    return result
+
+
+def demo_logins_text() -> str:
+    lines = [f"演示账号（密码均为 {settings.DEMO_PASSWORD}）："]
+    for username, _role, _name, _codes, label in DEMO_USERS:
+        lines.append(f"  {username:<10} {label}")
+    if not (settings.DEMO or settings.DEBUG):
+        lines.append("注意：演示密码只在 TONGXIN_DEMO=1（或 TONGXIN_DEBUG=1）时可以登录。")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "创建南宁市演示数据：区域、演示账号和 N 名合成的代表人士。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--persons", type=int, default=2000, help="生成的人员数量（默认 2000）")
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="已有人员时不再生成（make run 用它只在第一次生成演示数据）",
+        )
+        parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
+
+    def handle(self, *args, persons: int, once: bool, seed: int, **options):
+        if persons < 0:
+            raise CommandError("--persons 不能为负数")
+        started = time.monotonic()
+        with transaction.atomic():
+            regions = demo_regions_ensure()
+            users = demo_users_ensure()
+        created = [u.username for u, new in users if new]
+        self.stdout.write(
+            f"区域：{len(regions) + 1} 个；演示账号："
+            + (f"新建 {'、'.join(created)}" if created else "均已存在")
+        )
+
+        existing = Person.objects.count()
+        if once and existing:
+            self.stdout.write(f"已有 {existing} 名人员，跳过生成（--once）。")
+        elif persons:
+            if existing + persons > MAX_PERSONS:
+                raise CommandError(f"演示人员总数不能超过 {MAX_PERSONS}")
+            self._insert(persons, regions=regions, seed=seed, start_index=existing, started=started)
+        self.stdout.write(demo_logins_text())
+
+    def _insert(self, n: int, *, regions, seed: int, start_index: int, started: float) -> None:
+        self.stdout.write(f"正在生成 {n} 名演示人员……")
+        with transaction.atomic():
+            # Later runs continue the index so resident IDs stay unique.
+            rows = generate_persons(n, regions=regions, seed=seed, start_index=start_index)
+            inserted = persons_bulk_insert(
+                self._with_progress(rows, started), actor=None, reason="演示数据"
+            )
+            audit_log(
+                action=AuditEntry.Action.BULK_CREATE,
+                object_type="people.person",
+                changes={"count": inserted, "source": "demo"},
+            )
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(f"已生成 {inserted} 名演示人员，用时 {elapsed:.1f} 秒。")
+        )
+
+    def _with_progress(self, rows: Iterable[Person], started: float) -> Iterator[Person]:
+        for count, person in enumerate(rows, start=1):
+            yield person
+            if count % COLLECT_EVERY == 0:
+                # persons_bulk_insert turns the cyclic GC off for speed, but each
+                # batch's Django query objects are cyclic garbage (≈2.6 KB a row,
+                # 2.7 GB at a million rows); a collection now and then keeps the
+                # process near 250 MB for a few per cent of the time.
+                gc.collect()
+            if count % PROGRESS_EVERY == 0:
+                self.stdout.write(f"  {count} 条，{time.monotonic() - started:.0f} 秒")
+                self.stdout.flush()

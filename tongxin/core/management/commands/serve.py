@@ -1,0 +1,170 @@
+"""`tongxin serve`: the production server.
+
+Two child processes: gunicorn serving the WSGI application (whitenoise serves
+the collected static files from inside it) and the django-tasks-db worker
+that runs background tasks. SIGINT and SIGTERM are passed on to both; when
+either stops, the other is stopped too and serve exits, so a supervisor
+(systemd, a container runtime) sees one unit that is either wholly up or down.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+
+STOP_TIMEOUT = 30  # seconds a child gets to finish its work after SIGTERM
+
+
+def pending_migrations(database: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Names ("app.0001_name") of migrations not yet applied to `database`."""
+    connection = connections[database]
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def check_ready_to_serve(database: str = DEFAULT_DB_ALIAS) -> None:
+    """Raise CommandError, in Chinese, if serving now would fail at the first request."""
+    pending = pending_migrations(database)
+    if pending:
+        shown = "、".join(pending[:5]) + ("等" if len(pending) > 5 else "")
+        raise CommandError(
+            f"数据库还有 {len(pending)} 项迁移尚未执行（{shown}），"
+            "请先运行 `tongxin migrate`，再启动服务。"
+        )
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not settings.DEBUG and not manifest.exists():
+        raise CommandError(
+            f"未找到静态文件（{settings.STATIC_ROOT}），"
+            "请先运行 `tongxin collectstatic --noinput`，再启动服务。"
+        )
+
+
+class Command(BaseCommand):
+    help = "启动同心：gunicorn 网页服务与后台任务进程。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--host",
+            default=os.environ.get("TONGXIN_HOST", "127.0.0.1"),
+            help="监听地址（默认 $TONGXIN_HOST 或 127.0.0.1；局域网访问用 0.0.0.0）",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("PORT", "8000")),
+            help="端口（默认 $PORT 或 8000）",
+        )
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn 进程数（默认 2）")
+        parser.add_argument("--threads", type=int, default=4, help="每个进程的线程数（默认 4）")
+        parser.add_argument(
+            "--no-task-worker",
+            action="store_true",
+            help="不启动后台任务进程（另行运行 `tongxin db_worker` 时使用）",
+        )
+
+    def handle(self, *args, host: str, port: int, workers: int, threads: int, **options):
+        check_ready_to_serve()
+        # The children open their own connections; don't hold one here.
+        connections.close_all()
+
+        commands = [("网页服务", self._gunicorn_command(host, port, workers, threads))]
+        if not options["no_task_worker"]:
+            commands.append(("后台任务", self._worker_command()))
+
+        self.stdout.write(self.style.SUCCESS(f"同心已启动：http://{host}:{port}/"))
+        self.stdout.flush()
+        code = run_together(commands, stderr=self.stderr)
+        if code:
+            raise CommandError(f"服务已停止（退出码 {code}）", returncode=code)
+
+    @staticmethod
+    def _gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "tongxin.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            # Report and export downloads on a slow intranet can take a while.
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            str(STOP_TIMEOUT),
+            "--access-logfile",
+            "-",
+            # gunicorn 27's control socket lives in $HOME by default: two
+            # instances would share it, and a service account may have no home.
+            "--no-control-socket",
+        ]
+
+    @staticmethod
+    def _worker_command() -> list[str]:
+        return [sys.executable, "-m", "tongxin.cli", "db_worker", "--no-reload"]
+
+
+def run_together(commands: list[tuple[str, list[str]]], *, stderr) -> int:
+    """Run the commands side by side until one exits; return its exit code.
+
+    Signals are forwarded rather than delivered by the terminal: the children
+    get their own process group, so Ctrl-C reaches them once, through here.
+    """
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tongxin.settings"),
+    }
+    children: list[tuple[str, subprocess.Popen]] = []
+    stopping = False
+
+    def forward(signum, _frame):
+        nonlocal stopping
+        stopping = True
+        for _name, child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for name, command in commands:
+            children.append((name, subprocess.Popen(command, env=env, process_group=0)))
+        exited = None
+        while exited is None:
+            for name, child in children:
+                if child.poll() is not None:
+                    exited = (name, child.returncode)
+                    break
+            else:
+                time.sleep(0.5)
+        name, code = exited
+        if not stopping:
+            stderr.write(f"{name}进程已退出（退出码 {code}），正在停止其余进程……")
+        for _name, child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for _name, child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        # A stop we were asked for is a clean exit, whatever the children returned.
+        return 0 if stopping else (code or 1)
+    finally:
+        for _name, child in children:
+            if child.poll() is None:
+                child.kill()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,222 @@
+"""The `tongxin demo` and `tongxin serve` management commands."""
+
+import datetime
+import io
+import sys
+import time
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.migrations.recorder import MigrationRecorder
+
+from tongxin.accounts.models import User
+from tongxin.audit.models import AuditEntry
+from tongxin.core.management.commands.serve import (
+    check_ready_to_serve,
+    pending_migrations,
+    run_together,
+)
+from tongxin.people.demo import ID_ADDRESS_CODES, MAX_PERSONS, _id_slot
+from tongxin.people.models import Person
+from tongxin.people.search import derived_fields
+from tongxin.people.validators import parse_mobile, parse_resident_id
+from tongxin.regions.models import Region
+
+N = 500
+
+
+def demo(**options) -> str:
+    out = io.StringIO()
+    call_command("demo", stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # Argon2 is deliberately slow; these tests hash the four demo passwords often.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo_persons(db):
+    demo(persons=N, seed=7)
+    return list(Person.objects.select_related("group", "subcategory", "political_status"))
+
+
+# --- tongxin demo -------------------------------------------------------------
+
+
+def test_it_creates_the_nanning_regions(db):
+    demo(persons=0)
+
+    city = Region.objects.get(code="450100")
+    assert city.name == "南宁市" and city.kind == Region.Kind.CITY
+    units = {r.code: r for r in Region.objects.filter(parent=city)}
+    assert units["450102"].name == "兴宁区" and units["450102"].kind == Region.Kind.DISTRICT
+    assert units["450126"].name == "宾阳县" and units["450126"].kind == Region.Kind.COUNTY
+    assert units["450181"].name == "横州市" and units["450181"].kind == Region.Kind.COUNTY_CITY
+    assert {"450102", "450103", "450105", "450107", "450108", "450109", "450110"} <= set(units)
+    assert {"450123", "450124", "450125"} <= set(units)
+    assert any(r.kind == Region.Kind.ZONE for r in units.values())
+    assert Region.objects.count() == 1 + len(units)
+
+
+def test_it_creates_the_four_demo_users_with_their_roles(db):
+    output = demo(persons=0)
+
+    users = {u.username: u for u in User.objects.all()}
+    assert set(users) == {"admin", "city", "xingning", "leader"}
+    assert users["admin"].role == User.Role.ADMIN
+    assert users["admin"].is_staff and users["admin"].is_superuser
+    assert users["city"].role == User.Role.CITY and not users["city"].is_superuser
+    assert users["leader"].role == User.Role.LEADER
+    assert users["xingning"].role == User.Role.COUNTY
+    assert [r.name for r in users["xingning"].regions.all()] == ["兴宁区"]
+    for user in users.values():
+        assert user.check_password("tongxin-demo")
+        assert user.display_name
+    assert "tongxin-demo" in output and "xingning" in output
+
+
+def test_it_leaves_existing_users_and_regions_alone(db):
+    demo(persons=0)
+    city = User.objects.get(username="city")
+    city.set_password("a-changed-password-1")
+    city.save(update_fields=["password"])
+
+    demo(persons=0)
+
+    assert User.objects.count() == 4
+    assert Region.objects.filter(code="450102").count() == 1
+    city.refresh_from_db()
+    assert city.check_password("a-changed-password-1")
+
+
+def test_it_does_not_add_persons_twice_with_once(db):
+    demo(persons=40, once=True)
+    output = demo(persons=40, once=True)
+
+    assert Person.objects.count() == 40
+    assert "跳过" in output
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.BULK_CREATE).count() == 1
+
+
+def test_it_adds_more_persons_with_new_ids_without_once(db):
+    demo(persons=40)
+    demo(persons=40)
+
+    assert Person.objects.count() == 80
+    assert Person.objects.values("id_number").distinct().count() == 80
+
+
+def test_it_writes_history_and_one_audit_entry_for_the_bulk_insert(demo_persons):
+    assert Person.history.count() == N
+    assert set(Person.history.values_list("history_type", flat=True)) == {"+"}
+    assert set(Person.history.values_list("history_change_reason", flat=True)) == {"演示数据"}
+
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.BULK_CREATE)
+    assert entry.object_type == "people.person"
+    assert entry.changes == {"count": N, "source": "demo"}
+
+
+def test_it_generates_valid_unique_resident_ids(demo_persons):
+    codes = dict(Region.objects.values_list("pk", "code"))
+    assert len({p.id_number for p in demo_persons}) == N
+    for person in demo_persons:
+        rid = parse_resident_id(person.id_number)
+        assert rid.birth_date == person.birth_date
+        assert rid.sex == person.sex
+        # Zones have no national code; their persons carry the host district's.
+        assert rid.address_code == ID_ADDRESS_CODES.get(
+            codes[person.region_id], codes[person.region_id]
+        )
+        assert rid.warnings == ()
+        assert datetime.date(1955, 1, 1) <= person.birth_date <= datetime.date(2000, 12, 31)
+
+
+def test_it_generates_valid_mobiles(demo_persons):
+    for person in demo_persons:
+        assert parse_mobile(person.mobile) == person.mobile
+
+
+def test_it_sets_the_derived_search_fields(demo_persons):
+    for person in demo_persons:
+        expected = derived_fields(name=person.name, id_number=person.id_number)
+        assert {k: getattr(person, k) for k in expected} == expected
+        assert person.name_pinyin and person.name_initials and person.search_tokens
+
+
+def test_it_spreads_persons_over_regions_groups_and_levels(demo_persons):
+    regions = Counter(p.region_id for p in demo_persons)
+    groups = Counter(p.group_id for p in demo_persons)
+    levels = Counter(p.level for p in demo_persons)
+    assert len(regions) >= 10
+    assert len(groups) == 4
+    assert (
+        levels[Person.Level.CITY] and levels[Person.Level.COUNTY] and levels[Person.Level.RESERVE]
+    )
+    assert levels[Person.Level.RESERVE] > levels[Person.Level.COUNTY] > levels[Person.Level.CITY]
+    assert not Region.objects.get(code="450100").persons.exists()
+
+
+def test_it_keeps_classification_consistent(demo_persons):
+    for person in demo_persons:
+        assert person.subcategory.group_id == person.group_id
+        assert bool(person.freelance_field) == person.group.is_freelance
+        assert person.career_start_year > person.birth_date.year + 15
+        if person.is_archived:
+            assert person.archived_reason and person.archived_on
+        else:
+            assert not person.political_status.is_cpc
+
+
+def test_it_gives_every_index_its_own_birth_date_and_sequence():
+    # A million demo persons (the benchmark size) never share an ID's date and sequence.
+    assert MAX_PERSONS >= 1_000_000
+    slots = {_id_slot(i) for i in range(1_000_000)}
+    assert len(slots) == 1_000_000
+    assert all(0 <= sequence < 500 for _day, sequence in slots)
+
+
+# --- tongxin serve ------------------------------------------------------------
+
+
+def test_it_finds_no_pending_migrations_on_a_migrated_database(db):
+    assert pending_migrations() == []
+
+
+def test_it_refuses_to_serve_with_pending_migrations(db):
+    latest = MigrationRecorder.Migration.objects.filter(app="people").order_by("-id").first()
+    latest.delete()  # rolled back with the test's transaction
+
+    assert pending_migrations() == [f"people.{latest.name}"]
+    with pytest.raises(CommandError, match="tongxin migrate") as info:
+        call_command("serve")
+    assert "迁移尚未执行" in str(info.value)
+
+
+def test_it_refuses_to_serve_without_collected_static_files(db, settings, tmp_path):
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+
+    with pytest.raises(CommandError, match="collectstatic"):
+        check_ready_to_serve()
+
+    settings.STATIC_ROOT.mkdir()
+    (settings.STATIC_ROOT / "staticfiles.json").write_text("{}")
+    check_ready_to_serve()
+
+
+def test_it_stops_the_other_process_when_one_exits():
+    started = time.monotonic()
+    code = run_together(
+        [
+            ("quick", [sys.executable, "-c", "import sys; sys.exit(3)"]),
+            ("slow", [sys.executable, "-c", "import time; time.sleep(60)"]),
+        ],
+        stderr=io.StringIO(),
+    )
+    assert code == 3
+    assert time.monotonic() - started < 20
