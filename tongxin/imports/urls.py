@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "imports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.batch_list, name="list"),
+    path("new/", views.batch_upload, name="upload"),
+    path("<int:pk>/", views.batch_detail, name="detail"),
+    path("<int:pk>/mapping/", views.batch_mapping, name="mapping"),
+    path("<int:pk>/progress/", views.batch_progress, name="progress"),
+    path("<int:pk>/commit/", views.batch_commit, name="commit"),
+    path("<int:pk>/undo/", views.batch_undo, name="undo"),
+    path("<int:pk>/rejected.xlsx", views.batch_rejected, name="rejected"),
+]

@@ -8,6 +8,7 @@ meant to be shown to the person who typed the value.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -155,6 +156,7 @@ def parse_resident_id(raw: str, *, today: datetime.date | None = None) -> Reside
     )
 
 
+@functools.lru_cache(maxsize=4096)  # depends only on the code; imports ask per row
 def address_code_status(code: str) -> str | None:
     """Return None for a current address code, else a Chinese warning.
 

@@ -1,0 +1,138 @@
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class ImportBatch(models.Model):
+    """One roster file brought in: who, when, which file, how it was read, what it did."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "待确认列"
+        ANALYSING = "analysing", "正在检查"
+        PREVIEWED = "previewed", "已预览"
+        COMMITTING = "committing", "正在导入"
+        COMMITTED = "committed", "已导入"
+        FAILED = "failed", "失败"
+        UNDONE = "undone", "已撤销"
+
+    class OnDuplicate(models.TextChoices):
+        SKIP = "skip", "跳过已登记人员"
+        UPDATE = "update", "用文件内容更新已登记人员"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # The county a county user imports into; empty for city-wide imports.
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    default_region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="默认所属区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="文件中没有“所属区域”列或该格为空时使用。",
+    )
+    file = models.FileField("文件", upload_to="imports/%Y/", blank=True)
+    file_name = models.CharField("文件名", max_length=200)
+    file_kind = models.CharField("格式", max_length=10)
+    file_size = models.PositiveBigIntegerField("文件大小", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    header_row = models.PositiveIntegerField("表头所在行", default=0)
+    columns = models.JSONField("文件中的列", default=list, blank=True)
+    mapping = models.JSONField("列对应关系", default=dict, blank=True)
+    on_duplicate = models.CharField(
+        "已登记人员", max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.SKIP
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.UPLOADED, db_index=True
+    )
+    phase = models.CharField("进度说明", max_length=50, blank=True)
+    progress_done = models.PositiveIntegerField("已处理行数", default=0)
+    progress_total = models.PositiveIntegerField("总行数", default=0)
+    counts = models.JSONField("统计", default=dict, blank=True)
+    # Rejected rows: [{"row", "column", "message"}]; existing persons: [{"row", "name", …}].
+    problems = models.JSONField("问题行", default=list, blank=True)
+    existing = models.JSONField("已登记人员", default=list, blank=True)
+    error_message = models.TextField("错误信息", blank=True)
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    undone_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(
+        verbose_name="导入批次历史", excluded_fields=["progress_done", "phase"]
+    )
+
+    class Meta:
+        verbose_name = "导入批次"
+        verbose_name_plural = "导入批次"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"导入#{self.pk} {self.file_name}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.ANALYSING, self.Status.COMMITTING}
+
+    @property
+    def percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+
+class ImportedRecord(models.Model):
+    """A person an import created or updated, with what the import wrote, so the
+    batch can be undone while nobody has touched the person since."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "新增"
+        UPDATED = "updated", "更新"
+
+    batch = models.ForeignKey(
+        ImportBatch, verbose_name="导入批次", on_delete=models.CASCADE, related_name="records"
+    )
+    # Kept (as a plain id) after an undo removes a created person.
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name="人员",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    person_ref = models.BigIntegerField("人员编号")
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    row_number = models.PositiveIntegerField("文件行号")
+    version_after = models.PositiveIntegerField("导入后版本")
+    # Raw values (attnames) before the update, for undo; empty for created persons.
+    previous = models.JSONField("导入前的值", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "导入记录"
+        verbose_name_plural = "导入记录"
+        indexes = [models.Index(fields=["batch", "action"], name="imported_batch_action")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number}"

@@ -1,0 +1,863 @@
+"""Importing rosters: read → map columns → preview → commit → (undo).
+
+The preview (`analyse`) writes nothing. The commit re-reads the file, checks
+every row again against the database as it is now, and writes all valid rows
+in ONE transaction: new persons through `persons_bulk_insert` (history rows
+included), existing ones through `person_update` (version + 1, history,
+audit), plus an ImportedRecord per person so the batch can be undone while
+nobody has touched its records since.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.services import audit_log
+from tongxin.people.models import Person
+from tongxin.people.search import derived_fields
+from tongxin.people.services import person_update, persons_bulk_insert
+from tongxin.people.validators import mask_resident_id
+
+from .files import ImportFileError, check_file, read_sheet
+from .models import ImportBatch, ImportedRecord
+from .parsing import cell_text, column_letter, find_header, suggest_mapping
+from .validation import FIELD_LABELS, IMPORTABLE_FIELDS, RowResult, RowValidator
+
+Progress = Callable[[str, int, int], None]
+
+PROGRESS_EVERY = 2000
+SHOWN_EXISTING = 1000
+LOOKUP_CHUNK = 2000
+
+
+def background_threshold() -> int:
+    """Files with more data rows than this are checked and imported by the task worker."""
+    return int(getattr(settings, "IMPORT_BACKGROUND_ROWS", 2000))
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+# --- reading ------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A checked file, its header row and an iterator over the rows below it."""
+
+    kind: str
+    header: list[str]
+    header_row: int  # Excel row number of the header
+    rows: Iterator[list]
+    size_hint: int  # rows below the header, when the reader knows it
+
+
+def read_table(path: Path, file_name: str) -> Table:
+    """Check the file, find its header; raise ImportFileError with a Chinese message."""
+    kind = check_file(path, file_name)
+    sheet = read_sheet(path, kind)
+    rows = iter(sheet.rows)
+    index, seen = find_header(rows)
+    if not any(any(cell_text(c).strip() for c in row) for row in seen):
+        raise ImportFileError("表格是空的：没有任何数据")
+    if index < 0:
+        raise ImportFileError(
+            "没有找到表头：前30行中没有同时含“姓名”或“公民身份号码”等列名的一行，"
+            "请确认第一张工作表是人员名单"
+        )
+    header = [cell_text(c).strip() for c in seen[index]]
+    while header and not header[-1]:
+        header.pop()
+    height = sheet.height or _count_lines(path)
+    size_hint = max(0, height - (index + 1))
+    return Table(
+        kind=kind,
+        header=header,
+        header_row=sheet.first_row + index,
+        rows=rows,
+        size_hint=size_hint,
+    )
+
+
+def _count_lines(path: Path) -> int:
+    """Lines of a CSV (a quoted cell may span lines: an estimate for progress)."""
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- checking (the preview) ----------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    """What a commit would do with every data row; nothing is written."""
+
+    table: Table
+    mapping: dict[int, str]
+    results: list[RowResult] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    def column_label(self, field_name: str) -> str:
+        for index, mapped in self.mapping.items():
+            if mapped == field_name:
+                header = self.table.header[index] if index < len(self.table.header) else ""
+                return f"{column_letter(index)}列“{header}”"
+        return FIELD_LABELS.get(field_name, "")
+
+    def problems(self) -> list[dict]:
+        rows = []
+        for result in self.results:
+            if result.outcome in {"invalid", "duplicate"}:
+                for field_name, message in result.errors:
+                    rows.append(
+                        {
+                            "row": result.row_number,
+                            "column": self.column_label(field_name) if field_name else "",
+                            "message": message,
+                            "kind": result.outcome,
+                        }
+                    )
+        return rows
+
+    def existing(self, limit: int = SHOWN_EXISTING) -> list[dict]:
+        rows = []
+        for result in self.results:
+            if result.outcome in {"update", "unchanged", "skip"} and len(rows) < limit:
+                rows.append(
+                    {
+                        "row": result.row_number,
+                        "name": result.person.name,
+                        "id_number": mask_resident_id(result.person.id_number),
+                        "outcome": result.outcome,
+                        "changes": [FIELD_LABELS.get(f, f) for f in result.changes],
+                    }
+                )
+        return rows
+
+
+def _blank(row: list) -> bool:
+    return not any(c not in (None, "") and (not isinstance(c, str) or c.strip()) for c in row)
+
+
+def analyse(
+    *,
+    user,
+    table: Table,
+    mapping: dict[int, str],
+    on_duplicate: str = ImportBatch.OnDuplicate.SKIP,
+    default_region=None,
+    progress: Progress = _no_progress,
+) -> Analysis:
+    """Read and check every data row of `table`; decide create/update/skip for each."""
+    validator = RowValidator(user=user, default_region=default_region)
+    analysis = Analysis(table=table, mapping=mapping)
+    columns = sorted(mapping.items())
+    results = analysis.results
+    first_row = table.header_row + 1
+    total = table.size_hint
+    for offset, row in enumerate(table.rows):
+        if _blank(row):
+            continue
+        width = len(row)
+        cells = {name: row[index] for index, name in columns if index < width}
+        results.append(validator.parse_cells(first_row + offset, cells))
+        if len(results) % PROGRESS_EVERY == 0:
+            progress("检查数据", len(results), max(total, len(results)))
+    progress("核对已登记人员", len(results), len(results))
+
+    first_seen: dict[str, int] = {}
+    for result in results:
+        number = result.id_number
+        if not number:
+            continue
+        if number in first_seen:
+            result.outcome = "duplicate"
+            result.errors.append(("id_number", f"与第{first_seen[number]}行的公民身份号码重复"))
+        else:
+            first_seen[number] = result.row_number
+
+    existing = _existing_persons(list(first_seen))
+    visible_regions = None
+    if user is not None and not (user.is_superuser or user.sees_all_regions):
+        visible_regions = user.region_ids()
+    for result in results:
+        if result.outcome == "duplicate":
+            continue
+        person = existing.get(result.id_number)
+        if person is not None and visible_regions is not None:
+            if person.region_id not in visible_regions:
+                # Say only that it exists elsewhere: nothing of the other region's record.
+                result.errors.append(
+                    (
+                        "id_number",
+                        "该公民身份号码已在其他区域登记，不能导入；如有疑问请联系市级工作人员",
+                    )
+                )
+                result.outcome = "invalid"
+                continue
+        validator.finish(result, person)
+        if result.errors:
+            result.outcome = "invalid"
+        elif person is None:
+            result.outcome = "create"
+        else:
+            result.person = person
+            result.changes = _changes(person, result.values)
+            if not result.changes:
+                result.outcome = "unchanged"
+            elif on_duplicate == ImportBatch.OnDuplicate.UPDATE:
+                result.outcome = "update"
+            else:
+                result.outcome = "skip"
+    analysis.counts = _count(results)
+    progress("检查完成", len(results), len(results))
+    return analysis
+
+
+def _existing_persons(numbers: list[str]) -> dict[str, Person]:
+    found: dict[str, Person] = {}
+    for start in range(0, len(numbers), LOOKUP_CHUNK):
+        chunk = numbers[start : start + LOOKUP_CHUNK]
+        for person in Person.objects.filter(id_number__in=chunk):
+            found[person.id_number] = person
+    return found
+
+
+def _raw_value(value):
+    return value.pk if hasattr(value, "_meta") else value
+
+
+def _changes(person: Person, values: dict) -> dict[str, tuple]:
+    changed = {}
+    for name, value in values.items():
+        attname = Person._meta.get_field(name).attname
+        old = getattr(person, attname)
+        new = _raw_value(value)
+        if old != new and not (old in (None, "") and new in (None, "")):
+            changed[name] = (old, new)
+    return changed
+
+
+def _count(results: list[RowResult]) -> dict:
+    counts = dict.fromkeys(
+        ["created", "updated", "unchanged", "skipped", "invalid", "duplicates_in_file"], 0
+    )
+    names = {
+        "create": "created",
+        "update": "updated",
+        "unchanged": "unchanged",
+        "skip": "skipped",
+        "invalid": "invalid",
+        "duplicate": "duplicates_in_file",
+    }
+    warnings = 0
+    for result in results:
+        counts[names[result.outcome]] += 1
+        warnings += bool(result.warnings)
+    return {"rows": len(results), **counts, "warnings": warnings}
+
+
+# --- writing -------------------------------------------------------------------
+
+
+def _json_value(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> None:
+    """Write every valid row; runs inside the caller's transaction."""
+    reason = f"导入：{batch.file_name}（批次#{batch.pk}）"
+    records: list[ImportedRecord] = []
+    creates = [r for r in analysis.results if r.outcome == "create"]
+    name_fields: dict[str, dict] = {}
+    for start in range(0, len(creates), 5000):
+        chunk = creates[start : start + 5000]
+        persons = [_new_person(r.values, name_fields) for r in chunk]
+        for result in chunk:
+            result.values = {}  # no longer needed; keeps peak memory down
+        persons_bulk_insert(persons, actor=actor, reason=reason)
+        ImportedRecord.objects.bulk_create(
+            ImportedRecord(
+                batch=batch,
+                person_id=p.pk,
+                person_ref=p.pk,
+                action=ImportedRecord.Action.CREATED,
+                row_number=r.row_number,
+                version_after=1,
+            )
+            for r, p in zip(chunk, persons, strict=True)
+        )
+        del persons
+    for result in analysis.results:
+        if result.outcome != "update":
+            continue
+        person = result.person
+        previous = {
+            Person._meta.get_field(name).attname: _json_value(old)
+            for name, (old, _new) in result.changes.items()
+        }
+        data = {name: result.values[name] for name in result.changes}
+        updated = person_update(
+            actor=actor,
+            person=person,
+            data=data,
+            expected_version=person.version,
+            request=request,
+            reason=reason,
+        )
+        records.append(
+            ImportedRecord(
+                batch=batch,
+                person_id=updated.pk,
+                person_ref=updated.pk,
+                action=ImportedRecord.Action.UPDATED,
+                row_number=result.row_number,
+                version_after=updated.version,
+                previous=previous,
+            )
+        )
+    ImportedRecord.objects.bulk_create(records, batch_size=5000)
+    batch.counts = analysis.counts
+    batch.status = ImportBatch.Status.COMMITTED
+    batch.committed_at = timezone.now()
+    batch.phase = ""
+    batch.progress_done = batch.progress_total = analysis.counts["rows"]
+    batch._history_user = actor
+    batch.save(
+        update_fields=[
+            "counts",
+            "status",
+            "committed_at",
+            "phase",
+            "progress_done",
+            "progress_total",
+            "mapping",
+            "on_duplicate",
+        ]
+    )
+    audit_log(
+        action=AuditEntry.Action.IMPORT,
+        user=actor,
+        request=request,
+        obj=batch,
+        region=batch.region,
+        changes={
+            "file_name": batch.file_name,
+            "sha256": batch.sha256,
+            "on_duplicate": batch.on_duplicate,
+            **analysis.counts,
+        },
+    )
+
+
+def _new_person(values: dict, name_fields: dict[str, dict]) -> Person:
+    """A Person ready for persons_bulk_insert, with its derived search columns.
+
+    Rosters repeat names a lot, and pinyin is the slow part of derived_fields,
+    so the name-derived columns are computed once per distinct name.
+    """
+    person = Person(**values)
+    person.version = 1
+    derived = name_fields.get(person.name)
+    if derived is None:
+        derived = name_fields[person.name] = derived_fields(name=person.name, id_number="")
+    for name, value in derived.items():
+        setattr(person, name, value)
+    person.id_number_reversed = derived_fields(name="", id_number=person.id_number)[
+        "id_number_reversed"
+    ]
+    return person
+
+
+def _stored_mapping(mapping: dict[int, str]) -> dict[str, str]:
+    return {str(index): name for index, name in sorted(mapping.items())}
+
+
+def _mapping_from_stored(stored: dict) -> dict[int, str]:
+    return {int(index): name for index, name in stored.items() if name in IMPORTABLE_FIELDS}
+
+
+# --- the command line ------------------------------------------------------------
+
+
+@dataclass
+class FileImport:
+    analysis: Analysis
+    batch: ImportBatch | None
+
+
+def import_file(
+    *,
+    actor,
+    path: Path,
+    file_name: str = "",
+    commit: bool = False,
+    on_duplicate: str = ImportBatch.OnDuplicate.SKIP,
+    default_region=None,
+    progress: Progress = _no_progress,
+) -> FileImport:
+    """Check `path` and, with commit=True, import it in one transaction.
+
+    Without commit nothing at all is written. With commit the batch record is
+    created inside the same transaction as the persons, so an import killed
+    midway leaves no trace.
+    """
+    path = Path(path)
+    file_name = file_name or path.name
+    table = read_table(path, file_name)
+    mapping = suggest_mapping(table.header)
+    analysis = analyse(
+        user=actor,
+        table=table,
+        mapping=mapping,
+        on_duplicate=on_duplicate,
+        default_region=default_region,
+        progress=progress,
+    )
+    if not commit:
+        return FileImport(analysis=analysis, batch=None)
+    progress("写入数据库", 0, analysis.counts["rows"])
+    with transaction.atomic():
+        batch = ImportBatch(
+            created_by=actor,
+            region=_batch_region(actor),
+            default_region=default_region,
+            file_name=file_name[:200],
+            file_kind=table.kind,
+            file_size=path.stat().st_size,
+            sha256=sha256_of(path),
+            header_row=table.header_row,
+            columns=table.header,
+            mapping=_stored_mapping(mapping),
+            on_duplicate=on_duplicate,
+            status=ImportBatch.Status.COMMITTING,
+        )
+        batch._history_user = actor
+        batch.save(force_insert=True)
+        _write(actor=actor, batch=batch, analysis=analysis)
+    progress("导入完成", analysis.counts["rows"], analysis.counts["rows"])
+    return FileImport(analysis=analysis, batch=batch)
+
+
+def _batch_region(user):
+    if user is None or user.is_superuser or user.sees_all_regions:
+        return None
+    ids = sorted(user.region_ids())
+    if not ids:
+        return None
+    from tongxin.regions.models import Region
+
+    return Region.objects.get(pk=ids[0])
+
+
+# --- the web flow -------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_batch_create(
+    *, actor, upload, default_region=None, on_duplicate: str = ImportBatch.OnDuplicate.SKIP
+) -> ImportBatch:
+    """Store an uploaded file once it passed every check; suggest the column mapping.
+
+    Raises ImportFileError (nothing is stored then).
+    """
+    import tempfile
+
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as temporary:
+        for chunk in upload.chunks():
+            temporary.write(chunk)
+        temporary.flush()
+        path = Path(temporary.name)
+        table = read_table(path, upload.name)
+        batch = ImportBatch(
+            created_by=actor,
+            region=_batch_region(actor),
+            default_region=default_region,
+            file_name=Path(upload.name).name[:200],
+            file_kind=table.kind,
+            file_size=path.stat().st_size,
+            sha256=sha256_of(path),
+            header_row=table.header_row,
+            columns=table.header,
+            mapping=_stored_mapping(suggest_mapping(table.header)),
+            on_duplicate=on_duplicate,
+            progress_total=table.size_hint,
+        )
+        with path.open("rb") as handle:
+            batch.file.save(f"batch{suffix}", File(handle), save=False)
+    batch._history_user = actor
+    batch.save(force_insert=True)
+    audit_log(
+        action=AuditEntry.Action.CREATE,
+        user=actor,
+        obj=batch,
+        region=batch.region,
+        changes={"file_name": batch.file_name, "sha256": batch.sha256, "size": batch.file_size},
+    )
+    return batch
+
+
+def import_batch_set_mapping(
+    *, actor, batch: ImportBatch, mapping: dict[int, str], on_duplicate: str
+) -> None:
+    """The user's column mapping and their choice for persons already registered."""
+    batch.mapping = _stored_mapping(mapping)
+    batch.on_duplicate = on_duplicate
+    batch.status = ImportBatch.Status.UPLOADED
+    batch.error_message = ""
+    batch._history_user = actor
+    batch.save(update_fields=["mapping", "on_duplicate", "status", "error_message"])
+
+
+def _set_progress(batch: ImportBatch) -> Progress:
+    def report(phase: str, done: int, total: int) -> None:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            phase=phase, progress_done=done, progress_total=total
+        )
+
+    return report
+
+
+def _batch_table(batch: ImportBatch) -> Table:
+    return read_table(Path(batch.file.path), batch.file_name)
+
+
+def _batch_analyse(batch: ImportBatch, actor) -> Analysis:
+    return analyse(
+        user=actor,
+        table=_batch_table(batch),
+        mapping=_mapping_from_stored(batch.mapping),
+        on_duplicate=batch.on_duplicate,
+        default_region=batch.default_region,
+        progress=_set_progress(batch),
+    )
+
+
+def _fail(batch: ImportBatch, message: str, status=ImportBatch.Status.FAILED) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).update(status=status, error_message=message, phase="")
+
+
+def import_batch_analyse(*, batch: ImportBatch) -> ImportBatch:
+    """The preview: check every row and store the counts and problems on the batch."""
+    actor = batch.created_by
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.ANALYSING, error_message="", phase="读取文件"
+    )
+    try:
+        analysis = _batch_analyse(batch, actor)
+    except ImportFileError as error:
+        _fail(batch, error.message)
+        batch.refresh_from_db()
+        return batch
+    batch.refresh_from_db()
+    batch.counts = analysis.counts
+    batch.problems = analysis.problems()
+    batch.existing = analysis.existing()
+    batch.status = ImportBatch.Status.PREVIEWED
+    batch.phase = ""
+    batch._history_user = actor
+    batch.save(update_fields=["counts", "problems", "existing", "status", "phase"])
+    return batch
+
+
+class ImportCommitError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def import_batch_commit(*, batch: ImportBatch, actor=None, request=None) -> ImportBatch:
+    """Re-check the file against the database as it is now and write it in one transaction.
+
+    `actor` defaults to the user who uploaded the file (the task worker has no
+    request). On any failure nothing is written; the batch goes back to
+    "previewed" with the reason, so the user can fix things and try again.
+    """
+    from django.db import IntegrityError
+
+    from tongxin.people.services import StaleEditError
+
+    actor = actor or batch.created_by
+    if batch.status not in {ImportBatch.Status.PREVIEWED, ImportBatch.Status.COMMITTING}:
+        raise ImportCommitError("该批次当前不能导入（请先预览）")
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.COMMITTING, error_message="", phase="读取文件"
+    )
+    try:
+        analysis = _batch_analyse(batch, actor)
+        ImportBatch.objects.filter(pk=batch.pk).update(phase="写入数据库")
+        batch.refresh_from_db()
+        with transaction.atomic():
+            _write(actor=actor, batch=batch, analysis=analysis, request=request)
+    except ImportFileError as error:
+        _fail(batch, error.message, ImportBatch.Status.PREVIEWED)
+        raise ImportCommitError(error.message) from None
+    except (IntegrityError, StaleEditError):
+        message = "导入期间有人修改了相关人员，本次未写入任何数据，请重新预览后再导入"
+        _fail(batch, message, ImportBatch.Status.PREVIEWED)
+        raise ImportCommitError(message) from None
+    except Exception:
+        _fail(
+            batch,
+            "导入失败，未写入任何数据；请联系系统管理员查看日志",
+            ImportBatch.Status.PREVIEWED,
+        )
+        raise
+    batch.refresh_from_db()
+    return batch
+
+
+# --- undo ------------------------------------------------------------------------
+
+
+class UndoBlocked(Exception):
+    """Records changed since the import; `blockers` lists them."""
+
+    def __init__(self, blockers: list[dict]):
+        super().__init__("撤销未执行")
+        self.blockers = blockers
+
+
+def undo_blockers(batch: ImportBatch) -> list[dict]:
+    """Rows whose person changed after the import (or is referenced elsewhere)."""
+    blockers = []
+    records = list(batch.records.all().order_by("row_number"))
+    persons = {}
+    ids = [r.person_ref for r in records]
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        for person in Person.objects.filter(pk__in=ids[start : start + LOOKUP_CHUNK]):
+            persons[person.pk] = person
+    for record in records:
+        person = persons.get(record.person_ref)
+        if person is None:
+            blockers.append({"row": record.row_number, "name": "", "reason": "该人员已不存在"})
+        elif person.version != record.version_after:
+            blockers.append(
+                {
+                    "row": record.row_number,
+                    "name": person.name,
+                    "reason": f"导入后已被修改（版本 {record.version_after} → {person.version}）",
+                }
+            )
+    created = [r.person_ref for r in records if r.action == ImportedRecord.Action.CREATED]
+    referenced = _referenced_elsewhere(created)
+    for record in records:
+        if record.person_ref in referenced:
+            person = persons.get(record.person_ref)
+            blockers.append(
+                {
+                    "row": record.row_number,
+                    "name": person.name if person else "",
+                    "reason": "已有其他记录（如培养、评价）关联该人员",
+                }
+            )
+    return blockers
+
+
+def _referenced_elsewhere(person_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for relation in Person._meta.related_objects:
+        model = relation.related_model
+        if model is ImportedRecord or not relation.field.concrete:
+            continue
+        column = relation.field.attname
+        for start in range(0, len(person_ids), LOOKUP_CHUNK):
+            chunk = person_ids[start : start + LOOKUP_CHUNK]
+            found.update(
+                model._base_manager.filter(**{f"{column}__in": chunk}).values_list(
+                    column, flat=True
+                )
+            )
+    return found
+
+
+@transaction.atomic
+def import_batch_undo(*, actor, batch: ImportBatch, request=None) -> ImportBatch:
+    """Take the whole batch back, or nothing (raises UndoBlocked naming the rows).
+
+    Persons the batch created are removed (they never existed before it and
+    nobody has touched them since; see docs/features/imports.md), with a
+    deletion row in their history; persons it updated get their previous
+    values back as a new version.
+    """
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.COMMITTED:
+        raise UndoBlocked([{"row": "", "name": "", "reason": "只有已导入的批次可以撤销"}])
+    blockers = undo_blockers(batch)
+    if blockers:
+        raise UndoBlocked(blockers)
+    reason = f"撤销导入：{batch.file_name}（批次#{batch.pk}）"
+    records = list(batch.records.all())
+    for record in records:
+        if record.action == ImportedRecord.Action.UPDATED:
+            _restore_previous(actor=actor, person_id=record.person_ref, previous=record.previous,
+                              reason=reason, request=request)  # fmt: skip
+    created = [r.person_ref for r in records if r.action == ImportedRecord.Action.CREATED]
+    _delete_created(created, actor=actor, reason=reason)
+    batch.status = ImportBatch.Status.UNDONE
+    batch.undone_at = timezone.now()
+    batch.undone_by = actor
+    batch._history_user = actor
+    batch.save(update_fields=["status", "undone_at", "undone_by"])
+    audit_log(
+        action=AuditEntry.Action.DELETE,
+        user=actor,
+        request=request,
+        obj=batch,
+        region=batch.region,
+        changes={
+            "undo": True,
+            "file_name": batch.file_name,
+            "removed_persons": len(created),
+            "restored_persons": len(records) - len(created),
+        },
+    )
+    return batch
+
+
+def _restore_previous(*, actor, person_id: int, previous: dict, reason: str, request) -> None:
+    current = Person.objects.select_for_update().get(pk=person_id)
+    fields = []
+    changes = {}
+    for attname, value in previous.items():
+        model_field = next(f for f in Person._meta.concrete_fields if f.attname == attname)
+        if isinstance(model_field, _date_field()) and isinstance(value, str):
+            value = datetime.date.fromisoformat(value)
+        changes[model_field.name] = [str(getattr(current, attname) or ""), str(value or "")]
+        setattr(current, attname, value)
+        fields.append(attname)
+    if {"name", "id_number"} & set(fields):
+        for name, value in derived_fields(name=current.name, id_number=current.id_number).items():
+            setattr(current, name, value)
+            fields.append(name)
+    current.version += 1
+    current._history_user = actor
+    current._change_reason = reason
+    current.save(update_fields=[*fields, "version", "updated_at"])
+    for masked in ("id_number", "mobile"):
+        if masked in changes:
+            changes[masked] = ["已恢复", ""]
+    audit_log(
+        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    )
+
+
+def _date_field():
+    from django.db.models import DateField
+
+    return DateField
+
+
+def _delete_created(person_ids: list[int], *, actor, reason: str) -> None:
+    """Remove persons in bulk, writing the '-' history row simple-history would write."""
+    history_table = Person.history.model._meta.db_table
+    person_table = Person._meta.db_table
+    skip = {"history_id", "history_date", "history_type", "history_user_id"}
+    skip.add("history_change_reason")
+    columns = [f.column for f in Person.history.model._meta.concrete_fields if f.column not in skip]
+    column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
+    actor_id = actor.pk if actor is not None else None
+    for start in range(0, len(person_ids), 900):
+        chunk = person_ids[start : start + 900]
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {history_table} ({column_list}, history_date, history_type, "
+                f"history_user_id, history_change_reason) "
+                f"SELECT {column_list}, %s, '-', %s, %s FROM {person_table} WHERE id IN ({marks})",
+                [timezone.now(), actor_id, reason, *chunk],
+            )
+        ImportedRecord.objects.filter(person_id__in=chunk).update(person=None)
+        Person.objects.filter(pk__in=chunk)._raw_delete(Person.objects.db)
+    username = actor.get_username() if actor is not None else ""
+    AuditEntry.objects.bulk_create(
+        (
+            AuditEntry(
+                user=actor,
+                username=username,
+                action=AuditEntry.Action.DELETE,
+                object_type=Person._meta.label_lower,
+                object_id=str(person_id),
+                object_repr="（撤销导入）",
+                changes={"reason": reason},
+            )
+            for person_id in person_ids
+        ),
+        batch_size=5000,
+    )
+
+
+# --- the rejected rows, to fix and re-import -------------------------------------------
+
+
+def rejected_rows_xlsx(batch: ImportBatch) -> bytes:
+    """The file's header and its rejected rows, with a reason column, as xlsx.
+
+    Every cell is written as text or a date, never as a formula.
+    """
+    import xlsxwriter
+
+    reasons: dict[int, list[str]] = {}
+    for problem in batch.problems:
+        column = f"{problem['column']}：" if problem.get("column") else ""
+        reasons.setdefault(int(problem["row"]), []).append(column + problem["message"])
+    table = _batch_table(batch)
+    output = io.BytesIO()
+    workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
+    sheet = workbook.add_worksheet("未导入的行")
+    bold = workbook.add_format({"bold": True})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    header = [*table.header, "原行号", "未导入原因"]
+    for col, text in enumerate(header):
+        sheet.write_string(0, col, text, bold)
+    reason_col = len(header) - 1
+    out_row = 1
+    for offset, row in enumerate(table.rows):
+        number = table.header_row + 1 + offset
+        if number not in reasons:
+            continue
+        for col, value in enumerate(row[: len(table.header)]):
+            if isinstance(value, datetime.date):
+                if not isinstance(value, datetime.datetime):
+                    value = datetime.datetime.combine(value, datetime.time())
+                sheet.write_datetime(out_row, col, value, date_format)
+            elif value not in (None, ""):
+                sheet.write_string(out_row, col, cell_text(value))
+        sheet.write_number(out_row, reason_col - 1, number)
+        sheet.write_string(out_row, reason_col, "；".join(reasons[number]))
+        out_row += 1
+    sheet.set_column(reason_col, reason_col, 60)
+    workbook.close()
+    return output.getvalue()
+
+
+def import_batch_commit_quietly(*, batch: ImportBatch) -> ImportBatch:
+    """For the task worker: a refused commit is recorded on the batch, not raised."""
+    try:
+        return import_batch_commit(batch=batch)
+    except ImportCommitError:
+        batch.refresh_from_db()
+        return batch

@@ -1,0 +1,283 @@
+"""The import service end to end: preview, commit, undo, region scoping, atomicity."""
+
+import datetime
+
+import pytest
+
+from tongxin.audit.models import AuditEntry
+from tongxin.conftest import make_id_number
+from tongxin.imports import services
+from tongxin.imports.models import ImportBatch, ImportedRecord
+from tongxin.imports.services import UndoBlocked, import_batch_undo, import_file
+from tongxin.imports.tests.rosters import HEADER, roster_row, write_csv, write_ods, write_xlsx
+from tongxin.people.models import Person
+from tongxin.people.services import person_update
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_previews_without_writing(tmp_path, city_user):
+    path = write_xlsx(tmp_path / "名单.xlsx", [roster_row(1), roster_row(2)])
+    result = import_file(actor=city_user, path=path)
+    assert result.batch is None
+    assert result.analysis.counts["rows"] == 2
+    assert result.analysis.counts["created"] == 2
+    assert Person.objects.count() == 0
+    assert ImportBatch.objects.count() == 0
+
+
+def test_it_commits_every_valid_row_with_history_and_a_batch(tmp_path, city_user):
+    rows = [roster_row(1, "张三"), roster_row(2, "李四", 身份证号="123")]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+    result = import_file(actor=city_user, path=path, commit=True)
+    assert result.analysis.counts["created"] == 1
+    assert result.analysis.counts["invalid"] == 1
+    person = Person.objects.get()
+    assert person.name == "张三"
+    assert person.region.name == "兴宁区"
+    assert person.education.name == "大学本科"  # synonym 本科
+    assert person.birth_date == datetime.date(1985, 6, 1)
+    assert person.name_pinyin == "zhangsan"
+    history = person.history.get()
+    assert history.history_type == "+"
+    assert history.history_user == city_user
+    batch = result.batch
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert batch.counts["created"] == 1
+    assert len(batch.sha256) == 64
+    assert batch.mapping["4"] == "id_number"
+    record = ImportedRecord.objects.get()
+    assert record.person == person and record.action == "created"
+    assert record.row_number == 4  # title, blank row, header, then data
+    audit = AuditEntry.objects.get(action=AuditEntry.Action.IMPORT)
+    assert audit.user == city_user
+    assert audit.changes["created"] == 1
+
+
+def test_it_reports_the_excel_row_and_column_of_each_problem(tmp_path, city_user):
+    rows = [roster_row(1), roster_row(2, 身份证号="450102198506010011", 手机="12345")]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+    problems = import_file(actor=city_user, path=path).analysis.problems()
+    assert {(p["row"], p["column"], p["message"]) for p in problems} == {
+        (5, "E列“身份证号”", "公民身份号码校验位不正确"),
+        (5, "I列“手机”", "手机号码应为11位中国大陆手机号"),
+    }
+
+
+def test_it_reports_ids_repeated_inside_the_file(tmp_path, city_user):
+    first = roster_row(1, "张三")
+    again = roster_row(2, "张三丰", 身份证号=first[4])
+    path = write_xlsx(tmp_path / "名单.xlsx", [first, again], title=None, blank_rows=0)
+    analysis = import_file(actor=city_user, path=path).analysis
+    assert analysis.counts["created"] == 1
+    assert analysis.counts["duplicates_in_file"] == 1
+    assert analysis.problems() == [
+        {
+            "row": 3,
+            "column": "E列“身份证号”",
+            "message": "与第2行的公民身份号码重复",
+            "kind": "duplicate",
+        }  # fmt: skip
+    ]
+
+
+def test_existing_persons_are_skipped_or_updated_with_history(
+    tmp_path, city_user, make_person, regions
+):
+    person = make_person("张三", region=regions["xingning"], employer="旧单位")
+    same = make_person("李四", region=regions["xingning"], employer="南宁某公司")
+    rows = [
+        roster_row(1, "张三", 身份证号=person.id_number, 政治面貌="无党派人士"),
+        roster_row(2, "李四", 身份证号=same.id_number, 政治面貌="无党派人士"),
+    ]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+    skip = import_file(actor=city_user, path=path, commit=True).analysis.counts
+    assert (skip["skipped"], skip["unchanged"], skip["updated"]) == (1, 1, 0)
+    person.refresh_from_db()
+    assert person.employer == "旧单位"
+
+    result = import_file(actor=city_user, path=path, commit=True, on_duplicate="update")
+    assert result.analysis.counts["updated"] == 1
+    person.refresh_from_db()
+    assert person.employer == "南宁某公司"
+    assert person.version == 2
+    assert person.history.first().history_change_reason.startswith("导入：")
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.UPDATE, object_id=str(person.pk)
+    ).exists()
+    record = ImportedRecord.objects.get(batch=result.batch)
+    assert record.previous == {"employer": "旧单位"}
+
+
+def test_county_staff_import_only_into_their_region(tmp_path, xingning_user, make_person, regions):
+    elsewhere = make_person("王五", region=regions["qingxiu"], employer="青秀某所")
+    rows = [
+        roster_row(1, "张三"),
+        roster_row(2, "李四", region="青秀区"),
+        roster_row(3, "王五", 身份证号=elsewhere.id_number),
+    ]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+    analysis = import_file(actor=xingning_user, path=path, on_duplicate="update").analysis
+    assert analysis.counts["created"] == 1
+    assert analysis.counts["invalid"] == 2
+    messages = {p["row"]: p["message"] for p in analysis.problems()}
+    assert messages[5] == "无权导入到“青秀区”：只能导入本人负责区域的人员"
+    assert "已在其他区域登记" in messages[6]
+    # Nothing of the other region's record is revealed.
+    assert "王五" not in str(analysis.problems()) and "青秀某所" not in str(analysis.problems())
+
+
+def test_county_staff_rows_without_region_go_to_their_region(tmp_path, xingning_user):
+    header = [h for h in HEADER if h != "所在县区"]
+    rows = [[v for h, v in zip(HEADER, roster_row(1), strict=True) if h != "所在县区"]]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows, header=header)
+    import_file(actor=xingning_user, path=path, commit=True)
+    assert Person.objects.get().region.name == "兴宁区"
+    assert ImportBatch.objects.get().region.name == "兴宁区"
+
+
+def test_an_error_midway_through_the_commit_writes_nothing(
+    tmp_path, city_user, make_person, regions, monkeypatch
+):
+    existing = make_person("张三", region=regions["xingning"], employer="旧单位")
+    rows = [roster_row(n) for n in range(1, 30)]
+    rows.append(roster_row(30, "张三", 身份证号=existing.id_number))
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+    persons_before = Person.objects.count()
+    history_before = Person.history.count()
+    audit_before = AuditEntry.objects.count()
+
+    def crash(**kwargs):
+        # The 29 new persons are already inserted when the update runs.
+        assert Person.objects.count() == persons_before + 29
+        raise RuntimeError("断电")
+
+    monkeypatch.setattr(services, "person_update", crash)
+    with pytest.raises(RuntimeError):
+        import_file(actor=city_user, path=path, commit=True, on_duplicate="update")
+    assert Person.objects.count() == persons_before
+    assert Person.history.count() == history_before
+    assert AuditEntry.objects.count() == audit_before
+    assert ImportBatch.objects.count() == 0
+    assert ImportedRecord.objects.count() == 0
+
+
+def test_undo_removes_created_and_restores_updated(tmp_path, city_user, make_person, regions):
+    existing = make_person("张三", region=regions["xingning"], employer="旧单位")
+    rows = [roster_row(1, "新人"), roster_row(2, "张三", 身份证号=existing.id_number)]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+    batch = import_file(actor=city_user, path=path, commit=True, on_duplicate="update").batch
+    created = Person.objects.get(name="新人")
+    import_batch_undo(actor=city_user, batch=batch)
+    assert not Person.objects.filter(pk=created.pk).exists()
+    # History is kept: the creation and the removal.
+    assert list(
+        Person.history.filter(id=created.pk)
+        .order_by("history_id")
+        .values_list("history_type", flat=True)
+    ) == ["+", "-"]
+    existing.refresh_from_db()
+    assert existing.employer == "旧单位"
+    assert existing.version == 3
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.UNDONE
+    assert batch.undone_by == city_user
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.DELETE, object_id=str(created.pk)
+    ).exists()
+    # The same file can be imported again afterwards.
+    again = import_file(actor=city_user, path=path, commit=True).analysis.counts
+    assert again["created"] == 1
+
+
+def test_undo_is_refused_after_a_later_edit(tmp_path, city_user):
+    path = write_xlsx(tmp_path / "名单.xlsx", [roster_row(1, "张三"), roster_row(2, "李四")])
+    batch = import_file(actor=city_user, path=path, commit=True).batch
+    person = Person.objects.get(name="李四")
+    person_update(actor=city_user, person=person, data={"employer": "新单位"}, expected_version=1)
+    with pytest.raises(UndoBlocked) as blocked:
+        import_batch_undo(actor=city_user, batch=batch)
+    assert blocked.value.blockers == [
+        {"row": 5, "name": "李四", "reason": "导入后已被修改（版本 1 → 2）"}
+    ]
+    assert Person.objects.count() == 2
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
+def test_it_reads_csv_in_every_usual_encoding(tmp_path, city_user, encoding):
+    path = write_csv(tmp_path / "名单.csv", [roster_row(1, "覃秀珍")], encoding=encoding)
+    analysis = import_file(actor=city_user, path=path, commit=True).analysis
+    assert analysis.counts["created"] == 1, analysis.problems()
+    assert Person.objects.get().name == "覃秀珍"
+
+
+def test_it_reads_ods(tmp_path, city_user):
+    path = write_ods(tmp_path / "名单.ods", [roster_row(1, "韦小宝")])
+    analysis = import_file(actor=city_user, path=path, commit=True).analysis
+    assert analysis.counts["created"] == 1, analysis.problems()
+
+
+def test_it_copes_with_messy_values(tmp_path, city_user):
+    born = datetime.date(1990, 2, 3)
+    number = make_id_number("450102", born, "F")
+    messy_id = " " + "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number[:6])
+    messy_id += " " + number[6:].lower()
+    header = ["  姓 名 ", "公民身份号码（18位）", "出生日期", "性别", "民族", "政治面貌",
+              "学　历", "联系电话", "群体类别", "所属区域", "分级"]  # fmt: skip
+    rows = [
+        [
+            "黄丽",
+            messy_id,
+            born,
+            "",
+            "壮族 ",
+            "无党派",
+            "大专 ",
+            "+86 138-0013-8000",
+            "民营企业和外商投资企业管理技术人员",
+            "450102",
+            "县区联系",
+        ],  # fmt: skip
+        [
+            "黄二",
+            make_id_number("450102", datetime.date(1985, 6, 1)),
+            1985.06,
+            "男",
+            "汉族",
+            "群众",
+            "研究生",
+            "13800138000",
+            "民营企业和外商投资企业管理技术人员",
+            "兴宁区 ",
+            "储备",
+        ],  # fmt: skip
+    ]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows, header=header)
+    analysis = import_file(actor=city_user, path=path, commit=True).analysis
+    assert analysis.counts["created"] == 2, analysis.problems()
+    person = Person.objects.get(name="黄丽")
+    assert person.id_number == number.upper()
+    assert person.sex == "F"  # filled from the ID
+    assert person.education.name == "大学专科"
+    assert person.ethnicity.name == "壮族"
+    assert person.mobile == "13800138000"
+    assert person.level == Person.Level.COUNTY
+    assert Person.objects.get(name="黄二").birth_date == datetime.date(1985, 6, 1)
+
+
+def test_formulas_are_read_as_their_cached_values(tmp_path, city_user):
+    path = write_xlsx(tmp_path / "名单.xlsx", [roster_row(1, 工作单位='=HYPERLINK("x")')])
+    import_file(actor=city_user, path=path, commit=True)
+    assert Person.objects.get().employer == "缓存值"
+
+
+def test_birth_date_and_sex_must_agree_with_the_id(tmp_path, city_user):
+    rows = [roster_row(1, 出生年月="1985-06-02", 性别="女")]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+    messages = [p["message"] for p in import_file(actor=city_user, path=path).analysis.problems()]
+    assert messages == [
+        "出生日期与公民身份号码不一致（号码中为1985年6月1日）",
+        "性别与公民身份号码不一致（号码中为男）",
+    ]

@@ -1,0 +1,368 @@
+"""One roster row → Person values, by the registration form's own rules.
+
+Running every row through `PersonForm` would cost a form instance, its
+querysets and a uniqueness query per row (too slow for 100,000 rows), so
+this module applies the same rule functions the form calls: `parse_resident_id`
+and `parse_mobile` from people/validators.py, the same field messages, the
+same cross-field checks (birth date and sex agree with the ID and are filled
+from it; subcategory within its group; the freelance field; the city tier
+only for city staff). tests/test_validation.py feeds the same rows through
+both and checks they agree.
+
+Checking happens in two steps: `parse_cells` reads each cell on its own;
+`finish` checks the whole record once it is known whether the ID exists (an
+update merges the file's non-empty cells over the stored person).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from tongxin.people.access import regions_writable_by
+from tongxin.people.models import (
+    Degree,
+    Education,
+    Ethnicity,
+    Person,
+    PersonGroup,
+    PoliticalStatus,
+    SubCategory,
+)
+from tongxin.people.validators import MobileError, ResidentIdError, parse_mobile, parse_resident_id
+from tongxin.regions.models import Region
+
+from .parsing import (
+    Lookup,
+    ValueProblem,
+    cell_text,
+    lookup_key,
+    normalise_text,
+    parse_date,
+    parse_sex,
+    parse_year,
+)
+
+DICTIONARIES = {
+    "ethnicity": Ethnicity,
+    "political_status": PoliticalStatus,
+    "education": Education,
+    "degree": Degree,
+    "group": PersonGroup,
+}
+REQUIRED = ["name", "ethnicity", "id_number", "political_status", "region", "group", "level"]
+TEXT_FIELDS = [
+    "name",
+    "native_place",
+    "school",
+    "major",
+    "employer",
+    "job_title",
+    "professional_title",
+    "address",
+    "resume",
+    "achievements",
+    "public_welfare",
+    "recommender",
+    "department_opinion",
+    "remarks",
+]
+IMPORTABLE_FIELDS = [
+    "name",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "native_place",
+    "id_number",
+    "political_status",
+    "education",
+    "degree",
+    "school",
+    "major",
+    "employer",
+    "job_title",
+    "professional_title",
+    "career_start_year",
+    "mobile",
+    "email",
+    "address",
+    "region",
+    "group",
+    "subcategory",
+    "freelance_field",
+    "level",
+    "resume",
+    "achievements",
+    "public_welfare",
+    "recommender",
+    "department_opinion",
+    "remarks",
+]
+FIELD_LABELS = {f: str(Person._meta.get_field(f).verbose_name) for f in IMPORTABLE_FIELDS}
+_MAX_LENGTHS = {
+    f: Person._meta.get_field(f).max_length
+    for f in TEXT_FIELDS
+    if Person._meta.get_field(f).max_length
+}
+_SELECTS = {"sex", "ethnicity", "political_status", "education", "degree", "region", "group"}
+_SELECTS |= {"subcategory", "freelance_field", "level"}
+
+_LEVELS = {
+    "市级重点联系": Person.Level.CITY,
+    "市级": Person.Level.CITY,
+    "市级重点": Person.Level.CITY,
+    "县区联系": Person.Level.COUNTY,
+    "县区级": Person.Level.COUNTY,
+    "县区": Person.Level.COUNTY,
+    "县级": Person.Level.COUNTY,
+    "储备": Person.Level.RESERVE,
+    "储备人选": Person.Level.RESERVE,
+}
+_FIELDS_OF_WORK = {
+    "文化艺术领域": Person.FreelanceField.CULTURE,
+    "文化艺术": Person.FreelanceField.CULTURE,
+    "经济社会领域": Person.FreelanceField.SOCIO_ECONOMIC,
+    "经济社会": Person.FreelanceField.SOCIO_ECONOMIC,
+}
+
+
+def required_message(field_name: str) -> str:
+    """The form's wording: 请选择 for a select, 请填写 otherwise."""
+    verb = "请选择" if field_name in _SELECTS else "请填写"
+    return f"{verb}{FIELD_LABELS[field_name]}"
+
+
+def _cn(d: datetime.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@dataclass(slots=True)
+class RowResult:
+    """One data row: what it says, what is wrong with it, what happens to it.
+
+    Slotted and lean: a 100,000-row file keeps one of these per row.
+    """
+
+    row_number: int  # as Excel numbers it
+    values: dict = field(default_factory=dict)  # field name → Python value (instances for FKs)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (field or "", message)
+    warnings: tuple[str, ...] = ()
+    birth_from_id: datetime.date | None = None
+    sex_from_id: str = ""
+    outcome: str = ""  # create, update, unchanged, skip, invalid, duplicate
+    person: Person | None = None
+    changes: dict | None = None
+
+    @property
+    def id_number(self) -> str:
+        return self.values.get("id_number", "")
+
+
+class RowValidator:
+    """Reads rows for one user; dictionaries and regions are loaded once."""
+
+    def __init__(self, *, user, default_region: Region | None = None, today=None):
+        self.user = user
+        self.today = today or timezone.localdate()
+        self.lookups = {
+            name: Lookup((e, e.name, e.synonyms) for e in model.objects.filter(is_active=True))
+            for name, model in DICTIONARIES.items()
+        }
+        subcategories = list(SubCategory.objects.filter(is_active=True).select_related("group"))
+        self.subcategories_by_group: dict[int, Lookup] = {}
+        for group_id in {s.group_id for s in subcategories}:
+            self.subcategories_by_group[group_id] = Lookup(
+                (s, s.name, s.synonyms) for s in subcategories if s.group_id == group_id
+            )
+        self.subcategories = Lookup((s, s.name, s.synonyms) for s in subcategories)
+        regions = list(Region.objects.all())
+        self.regions = Lookup((r, r.name, r.code) for r in regions)
+        self.writable_region_ids = set(
+            regions_writable_by(user).values_list("id", flat=True)
+            if user is not None
+            else Region.objects.filter(is_active=True).values_list("id", flat=True)
+        )
+        if default_region is None and user is not None and len(self.writable_region_ids) == 1:
+            default_region = next(r for r in regions if r.pk in self.writable_region_ids)
+        self.default_region = default_region
+        self.may_place_city = user is None or user.is_superuser or user.can_place_at_city_level
+
+    # --- step 1: cells ------------------------------------------------------
+
+    def parse_cells(self, row_number: int, cells: dict[str, object]) -> RowResult:
+        """`cells`: field → raw cell value, for the mapped columns."""
+        result = RowResult(row_number=row_number)
+        values = result.values
+        for name, raw in cells.items():
+            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+                continue
+            try:
+                value = self._parse(name, raw, result)
+            except ValueProblem as problem:
+                result.errors.append((name, problem.message))
+                continue
+            if value is not None and value != "":
+                values[name] = value
+        return result
+
+    def _parse(self, name: str, raw, result: RowResult):
+        if name in TEXT_FIELDS:
+            text = cell_text(raw).strip()
+            limit = _MAX_LENGTHS.get(name)
+            if limit and len(text) > limit:
+                raise ValueProblem(f"{FIELD_LABELS[name]}最多{limit}个字（当前{len(text)}个）")
+            return text
+        if name == "id_number":
+            try:
+                parsed = parse_resident_id(cell_text(raw), today=self.today)
+            except ResidentIdError as error:
+                raise ValueProblem(error.message) from None
+            result.birth_from_id = parsed.birth_date
+            result.sex_from_id = parsed.sex
+            result.warnings = parsed.warnings
+            return parsed.number
+        if name == "mobile":
+            try:
+                return parse_mobile(cell_text(raw))
+            except MobileError as error:
+                raise ValueProblem(error.message) from None
+        if name == "email":
+            text = normalise_text(cell_text(raw))
+            try:
+                validate_email(text)
+            except ValidationError:
+                raise ValueProblem("电子邮箱格式不正确") from None
+            return text
+        if name == "birth_date":
+            return parse_date(raw)
+        if name == "sex":
+            return parse_sex(raw)
+        if name == "career_start_year":
+            year = parse_year(raw)
+            if year is not None and not 1940 <= year <= self.today.year:
+                if year > self.today.year:
+                    raise ValueProblem("从业起始年份不能晚于今年")
+                raise ValueProblem("从业起始年份不能早于1940年")
+            return year
+        if name in self.lookups:
+            entry = self.lookups[name].get(raw)
+            if entry is None:
+                raise ValueProblem(
+                    f"{FIELD_LABELS[name]}“{cell_text(raw).strip()}”不在数据字典中，"
+                    "请使用标准名称或在数据字典中添加同义写法"
+                )
+            return entry
+        if name == "region":
+            region = self.regions.get(raw)
+            if region is None:
+                raise ValueProblem(f"所属区域“{cell_text(raw).strip()}”不存在（可填名称或6位代码）")
+            return region
+        if name == "subcategory":
+            return ("subcategory", lookup_key(raw), cell_text(raw).strip())  # resolved in finish
+        if name == "level":
+            level = _LEVELS.get(lookup_key(raw))
+            if level is None:
+                raise ValueProblem(
+                    f"分级“{cell_text(raw).strip()}”无法识别，请填写 市级重点联系、县区联系 或 储备"
+                )
+            return level
+        if name == "freelance_field":
+            choice = _FIELDS_OF_WORK.get(lookup_key(raw))
+            if choice is None:
+                raise ValueProblem(
+                    f"自由职业领域“{cell_text(raw).strip()}”无法识别，请填写 文化艺术领域 或 经济社会领域"
+                )
+            return choice
+        raise ValueProblem(f"不能导入的列：{name}")
+
+    # --- step 2: the whole record ------------------------------------------
+
+    def finish(self, result: RowResult, existing: Person | None) -> None:
+        """Check the record the row would produce (merged over `existing`)."""
+        values = result.values
+        errors = result.errors
+        failed = {name for name, _ in errors}
+
+        def current(name):
+            if name in values:
+                return values[name]
+            if existing is not None:
+                return getattr(existing, name)
+            return None
+
+        if "region" not in values and existing is None and "region" not in failed:
+            if self.default_region is not None:
+                values["region"] = self.default_region
+        region = values.get("region")
+        if region is not None and region.pk not in self.writable_region_ids:
+            errors.append(("region", f"无权导入到“{region.name}”：只能导入本人负责区域的人员"))
+            failed.add("region")
+        if existing is None and "level" not in values and "level" not in failed:
+            values["level"] = Person.Level.RESERVE
+
+        for name in REQUIRED:
+            if name not in failed and current(name) in (None, ""):
+                errors.append((name, required_message(name)))
+                failed.add(name)
+
+        # Birth date and sex: filled from the ID when missing, must agree otherwise.
+        if result.birth_from_id is not None:
+            birth = values.get("birth_date")
+            if birth is None and "birth_date" not in failed:
+                if existing is None or existing.birth_date != result.birth_from_id:
+                    values["birth_date"] = result.birth_from_id
+            elif birth is not None and birth != result.birth_from_id:
+                errors.append(
+                    (
+                        "birth_date",
+                        f"出生日期与公民身份号码不一致（号码中为{_cn(result.birth_from_id)}）",
+                    )
+                )
+            sex = values.get("sex")
+            if not sex and "sex" not in failed:
+                if existing is None or existing.sex != result.sex_from_id:
+                    values["sex"] = result.sex_from_id
+            elif sex and sex != result.sex_from_id:
+                label = Person.Sex(result.sex_from_id).label
+                errors.append(("sex", f"性别与公民身份号码不一致（号码中为{label}）"))
+        else:
+            # Without a readable ID they cannot be filled in: the form asks for them.
+            for name in ("birth_date", "sex"):
+                if name not in failed and current(name) in (None, ""):
+                    errors.append((name, f"请填写{FIELD_LABELS[name]}"))
+
+        group = current("group")
+        sub = values.get("subcategory")
+        if isinstance(sub, tuple):
+            _, key, text = sub
+            found = None
+            if group is not None and group.pk in self.subcategories_by_group:
+                found = self.subcategories_by_group[group.pk].get(key)
+            if found is None:
+                found = self.subcategories.get(key)
+            if found is None:
+                errors.append(("subcategory", f"细分类别“{text}”不在数据字典中"))
+                del values["subcategory"]
+            else:
+                values["subcategory"] = found
+        subcategory = current("subcategory")
+        if group is not None and subcategory is not None and subcategory.group_id != group.pk:
+            errors.append(("subcategory", f"细分类别“{subcategory}”不属于“{group}”"))
+        freelance = current("freelance_field")
+        if group is not None and "freelance_field" not in failed:
+            if group.is_freelance and not freelance:
+                errors.append(("freelance_field", "自由职业人员须选择文化艺术领域或经济社会领域"))
+            if not group.is_freelance and freelance:
+                errors.append(("freelance_field", "只有自由职业人员需要选择领域"))
+
+        level = values.get("level")
+        if (
+            level == Person.Level.CITY
+            and not self.may_place_city
+            and (existing is None or existing.level != Person.Level.CITY)
+        ):
+            errors.append(("level", "只有市级工作人员可以将人员列为市级重点联系"))
