@@ -60,8 +60,10 @@ def main() -> int:
         call_command("demo", persons=args.persons - existing)
         print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
     if connection.vendor == "postgresql":
+        # What autovacuum does soon after a bulk load: statistics, and the
+        # visibility map that lets counts use index-only scans.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE people_person")
     else:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")
