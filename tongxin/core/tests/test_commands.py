@@ -9,10 +9,12 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.migrations.recorder import MigrationRecorder
 
 from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
+from tongxin.core.management.commands.demo import _secondary_indexes, secondary_indexes_dropped
 from tongxin.core.management.commands.serve import (
     check_ready_to_serve,
     pending_migrations,
@@ -170,6 +172,19 @@ def test_it_keeps_classification_consistent(demo_persons):
             assert person.archived_reason and person.archived_on
         else:
             assert not person.political_status.is_cpc
+
+
+def test_it_rebuilds_the_indexes_it_drops_for_a_large_load(db):
+    tables = [Person._meta.db_table, Person.history.model._meta.db_table]
+    before = sorted(i for table in tables for i in _secondary_indexes(table))
+    assert len(before) > 10
+
+    with transaction.atomic(), secondary_indexes_dropped(tables):
+        assert all(_secondary_indexes(table) == [] for table in tables)
+        demo(persons=30)
+
+    assert sorted(i for table in tables for i in _secondary_indexes(table)) == before
+    assert Person.objects.filter(name_pinyin__gte="a").count() == 30
 
 
 def test_it_gives_every_index_its_own_birth_date_and_sequence():
