@@ -8,7 +8,7 @@ from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person
-from tongxin.people.services import StaleEditError, _changes_since
+from tongxin.people.services import StaleEditError, changes_since
 from tongxin.regions.models import Region
 
 from .models import LevelChange, PersonReview, Quota, ReviewCycle
@@ -51,7 +51,7 @@ def person_change_level(
     current = Person.objects.select_for_update().get(pk=person.pk)
     _require_may_write(actor, current)
     if expected_version is not None and current.version != expected_version:
-        raise StaleEditError(_changes_since(current, expected_version), current.version)
+        raise StaleEditError(changes_since(current, expected_version), current.version)
     if current.is_archived:
         raise LevelError("已出库人员不能调整分级")
     if current.level == level:

@@ -26,7 +26,14 @@ class HistoryEntry:
 
 
 def person_history(person: Person, limit: int = 200) -> list[HistoryEntry]:
-    """Newest first. Identifiers are shown masked, as everywhere else."""
+    """Newest first. Identifiers are shown masked, as everywhere else.
+
+    Kept on the person object: the person page and its timeline panel both
+    show the history of the same instance in one request.
+    """
+    cached = getattr(person, "_history_entries", None)
+    if cached is not None:
+        return cached[:limit]
     records = list(person.history.select_related("history_user").order_by("history_id"))
     entries = []
     previous = None
@@ -56,4 +63,5 @@ def person_history(person: Person, limit: int = 200) -> list[HistoryEntry]:
         )
         previous = record
     entries.reverse()
+    person._history_entries = entries
     return entries[:limit]

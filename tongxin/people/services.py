@@ -126,7 +126,7 @@ def person_update(
     """
     current = Person.objects.select_for_update().get(pk=person.pk)
     if current.version != expected_version:
-        raise StaleEditError(_changes_since(current, expected_version), current.version)
+        raise StaleEditError(changes_since(current, expected_version), current.version)
 
     changed = diff_person(current, data)
     photo_changed = "photo" in data and data["photo"] != current.photo
@@ -157,7 +157,8 @@ def person_update(
     return current
 
 
-def _changes_since(current: Person, version: int) -> list[FieldChange]:
+def changes_since(current: Person, version: int) -> list[FieldChange]:
+    """What was saved to `current` after `version`, for a refused stale write."""
     base = current.history.filter(version=version).order_by("-history_id").first()
     if base is None:
         return []
@@ -188,7 +189,7 @@ def person_archive(
     """Take a person out of the active database (出库). Never a deletion."""
     current = Person.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and current.version != expected_version:
-        raise StaleEditError(_changes_since(current, expected_version), current.version)
+        raise StaleEditError(changes_since(current, expected_version), current.version)
     if current.is_archived:
         raise ValueError("该人员已出库")
     current.status = Person.Status.ARCHIVED
