@@ -25,7 +25,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.people.models import Person
-from tongxin.people.search import derived_fields
+from tongxin.people.search import derived_fields, id_derived_fields, name_derived_fields
 from tongxin.people.services import person_update, persons_bulk_insert
 from tongxin.people.validators import mask_resident_id
 
@@ -382,12 +382,9 @@ def _new_person(values: dict, name_fields: dict[str, dict]) -> Person:
     person.version = 1
     derived = name_fields.get(person.name)
     if derived is None:
-        derived = name_fields[person.name] = derived_fields(name=person.name, id_number="")
-    for name, value in derived.items():
+        derived = name_fields[person.name] = name_derived_fields(person.name)
+    for name, value in (derived | id_derived_fields(person.id_number)).items():
         setattr(person, name, value)
-    person.id_number_reversed = derived_fields(name="", id_number=person.id_number)[
-        "id_number_reversed"
-    ]
     return person
 
 

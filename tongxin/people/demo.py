@@ -22,7 +22,7 @@ from stdnum.cn.ric import calc_check_digit
 from tongxin.regions.models import Region
 
 from .models import Degree, Education, Ethnicity, Person, PersonGroup, PoliticalStatus, SubCategory
-from .search import derived_fields
+from .search import name_derived_fields
 
 __all__ = ["generate_persons", "resident_id_for"]
 
@@ -439,9 +439,7 @@ def generate_persons(
 
         derived = derived_cache.get(name)
         if derived is None:
-            derived = derived_fields(name=name, id_number="")
-            del derived["id_number_reversed"]
-            derived_cache[name] = derived
+            derived = derived_cache[name] = name_derived_fields(name)
 
         domain = pick_domain() if random_() < 0.35 else ""
         political_status_id = pick_political()

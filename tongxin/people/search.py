@@ -90,15 +90,20 @@ def name_tokens(name: str) -> str:
     return " ".join(tokens)
 
 
+def name_derived_fields(name: str) -> dict[str, str]:
+    """The search columns that follow from a person's name (pinyin is the slow part)."""
+    full, initials = name_pinyin_fields(name)
+    return {"name_pinyin": full, "name_initials": initials, "search_tokens": name_tokens(name)}
+
+
+def id_derived_fields(id_number: str) -> dict[str, str]:
+    """The search columns that follow from a person's ID number."""
+    return {"id_number_reversed": id_number[::-1]}
+
+
 def derived_fields(*, name: str, id_number: str) -> dict[str, str]:
     """The search columns that follow from a person's name and ID."""
-    full, initials = name_pinyin_fields(name)
-    return {
-        "name_pinyin": full,
-        "name_initials": initials,
-        "search_tokens": name_tokens(name),
-        "id_number_reversed": id_number[::-1],
-    }
+    return {**name_derived_fields(name), **id_derived_fields(id_number)}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 
+from . import search_index
 from .models import IDENTIFIER_FIELDS, PERSON_FORM_FIELDS, Person
 from .search import derived_fields
 from .validators import mask_mobile, mask_resident_id
@@ -281,15 +282,95 @@ def _history_columns() -> list[str]:
     return [f.column for f in history_model._meta.concrete_fields if f.column not in skip]
 
 
+# Field types whose attribute value is already what the database takes; the
+# rest (dates, timestamps, the photo file) go through Django's own conversion.
+_VERBATIM_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BooleanField",
+        "CharField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+
+
+def _reserve_person_ids(count: int) -> list[int]:
+    """Primary keys for `count` new persons, taken before inserting them.
+
+    PostgreSQL hands them out from the table's sequence. On SQLite the caller's
+    transaction holds the database's only write lock (IMMEDIATE transactions),
+    so the next free block after both the largest id and AUTOINCREMENT's
+    high-water mark cannot be taken by anyone else before we insert.
+    """
+    table = Person._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT MAX(x) FROM (SELECT MAX(id) AS x FROM {table} "
+            "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)",
+            [table],
+        )
+        last = cursor.fetchone()[0] or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+def _insert_rows(persons: list[Person], now: datetime.datetime) -> None:
+    """Write `persons` (ids already set) with one statement per batch.
+
+    bulk_create compiles SQL per ~20-row chunk on SQLite and spends most of an
+    import there (docs/benchmarks/imports.md); executemany with one prepared
+    statement (SQLite) or COPY (PostgreSQL) writes the same rows.
+    """
+    fields = Person._meta.concrete_fields
+    verbatim = [f.get_internal_type() in _VERBATIM_TYPES for f in fields]
+    rows = []
+    for person in persons:
+        person.created_at = person.updated_at = now
+        person._state.adding = False
+        person._state.db = connection.alias
+        rows.append(
+            tuple(
+                getattr(person, f.attname)
+                if plain
+                else f.get_db_prep_save(f.pre_save(person, add=False), connection)
+                for f, plain in zip(fields, verbatim, strict=True)
+            )
+        )
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = Person._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # psycopg's own cursor; its errors still reach callers as Django's.
+            with connection.wrap_database_errors:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
 def persons_bulk_insert(
     persons: Iterable[Person], *, actor=None, reason: str, batch_size: int = 5000
 ) -> int:
     """Insert many new persons at once (demo data, imports), with history.
 
     Derived search columns must already be set (see `search.derived_fields`).
-    The history rows are written by one INSERT … SELECT per batch instead of
-    row by row: the same rows simple-history would write, at SQL speed.
-    Runs in the caller's transaction; returns the number inserted.
+    Each person gets its primary key. The history rows are written by one
+    INSERT … SELECT per batch instead of row by row: the same rows
+    simple-history would write, at SQL speed. Runs in the caller's
+    transaction (opening one if there is none); returns the number inserted.
     """
     history_table = Person.history.model._meta.db_table
     person_table = Person._meta.db_table
@@ -303,30 +384,38 @@ def persons_bulk_insert(
         nonlocal total
         if not batch:
             return
-        created = Person.objects.bulk_create(batch)
-        ids = [p.pk for p in created]
+        now = timezone.now()
+        for person, pk in zip(batch, _reserve_person_ids(len(batch)), strict=True):
+            person.pk = pk
+        with search_index.insert_trigger_suspended(connection):
+            _insert_rows(batch, now)
+            search_index.index_inserted_rows(connection, batch[0].pk, batch[-1].pk)
+        if connection.vendor == "postgresql":  # sequence values may interleave with others'
+            which, which_params = "id = ANY(%s)", [[p.pk for p in batch]]
+        else:  # a contiguous block (see _reserve_person_ids)
+            which, which_params = "id BETWEEN %s AND %s", [batch[0].pk, batch[-1].pk]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {history_table} ({column_list}, history_date, history_type, "
                 f"history_user_id, history_change_reason) "
-                f"SELECT {column_list}, %s, '+', %s, %s FROM {person_table} "
-                f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
-                [timezone.now(), actor_id, reason, *ids],
+                f"SELECT {column_list}, %s, '+', %s, %s FROM {person_table} WHERE {which}",
+                [now, actor_id, reason, *which_params],
             )
         total += len(batch)
         batch.clear()
 
-    # The cyclic GC dominates bulk_create time on wide rows (NOTES.md);
+    # The cyclic GC dominates bulk-insert time on wide rows (NOTES.md);
     # nothing built here is cyclic garbage.
     gc_was_enabled = gc.isenabled()
     gc.freeze()
     gc.disable()
     try:
-        for person in persons:
-            batch.append(person)
-            if len(batch) >= batch_size:
-                flush()
-        flush()
+        with transaction.atomic():
+            for person in persons:
+                batch.append(person)
+                if len(batch) >= batch_size:
+                    flush()
+            flush()
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import IntegrityError
 
 from tongxin.conftest import make_id_number
 from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
@@ -49,6 +50,36 @@ def test_it_writes_history_for_bulk_inserts(regions, city_user):
     # bulk rows are searchable at once (the index follows the table)
     assert search_persons(Person.objects.all(), "赵").queryset.count() == 12
     assert search_persons(Person.objects.all(), "zhao").queryset.count() == 12
+
+
+def test_it_keeps_indexing_single_writes_after_a_bulk_insert(regions, city_user, make_person):
+    persons_bulk_insert([unsaved("钱一", regions["xingning"])], actor=city_user, reason="导入")
+    make_person("钱二")  # written row by row, after the bulk path suspended the FTS trigger
+    assert search_persons(Person.objects.all(), "钱").queryset.count() == 2
+
+
+def test_it_leaves_nothing_behind_when_a_bulk_insert_fails(regions, city_user, make_person):
+    existing = make_person("孙一")
+    clash = unsaved("孙二", regions["xingning"])
+    clash.id_number = existing.id_number  # violates the unique ID in the second batch
+    batch = [unsaved(f"孙{chr(0x4E00 + i)}", regions["xingning"]) for i in range(3)] + [clash]
+    with pytest.raises(IntegrityError):
+        persons_bulk_insert(batch, actor=city_user, reason="导入", batch_size=2)
+    assert list(Person.objects.values_list("name", flat=True)) == ["孙一"]
+    assert Person.history.count() == 1
+    make_person("孙三")  # the insert trigger is back
+    assert search_persons(Person.objects.all(), "孙").queryset.count() == 2
+
+
+def test_it_never_reuses_the_id_of_a_removed_person(regions, city_user):
+    first = unsaved("李一", regions["xingning"])
+    persons_bulk_insert([first], actor=city_user, reason="导入")
+    Person.objects.filter(pk=first.pk)._raw_delete(Person.objects.db)
+    second = unsaved("李二", regions["xingning"])
+    second.id_number = make_id_number("450103", datetime.date(1981, 3, 4), "M")
+    persons_bulk_insert([second], actor=city_user, reason="导入")
+    assert second.pk > first.pk
+    assert Person.history.filter(id=second.pk).get().name == "李二"
 
 
 def test_it_refuses_a_stale_update_naming_the_changed_fields(make_person, city_user, xingning_user):

@@ -15,6 +15,7 @@ from tongxin.people.validators import (
     clean_resident_id,
     mask_mobile,
     mask_resident_id,
+    mobile_number_problem,
     parse_mobile,
     parse_resident_id,
 )
@@ -350,3 +351,30 @@ def test_it_never_reveals_the_middle_of_a_mobile(number):
 def test_it_masks_any_text_without_revealing_more_than_a_full_mobile(raw):
     masked = mask_mobile(raw)
     assert sum(ch != "*" for ch in masked) <= 7
+
+
+# Numbers around the segments whose pattern reaches furthest into the number
+# (1740[0-5], 1610, 10[18]0x) and anything else 11 digits long starting with 1.
+_SEGMENT_EDGES = ["1740", "1741", "1610", "1611", "1010", "1080", "1810", "1349", "1995"]
+
+
+@settings(deadline=None, max_examples=1500)
+@given(
+    st.one_of(
+        st.integers(10**10, 2 * 10**10 - 1).map(str),
+        st.builds(
+            lambda head, rest: head + str(rest).zfill(11 - len(head)),
+            st.sampled_from(_SEGMENT_EDGES),
+            st.integers(0, 10**7 - 1),
+        ),
+    )
+)
+def test_it_gives_every_number_of_a_segment_its_own_verdict(digits):
+    """The per-segment cache says what checking the number itself would say."""
+    expected = mobile_number_problem(digits)
+    try:
+        assert parse_mobile(digits) == digits
+        problem = ""
+    except MobileError as error:
+        problem = error.message
+    assert problem == expected
