@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from tongxin.accounts.forms import BootstrapFormMixin
@@ -35,7 +36,10 @@ class RecordForm(BootstrapFormMixin, forms.ModelForm):
             "organisation": lambda: access.organisations_visible_to(user).filter(status="active"),
             "parent": lambda: access.organisations_visible_to(user).filter(status="active"),
             "cluster": lambda: access.clusters_visible_to(user).filter(status="active"),
-            "type": lambda: ActivityType.objects.filter(is_active=True),
+            # A type switched off since keeps being valid for the activities that have it.
+            "type": lambda: ActivityType.objects.filter(
+                Q(is_active=True) | Q(pk=getattr(self.instance, "type_id", None))
+            ),
         }
         for name, queryset in related.items():
             field = self.fields.get(name)
@@ -70,6 +74,12 @@ class StageForm(BootstrapFormMixin, forms.Form):
 
 class CancelForm(forms.Form):
     note = forms.CharField(label="撤销说明", max_length=200, required=False)
+
+
+class WithdrawForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="撤回原因", max_length=200, required=False, help_text="例如“误加入”“重复登记”。"
+    )
 
 
 class ParticipantForm(forms.Form):

@@ -84,6 +84,9 @@ class ClusterMembership(models.Model):
     )
     created_at = models.DateTimeField("加入时间", auto_now_add=True)
 
+    # A member withdrawn by mistake leaves a deletion row here naming who and where.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "聚集区域人员"
         verbose_name_plural = "聚集区域人员"
@@ -196,6 +199,8 @@ class TrainingParticipant(models.Model):
         Person, verbose_name="人员", on_delete=models.PROTECT, related_name="training_enrolments"
     )
     created_at = models.DateTimeField("加入时间", auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "参训人员"

@@ -464,6 +464,54 @@ def member_end(*, actor, member: OrganisationMember, on_date: datetime.date, req
     return current
 
 
+# Everything a person can be withdrawn from: target model → (row model, the row's field).
+_WITHDRAWABLE = {**_MEMBERSHIPS, Organisation: (OrganisationMember, "organisation")}
+_TARGET_FIELD = {row_model: fk for row_model, fk in _WITHDRAWABLE.values()}
+
+
+def membership_rows(target) -> QuerySet:
+    """The rows listing who is in an activity, training, cluster or organisation."""
+    row_model, fk = _WITHDRAWABLE[type(target)]
+    return row_model.objects.filter(**{fk: target})
+
+
+def withdrawn_rows(target) -> QuerySet:
+    """The last state of every row withdrawn from `target`, from the rows' history."""
+    row_model, fk = _WITHDRAWABLE[type(target)]
+    return row_model.history.filter(history_type="-", **{f"{fk}_id": target.pk})
+
+
+@transaction.atomic
+def person_withdraw(*, actor, row, reason: str = "", request=None) -> None:
+    """Take back a person added by mistake to an activity, training, cluster or
+    organisation (`row` is their participant or member row).
+
+    The row is deleted, so the person no longer counts anywhere (lists, timeline,
+    statistics) and may be added again later; its last state, including any
+    attendance recorded, stays in the row's history and in the audit entry.
+    """
+    row_model = type(row)
+    current = (
+        row_model.objects.select_for_update().select_related("person").filter(pk=row.pk).first()
+    )
+    if current is None:
+        raise ValidationError("该人员已不在名单中。")
+    target = getattr(current, _TARGET_FIELD[row_model])
+    if getattr(target, "is_cancelled", False):
+        raise ValidationError("已撤销的记录不能撤回人员。")
+    changes = {"person_withdrawn": current.person.name}
+    for field in ("role", "attendance", "start_date", "end_date"):
+        value = getattr(current, field, None)
+        if value:
+            changes[field] = display_value(row_model, field, value)
+    if reason:
+        changes["reason"] = reason
+    _history(current, actor, f"撤回{('：' + reason) if reason else ''}")
+    current.delete()
+    audit_log(action=AuditEntry.Action.DELETE, user=actor, request=request, obj=target,
+              changes=changes)  # fmt: skip
+
+
 # --- attachments ---------------------------------------------------------------------------
 
 

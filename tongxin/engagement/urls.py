@@ -43,6 +43,15 @@ for slug in KINDS:
         path(f"{slug}/<int:pk>/edit/", views.record_edit, kw, name=f"{slug}_edit"),
         path(f"{slug}/<int:pk>/cancel/", views.record_cancel, kw, name=f"{slug}_cancel"),
     ]
+    if slug in {"activities", "trainings", "clusters", "organisations"}:
+        urlpatterns.append(
+            path(
+                f"{slug}/<int:pk>/persons/<int:row_pk>/withdraw/",
+                views.person_withdraw,
+                kw,
+                name=f"{slug}_withdraw",
+            )
+        )
     if slug in {"activities", "trainings", "clusters"}:
         urlpatterns.append(
             path(

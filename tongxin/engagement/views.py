@@ -31,6 +31,7 @@ from .forms import (
     MemberForm,
     ParticipantForm,
     StageForm,
+    WithdrawForm,
     record_form_class,
 )
 from .kinds import KINDS
@@ -48,6 +49,14 @@ from .models import (
 from .timeline import KIND_LABELS, person_timeline, timeline_rows_html
 
 PREVIEW_SIZE = 20
+
+# Kinds whose detail page lists persons in them, and what one such row is called.
+_WITHDRAWABLE = {
+    "activities": "参加人员",
+    "trainings": "参训人员",
+    "clusters": "人员",
+    "organisations": "成员",
+}
 
 
 def _kind(slug: str):
@@ -198,15 +207,33 @@ def _history_rows(record) -> list[dict]:
     return result
 
 
+def _withdrawal_rows(record, row_label: str) -> list[dict]:
+    """Persons withdrawn from the record's list, in the shape of _history_rows."""
+    rows = services.withdrawn_rows(record).select_related("person", "history_user")
+    return [
+        {
+            "at": entry.history_date,
+            "user": str(entry.history_user) if entry.history_user else "系统",
+            "reason": entry.history_change_reason or "撤回",
+            "changes": [(row_label, entry.person.name, "已撤回")],
+        }
+        for entry in rows
+    ]
+
+
 @require_GET
 def record_detail(request, slug: str, pk: int):
     kind = _kind(slug)
     record = kind.get(request.user, pk)
+    history = _history_rows(record)
+    if slug in _WITHDRAWABLE:
+        history += _withdrawal_rows(record, _WITHDRAWABLE[slug])
+        history.sort(key=lambda row: row["at"], reverse=True)
     context = {
         "kind": kind,
         "record": record,
         "fields": _field_rows(kind, record),
-        "history": _history_rows(record),
+        "history": history,
         "can_edit": access.can_write(request.user) and not record.is_cancelled,
         "cancel_form": CancelForm(),
     }
@@ -542,6 +569,45 @@ def member_end(request, pk: int, member_pk: int):
     else:
         messages.success(request, "已登记离任")
     return redirect("engagement:organisations_detail", pk=pk)
+
+
+def person_withdraw(request, slug: str, pk: int, row_pk: int):
+    """Take a person added by mistake out of an activity, training, cluster or
+    organisation: GET asks for confirmation, POST withdraws."""
+    if slug not in _WITHDRAWABLE:
+        raise Http404
+    kind = _kind(slug)
+    target = kind.get(request.user, pk, write=True)
+    if target.is_cancelled:
+        raise Http404
+    rows = _restrict_persons(
+        request.user, services.membership_rows(target).select_related("person", "person__region")
+    )
+    try:
+        row = rows.get(pk=row_pk)
+    except rows.model.DoesNotExist:
+        raise Http404 from None
+    # An empty POST is still a confirmation: the reason is optional.
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.person_withdraw(
+                actor=request.user, row=row, reason=form.cleaned_data["reason"], request=request
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, f"已将{row.person.name}从{target}的名单中撤回")
+        return redirect("engagement:" + slug + "_detail", pk=pk)
+    context = {
+        "kind": kind,
+        "record": target,
+        "row": row,
+        "row_label": _WITHDRAWABLE[slug],
+        "attended": getattr(row, "attendance", "") == ActivityParticipant.Attendance.ATTENDED,
+        "form": form,
+    }
+    return render(request, "engagement/person_withdraw.html", context)
 
 
 # --- attachments ---------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """What each reference-data dictionary lets an administrator edit.
 
-One registry drives one set of views, forms and templates for all six kinds.
+One registry drives one set of views, forms and templates for every kind: the
+six person dictionaries here, and those other apps add with
+`register_dictionary_kinds` from their AppConfig.ready().
 """
 
 from dataclasses import dataclass
@@ -23,6 +25,9 @@ class DictionaryKind:
     fields: tuple[str, ...]
     # The name must be unique among entries sharing these fields (e.g. the group).
     unique_within: tuple[str, ...] = ()
+    # The reverse relation of the records that use an entry, counted in the list.
+    usage_relation: str = "person"
+    usage_label: str = "引用人数"
 
     @property
     def extra_fields(self) -> tuple[str, ...]:
@@ -60,6 +65,15 @@ DICTIONARIES: dict[str, DictionaryKind] = {
         ),
     ]
 }
+
+
+def register_dictionary_kinds(*kinds: DictionaryKind) -> None:
+    """Let another app's dictionaries (activity types, request categories …) be
+    edited on the same pages. Call from the app's AppConfig.ready()."""
+    for kind in kinds:
+        if DICTIONARIES.get(kind.slug, kind) != kind:
+            raise ValueError(f"Dictionary slug {kind.slug!r} is already registered.")
+        DICTIONARIES[kind.slug] = kind
 
 
 DISABLE_HELP = "条目不能删除；不再使用的请停用，停用后不能再选用，已有记录保留。"

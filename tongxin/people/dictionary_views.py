@@ -41,7 +41,7 @@ def dictionary_index(request):
 @system_admin_required
 def dictionary_list(request, slug: str):
     kind = _kind(slug)
-    entries = kind.model.objects.annotate(person_count=Count("person"))
+    entries = kind.model.objects.annotate(usage_count=Count(kind.usage_relation))
     if "group" in kind.fields:
         entries = entries.select_related("group")
     columns = [str(kind.model._meta.get_field(f).verbose_name) for f in kind.extra_fields]

@@ -1,6 +1,7 @@
 """The activity workflow in a real browser (Playwright + Debian's Chromium), as issue 5 asks:
 staff create an activity, add participants from a filtered person list, mark
-attendance inline (htmx), and the activity shows on a participant's timeline.
+attendance inline (htmx), withdraw one added by mistake, and the activity shows on
+a participant's timeline.
 
 Run with `pytest -m browser tongxin/engagement -p no:xdist`. ORM calls stay
 outside the browser block (see tongxin/people/tests/test_browser_registry.py).
@@ -92,8 +93,20 @@ def test_staff_run_an_activity_and_it_reaches_the_timeline(
             expect(row).to_contain_text("已保存")
             assert page.evaluate("window.notReloaded") is True
 
+            # 黄志强 was added by mistake: withdraw him, after a confirmation page
+            participants.get_by_role("link", name="撤回黄志强").click()
+            expect(page.get_by_role("heading", name="撤回参加人员")).to_be_visible()
+            page.fill("#id_reason", "误加入")
+            page.get_by_role("button", name="确认撤回").click()
+            done = page.get_by_role("alert").filter(
+                has_text="已将黄志强从赴园区考察调研的名单中撤回"
+            )
+            expect(done).to_be_visible()
+            expect(participants).not_to_contain_text("黄志强")
+            expect(page.get_by_test_id("history")).to_contain_text("参加人员：黄志强 → 已撤回")
+
             # the participant's page shows the activity on the timeline
-            row.get_by_role("link", name="陈晓梅").click()
+            row.get_by_role("link", name="陈晓梅", exact=True).click()
             expect(page).to_have_url(re.compile(rf"/persons/{chen.pk}/$"))
             timeline = page.get_by_test_id("timeline")
             expect(timeline).to_contain_text("赴园区考察调研")
@@ -115,5 +128,6 @@ def test_staff_run_an_activity_and_it_reaches_the_timeline(
 
     activity = Activity.objects.get()
     assert activity.title == "赴园区考察调研"
-    assert ActivityParticipant.objects.filter(activity=activity).count() == 2
+    assert ActivityParticipant.objects.filter(activity=activity).count() == 1
+    assert ActivityParticipant.history.filter(history_type="-").get().person.name == "黄志强"
     assert ActivityParticipant.objects.get(person=chen).attendance == "attended"

@@ -43,7 +43,7 @@ def test_it_lists_every_kind(client_for, admin_user, slug, django_assert_num_que
     page = response.content.decode()
     assert kind.label in page
     assert first.name in page
-    assert "引用人数" in page
+    assert kind.usage_label in page
 
 
 def test_it_counts_the_persons_using_an_entry(client_for, admin_user, make_person):
@@ -52,7 +52,7 @@ def test_it_counts_the_persons_using_an_entry(client_for, admin_user, make_perso
 
     response = client_for(admin_user).get(reverse("dictionaries:list", args=["ethnicities"]))
 
-    counts = {entry.name: entry.person_count for entry, _ in response.context["rows"]}
+    counts = {entry.name: entry.usage_count for entry, _ in response.context["rows"]}
     assert counts["汉族"] == 2
     assert counts["壮族"] == 0
 
