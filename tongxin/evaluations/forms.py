@@ -10,7 +10,8 @@ from tongxin.people.access import regions_writable_by
 from tongxin.people.models import Person, PersonGroup, SubCategory
 
 from .access import indicator_systems_visible_to, may_define_city_systems
-from .services import DimensionSpec, IndicatorSpec
+from .models import IndicatorSystem
+from .services import DimensionSpec, IndicatorSpec, systems_usable_for
 
 # Blank rows offered on the tree editor, so a system grows without JavaScript.
 EXTRA_DIMENSIONS = 1
@@ -175,7 +176,8 @@ class RoundForm(BootstrapFormMixin, forms.Form):
     )
     deadline = forms.DateField(
         label="截止日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # <input type="date"> shows only ISO dates, whatever the locale's format.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "请填写截止日期。", "invalid": "截止日期格式不正确。"},
     )
     evaluators = EvaluatorChoiceField(
@@ -197,6 +199,43 @@ class RoundForm(BootstrapFormMixin, forms.Form):
         if region and system and system.region_id not in (None, region.pk):
             self.add_error("system", "该指标体系属于其他区域，不能用于所选区域的批次。")
         return data
+
+
+class RoundEditForm(BootstrapFormMixin, forms.Form):
+    """A draft round's name, deadline and indicator system (region and persons stay)."""
+
+    name = RoundForm.base_fields["name"]
+    system = RoundForm.base_fields["system"]
+    deadline = RoundForm.base_fields["deadline"]
+
+    def __init__(self, *args, user, evaluation_round, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The round's current system stays a choice even if it has since been retired.
+        usable = systems_usable_for(evaluation_round.region) & indicator_systems_visible_to(user)
+        self.fields["system"].queryset = IndicatorSystem.objects.filter(
+            Q(pk__in=usable.values("pk")) | Q(pk=evaluation_round.system_id)
+        )
+        self.fields[
+            "system"
+        ].help_text = "已有评分后不能更换；县区批次只能使用全市通用或本区域的体系。"
+
+
+class RoundEvaluatorsForm(BootstrapFormMixin, forms.Form):
+    evaluators = EvaluatorChoiceField(
+        label="添加评审人",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "请选择要添加的评审人。",
+            "invalid_choice": "评审人无效，或已在本批次中。",
+        },
+    )
+
+    def __init__(self, *args, user, evaluation_round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evaluators"].queryset = evaluator_choices(user).exclude(
+            pk__in=evaluation_round.evaluators.values("pk")
+        )
 
 
 # The person filter of the round form carries a p_ prefix: its "region" is not the round's.

@@ -6,7 +6,22 @@ app_name = "evaluations"
 urlpatterns = [
     path("", views.round_list, name="round_list"),
     path("new/", views.round_create, name="round_create"),
+    path("new/preview/", views.round_preview, name="round_preview"),
     path("<int:pk>/", views.round_detail, name="round_detail"),
+    path("<int:pk>/edit/", views.round_edit, name="round_edit"),
+    path("<int:pk>/persons/add/", views.round_persons_add, name="round_persons_add"),
+    path("<int:pk>/persons/preview/", views.round_persons_preview, name="round_persons_preview"),
+    path(
+        "<int:pk>/persons/<int:person_pk>/remove/",
+        views.round_person_remove,
+        name="round_person_remove",
+    ),
+    path("<int:pk>/evaluators/add/", views.round_evaluators_add, name="round_evaluators_add"),
+    path(
+        "<int:pk>/evaluators/<int:user_pk>/remove/",
+        views.round_evaluator_remove,
+        name="round_evaluator_remove",
+    ),
     path("<int:pk>/open/", views.round_open, name="round_open"),
     path("<int:pk>/close/", views.round_close, name="round_close"),
     path("<int:pk>/export/", views.round_export, name="round_export"),

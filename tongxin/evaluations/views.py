@@ -3,11 +3,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count, F, Max, Min, Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from tongxin.people.listing import PersonFilter, filtered_persons
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.views import change_rows
+from tongxin.people.access import regions_writable_by
+from tongxin.people.listing import PersonFilter
 
 from . import services
 from .access import (
@@ -23,6 +26,8 @@ from .access import (
 )
 from .forms import (
     DecisionForm,
+    RoundEditForm,
+    RoundEvaluatorsForm,
     RoundForm,
     SystemHeaderForm,
     parse_tree,
@@ -189,17 +194,22 @@ def round_list(request):
 def round_create(request):
     _require_staff(request.user)
     form = RoundForm(request.POST or None, user=request.user)
-    params = person_filter_params(request.POST if request.method == "POST" else request.GET)
+    data = request.POST if request.method == "POST" else request.GET
+    params = person_filter_params(data)
     if request.method == "POST" and form.is_valid():
         person_filter = PersonFilter.from_query(params)
-        persons, _ = filtered_persons(request.user, person_filter)
         try:
             evaluation_round = services.round_create(
                 actor=request.user,
                 name=form.cleaned_data["name"],
                 region=form.cleaned_data["region"],
                 system=form.cleaned_data["system"],
-                persons=persons,
+                persons=services.round_candidates(
+                    user=request.user,
+                    person_filter=person_filter,
+                    region=form.cleaned_data["region"],
+                    system=form.cleaned_data["system"],
+                ),
                 evaluators=form.cleaned_data["evaluators"],
                 deadline=form.cleaned_data["deadline"],
                 person_filter=person_filter.as_query(),
@@ -216,25 +226,247 @@ def round_create(request):
     return render(
         request,
         "evaluations/round_form.html",
-        {"form": form, "params": params, **person_filter_choices()},
+        {
+            "form": form,
+            "params": params,
+            "preview": _new_round_preview(request.user, data),
+            **person_filter_choices(),
+        },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def _chosen(qs, raw):
+    """The object `raw` names in `qs`; None when nothing, or nothing in `qs`, is named."""
+    if not raw or not str(raw).isdigit():
+        return None
+    return qs.filter(pk=raw).first()
+
+
+def _new_round_preview(user, data) -> dict:
+    """How many persons the new-round form's filter would put in the round, as round_create would."""
+    region = _chosen(regions_writable_by(user), data.get("region"))
+    system = _chosen(indicator_systems_visible_to(user).filter(is_active=True), data.get("system"))
+    if region and system and system.region_id not in (None, region.pk):
+        return {"refusal": "所选指标体系属于其他区域，不能用于所选区域的批次。"}
+    persons = services.round_candidates(
+        user=user,
+        person_filter=PersonFilter.from_query(person_filter_params(data)),
+        region=region,
+        system=system,
+    )
+    missing = [
+        label for label, chosen in (("所属区域", region), ("指标体系", system)) if not chosen
+    ]
+    return {
+        "verb": "将纳入",
+        "count": persons.count(),
+        "note": f"选定{'和'.join(missing)}后人数可能减少" if missing else "",
+    }
+
+
+@require_GET
+def round_preview(request):
+    """The new-round form's live count (htmx fragment)."""
+    _require_staff(request.user)
+    region = request.GET.get("region")
+    if region and _chosen(regions_writable_by(request.user), region) is None:
+        raise Http404  # another region's round is not this user's to prepare
+    return render(
+        request,
+        "evaluations/_person_preview.html",
+        {"preview": _new_round_preview(request.user, request.GET)},
     )
 
 
 @require_GET
 def round_detail(request, pk: int):
     evaluation_round = round_for_user(request.user, pk)
+    can_write = is_evaluation_staff(request.user)
     context = {
         "round": evaluation_round,
-        "can_write": is_evaluation_staff(request.user),
+        "can_write": can_write,
         "evaluators": _evaluator_progress(evaluation_round),
         "today": timezone.localdate(),
+        "changes": _round_changes(evaluation_round),
     }
     if evaluation_round.is_closed:
         context |= _results_context(request, evaluation_round)
     else:
         context |= _person_progress_context(request, evaluation_round)
+    if can_write and evaluation_round.status == EvaluationRound.Status.DRAFT:
+        context |= _draft_edit_context(request, evaluation_round)
     return render(request, "evaluations/round_detail.html", context)
+
+
+ROUND_CHANGES_SHOWN = 50
+
+
+def _round_changes(evaluation_round) -> list[dict]:
+    """The round's audit entries, newest first: what changed, by whom, when."""
+    entries = AuditEntry.objects.filter(
+        object_type=EvaluationRound._meta.label_lower, object_id=str(evaluation_round.pk)
+    ).order_by("-id")[:ROUND_CHANGES_SHOWN]
+    return [{"entry": e, "changes": change_rows(e)} for e in entries]
+
+
+def _draft_edit_context(request, evaluation_round) -> dict:
+    params = person_filter_params(request.GET)
+    return {
+        "can_edit": True,
+        "params": params,
+        "preview": _add_persons_preview(request.user, evaluation_round, params),
+        "evaluators_form": RoundEvaluatorsForm(
+            user=request.user, evaluation_round=evaluation_round
+        ),
+        **person_filter_choices(),
+    }
+
+
+def _add_persons_preview(user, evaluation_round, params) -> dict:
+    """How many persons adding with `params` would bring in, as round_persons_add counts them."""
+    persons = services.round_candidates(
+        user=user,
+        person_filter=PersonFilter.from_query(params),
+        region=evaluation_round.region,
+        system=evaluation_round.system,
+    )
+    count = services.persons_not_in_round(persons, evaluation_round).count()
+    return {"verb": "将新增", "count": count, "note": "已在本批次的人员不重复计入"}
+
+
+def _draft_refused(request, evaluation_round, doing: str) -> bool:
+    refusal = services.draft_refusal(evaluation_round, doing)
+    if refusal:
+        messages.error(request, refusal)
+    return bool(refusal)
+
+
+def round_edit(request, pk: int):
+    evaluation_round = round_for_user(request.user, pk, write=True)
+    if request.method != "POST" and _draft_refused(request, evaluation_round, "修改批次信息"):
+        return redirect("evaluations:round_detail", pk=pk)
+    form = RoundEditForm(
+        request.POST or None,
+        initial={
+            "name": evaluation_round.name,
+            "deadline": evaluation_round.deadline,
+            "system": evaluation_round.system,
+        },
+        user=request.user,
+        evaluation_round=evaluation_round,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_update(
+                actor=request.user,
+                evaluation_round=evaluation_round,
+                request=request,
+                **form.cleaned_data,
+            )
+        except services.EvaluationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "批次信息已保存。")
+            return redirect("evaluations:round_detail", pk=pk)
+    return render(
+        request,
+        "evaluations/round_edit.html",
+        {"round": evaluation_round, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def round_persons_add(request, pk: int):
+    evaluation_round = round_for_user(request.user, pk, write=True)
+    person_filter = PersonFilter.from_query(person_filter_params(request.POST))
+    try:
+        added = services.round_persons_add(
+            actor=request.user,
+            evaluation_round=evaluation_round,
+            persons=services.round_candidates(
+                user=request.user,
+                person_filter=person_filter,
+                region=evaluation_round.region,
+                system=evaluation_round.system,
+            ),
+            person_filter=person_filter.as_query(),
+            request=request,
+        )
+    except services.EvaluationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"已新增 {added} 名参评人员。")
+    return redirect("evaluations:round_detail", pk=pk)
+
+
+@require_GET
+def round_persons_preview(request, pk: int):
+    """The add-persons form's live count (htmx fragment)."""
+    evaluation_round = round_for_user(request.user, pk, write=True)
+    preview = _add_persons_preview(
+        request.user, evaluation_round, person_filter_params(request.GET)
+    )
+    return render(request, "evaluations/_person_preview.html", {"preview": preview})
+
+
+@require_POST
+def round_person_remove(request, pk: int, person_pk: int):
+    evaluation_round = round_for_user(request.user, pk, write=True)
+    person = get_object_or_404(evaluation_round.persons.all(), pk=person_pk)
+    try:
+        services.round_person_remove(
+            actor=request.user, evaluation_round=evaluation_round, person=person, request=request
+        )
+    except services.EvaluationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"已将{person.name}移出本批次。")
+    return redirect("evaluations:round_detail", pk=pk)
+
+
+@require_POST
+def round_evaluators_add(request, pk: int):
+    evaluation_round = round_for_user(request.user, pk, write=True)
+    if _draft_refused(request, evaluation_round, "添加评审人"):
+        return redirect("evaluations:round_detail", pk=pk)
+    form = RoundEvaluatorsForm(request.POST, user=request.user, evaluation_round=evaluation_round)
+    if not form.is_valid():
+        messages.error(request, form.errors["evaluators"][0])
+        return redirect("evaluations:round_detail", pk=pk)
+    evaluators = form.cleaned_data["evaluators"]
+    try:
+        services.round_evaluators_add(
+            actor=request.user,
+            evaluation_round=evaluation_round,
+            evaluators=evaluators,
+            request=request,
+        )
+    except services.EvaluationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"已添加评审人：{'、'.join(str(e) for e in evaluators)}。")
+    return redirect("evaluations:round_detail", pk=pk)
+
+
+@require_POST
+def round_evaluator_remove(request, pk: int, user_pk: int):
+    evaluation_round = round_for_user(request.user, pk, write=True)
+    evaluator = get_object_or_404(evaluation_round.evaluators.all(), pk=user_pk)
+    try:
+        services.round_evaluator_remove(
+            actor=request.user,
+            evaluation_round=evaluation_round,
+            evaluator=evaluator,
+            request=request,
+        )
+    except services.EvaluationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"已移除评审人{evaluator}。")
+    return redirect("evaluations:round_detail", pk=pk)
 
 
 def _evaluator_progress(evaluation_round):
@@ -252,6 +484,7 @@ def _evaluator_progress(evaluation_round):
     if evaluation_round.status == EvaluationRound.Status.DRAFT:
         return [
             {
+                "evaluator_id": u.pk,
                 "evaluator__username": u.username,
                 "evaluator__display_name": u.display_name,
                 "assigned": None,

@@ -80,3 +80,43 @@ def test_an_evaluator_scores_and_city_staff_see_the_grade(
     evaluation_round.refresh_from_db()
     assert evaluation_round.status == EvaluationRound.Status.CLOSED
     assert RoundResult.objects.get(round=evaluation_round).grade == "A"
+
+
+def test_the_new_round_form_counts_live_and_a_draft_is_edited(
+    live_server, city_user, evaluators, make_person, simple_system, regions
+):
+    """The count follows the filter (htmx), equals the persons the round gets, and
+    a person taken out of the draft leaves the list and shows in the change record."""
+    from tongxin.people.models import Person
+
+    make_person("张三", level=Person.Level.CITY)
+    make_person("李四", region=regions["qingxiu"], level=Person.Level.CITY)
+    make_person("王五", region=regions["qingxiu"], level=Person.Level.COUNTY)
+
+    with chromium_page(live_server) as (page, problems):
+        log_in(page, "city", "/evaluations/new/")
+        preview = page.get_by_test_id("person-preview")
+        expect(preview).to_contain_text("将纳入 3 人")
+        page.get_by_label("分级").select_option(label="市级重点联系")
+        expect(preview).to_contain_text("将纳入 2 人")
+        page.get_by_label("所属区域").select_option(label="青秀区")
+        expect(preview).to_contain_text("将纳入 1 人")
+        page.get_by_label("所属区域").select_option(label="南宁市")
+        page.get_by_label("指标体系").select_option(label="测试体系（第1版）")
+        expect(preview).not_to_contain_text("可能减少")
+        expect(preview).to_contain_text("将纳入 2 人")
+        page.get_by_label("批次名称").fill("2026年度")
+        page.get_by_label("截止日期").fill("2026-12-31")
+        page.get_by_label("评审1（评审人）").check()
+        page.get_by_role("button", name="创建批次（草稿）").click()
+        expect(page.locator(".alert-success")).to_contain_text("已创建评价批次“2026年度”")
+        persons = page.get_by_test_id("person-progress")
+        expect(persons).to_contain_text("李四")
+        page.get_by_role("button", name="移出李四").click()
+        expect(page.locator(".alert-success")).to_contain_text("已将李四移出本批次。")
+        expect(persons).not_to_contain_text("李四")
+        expect(page.get_by_test_id("round-changes")).to_contain_text("移出参评人员：李四")
+        assert problems == [], problems
+
+    evaluation_round = EvaluationRound.objects.get()
+    assert list(evaluation_round.persons.values_list("name", flat=True)) == ["张三"]
