@@ -229,6 +229,8 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 # Person list page size; search results are capped to keep every query bounded.
 PAGE_SIZE = 50
 UPLOAD_MAX_MEGABYTES = int(os.environ.get("TONGXIN_UPLOAD_MAX_MB", "50"))
+# Uploaded roster files of finished imports are deleted after this many days.
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("TONGXIN_IMPORT_FILE_RETENTION_DAYS", "90"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

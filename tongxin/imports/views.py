@@ -9,6 +9,7 @@ from .access import batch_for_user, batches_visible_to, may_import
 from .files import ImportFileError
 from .forms import MappingForm, UploadForm
 from .models import ImportBatch
+from .retention import PURGE_REASON, file_is_available, file_was_purged
 
 SHOWN_PROBLEMS = 500
 
@@ -46,6 +47,9 @@ def batch_upload(request):
 
 def batch_mapping(request, pk: int):
     batch = batch_for_user(request.user, pk, write=True)
+    if not file_is_available(batch):
+        messages.error(request, f"{PURGE_REASON}，不能再修改列对应关系；请重新上传文件")
+        return redirect("imports:detail", pk=batch.pk)
     if batch.status not in {
         ImportBatch.Status.UPLOADED,
         ImportBatch.Status.PREVIEWED,
@@ -77,17 +81,21 @@ def batch_mapping(request, pk: int):
     )
 
 
-@require_GET
-def batch_detail(request, pk: int):
-    batch = batch_for_user(request.user, pk)
-    context = {
+def _detail_context(batch: ImportBatch, blockers=None) -> dict:
+    return {
         "batch": batch,
         "problems": batch.problems[:SHOWN_PROBLEMS],
         "more_problems": max(0, len(batch.problems) - SHOWN_PROBLEMS),
         "existing": batch.existing,
-        "blockers": None,
+        "blockers": blockers,
+        "file_purged": file_was_purged(batch),
     }
-    return render(request, "imports/batch_detail.html", context)
+
+
+@require_GET
+def batch_detail(request, pk: int):
+    batch = batch_for_user(request.user, pk)
+    return render(request, "imports/batch_detail.html", _detail_context(batch))
 
 
 @require_GET
@@ -132,13 +140,7 @@ def batch_undo(request, pk: int):
         services.import_batch_undo(actor=request.user, batch=batch, request=request)
     except services.UndoBlocked as blocked:
         messages.error(request, "撤销未执行：以下记录在导入后已被修改或引用，整批导入不能撤销。")
-        context = {
-            "batch": batch,
-            "problems": batch.problems[:SHOWN_PROBLEMS],
-            "more_problems": max(0, len(batch.problems) - SHOWN_PROBLEMS),
-            "existing": batch.existing,
-            "blockers": blocked.blockers[:SHOWN_PROBLEMS],
-        }
+        context = _detail_context(batch, blocked.blockers[:SHOWN_PROBLEMS])
         return render(request, "imports/batch_detail.html", context, status=409)
     messages.success(request, "已撤销本次导入")
     return redirect("imports:detail", pk=batch.pk)
@@ -149,6 +151,11 @@ def batch_rejected(request, pk: int):
     batch = batch_for_user(request.user, pk)
     if not batch.problems:
         raise Http404
+    if not file_is_available(batch):
+        # The rejected rows are read from the original file, which is gone.
+        gone = PURGE_REASON if file_was_purged(batch) else "系统中没有该批次的原文件"
+        messages.error(request, f"{gone}，无法再下载未导入的行")
+        return render(request, "imports/batch_detail.html", _detail_context(batch), status=404)
     try:
         content = services.rejected_rows_xlsx(batch)
     except ImportFileError as error:

@@ -19,6 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from tongxin.imports.retention import import_files_purge
+
 STOP_TIMEOUT = 30  # seconds a child gets to finish its work after SIGTERM
 
 
@@ -72,6 +74,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, workers: int, threads: int, **options):
         check_ready_to_serve()
+        purged = import_files_purge()  # uploaded rosters past TONGXIN_IMPORT_FILE_RETENTION_DAYS
+        if purged:
+            self.stdout.write(f"已删除 {purged} 个超过保留期限的导入原文件")
         # The children open their own connections; don't hold one here.
         connections.close_all()
 
