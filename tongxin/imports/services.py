@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.people.models import Person
 from tongxin.people.search import derived_fields, id_derived_fields, name_derived_fields
 from tongxin.people.services import person_update, persons_bulk_insert
@@ -298,16 +299,23 @@ def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> No
         for result in chunk:
             result.values = {}  # no longer needed; keeps peak memory down
         persons_bulk_insert(persons, actor=actor, reason=reason)
-        ImportedRecord.objects.bulk_create(
-            ImportedRecord(
-                batch=batch,
-                person_id=p.pk,
-                person_ref=p.pk,
-                action=ImportedRecord.Action.CREATED,
-                row_number=r.row_number,
-                version_after=1,
-            )
-            for r, p in zip(chunk, persons, strict=True)
+        insert_rows(
+            ImportedRecord,
+            [
+                unsaved(
+                    ImportedRecord,
+                    {
+                        "batch_id": batch.pk,
+                        "person_id": p.pk,
+                        "person_ref": p.pk,
+                        "action": ImportedRecord.Action.CREATED,
+                        "row_number": r.row_number,
+                        "version_after": 1,
+                    },
+                )
+                for r, p in zip(chunk, persons, strict=True)
+            ],
+            now=timezone.now(),
         )
         del persons
     for result in analysis.results:
@@ -378,14 +386,14 @@ def _new_person(values: dict, name_fields: dict[str, dict]) -> Person:
     Rosters repeat names a lot, and pinyin is the slow part of derived_fields,
     so the name-derived columns are computed once per distinct name.
     """
-    person = Person(**values)
-    person.version = 1
-    derived = name_fields.get(person.name)
+    name = values.get("name", "")
+    derived = name_fields.get(name)
     if derived is None:
-        derived = name_fields[person.name] = name_derived_fields(person.name)
-    for name, value in (derived | id_derived_fields(person.id_number)).items():
-        setattr(person, name, value)
-    return person
+        derived = name_fields[name] = name_derived_fields(name)
+    return unsaved(
+        Person,
+        {**values, **derived, **id_derived_fields(values.get("id_number", "")), "version": 1},
+    )
 
 
 def _stored_mapping(mapping: dict[int, str]) -> dict[str, str]:

@@ -16,9 +16,9 @@ import math
 import random
 from collections.abc import Iterator, Sequence
 
-from django.db.models.base import ModelState
 from stdnum.cn.ric import calc_check_digit
 
+from tongxin.core.bulk import unsaved
 from tongxin.regions.models import Region
 
 from .models import Degree, Education, Ethnicity, Person, PersonGroup, PoliticalStatus, SubCategory
@@ -486,17 +486,4 @@ def generate_persons(
             id_number_reversed=id_number[::-1],
             **derived,
         )
-        yield _unsaved(row)
-
-
-def _unsaved(values: dict) -> Person:
-    """An unsaved Person holding `values` (every concrete field, by attname).
-
-    What Model.__init__ leaves behind, without its per-field descriptor calls:
-    the instance dict and a fresh ModelState (adding=True, no database). At a
-    million rows this is a third of the generator's time.
-    """
-    person = Person.__new__(Person)
-    person.__dict__.update(values)
-    person._state = ModelState()
-    return person
+        yield unsaved(Person, row)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.bulk import insert_rows
 
 from . import search_index
 from .models import IDENTIFIER_FIELDS, PERSON_FORM_FIELDS, Person
@@ -282,24 +283,6 @@ def _history_columns() -> list[str]:
     return [f.column for f in history_model._meta.concrete_fields if f.column not in skip]
 
 
-# Field types whose attribute value is already what the database takes; the
-# rest (dates, timestamps, the photo file) go through Django's own conversion.
-_VERBATIM_TYPES = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "BooleanField",
-        "CharField",
-        "ForeignKey",
-        "IntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "SmallIntegerField",
-        "TextField",
-    }
-)
-
-
 def _reserve_person_ids(count: int) -> list[int]:
     """Primary keys for `count` new persons, taken before inserting them.
 
@@ -323,42 +306,6 @@ def _reserve_person_ids(count: int) -> list[int]:
         )
         last = cursor.fetchone()[0] or 0
     return list(range(last + 1, last + 1 + count))
-
-
-def _insert_rows(persons: list[Person], now: datetime.datetime) -> None:
-    """Write `persons` (ids already set) with one statement per batch.
-
-    bulk_create compiles SQL per ~20-row chunk on SQLite and spends most of an
-    import there (docs/benchmarks/imports.md); executemany with one prepared
-    statement (SQLite) or COPY (PostgreSQL) writes the same rows.
-    """
-    fields = Person._meta.concrete_fields
-    verbatim = [f.get_internal_type() in _VERBATIM_TYPES for f in fields]
-    rows = []
-    for person in persons:
-        person.created_at = person.updated_at = now
-        person._state.adding = False
-        person._state.db = connection.alias
-        rows.append(
-            tuple(
-                getattr(person, f.attname)
-                if plain
-                else f.get_db_prep_save(f.pre_save(person, add=False), connection)
-                for f, plain in zip(fields, verbatim, strict=True)
-            )
-        )
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = Person._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # psycopg's own cursor; its errors still reach callers as Django's.
-            with connection.wrap_database_errors:
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
 
 
 def persons_bulk_insert(
@@ -388,7 +335,7 @@ def persons_bulk_insert(
         for person, pk in zip(batch, _reserve_person_ids(len(batch)), strict=True):
             person.pk = pk
         with search_index.insert_trigger_suspended(connection):
-            _insert_rows(batch, now)
+            insert_rows(Person, batch, now=now)
             search_index.index_inserted_rows(connection, batch[0].pk, batch[-1].pk)
         if connection.vendor == "postgresql":  # sequence values may interleave with others'
             which, which_params = "id = ANY(%s)", [[p.pk for p in batch]]

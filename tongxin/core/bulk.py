@@ -1,0 +1,115 @@
+"""Writing many new rows of one model at once, faster than bulk_create.
+
+bulk_create compiles its SQL again for every chunk of ~20 rows on SQLite
+(999 parameters a statement) and converts each value through the field; on a
+100,000-row import that was most of the time (docs/benchmarks/imports.md).
+Here the statement is prepared once: executemany on SQLite, COPY on
+PostgreSQL. Only fields whose Python value is not already what the database
+takes (dates, timestamps, files, JSON) go through Django's conversion.
+"""
+
+import datetime
+from functools import cache, partial
+
+from django.db import connection
+from django.db.models.base import ModelState
+
+# Field types whose attribute value goes to the database as it is.
+_VERBATIM_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+
+
+def insert_rows(model, objects: list, *, now: datetime.datetime) -> None:
+    """INSERT `objects` (unsaved instances of `model`) in one statement.
+
+    Primary keys are written when the objects have them (all or none); they
+    are not read back otherwise. auto_now and auto_now_add fields get `now`.
+    No signals are sent and save() is not called, as with bulk_create.
+    """
+    if not objects:
+        return
+    with_pk = objects[0].pk is not None
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    # Per field: None (the value as it is) or a function of the value.
+    converters = []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            stamp = field.get_db_prep_save(now, connection)
+            converters.append(lambda _value, stamp=stamp: stamp)
+            for obj in objects:
+                setattr(obj, field.attname, now)
+        elif field.get_internal_type() in _VERBATIM_TYPES:
+            converters.append(None)
+        else:
+            converters.append(partial(field.get_db_prep_save, connection=connection))
+    attnames = [f.attname for f in fields]
+    rows = []
+    for obj in objects:
+        values = obj.__dict__
+        rows.append(
+            tuple(
+                values[name] if convert is None else convert(values[name])
+                for name, convert in zip(attnames, converters, strict=True)
+            )
+        )
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # psycopg's own cursor; its errors still reach callers as Django's.
+            with connection.wrap_database_errors:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
+@cache
+def _fields_of(model) -> tuple[dict, dict, list]:
+    """(fields by name, constant defaults by attname, fields with callable defaults)."""
+    fields = model._meta.concrete_fields
+    dynamic = [f for f in fields if f.has_default() and callable(f.default)]
+    constant = {f.attname: f.get_default() for f in fields if f not in dynamic}
+    return {f.name: f for f in fields}, constant, dynamic
+
+
+def unsaved(model, values: dict):
+    """An unsaved `model` instance holding `values`, for `insert_rows`.
+
+    `values` is keyed by field name (related objects for foreign keys) or by
+    attname; fields not given get their defaults. This is what Model.__init__
+    leaves behind without its per-field descriptor calls, which at a hundred
+    thousand wide rows cost more than the insert itself.
+    """
+    by_name, constant, dynamic = _fields_of(model)
+    attrs = dict(constant)
+    for field in dynamic:
+        attrs[field.attname] = field.get_default()
+    for name, value in values.items():
+        field = by_name.get(name)
+        if field is not None and field.is_relation:
+            attrs[field.attname] = None if value is None else value.pk
+        else:
+            attrs[name] = value
+    obj = model.__new__(model)
+    obj.__dict__.update(attrs)
+    obj._state = ModelState()
+    return obj
