@@ -13,6 +13,7 @@ NOTES.md measured that one `OR … LIKE` across every column takes 300-430 ms at
   then checked against the name itself.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from pypinyin import Style, lazy_pinyin
+from pypinyin.seg.simpleseg import seg as pinyin_seg
 
 # pypinyin reads these surnames with their common-word reading (NOTES.md).
 # Two-character surnames come first so 单于 is not read as 单 + 于.
@@ -62,16 +64,34 @@ _DIGITS = re.compile(r"^\d+X?$")
 _NAME_NOISE = re.compile(r"[\s·•・.\-]")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    return tuple(s.lower() for s in lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+
+
+def _syllables(text: str) -> list[str]:
+    """lazy_pinyin(text, errors="ignore") in lower case, a word at a time.
+
+    pypinyin splits the text into dictionary words and reads each word on its
+    own, so the reading of a word can be kept: an import of 100,000 names
+    then meets a few thousand words instead of converting every character
+    again (docs/benchmarks/imports.md). test_search checks it against
+    lazy_pinyin on the whole name.
+    """
+    return [syllable for word in pinyin_seg(text) for syllable in _word_syllables(word)]
+
+
+_SURNAMES_LONGEST_FIRST = sorted(SURNAME_READINGS, key=len, reverse=True)
+
+
 def name_syllables(name: str) -> list[str]:
     """Pinyin syllables of a name, with surname readings corrected."""
     name = _NAME_NOISE.sub("", name)
-    for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
+    for surname in _SURNAMES_LONGEST_FIRST:
         if name.startswith(surname):
             rest = name[len(surname) :]
-            return SURNAME_READINGS[surname] + (
-                [s.lower() for s in lazy_pinyin(rest, errors="ignore")] if rest else []
-            )
-    return [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="ignore")]
+            return SURNAME_READINGS[surname] + (_syllables(rest) if rest else [])
+    return _syllables(name)
 
 
 def name_pinyin_fields(name: str) -> tuple[str, str]:

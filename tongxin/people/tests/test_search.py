@@ -2,9 +2,12 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypinyin import Style, lazy_pinyin
 
+from tongxin.people import search
+from tongxin.people.demo import GIVEN_EITHER, GIVEN_FEMALE, GIVEN_MALE, SURNAMES
 from tongxin.people.models import Person
 from tongxin.people.search import name_pinyin_fields, name_tokens, search_persons
 
@@ -192,3 +195,20 @@ def test_it_works_as_a_nested_subquery(people):
     matching = search_persons(Person.objects.all(), "张三").queryset
     nested = Person.objects.filter(pk__in=matching.values("pk"))
     assert {p.name for p in nested} == {"张三", "张三丰"}
+
+
+# Characters of real names (the demo's pools) and anything in the main CJK block.
+_NAME_CHARS = st.one_of(
+    st.sampled_from(
+        [s for s, _ in SURNAMES] + list("".join(GIVEN_MALE + GIVEN_FEMALE + GIVEN_EITHER))
+    ),
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    st.sampled_from(list("长江重庆单于·Aa ")),
+)
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.lists(_NAME_CHARS, min_size=1, max_size=8).map("".join))
+def test_it_reads_pinyin_a_word_at_a_time_exactly_as_pypinyin_reads_the_name(text):
+    expected = [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")]
+    assert search._syllables(text) == expected
