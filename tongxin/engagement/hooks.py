@@ -1,9 +1,15 @@
-"""培养使用 in the sidebar, and the timeline and current positions on a person's page."""
+"""培养使用 in the sidebar, the timeline and current positions on a person's page,
+and the coming activities on the home page."""
 
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .access import can_read
-from .kinds import NAV
+from .kinds import KINDS, NAV
+from .models import RecordStatus
+
+HOME_UPCOMING = 5
 
 
 def nav_items(user) -> list[dict]:
@@ -30,4 +36,44 @@ def person_panels(request, person) -> list[dict]:
             "context": timeline_context(request, person),
             "column": "main",
         },
+    ]
+
+
+def home_cards(user) -> list[dict]:
+    """The next activities and trainings in the user's regions: those starting
+    today or later, and those still running today."""
+    if not can_read(user):
+        return []
+    today = timezone.localdate()
+    coming = Q(start_date__gte=today) | Q(end_date__gte=today)
+    items = []
+    for slug in ("activities", "trainings"):
+        kind = KINDS[slug]
+        rows = (
+            kind.visible(user)
+            .filter(coming, status=RecordStatus.ACTIVE)
+            .annotate(**kind.annotate)  # the list page's participant count
+            .order_by("start_date", "id")[:HOME_UPCOMING]
+        )
+        items += [
+            {
+                "kind": kind.label,
+                "title": str(row),
+                "start": row.start_date,
+                "end": row.end_date,
+                "running": row.start_date < today,
+                "region": row.region.name,
+                "participants": row.participant_count,
+                "url": reverse(f"engagement:{slug}_detail", args=[row.pk]),
+            }
+            for row in rows
+        ]
+    items.sort(key=lambda item: item["start"])
+    return [
+        {
+            "template": "engagement/home_upcoming.html",
+            "order": 60,
+            "width": 8,
+            "context": {"items": items[:HOME_UPCOMING]},
+        }
     ]

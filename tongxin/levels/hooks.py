@@ -1,9 +1,24 @@
+import hashlib
+
+from django.core.cache import cache
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from .access import level_changes_visible_to, reads_persons
+from tongxin.people.models import Person
+
+from .access import (
+    can_manage_city_wide,
+    level_changes_visible_to,
+    reads_persons,
+    regions_visible_to,
+)
 from .forms import LevelChangeForm, ReviewMarkForm
-from .models import PersonReview, ReviewCycle
+from .models import PersonReview, Quota, ReviewCycle
+from .quotas import QuotaRow, quota_page
+from .review import Completion, completion_by_region
+
+HOME_CACHE_SECONDS = 24 * 3600
 
 
 def nav_items(user) -> list[dict]:
@@ -55,3 +70,113 @@ def person_panels(request, person) -> list[dict]:
             "column": "side",
         },
     ]
+
+
+# --- home page --------------------------------------------------------------------
+
+
+def home_cards(user) -> list[dict]:
+    """Quota fill and this year's review progress over the user's regions."""
+    if not reads_persons(user):
+        return []
+    regions = list(regions_visible_to(user).filter(is_active=True))
+    if not regions:
+        return []
+    year = timezone.localdate().year
+    cycle = ReviewCycle.objects.filter(year=year).first()
+    figures = _home_figures(user, regions, cycle)
+    rows = [QuotaRow(r, *figures["quota"][r.pk]) for r in regions]
+    compact = user.is_superuser or user.sees_all_regions
+    completion = (
+        [Completion(r, *figures["review"][r.pk]) for r in _review_regions(regions)] if cycle else []
+    )
+    return [
+        {
+            "template": "levels/home_quota.html",
+            "order": 10,
+            "width": 4,
+            "context": _quota_card(rows, compact=compact),
+        },
+        {
+            "template": "levels/home_review.html",
+            "order": 20,
+            "width": 4 if not compact else 8,
+            "context": {
+                "year": year,
+                "cycle": cycle,
+                "completion": completion,
+                "total": Completion(
+                    None, sum(c.due for c in completion), sum(c.reviewed for c in completion)
+                ),
+                "can_start": can_manage_city_wide(user),
+            },
+        },
+    ]
+
+
+def _review_regions(regions: list) -> list:
+    # As on the review page: per county-level region; the city's own row only if alone.
+    return [r for r in regions if not r.is_city] or regions
+
+
+def _quota_card(rows: list[QuotaRow], *, compact: bool) -> dict:
+    """County staff see their regions' rows; the city sees its own level and a
+    tally of the counties' county-level fill."""
+    if not compact:
+        labels = dict(Person.Level.choices)
+        return {
+            "compact": False,
+            "rows": [
+                {"region": r.region, "cells": [(labels[c.level], c) for c in r.cells]}
+                for r in rows
+                if not r.is_city_total or len(rows) == 1
+            ],
+        }
+    city = next((r for r in rows if r.is_city_total), None)
+    counties = [r.cell(Person.Level.COUNTY) for r in rows if not r.is_city_total]
+    over = [
+        r.region
+        for r in rows
+        if not r.is_city_total and r.cell(Person.Level.COUNTY).state == "over"
+    ]
+    return {
+        "compact": True,
+        "city": city.cell(Person.Level.CITY) if city else None,
+        "counties": len(counties),
+        "full": sum(1 for c in counties if c.state == "full"),
+        "over": over,
+        "under": sum(1 for c in counties if c.state == "under"),
+    }
+
+
+def _home_figures(user, regions: list, cycle: ReviewCycle | None) -> dict:
+    """The quota cells and review counts per region, from the quota page's and the
+    review page's own queries (so the card and those pages agree).
+
+    At a million persons those grouped queries take a noticeable part of the
+    200 ms the home page may spend, and it is opened far more often than the
+    data changes; so the numbers are kept until the next change to a person,
+    a quota or a review (each writes a history row, whose newest id is in the key).
+    """
+    if user.is_superuser or user.sees_all_regions:
+        scope = "all"
+    else:
+        scope = ",".join(map(str, sorted(user.region_ids())))
+    versions = [
+        model.history.aggregate(last=Max("history_id"))["last"] or 0
+        for model in (Person, Quota, PersonReview)
+    ]
+    plain = f"{scope}:{[r.pk for r in regions]}:{cycle.pk if cycle else 0}:{versions}"
+    key = "levels:home:" + hashlib.sha1(plain.encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        page = quota_page(user, regions)
+        done = completion_by_region(user, cycle, _review_regions(regions)) if cycle else []
+        figures = {
+            "quota": {
+                row.region.pk: (row.cells, row.total, row.is_city_total) for row in page.quota_rows
+            },
+            "review": {c.region.pk: (c.due, c.reviewed) for c in done},
+        }
+        cache.set(key, figures, HOME_CACHE_SECONDS)
+    return figures
