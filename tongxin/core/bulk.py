@@ -10,6 +10,7 @@ takes (dates, timestamps, files, JSON) go through Django's conversion.
 
 import datetime
 from functools import cache, partial
+from operator import itemgetter
 
 from django.db import connection
 from django.db.models.base import ModelState
@@ -44,28 +45,23 @@ def insert_rows(model, objects: list, *, now: datetime.datetime) -> None:
         return
     with_pk = objects[0].pk is not None
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    # Per field: None (the value as it is) or a function of the value.
-    converters = []
-    for field in fields:
+    # (position, function of the value) for the fields not written as they are.
+    conversions = []
+    for position, field in enumerate(fields):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             stamp = field.get_db_prep_save(now, connection)
-            converters.append(lambda _value, stamp=stamp: stamp)
+            conversions.append((position, lambda _value, stamp=stamp: stamp))
             for obj in objects:
                 setattr(obj, field.attname, now)
-        elif field.get_internal_type() in _VERBATIM_TYPES:
-            converters.append(None)
-        else:
-            converters.append(partial(field.get_db_prep_save, connection=connection))
-    attnames = [f.attname for f in fields]
+        elif field.get_internal_type() not in _VERBATIM_TYPES:
+            conversions.append((position, partial(field.get_db_prep_save, connection=connection)))
+    values_of = itemgetter(*[f.attname for f in fields])
     rows = []
     for obj in objects:
-        values = obj.__dict__
-        rows.append(
-            tuple(
-                values[name] if convert is None else convert(values[name])
-                for name, convert in zip(attnames, converters, strict=True)
-            )
-        )
+        row = list(values_of(obj.__dict__))
+        for position, convert in conversions:
+            row[position] = convert(row[position])
+        rows.append(row)
         obj._state.adding = False
         obj._state.db = connection.alias
     table = connection.ops.quote_name(model._meta.db_table)

@@ -89,6 +89,8 @@ class ResidentId:
 
 
 def _strip_separators(text: str, extra: frozenset[str] = _SEPARATOR_CHARS) -> str:
+    if text.isascii() and text.isalnum():  # the usual case: nothing to strip
+        return text
     return "".join(
         ch
         for ch in text
