@@ -4,6 +4,7 @@ entries. Pure functions, no database access, property-tested."""
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -254,6 +255,7 @@ _SYNONYM_SEPARATORS = re.compile(r"[、,，;；/]")
 _LOOKUP_NOISE = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # rosters repeat the same few values
 def lookup_key(value) -> str:
     """How dictionary values are compared: NFKC, no spaces, case-insensitive."""
     return _LOOKUP_NOISE.sub("", normalise_text(cell_text(value))).lower()
