@@ -225,8 +225,14 @@ def _apply_analysis_filters(qs: QuerySet, f: PersonFilter) -> QuerySet:
     return qs
 
 
-def filtered_persons(user, person_filter: PersonFilter) -> tuple[QuerySet, str]:
-    """(queryset, search hint) of the persons `user` may see that match the filter."""
+def filtered_persons(
+    user, person_filter: PersonFilter, *, paged: bool = False
+) -> tuple[QuerySet, str]:
+    """(queryset, search hint) of the persons `user` may see that match the filter.
+
+    `paged=True` when the queryset is only read a page at a time (the list
+    page); counts and aggregates use the default (see search.search_persons).
+    """
     qs = persons_visible_to(user)
     for name, column in FILTER_FIELDS.items():
         value = getattr(person_filter, name)
@@ -247,7 +253,7 @@ def filtered_persons(user, person_filter: PersonFilter) -> tuple[QuerySet, str]:
             )
         )
     qs = _apply_analysis_filters(qs, person_filter)
-    result = search_persons(qs, person_filter.q)
+    result = search_persons(qs, person_filter.q, paged=paged)
     return result.queryset, result.hint
 
 
@@ -327,8 +333,8 @@ def keyset_page(
     return Page(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor, is_first=is_first)
 
 
-def count_filtered(user, person_filter: PersonFilter, qs: QuerySet) -> int:
-    """How many rows `qs` (= filtered_persons for this filter) holds.
+def count_filtered(user, person_filter: PersonFilter) -> int:
+    """How many persons filtered_persons(user, person_filter) holds.
 
     The commonest page, every active person for a city user, is answered as
     all rows minus the few archived ones: SQLite counts a whole table from
@@ -343,4 +349,4 @@ def count_filtered(user, person_filter: PersonFilter, qs: QuerySet) -> int:
     ):
         others = [s for s in Person.Status.values if s != Person.Status.ACTIVE]
         return Person.objects.count() - Person.objects.filter(status__in=others).count()
-    return qs.count()
+    return filtered_persons(user, person_filter)[0].count()

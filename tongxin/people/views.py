@@ -26,7 +26,7 @@ def _require_editor(user) -> None:
 @require_GET
 def person_list(request):
     person_filter = PersonFilter.from_query(request.GET)
-    qs, hint = filtered_persons(request.user, person_filter)
+    qs, hint = filtered_persons(request.user, person_filter, paged=True)
     page = keyset_page(
         qs.select_related("region", "group", "subcategory"),
         person_filter.sort,
@@ -37,7 +37,7 @@ def person_list(request):
     context = {
         "filter": person_filter,
         "page": page,
-        "total": count_filtered(request.user, person_filter, qs),
+        "total": count_filtered(request.user, person_filter),
         "hint": hint,
         "sorts": [(key, label) for key, (_, _, label) in SORTS.items()],
         "regions": _visible_regions(request.user),

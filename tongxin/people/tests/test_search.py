@@ -212,3 +212,37 @@ _NAME_CHARS = st.one_of(
 def test_it_reads_pinyin_a_word_at_a_time_exactly_as_pypinyin_reads_the_name(text):
     expected = [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")]
     assert search._syllables(text) == expected
+
+
+@pytest.mark.parametrize("broad_from", [1, 10**9])
+@pytest.mark.parametrize("query", ["王", "王一", "wang", "wy"])
+def test_it_lists_the_same_persons_however_a_broad_search_is_planned(
+    client_for, city_user, make_person, monkeypatch, broad_from, query
+):
+    """Walking the list (many matches) and fetching the matches (few) agree."""
+    from django.test import override_settings
+
+    for i, given in enumerate("一二三一二"):
+        make_person(f"王{given}", birth_date=datetime.date(1980 + i, 1, 1))
+    make_person("李四")
+    archived = make_person("王一")
+    Person.objects.filter(pk=archived.pk).update(status=Person.Status.ARCHIVED)
+    monkeypatch.setattr(search, "BROAD_MATCHES", broad_from)
+    expected = list(
+        Person.objects.filter(status=Person.Status.ACTIVE, name__startswith="王")
+        .filter(name__in=["王一"] if query in ("王一", "wy") else ["王一", "王二", "王三"])
+        .order_by("-id")
+        .values_list("pk", flat=True)
+    )
+    client = client_for(city_user)
+    seen, params = [], {"q": query}
+    with override_settings(PAGE_SIZE=2):
+        while True:
+            response = client.get(reverse("people:list"), params)
+            assert response.context["total"] == len(expected)
+            page = response.context["page"]
+            seen += [p.pk for p in page.rows]
+            if not page.next_cursor:
+                break
+            params = {"q": query, "after": page.next_cursor}
+    assert seen == expected and archived.pk not in seen
