@@ -146,7 +146,7 @@ class Person(models.Model):
         blank=True,
         validators=[MinValueValidator(1940), MaxValueValidator(2100)],
     )
-    mobile = models.CharField("联系电话", max_length=11, blank=True, db_index=True)
+    mobile = models.CharField("联系电话", max_length=11, blank=True)
     email = models.EmailField("电子邮箱", blank=True)
     address = models.CharField("通讯地址", max_length=200, blank=True)
     region = models.ForeignKey(
@@ -163,7 +163,7 @@ class Person(models.Model):
         "自由职业领域", max_length=20, choices=FreelanceField.choices, blank=True
     )
     level = models.CharField(
-        "分级", max_length=10, choices=Level.choices, default=Level.RESERVE, db_index=True
+        "分级", max_length=10, choices=Level.choices, default=Level.RESERVE
     )
 
     # 登记表正文
@@ -183,9 +183,9 @@ class Person(models.Model):
     archived_note = models.CharField("出库说明", max_length=200, blank=True)
 
     # Derived columns that keep search and suffix lookups on indexes.
-    name_pinyin = models.CharField("姓名全拼", max_length=200, blank=True, db_index=True)
-    name_initials = models.CharField("姓名首字母", max_length=50, blank=True, db_index=True)
-    id_number_reversed = models.CharField(max_length=18, editable=False, db_index=True)
+    name_pinyin = models.CharField("姓名全拼", max_length=200, blank=True)
+    name_initials = models.CharField("姓名首字母", max_length=50, blank=True)
+    id_number_reversed = models.CharField(max_length=18, editable=False)
     search_tokens = models.TextField(blank=True, editable=False)
 
     version = models.PositiveIntegerField("版本", default=1)
@@ -196,12 +196,33 @@ class Person(models.Model):
         verbose_name="代表人士历史",
         excluded_fields=["search_tokens", "id_number_reversed", "updated_at"],
         cascade_delete_history=False,
+        # History is read by person (id), by date (trends) and newest first;
+        # an index per copied column only slows every bulk write.
+        no_db_index=[
+            "id_number",
+            "mobile",
+            "level",
+            "name_pinyin",
+            "name_initials",
+            "ethnicity",
+            "political_status",
+            "education",
+            "degree",
+            "group",
+            "subcategory",
+        ],
     )
 
     class Meta:
         verbose_name = "代表人士"
         verbose_name_plural = "代表人士"
+        # Plain b-trees for the search lookups (db_index on a CharField also
+        # adds a LIKE index on PostgreSQL that no query uses). Level and
+        # pinyin are served by the composite indexes they lead.
         indexes = [
+            models.Index(fields=["mobile"], name="person_mobile"),
+            models.Index(fields=["name_initials"], name="person_initials"),
+            models.Index(fields=["id_number_reversed"], name="person_id_reversed"),
             models.Index(fields=["status", "region", "id"], name="person_status_region_id"),
             models.Index(fields=["status", "id"], name="person_status_id"),
             models.Index(fields=["status", "group", "id"], name="person_status_group_id"),
@@ -226,6 +247,21 @@ class Person(models.Model):
             models.Index(
                 fields=["status", "region", "level", "group", "subcategory"],
                 name="person_status_region_level",
+            ),
+            # The structure analysis's one grouped count (tongxin/analysis/selectors.py).
+            models.Index(
+                fields=[
+                    "status",
+                    "region",
+                    "level",
+                    "group",
+                    "sex",
+                    "ethnicity",
+                    "education",
+                    "political_status",
+                    "birth_date",
+                ],
+                name="person_structure_cube",
             ),
         ]
 

@@ -222,6 +222,9 @@ def test_serve_purges_old_files_before_starting(
     monkeypatch.setattr(serve, "check_ready_to_serve", lambda: None)
     # The two child processes are not the point here; record that serve got that far.
     monkeypatch.setattr(serve, "run_together", lambda commands, stderr: started.append(1) or 0)
+    # Closing connections inside the test's transaction would drop the pending
+    # on-commit file deletions on PostgreSQL (a real serve runs in autocommit).
+    monkeypatch.setattr(serve.connections, "close_all", lambda: None)
     out = io.StringIO()
     with (
         time_machine.travel(UPLOADED + datetime.timedelta(days=91), tick=False),
