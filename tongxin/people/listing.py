@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from tongxin.core.versioned_cache import data_version, remembered, user_scope
+
 from .access import persons_visible_to
 from .models import Person
 from .search import search_persons
@@ -349,4 +351,14 @@ def count_filtered(user, person_filter: PersonFilter) -> int:
     ):
         others = [s for s in Person.Status.values if s != Person.Status.ACTIVE]
         return Person.objects.count() - Person.objects.filter(status__in=others).count()
-    return filtered_persons(user, person_filter)[0].count()
+
+    def count() -> int:
+        return filtered_persons(user, person_filter)[0].count()
+
+    if person_filter.position or person_filter.grade:
+        return count()  # these depend on positions and evaluations as well
+    # Paging through a list asks for the same count on every page; it is kept
+    # until any person changes (a new history row) or the day turns (ages).
+    chosen = sorted((k, v) for k, v in person_filter.as_query().items() if k != "sort")
+    parts = (user_scope(user), chosen, person_filter.age_on, data_version(Person))
+    return remembered("people:count", parts, count)

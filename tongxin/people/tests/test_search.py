@@ -222,8 +222,8 @@ def test_it_lists_the_same_persons_however_a_broad_search_is_planned(
     """Walking the list (many matches) and fetching the matches (few) agree."""
     from django.test import override_settings
 
-    for i, given in enumerate("一二三一二"):
-        make_person(f"王{given}", birth_date=datetime.date(1980 + i, 1, 1))
+    for i, char in enumerate("一二三一二"):
+        make_person(f"王{char}", birth_date=datetime.date(1980 + i, 1, 1))
     make_person("李四")
     archived = make_person("王一")
     Person.objects.filter(pk=archived.pk).update(status=Person.Status.ARCHIVED)
@@ -246,3 +246,26 @@ def test_it_lists_the_same_persons_however_a_broad_search_is_planned(
                 break
             params = {"q": query, "after": page.next_cursor}
     assert seen == expected and archived.pk not in seen
+
+
+def test_it_keeps_a_list_count_until_a_person_changes(
+    client_for, city_user, xingning_user, make_person, regions
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_person("王一")
+    make_person("王二", region=regions["qingxiu"])
+    city = client_for(city_user)
+
+    def count(client):
+        with CaptureQueriesContext(connection) as queries:
+            total = client.get(reverse("people:list"), {"q": "王"}).context["total"]
+        return total, sum("__count" in q["sql"] for q in queries.captured_queries)
+
+    assert count(city)[0] == 2
+    assert count(city) == (2, 0)  # the next page view reuses it
+    make_person("王三")
+    assert count(city)[0] == 3  # any change to a person makes a new count
+    # Another user's scope counts afresh (client_for logs the same client in again).
+    assert count(client_for(xingning_user)) == (2, 1)
