@@ -30,12 +30,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="clear the cache before every request (list counts are kept until a person changes)",
+    )
     args = parser.parse_args()
 
     import django
 
     django.setup()
     from django.conf import settings
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -116,6 +122,8 @@ def main() -> int:
         timings = []
         cpu = []
         for run in range(args.runs + 3):
+            if args.cold:
+                cache.clear()
             started = time.perf_counter()
             cpu_started = time.process_time()
             response = client.get("/persons/", params)
@@ -140,7 +148,9 @@ def main() -> int:
     print()
     print(
         f"{connection.vendor}, {total:,} persons, {args.runs} runs each, {platform.node()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}, "
+        f"{'cache cleared before every request' if args.cold else 'counts cached between requests'}, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     print()
     # CPU time of this process: on SQLite it includes the database's work and

@@ -25,6 +25,8 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core.bulk import insert_rows, unsaved
+from tongxin.core.db_stats import LARGE_WRITE
+from tongxin.core.tasks import refresh_statistics
 from tongxin.people.models import Person
 from tongxin.people.search import derived_fields, id_derived_fields, name_derived_fields
 from tongxin.people.services import person_update, persons_bulk_insert
@@ -347,6 +349,10 @@ def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> No
             )
         )
     ImportedRecord.objects.bulk_create(records, batch_size=5000)
+    if len(creates) >= LARGE_WRITE:
+        # The planner's statistics no longer match the table (core/db_stats.py);
+        # ANALYZE takes seconds at a million rows, so the task worker runs it.
+        transaction.on_commit(refresh_statistics.enqueue)
     batch.counts = analysis.counts
     batch.status = ImportBatch.Status.COMMITTED
     batch.committed_at = timezone.now()

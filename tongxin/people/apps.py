@@ -10,6 +10,12 @@ def _ensure_search_index(sender, using, **kwargs):
     ensure_search_index(connections[using])
 
 
+def _ensure_statistics(sender, using, **kwargs):
+    from tongxin.core.db_stats import statistics_ensure
+
+    statistics_ensure(using=using)
+
+
 class PeopleConfig(AppConfig):
     name = "tongxin.people"
     default_auto_field = "django.db.models.BigAutoField"
@@ -18,3 +24,5 @@ class PeopleConfig(AppConfig):
     def ready(self):
         # SQLite drops triggers when a migration rebuilds people_person.
         post_migrate.connect(_ensure_search_index, sender=self)
+        # A rebuilt table has no planner statistics either (core/db_stats.py).
+        post_migrate.connect(_ensure_statistics, sender=self)

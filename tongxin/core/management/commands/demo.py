@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.db_stats import statistics_refresh
 from tongxin.people.demo import MAX_PERSONS, generate_persons
 from tongxin.people.models import Person
 from tongxin.people.services import persons_bulk_insert
@@ -158,8 +159,7 @@ def secondary_indexes_dropped(tables: list[str], enabled: bool = True):
             cursor.execute(sql)
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            for table in tables:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    statistics_refresh(tables=tables)  # SQLite never gathers them by itself
 
 
 class Command(BaseCommand):

@@ -1,0 +1,10 @@
+"""Background work shared by the apps (run by `tongxin db_worker`)."""
+
+from django_tasks import task
+
+from .db_stats import statistics_refresh
+
+
+@task()
+def refresh_statistics() -> None:
+    statistics_refresh()
