@@ -1,27 +1,26 @@
 """The figures of the structure analysis.
 
-Every distribution is one GROUP BY (or one conditional count) over
-`filtered_persons(user, filter)`, the query the person list runs, and every
-bucket carries the list filter that selects exactly its persons. So a figure
-on a chart and the total of the list it links to cannot disagree.
+Every distribution is summed from grouped counts over `filtered_persons`, the
+query the person list runs, and every bucket carries the list filter that
+selects exactly its persons. So a figure on a chart and the total of the list
+it links to cannot disagree.
 
 Trends read the person history instead: the state of each person at a past
 year end is their latest history row up to that day.
 """
 
 import datetime
-import hashlib
-import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, CharField, Count, Max, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.core.versioned_cache import data_version, remembered, user_scope
+from tongxin.levels.quotas import cached_counts
 from tongxin.people.listing import (
     PersonFilter,
     age_band_q,
@@ -48,7 +47,6 @@ AGE_BANDS = [
     ("61-", "60岁以上"),
 ]
 TOP_ETHNICITIES = 5
-FACTS_CACHE_SECONDS = 24 * 3600
 TREND_YEARS = 5
 NONE = "none"
 
@@ -122,81 +120,143 @@ def _params(person_filter: PersonFilter, **bucket) -> dict[str, str]:
     return query
 
 
-FACT_COLUMNS = (
+# The cube: active persons the user sees, grouped by these columns (a few
+# thousand to a few tens of thousands of rows at a million persons). The page's
+# region / group / level choices are the first three, so every filter is a sum
+# over the cube and one count serves all of them.
+CUBE_COLUMNS = (
+    "region_id",
     "level",
     "group_id",
-    "subcategory_id",
     "sex",
     "ethnicity_id",
     "education_id",
     "political_status_id",
 )
+FACT_COLUMNS = ("level", "group_id", "subcategory_id", *CUBE_COLUMNS[3:])
 
 
-def _facts_cache_key(user, person_filter: PersonFilter) -> str:
-    """Names the data the facts were counted from: who sees which regions, the
-    filter, the day, and the newest person history row. Every write to a
-    person (service or bulk insert) adds a history row, so any change makes a
-    new key and the next page counts afresh."""
-    if user.is_superuser or user.sees_all_regions:
-        scope = "all"
-    else:
-        scope = ",".join(map(str, sorted(user.region_ids())))
-    version = Person.history.aggregate(last=Max("history_id"))["last"] or 0
-    chosen = json.dumps(person_filter.as_query(), sort_keys=True)
-    plain = f"{scope}:{chosen}:{person_filter.age_on.isoformat()}:{version}"
-    return "analysis:" + hashlib.sha1(plain.encode()).hexdigest()
+def _scope(user) -> QuerySet:
+    """The person list's query for every active person `user` sees (no other filter)."""
+    qs, _ = filtered_persons(user, PersonFilter(status=Person.Status.ACTIVE))
+    return qs.order_by()
 
 
-def facts(user, person_filter: PersonFilter) -> dict:
+def _persons_key(user, person_filter: PersonFilter, version: tuple) -> tuple:
+    """Names the persons a figure was counted from: who sees which regions, the
+    filter, the day and the persons' data version (every write to a person adds
+    a history row, so any change makes a new key and the next page counts afresh)."""
+    chosen = sorted(person_filter.as_query().items())
+    return (user_scope(user), chosen, person_filter.age_on, version)
+
+
+def _younger_than(on: datetime.date) -> dict[int, Q]:
+    """{a: persons aged at most `a` at `on`} for each end of an age band: each
+    band is then a difference of two of these counts, with the list's own
+    `age_band_q` boundaries."""
+    ends = set()
+    for value, _ in AGE_BANDS:
+        low, high = parse_age_band(value)
+        ends |= {a for a in (high, low - 1 if low is not None else None) if a is not None}
+    return {a: age_band_q((None, a), on) for a in sorted(ends)}
+
+
+def facts(user, person_filter: PersonFilter, *, version: tuple | None = None) -> dict:
     """Counts of the filtered persons per value of each charted column.
 
-    One GROUP BY over the list's own queryset: a wide table is scanned once,
-    not once per chart, and every distribution below is a sum over these rows,
-    so each bucket still counts exactly the persons its list link selects.
-    Cached until the next change to any person.
+    Two grouped counts over the person list's query for everything the user
+    sees: the quota page's (region, level, group, subcategory) count and the
+    cube above with the age band ends as conditional counts. Both walk one
+    covering index each (docs/benchmarks/analysis.md), are cached until the
+    next change to any person, and serve every region / group / level choice:
+    the filter is applied here, to grouped columns, so each bucket still counts
+    exactly the persons its list link selects.
     """
-    return _cached(
-        "facts", _facts_cache_key(user, person_filter), lambda: _count_facts(user, person_filter)
-    )
-
-
-def _cached(what: str, key: str, compute):
-    full_key = f"{what}:{key}"
-    value = cache.get(full_key)
-    if value is None:
-        value = compute()
-        cache.set(full_key, value, FACTS_CACHE_SECONDS)
-    return value
-
-
-def _count_facts(user, person_filter: PersonFilter) -> dict:
-    qs, _ = filtered_persons(user, person_filter)
+    chosen = set(person_filter.as_query()) - {"sort", "on"}
+    if (
+        chosen - {"region", "group", "level", "status"}
+        or person_filter.status != Person.Status.ACTIVE
+    ):
+        # The counts are grouped by region, level and group only (see page_filter).
+        raise ValueError(f"facts() counts active persons by region, group and level: {chosen}")
     on = person_filter.age_on
-    band = Case(
-        *[When(age_band_q(parse_age_band(value), on), then=Value(value)) for value, _ in AGE_BANDS],
-        default=Value(""),
-        output_field=CharField(),
+    version = data_version(Person) if version is None else version
+    scope = _scope(user)
+    subcategories = cached_counts(
+        scope.values_list("region_id", "level", "group_id", "subcategory_id").annotate(
+            n=Count("*")
+        ),
+        version,
     )
-    rows = (
-        qs.order_by()
-        .annotate(age_band=band)
-        .values_list(*FACT_COLUMNS, "age_band")
-        .annotate(n=Count("pk"))
+    ends = _younger_than(on)
+    cells = cached_counts(
+        scope.values_list(*CUBE_COLUMNS).annotate(
+            n=Count("*"),
+            # COUNT(CASE …) rather than COUNT(*) FILTER: a third cheaper on SQLite.
+            **{f"upto_{a}": Count(Case(When(q, then=Value(1)))) for a, q in ends.items()},
+        ),
+        version,
+        fold=lambda cube: _cells(cube, len(ends)),
     )
-    # Only the sums per column are kept (and cached): a few hundred numbers.
-    columns = [*FACT_COLUMNS, "age_band"]
-    marginals: dict = {column: {} for column in columns}
-    marginals["level_group"] = {}
-    total = 0
-    for row in rows.iterator(chunk_size=10_000):
-        n = row[-1]
-        total += n
-        for column, value in zip(columns, row[:-1], strict=True):
-            counts = marginals[column]
+    return _fold(person_filter, subcategories, cells, list(ends))
+
+
+def _cells(cube: dict, ends: int) -> dict:
+    """The cube summed per (region, level, group): {cell: {column: {value: n}},
+    "upto": [n per band end]}; at most a few hundred cells, quick to sum per filter."""
+    columns = CUBE_COLUMNS[3:]
+    cells: dict = {}
+    for key, (n, *younger) in cube.items():
+        cell = cells.get(key[:3])
+        if cell is None:
+            cell = cells[key[:3]] = {column: {} for column in columns}
+            cell["upto"] = [0] * ends
+        for column, value in zip(columns, key[3:], strict=True):
+            counts = cell[column]
             counts[value] = counts.get(value, 0) + n
-        pair = (row[0], row[1])
-        marginals["level_group"][pair] = marginals["level_group"].get(pair, 0) + n
+        upto = cell["upto"]
+        for i, m in enumerate(younger):
+            upto[i] += m
+    return cells
+
+
+def _fold(f: PersonFilter, subcategories: dict, cells: dict, ends: list[int]) -> dict:
+    """The marginals of the persons `f` selects, from the counts of everything the user sees."""
+
+    def chosen(region, level, group) -> bool:
+        return (
+            (f.region is None or region == f.region)
+            and (f.group is None or group == f.group)
+            and (not f.level or level == f.level)
+        )
+
+    marginals: dict = {column: {} for column in (*FACT_COLUMNS, "age_band", "level_group")}
+
+    def add(column: str, value, n: int) -> None:
+        counts = marginals[column]
+        counts[value] = counts.get(value, 0) + n
+
+    total = 0
+    for (region, level, group, subcategory), n in subcategories.items():
+        if chosen(region, level, group):
+            total += n
+            add("level", level, n)
+            add("group_id", group, n)
+            add("subcategory_id", subcategory, n)
+            add("level_group", (level, group), n)
+    upto = [0] * len(ends)
+    for (region, level, group), cell in cells.items():
+        if chosen(region, level, group):
+            for column in CUBE_COLUMNS[3:]:
+                for value, n in cell[column].items():
+                    add(column, value, n)
+            upto = [a + b for a, b in zip(upto, cell["upto"], strict=True)]
+    younger_than = dict(zip(ends, upto, strict=True))
+    for value, _ in AGE_BANDS:
+        low, high = parse_age_band(value)
+        younger = younger_than[high] if high is not None else total
+        older = younger_than[low - 1] if low is not None else 0
+        add("age_band", value, younger - older)
     marginals["total"] = total
     return marginals
 
@@ -213,8 +273,9 @@ def structure(user, person_filter: PersonFilter, *, only: set[str] | None = None
     qs, _ = filtered_persons(user, person_filter)
     qs = qs.order_by()
     # Positions and grades depend on the persons too: their cache keys include this one.
-    key = _facts_cache_key(user, person_filter)
-    rows = facts(user, person_filter)
+    version = data_version(Person)
+    persons_key = _persons_key(user, person_filter, version)
+    rows = facts(user, person_filter, version=version)
     result = Structure(person_filter=person_filter, total=rows["total"])
     result.facts = rows
     builders = [
@@ -230,9 +291,9 @@ def structure(user, person_filter: PersonFilter, *, only: set[str] | None = None
         if only is None or key in only:
             result.distributions.append(build(rows, person_filter))
     if only is None or "position" in only:
-        result.distributions.append(_positions(qs, person_filter, key))
+        result.distributions.append(_positions(qs, person_filter, persons_key))
     if only is None or "grade" in only:
-        result.distributions.append(_grades(qs, person_filter, result.total, key))
+        result.distributions.append(_grades(qs, person_filter, result.total, persons_key))
     result.distributions = [d for d in result.distributions if d is not None]
     for distribution in result.distributions:
         base = distribution.total if distribution.total is not None else result.total
@@ -353,7 +414,7 @@ def _model(label: str):
         return None
 
 
-def _positions(qs, f, persons_key: str) -> Distribution | None:
+def _positions(qs, f, persons_key: tuple) -> Distribution | None:
     position_model = _model("engagement.Position")
     if position_model is None:
         return None
@@ -361,15 +422,18 @@ def _positions(qs, f, persons_key: str) -> Distribution | None:
 
     def count() -> dict:
         return dict(
-            position_model.objects.filter(current_positions_q(), person__in=qs.values("pk"))
+            # EXISTS per position, not IN (the persons): SQLite would first list
+            # every matching person (≈250 ms at a million) even for no positions.
+            position_model.objects.filter(
+                current_positions_q(), Exists(qs.filter(pk=OuterRef("person_id")))
+            )
             .order_by()
             .values("type")
             .annotate(n=Count("person", distinct=True))
             .values_list("type", "n")
         )
 
-    version = position_model.history.aggregate(last=Max("history_id"))["last"]
-    counts = _cached(f"positions:{version}", persons_key, count)
+    counts = remembered("analysis:positions", (persons_key, data_version(position_model)), count)
     buckets = [
         Bucket(label, counts.get(value, 0), _params(f, position=value))
         for value, label in PositionType.choices
@@ -382,7 +446,7 @@ def _positions(qs, f, persons_key: str) -> Distribution | None:
     )
 
 
-def _grades(qs, f, total: int, persons_key: str) -> Distribution | None:
+def _grades(qs, f, total: int, persons_key: tuple) -> Distribution | None:
     """Each person's grade in their latest closed round, as `latest_grade_subquery`
     picks it, read from the (small) results table rather than per person."""
     result_model = _model("evaluations.RoundResult")
@@ -394,7 +458,8 @@ def _grades(qs, f, total: int, persons_key: str) -> Distribution | None:
     def count() -> dict:
         latest: dict[int, tuple] = {}
         results = result_model.objects.filter(
-            round__status=EvaluationRound.Status.CLOSED, person__in=qs.values("pk")
+            Exists(qs.filter(pk=OuterRef("person_id"))),
+            round__status=EvaluationRound.Status.CLOSED,
         ).values_list("person_id", "round__closed_at", "round_id", "grade")
         for person_id, closed_at, round_id, grade in results.iterator(chunk_size=5000):
             key = (closed_at is not None, closed_at, round_id)
@@ -407,7 +472,7 @@ def _grades(qs, f, total: int, persons_key: str) -> Distribution | None:
 
     results = result_model.objects.aggregate(last=Max("id"), n=Count("id"))
     rounds = EvaluationRound.history.aggregate(last=Max("history_id"))["last"]
-    counts = _cached(f"grades:{results['last']}:{results['n']}:{rounds}", persons_key, count)
+    counts = remembered("analysis:grades", (persons_key, results, rounds), count)
     graded = sum(counts.get(g, 0) for g in GRADES)
     buckets = [Bucket(f"{g}级", counts.get(g, 0), _params(f, grade=g)) for g in GRADES]
     buckets.append(Bucket("未评价", total - graded, _params(f, grade=NONE)))

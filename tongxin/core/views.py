@@ -1,21 +1,30 @@
-from django.db.models import Count
+from collections import defaultdict
+
 from django.shortcuts import render
 
 from tongxin.core.hooks import collect
-from tongxin.people.access import persons_visible_to
-from tongxin.people.models import Person
+from tongxin.levels.quotas import level_counts
+from tongxin.people.models import Person, PersonGroup
 
 
 def home(request):
-    """The landing page: counts by level and group for the user's regions."""
-    active = persons_visible_to(request.user).filter(status=Person.Status.ACTIVE)
-    by_level = dict(active.values_list("level").annotate(n=Count("id")).order_by())
+    """The landing page: counts by level and group for the user's regions.
+
+    Summed from the quota page's one grouped count of the active persons the
+    user sees (cached until the next change to a person), so the tiles, the
+    quota card and the quota page agree and the page costs no scan of its own.
+    """
+    by_level: dict[str, int] = defaultdict(int)
+    by_group: dict[int, int] = defaultdict(int)
+    for (_region, level, group_id, _subcategory), n in level_counts(request.user).items():
+        by_level[level] += n
+        by_group[group_id] += n
     levels = [(label, by_level.get(value, 0)) for value, label in Person.Level.choices]
-    by_group = (
-        active.values("group__name", "group__sort_order")
-        .annotate(n=Count("id"))
-        .order_by("group__sort_order")
-    )
+    groups = [
+        {"name": group.name, "n": by_group[group.pk]}
+        for group in PersonGroup.objects.all()
+        if group.pk in by_group
+    ]
     recent = _recent_changes(request.user) if request.user.can_edit_persons else []
     return render(
         request,
@@ -23,7 +32,7 @@ def home(request):
         {
             "levels": levels,
             "total": sum(n for _, n in levels),
-            "by_group": by_group,
+            "by_group": groups,
             "recent": recent,
             "cards": sorted(collect("home_cards", request.user), key=lambda c: c.get("order", 50)),
         },

@@ -4,16 +4,18 @@ Due means active now: a person archived during the year drops out of the
 year's count, one restored comes back in.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
+from tongxin.core.versioned_cache import data_version
 from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person
 from tongxin.regions.models import Region
 
-from .access import person_reviews_visible_to
 from .models import PersonReview, ReviewCycle
+from .quotas import cached_counts, level_counts
 
 
 def due_persons(user, *, region: int | None = None) -> QuerySet[Person]:
@@ -45,15 +47,24 @@ class Completion:
 
 
 def completion_by_region(user, cycle: ReviewCycle, regions: list[Region]) -> list[Completion]:
-    """Reviewed / due per region, for the regions listed (two grouped queries)."""
-    due = dict(due_persons(user).values_list("region_id").annotate(n=Count("*")).order_by())
-    reviewed = dict(
-        person_reviews_visible_to(user)
-        .filter(cycle=cycle, person__status=Person.Status.ACTIVE)
-        .values_list("person__region_id")
+    """Reviewed / due per region, for the regions listed.
+
+    Due is summed from the quota page's grouped count. Reviewed counts the
+    review list's own "reviewed" filter per region: walked from the persons'
+    side, one probe per person into the review's unique (cycle, person) index,
+    never joining each review to the wide person row (seconds at a million
+    persons). Cached until the next change to a person or a review.
+    """
+    due: dict[int, int] = defaultdict(int)
+    for (region_id, _level, _group, _sub), n in level_counts(user).items():
+        due[region_id] += n
+    rows = (
+        with_review_state(due_persons(user), cycle, "yes")
+        .values_list("region_id")
         .annotate(n=Count("*"))
         .order_by()
     )
+    reviewed = cached_counts(rows, data_version(Person, PersonReview))
     return [Completion(r, due.get(r.pk, 0), reviewed.get(r.pk, 0)) for r in regions]
 
 

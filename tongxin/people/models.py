@@ -162,9 +162,7 @@ class Person(models.Model):
     freelance_field = models.CharField(
         "自由职业领域", max_length=20, choices=FreelanceField.choices, blank=True
     )
-    level = models.CharField(
-        "分级", max_length=10, choices=Level.choices, default=Level.RESERVE
-    )
+    level = models.CharField("分级", max_length=10, choices=Level.choices, default=Level.RESERVE)
 
     # 登记表正文
     resume = models.TextField("个人简历", blank=True)

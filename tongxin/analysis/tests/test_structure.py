@@ -275,3 +275,72 @@ def test_it_counts_afresh_after_any_change(client_for, city_user, make_person, r
 
     person_archive(actor=city_user, person=person, reason="withdrew", on_date=ON)
     assert client.get(URL).context["data"].total == 1
+
+
+def _grouped_person_counts(queries) -> list[str]:
+    """Grouped counts over the persons (not the per-filter positions and grades)."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "people_person"') and "GROUP BY" in q["sql"]
+    ]
+
+
+def test_one_count_serves_every_region_group_and_level(client_for, city_user, population, regions):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(city_user)
+    client.get(URL, {"on": ON.isoformat()})  # counts everything the user sees, once
+    groups = list(PersonGroup.objects.all()[:3])
+    for region in (None, regions["xingning"], regions["qingxiu"]):
+        for group in (None, *groups):
+            for level in ("", "county", "reserve"):
+                params = {"on": ON.isoformat(), "level": level}
+                chosen = Person.objects.filter(status=Person.Status.ACTIVE)
+                if region:
+                    params["region"] = region.pk
+                    chosen = chosen.filter(region=region)
+                if group:
+                    params["group"] = group.pk
+                    chosen = chosen.filter(group=group)
+                if level:
+                    chosen = chosen.filter(level=level)
+                with CaptureQueriesContext(connection) as queries:
+                    response = client.get(URL, params)
+                assert _grouped_person_counts(queries) == []
+                data = response.context["data"]
+                assert data.total == chosen.count(), params
+                dists = _distributions(response)
+                for key in ("age", "sex", "ethnicity", "education", "political_status", "group"):
+                    assert sum(b.count for b in dists[key].buckets) == data.total, (key, params)
+                sex = {b.params["sex"]: b.count for b in dists["sex"].buckets}
+                assert sex == {
+                    "M": chosen.filter(sex="M").count(),
+                    "F": chosen.filter(sex="F").count(),
+                }
+                subcategories = {b.label: b.count for b in dists["subcategory"].buckets}
+                assert sum(subcategories.values()) == data.total
+
+
+def test_it_never_shows_one_users_positions_to_another(
+    client_for, city_user, xingning_user, make_person, regions
+):
+    from tongxin.engagement.models import Position, PositionType
+
+    mine = make_person("甲", region=regions["xingning"])
+    theirs = make_person("乙", region=regions["qingxiu"])
+    for person in (mine, theirs):
+        Position.objects.create(
+            person=person, region=person.region, type="cppcc", start_date=datetime.date(2024, 1, 1)
+        )
+
+    def held(user, **params) -> int:
+        dists = _distributions(client_for(user).get(URL, params))
+        return next(
+            b.count for b in dists["position"].buckets if b.label == PositionType.CPPCC.label
+        )
+
+    assert held(city_user) == 2
+    assert held(xingning_user) == 1
+    assert held(city_user, region=regions["qingxiu"].pk) == 1

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -32,3 +34,41 @@ def test_it_sends_anonymous_users_to_login(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_counts_by_level_and_group_and_follows_every_change(
+    client_for, city_user, make_person, regions
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongxin.people.models import Person, PersonGroup
+    from tongxin.people.services import person_archive
+
+    first, second = PersonGroup.objects.all()[:2]
+    make_person("张三", region=regions["xingning"], group=first, level="county")
+    gone = make_person("李四", region=regions["qingxiu"], group=second, level="city")
+    client = client_for(city_user)
+
+    def tiles(response) -> tuple:
+        rows = {row["name"]: row["n"] for row in response.context["by_group"]}
+        return response.context["total"], dict(response.context["levels"]), rows
+
+    response = client.get(reverse("home"))
+    assert tiles(response) == (
+        2,
+        {"市级重点联系": 1, "县区联系": 1, "储备": 0},
+        {first.name: 1, second.name: 1},
+    )
+    assert f"<td>{first.name}</td>" in response.content.decode()
+    # Counted once per change: a second view runs no grouped count over the persons.
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("home"))
+    assert not [q for q in queries if 'FROM "people_person"' in q["sql"] and "GROUP BY" in q["sql"]]
+    person_archive(actor=city_user, person=gone, reason="died", on_date=datetime.date(2026, 1, 1))
+    assert tiles(client.get(reverse("home"))) == (
+        1,
+        {"市级重点联系": 0, "县区联系": 1, "储备": 0},
+        {first.name: 1},
+    )
+    assert Person.objects.filter(status="active").count() == 1

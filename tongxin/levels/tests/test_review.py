@@ -132,3 +132,50 @@ def test_it_pins_the_query_count(
 def test_the_nav_offers_levels_and_review(client_for, xingning_user):
     text = client_for(xingning_user).get(reverse("home")).content.decode()
     assert "分级与名额" in text and "年度更新" in text
+
+
+def test_completion_counts_follow_every_mark_and_archive(
+    client_for, city_user, xingning_user, make_person, regions, cycle
+):
+    from tongxin.people.services import person_archive
+
+    a = make_person("兴一", region=regions["xingning"])
+    b = make_person("兴二", region=regions["xingning"])
+    c = make_person("青一", region=regions["qingxiu"])
+    client = client_for(city_user)
+
+    def completion() -> dict[str, tuple[int, int]]:
+        response = client.get(reverse("levels:review"))
+        return {c.region.name: (c.reviewed, c.due) for c in response.context["completion"]}
+
+    assert completion()["兴宁区"] == (0, 2)
+    person_review_mark(actor=xingning_user, cycle=cycle, person=a)
+    person_review_mark(actor=city_user, cycle=cycle, person=c)
+    assert completion()["兴宁区"] == (1, 2)
+    assert completion()["青秀区"] == (1, 1)
+    # The counts are the list's: a reviewed person archived later is neither due nor reviewed.
+    person_archive(actor=city_user, person=a, reason="died", on_date=datetime.date(2026, 1, 1))
+    assert completion()["兴宁区"] == (0, 1)
+    listed = client.get(
+        reverse("levels:review"), {"region": regions["xingning"].pk, "reviewed": "yes"}
+    )
+    assert listed.context["rows"] == []
+    person_review_mark(actor=xingning_user, cycle=cycle, person=b)
+    assert completion()["兴宁区"] == (1, 1)
+    counts = completion()
+    for region in (regions["xingning"], regions["qingxiu"]):
+        active = region.persons.filter(status="active")
+        reviewed = PersonReview.objects.filter(cycle=cycle, person__in=active)
+        assert counts[region.name] == (reviewed.count(), active.count())
+
+
+def test_the_review_page_counts_once_per_change(client_for, city_user, make_person, cycle):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_person("张三")
+    client = client_for(city_user)
+    client.get(reverse("levels:review"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("levels:review"))
+    assert not [q for q in queries if "GROUP BY" in q["sql"]]
