@@ -338,27 +338,29 @@ def keyset_page(
 def count_filtered(user, person_filter: PersonFilter) -> int:
     """How many persons filtered_persons(user, person_filter) holds.
 
-    The commonest page, every active person for a city user, is answered as
-    all rows minus the few archived ones: SQLite counts a whole table from
-    its b-tree almost for free but must walk an index to count one status
-    (1M rows: ≈5 ms vs ≈45 ms CPU, docs/benchmarks.md).
+    Paging through a list asks for the same count on every page, so it is
+    kept until any person changes (a new history row) or the day turns
+    (ages); lists filtered by positions or grades, which depend on other
+    tables, are counted every time.
     """
-    unfiltered = set(person_filter.as_query()) <= {"status", "sort"}
-    if (
-        unfiltered
-        and person_filter.status == Person.Status.ACTIVE
-        and (user.is_superuser or user.sees_all_regions)
-    ):
-        others = [s for s in Person.Status.values if s != Person.Status.ACTIVE]
-        return Person.objects.count() - Person.objects.filter(status__in=others).count()
 
     def count() -> int:
+        unfiltered = set(person_filter.as_query()) <= {"status", "sort"}
+        if (
+            unfiltered
+            and person_filter.status == Person.Status.ACTIVE
+            and (user.is_superuser or user.sees_all_regions)
+        ):
+            # Every active person for a city user, as all rows minus the few
+            # archived ones: SQLite counts a whole table from its b-tree almost
+            # for free but must walk an index to count one status (1M rows:
+            # ≈5 ms vs ≈45 ms CPU, docs/benchmarks.md).
+            others = [s for s in Person.Status.values if s != Person.Status.ACTIVE]
+            return Person.objects.count() - Person.objects.filter(status__in=others).count()
         return filtered_persons(user, person_filter)[0].count()
 
     if person_filter.position or person_filter.grade:
-        return count()  # these depend on positions and evaluations as well
-    # Paging through a list asks for the same count on every page; it is kept
-    # until any person changes (a new history row) or the day turns (ages).
+        return count()
     chosen = sorted((k, v) for k, v in person_filter.as_query().items() if k != "sort")
     parts = (user_scope(user), chosen, person_filter.age_on, data_version(Person))
     return remembered("people:count", parts, count)
