@@ -36,7 +36,9 @@ def _test_settings(settings, tmp_path):
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     # Figures are cached under the newest history id (core.versioned_cache);
-    # a rolled-back test hands the same ids out again on SQLite.
+    # a rolled-back test hands the same ids out again on SQLite. Each test
+    # process keeps its own cache (the product's file cache is shared).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
 
 

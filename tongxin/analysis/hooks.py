@@ -7,3 +7,12 @@ def nav_items(user) -> list[dict]:
     if not may_use_analysis(user):
         return []
     return [{"label": "结构分析", "url": reverse("analysis:index")}]
+
+
+def warm_figures(user) -> list:
+    """Count the structure page as it first opens (see core.versioned_cache)."""
+    if may_use_analysis(user):
+        from .selectors import page_filter, structure
+
+        structure(user, page_filter({}))
+    return []

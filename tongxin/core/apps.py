@@ -1,6 +1,20 @@
 from django.apps import AppConfig
 
 
+def _history_written(sender, **kwargs):
+    from .versioned_cache import figures_changed
+
+    figures_changed()
+
+
 class CoreConfig(AppConfig):
     name = "tongxin.core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from simple_history.signals import post_create_historical_record
+
+        # Every change worth recounting writes a history row (the figures' cache
+        # keys are made of the newest history ids); bulk inserts call
+        # figures_changed themselves, as they write history without signals.
+        post_create_historical_record.connect(_history_written)

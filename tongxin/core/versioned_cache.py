@@ -10,6 +10,7 @@ state of the data: a key that contains them can never serve a stale figure.
 import hashlib
 
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Max
 
 KEEP_SECONDS = 600
@@ -39,3 +40,34 @@ def remembered(namespace: str, parts, compute, *, seconds: int = KEEP_SECONDS):
         value = compute()
         cache.set(key, value, seconds)
     return value
+
+
+def figures_changed() -> None:
+    """After the current transaction commits, recount the default figures in the background.
+
+    Called for every new history row; queues at most one task per transaction.
+    """
+    if any(func is _queue_warm_up for _sids, func, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(_queue_warm_up)
+
+
+def _queue_warm_up() -> None:
+    from .tasks import warm_figures
+
+    warm_figures.enqueue()
+
+
+def figures_warm() -> int:
+    """Count every active user's default figures (each app's `warm_figures` hook,
+    and the home cards); returns how many users were served. Figures already
+    counted for the data as it is now are cache hits, so a second run is cheap."""
+    from tongxin.accounts.models import User
+
+    from .hooks import collect
+
+    users = list(User.objects.filter(is_active=True))
+    for user in users:
+        collect("warm_figures", user)
+        collect("home_cards", user)
+    return len(users)

@@ -1,10 +1,7 @@
-import hashlib
-
-from django.core.cache import cache
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.core.versioned_cache import data_version, remembered, user_scope
 from tongxin.people.models import Person
 
 from .access import (
@@ -15,10 +12,15 @@ from .access import (
 )
 from .forms import LevelChangeForm, ReviewMarkForm
 from .models import PersonReview, Quota, ReviewCycle
-from .quotas import QuotaRow, quota_page
+from .quotas import QuotaRow, level_counts, quota_page
 from .review import Completion, completion_by_region
 
-HOME_CACHE_SECONDS = 24 * 3600
+
+def warm_figures(user) -> list:
+    """Count what the home page shows this user (see core.versioned_cache)."""
+    if reads_persons(user):
+        level_counts(user)
+    return []
 
 
 def nav_items(user) -> list[dict]:
@@ -158,25 +160,22 @@ def _home_figures(user, regions: list, cycle: ReviewCycle | None) -> dict:
     data changes; so the numbers are kept until the next change to a person,
     a quota or a review (each writes a history row, whose newest id is in the key).
     """
-    if user.is_superuser or user.sees_all_regions:
-        scope = "all"
-    else:
-        scope = ",".join(map(str, sorted(user.region_ids())))
-    versions = [
-        model.history.aggregate(last=Max("history_id"))["last"] or 0
-        for model in (Person, Quota, PersonReview)
-    ]
-    plain = f"{scope}:{[r.pk for r in regions]}:{cycle.pk if cycle else 0}:{versions}"
-    key = "levels:home:" + hashlib.sha1(plain.encode()).hexdigest()
-    figures = cache.get(key)
-    if figures is None:
+
+    def count() -> dict:
         page = quota_page(user, regions)
         done = completion_by_region(user, cycle, _review_regions(regions)) if cycle else []
-        figures = {
+        return {
             "quota": {
                 row.region.pk: (row.cells, row.total, row.is_city_total) for row in page.quota_rows
             },
             "review": {c.region.pk: (c.due, c.reviewed) for c in done},
         }
-        cache.set(key, figures, HOME_CACHE_SECONDS)
+
+    parts = (
+        user_scope(user),
+        [r.pk for r in regions],
+        cycle.pk if cycle else 0,
+        data_version(Person, Quota, PersonReview),
+    )
+    figures = remembered("levels:home", parts, count)
     return figures

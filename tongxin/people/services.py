@@ -12,6 +12,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core.bulk import insert_rows
+from tongxin.core.versioned_cache import figures_changed
 
 from . import search_index
 from .models import IDENTIFIER_FIELDS, PERSON_FORM_FIELDS, Person
@@ -367,4 +368,6 @@ def persons_bulk_insert(
         if gc_was_enabled:
             gc.enable()
         gc.unfreeze()
+    if total:
+        figures_changed()  # the history rows above were written without signals
     return total
