@@ -11,7 +11,7 @@ from django.http import Http404
 from tongxin.people.access import persons_visible_to
 from tongxin.regions.models import Region
 
-from .models import LevelChange, PersonReview, ReviewCycle
+from .models import LevelChange, ReviewCycle
 
 
 def reads_persons(user) -> bool:
@@ -51,10 +51,6 @@ def regions_visible_to(user) -> QuerySet[Region]:
 
 def level_changes_visible_to(user) -> QuerySet[LevelChange]:
     return LevelChange.objects.filter(person__in=persons_visible_to(user))
-
-
-def person_reviews_visible_to(user) -> QuerySet[PersonReview]:
-    return PersonReview.objects.filter(person__in=persons_visible_to(user))
 
 
 def review_cycle_for_user(user, year: int) -> ReviewCycle | None:
