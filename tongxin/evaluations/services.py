@@ -375,7 +375,7 @@ def round_create(
             "参评人数": len(person_ids),
             "评审人": "、".join(str(u) for u in evaluators),
             "截止日期": deadline.isoformat(),
-            "选人条件": person_filter or {},
+            "选人条件": _filter_text(person_filter),
         },
     )
     return evaluation_round
@@ -555,7 +555,7 @@ def round_persons_add(
         changes={
             "新增参评人员": _names(name for _, name in added),
             "参评人数": [before, before + len(added)],
-            "选人条件": person_filter or {},
+            "选人条件": _filter_text(person_filter),
         },
     )
     return len(added)
@@ -1021,3 +1021,8 @@ def round_results_export(*, actor, evaluation_round: EvaluationRound, request=No
         changes={"内容": "评价结果", "格式": "xlsx"},
     )
     return content
+
+
+def _filter_text(person_filter: dict | None) -> str:
+    """The person-list filter a round's persons were chosen by, as words."""
+    return PersonFilter.from_query(person_filter or {}).description()

@@ -150,6 +150,53 @@ class PersonFilter:
     def age_on(self) -> datetime.date:
         return self.on or timezone.localdate()
 
+    def description(self) -> str:
+        """The filter as a reader of the audit log or a report sees it, e.g.
+        "区域：兴宁区；分级：县区联系；状态：在库"."""
+        from tongxin.regions.models import Region
+
+        from .models import Education, Ethnicity, PersonGroup, PoliticalStatus, SubCategory
+
+        def name(model, pk) -> str:
+            entry = model.objects.filter(pk=pk).first()
+            return str(entry) if entry else f"#{pk}"
+
+        parts = []
+        if self.q:
+            parts.append(f"查找：{self.q}")
+        if self.region:
+            parts.append(f"区域：{name(Region, self.region)}")
+        if self.group:
+            parts.append(f"类别：{name(PersonGroup, self.group)}")
+        if self.subcategory == "none":
+            parts.append("细分类别：未填写")
+        elif self.subcategory:
+            parts.append(f"细分类别：{name(SubCategory, self.subcategory)}")
+        if self.level:
+            parts.append(f"分级：{Person.Level(self.level).label}")
+        parts.append(
+            "状态：全部" if self.status == "all" else f"状态：{Person.Status(self.status).label}"
+        )
+        if self.position:
+            from tongxin.engagement.models import PositionType
+
+            parts.append(f"现任职务：{PositionType(self.position).label}")
+        if self.sex:
+            parts.append(f"性别：{Person.Sex(self.sex).label}")
+        if self.ethnicity:
+            parts.append("民族：" + "、".join(name(Ethnicity, pk) for pk in self.ethnicity))
+        if self.education == "none":
+            parts.append("学历：未填写")
+        elif self.education:
+            parts.append(f"学历：{name(Education, self.education)}")
+        if self.political_status:
+            parts.append(f"政治面貌：{name(PoliticalStatus, self.political_status)}")
+        if self.age:
+            parts.append(f"年龄：{self.age}岁（按{self.age_on.isoformat()}计）")
+        if self.grade:
+            parts.append("最近评价等次：" + ("无" if self.grade == "none" else self.grade))
+        return "；".join(parts)
+
 
 GRADES = ("A", "B", "C", "D")
 AGE_BAND_RE = re.compile(r"(0|[1-9][0-9]{0,2})?-(0|[1-9][0-9]{0,2})?")

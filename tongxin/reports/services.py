@@ -75,6 +75,7 @@ def person_export_write(*, user, person_filter: PersonFilter, target, request=No
         request=request,
         label="代表人士名单",
         filter=person_filter.as_query(),
+        **{"筛选条件": person_filter.description()},
         rows=rows,
         revealed=reveal,
         format="xlsx",

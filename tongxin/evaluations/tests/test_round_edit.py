@@ -198,7 +198,7 @@ def test_it_adds_persons_by_the_person_filter(
     entry = round_audits(evaluation_round).last()
     assert entry.changes["新增参评人员"] == "李四"
     assert entry.changes["参评人数"] == [1, 2]
-    assert entry.changes["选人条件"]["level"] == "city"
+    assert entry.changes["选人条件"] == "分级：市级重点联系；状态：在库"
     # once more: nobody new matches, and nothing changes
     response = client.post(
         reverse("evaluations:round_persons_add", args=[evaluation_round.pk]),

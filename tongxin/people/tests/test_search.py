@@ -269,3 +269,16 @@ def test_it_keeps_a_list_count_until_a_person_changes(
     assert count(city)[0] == 3  # any change to a person makes a new count
     # Another user's scope counts afresh (client_for logs the same client in again).
     assert count(client_for(xingning_user)) == (2, 1)
+
+
+def test_it_describes_a_filter_in_words(regions):
+    from tongxin.people.listing import PersonFilter
+
+    described = PersonFilter.from_query(
+        {"q": "王", "region": str(regions["xingning"].pk), "level": "county", "sex": "F",
+         "age": "36-45", "on": "2026-01-01", "grade": "none", "status": "all"}
+    ).description()  # fmt: skip
+    assert described == (
+        "查找：王；区域：兴宁区；分级：县区联系；状态：全部；性别：女；"
+        "年龄：36-45岁（按2026-01-01计）；最近评价等次：无"
+    )

@@ -80,6 +80,7 @@ def test_it_masks_identifiers_for_leader_and_audits_the_export(
         "status": "active",
         "sort": "recent",
     }
+    assert entry.changes["筛选条件"] == "区域：青秀区；状态：在库"
 
 
 def test_it_gives_county_staff_full_identifiers_and_logs_it(client_for, xingning_user, make_person):
