@@ -5,7 +5,6 @@ import xlsxwriter
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.people.listing import PersonFilter
-from tongxin.regions.models import Region
 
 from .selectors import Structure, Trend, cn_day, structure, trends
 
@@ -19,21 +18,9 @@ TREND_KEYS = {"trend_level", "trend_group"}
 
 
 def filter_description(person_filter: PersonFilter) -> str:
-    from tongxin.people.models import Person, PersonGroup
-
-    parts = []
-    if person_filter.region:
-        region = Region.objects.filter(pk=person_filter.region).first()
-        parts.append(f"区域：{region.name if region else '?'}")
-    else:
-        parts.append("区域：全部可见区域")
-    if person_filter.group:
-        group = PersonGroup.objects.filter(pk=person_filter.group).first()
-        parts.append(f"类别：{group.name if group else '?'}")
-    if person_filter.level:
-        parts.append(f"分级：{Person.Level(person_filter.level).label}")
-    parts.append("状态：在库")
-    return "；".join(parts)
+    """The page's filter in words; no region chosen means every region the user sees."""
+    text = person_filter.description()
+    return text if person_filter.region else f"区域：全部可见区域；{text}"
 
 
 def _sheet_name(title: str, used: list[str]) -> str:

@@ -159,7 +159,7 @@ class PersonFilter:
 
         def name(model, pk) -> str:
             entry = model.objects.filter(pk=pk).first()
-            return str(entry) if entry else f"#{pk}"
+            return str(entry) if entry else "?"
 
         parts = []
         if self.q:
