@@ -178,6 +178,7 @@ def child_iie(path: Path) -> dict:
     import tablib
     from import_export import fields, resources, widgets
 
+    from tongxin.core import pii
     from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
     from tongxin.people.search import derived_fields
     from tongxin.regions.models import Region
@@ -216,10 +217,19 @@ def child_iie(path: Path) -> dict:
                       "employer", "mobile", "group", "region"]  # fmt: skip
             skip_unchanged = True
 
+        def get_instance(self, instance_loader, row):
+            # IDs are encrypted (issue 7): a registered person is found by the ID's keyed hash.
+            number = str(row.get("公民身份号码（18位）") or "").strip().upper()
+            if not number:
+                return None
+            return Person.objects.filter(id_number_hash=pii.id_number_hash(number)).first()
+
         def before_save_instance(self, instance, row, **kwargs):
             instance.sex = {"男": "M", "女": "F"}.get(instance.sex, instance.sex)
             for key, value in derived_fields(
-                name=instance.name or "", id_number=instance.id_number or ""
+                name=instance.name or "",
+                id_number=instance.id_number or "",
+                mobile=instance.mobile or "",
             ).items():
                 setattr(instance, key, value)
 

@@ -35,6 +35,8 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PII_KEY, settings.PII_KEY_FILE = "", str(tmp_path / "pii_keys.json")  # core/pii.py
+    settings.MFA_REQUIRED = "none"  # tongxin/mfa tests set their own policy
     # Figures are cached under the newest history id (core.versioned_cache);
     # a rolled-back test hands the same ids out again on SQLite. Each test
     # process keeps its own cache (the product's file cache is shared).

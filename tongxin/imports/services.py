@@ -24,11 +24,17 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import pii
 from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.tasks import refresh_statistics
-from tongxin.people.models import Person
-from tongxin.people.search import derived_fields, id_derived_fields, name_derived_fields
+from tongxin.people.models import IDENTIFIER_FIELDS, Person
+from tongxin.people.search import (
+    derived_fields,
+    id_derived_fields,
+    mobile_derived_fields,
+    name_derived_fields,
+)
 from tongxin.people.services import person_update, persons_bulk_insert
 from tongxin.people.validators import mask_resident_id
 
@@ -238,10 +244,13 @@ def analyse(
 
 
 def _existing_persons(numbers: list[str]) -> dict[str, Person]:
+    # IDs are encrypted: registered persons are found by the ID's keyed hash.
     found: dict[str, Person] = {}
-    for start in range(0, len(numbers), LOOKUP_CHUNK):
-        chunk = numbers[start : start + LOOKUP_CHUNK]
-        for person in Person.objects.filter(id_number__in=chunk):
+    ring = pii.keyring()
+    hashes = [pii.id_number_hash(number, ring=ring) for number in numbers]
+    for start in range(0, len(hashes), LOOKUP_CHUNK):
+        chunk = hashes[start : start + LOOKUP_CHUNK]
+        for person in Person.objects.filter(id_number_hash__in=chunk):
             found[person.id_number] = person
     return found
 
@@ -289,6 +298,13 @@ def _json_value(value):
     return value
 
 
+def _previous_value(name: str, value):
+    """A previous value as kept for undo; identifiers stay encrypted (core/pii.py)."""
+    if name in IDENTIFIER_FIELDS and isinstance(value, str):
+        return pii.encrypt(value, name)
+    return _json_value(value)
+
+
 def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> None:
     """Write every valid row; runs inside the caller's transaction."""
     reason = f"导入：{batch.file_name}（批次#{batch.pk}）"
@@ -325,7 +341,7 @@ def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> No
             continue
         person = result.person
         previous = {
-            Person._meta.get_field(name).attname: _json_value(old)
+            Person._meta.get_field(name).attname: _previous_value(name, old)
             for name, (old, _new) in result.changes.items()
         }
         data = {name: result.values[name] for name in result.changes}
@@ -398,7 +414,13 @@ def _new_person(values: dict, name_fields: dict[str, dict]) -> Person:
         derived = name_fields[name] = name_derived_fields(name)
     return unsaved(
         Person,
-        {**values, **derived, **id_derived_fields(values.get("id_number", "")), "version": 1},
+        {
+            **values,
+            **derived,
+            **id_derived_fields(values.get("id_number", "")),
+            **mobile_derived_fields(values.get("mobile", "")),
+            "version": 1,
+        },
     )
 
 
@@ -757,11 +779,16 @@ def _restore_previous(*, actor, person_id: int, previous: dict, reason: str, req
         model_field = next(f for f in Person._meta.concrete_fields if f.attname == attname)
         if isinstance(model_field, _date_field()) and isinstance(value, str):
             value = datetime.date.fromisoformat(value)
+        if attname in IDENTIFIER_FIELDS and isinstance(value, str) and "$" in value:
+            value = pii.decrypt(value, attname)  # kept encrypted (_previous_value)
         changes[model_field.name] = [str(getattr(current, attname) or ""), str(value or "")]
         setattr(current, attname, value)
         fields.append(attname)
-    if {"name", "id_number"} & set(fields):
-        for name, value in derived_fields(name=current.name, id_number=current.id_number).items():
+    if {"name", "id_number", "mobile"} & set(fields):
+        derived = derived_fields(
+            name=current.name, id_number=current.id_number, mobile=current.mobile
+        )
+        for name, value in derived.items():
             setattr(current, name, value)
             fields.append(name)
     current.version += 1

@@ -18,11 +18,12 @@ from collections.abc import Iterator, Sequence
 
 from stdnum.cn.ric import calc_check_digit
 
+from tongxin.core import pii
 from tongxin.core.bulk import unsaved
 from tongxin.regions.models import Region
 
 from .models import Degree, Education, Ethnicity, Person, PersonGroup, PoliticalStatus, SubCategory
-from .search import name_derived_fields
+from .search import id_derived_fields, mobile_derived_fields, name_derived_fields
 
 __all__ = ["generate_persons", "resident_id_for"]
 
@@ -401,6 +402,7 @@ def generate_persons(
     }
 
     derived_cache: dict[str, dict[str, str]] = {}
+    ring = pii.keyring()  # once, not per row
     defaults = {f.attname: f.get_default() for f in Person._meta.concrete_fields}
     today = datetime.date.today()
     active, archived = Person.Status.ACTIVE.value, Person.Status.ARCHIVED.value
@@ -469,7 +471,8 @@ def generate_persons(
             job_title=job,
             professional_title=pick(titles),
             career_start_year=career_start,
-            mobile=f"{pick_mobile()}{int(random_() * 100_000_000):08d}",
+            # Drawn here, in its turn, so a seed still yields the same persons.
+            mobile=(mobile := f"{pick_mobile()}{int(random_() * 100_000_000):08d}"),
             email=f"{derived['name_pinyin']}{int(random_() * 10000)}@{domain}" if domain else "",
             address=f"广西南宁市{region.name}{pick(ROADS)}{1 + int(random_() * 300)}号",
             region_id=region.pk,
@@ -483,7 +486,8 @@ def generate_persons(
             archived_reason=archived_reason,
             archived_on=archived_on,
             archived_note=archived_note,
-            id_number_reversed=id_number[::-1],
             **derived,
+            **id_derived_fields(id_number, ring=ring),
+            **mobile_derived_fields(mobile, ring=ring),
         )
         yield unsaved(Person, row)

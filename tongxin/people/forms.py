@@ -3,6 +3,8 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from tongxin.core import pii
+
 from .access import regions_writable_by
 from .models import (
     PERSON_FORM_FIELDS,
@@ -120,7 +122,9 @@ class PersonForm(forms.ModelForm):
             parsed = parse_resident_id(raw, today=timezone.localdate())
         except ResidentIdError as error:
             raise forms.ValidationError(error.message) from None
-        duplicate = Person.objects.filter(id_number=parsed.number).exclude(pk=self.instance.pk)
+        duplicate = Person.objects.filter(id_number_hash=pii.id_number_hash(parsed.number)).exclude(
+            pk=self.instance.pk
+        )
         if duplicate.exists():
             raise forms.ValidationError("该公民身份号码已登记，不能重复登记。")
         self._resident_id = parsed

@@ -2,6 +2,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from tongxin.core.pii import EncryptedCharField
+
 from .validators import mask_mobile, mask_resident_id
 
 
@@ -125,7 +127,9 @@ class Person(models.Model):
     ethnicity = models.ForeignKey(Ethnicity, verbose_name="民族", on_delete=models.PROTECT)
     birth_date = models.DateField("出生日期")
     native_place = models.CharField("籍贯", max_length=50, blank=True)
-    id_number = models.CharField("公民身份号码", max_length=18, unique=True)
+    # Encrypted at rest (core/pii.py); uniqueness and lookups go through
+    # id_number_hash, suffix search through id_suffix_hash.
+    id_number = EncryptedCharField("公民身份号码", max_length=18)
     political_status = models.ForeignKey(
         PoliticalStatus, verbose_name="政治面貌", on_delete=models.PROTECT
     )
@@ -146,7 +150,7 @@ class Person(models.Model):
         blank=True,
         validators=[MinValueValidator(1940), MaxValueValidator(2100)],
     )
-    mobile = models.CharField("联系电话", max_length=11, blank=True)
+    mobile = EncryptedCharField("联系电话", max_length=11, blank=True)
     email = models.EmailField("电子邮箱", blank=True)
     address = models.CharField("通讯地址", max_length=200, blank=True)
     region = models.ForeignKey(
@@ -180,10 +184,14 @@ class Person(models.Model):
     archived_on = models.DateField("出库日期", null=True, blank=True)
     archived_note = models.CharField("出库说明", max_length=200, blank=True)
 
-    # Derived columns that keep search and suffix lookups on indexes.
+    # Derived columns that keep search and suffix lookups on indexes
+    # (search.derived_fields). The *_hash columns are keyed hashes of the
+    # encrypted identifiers (core/pii.py): exact lookups and uniqueness.
     name_pinyin = models.CharField("姓名全拼", max_length=200, blank=True)
     name_initials = models.CharField("姓名首字母", max_length=50, blank=True)
-    id_number_reversed = models.CharField(max_length=18, editable=False)
+    id_number_hash = models.CharField(max_length=32, editable=False)
+    id_suffix_hash = models.CharField(max_length=16, editable=False)
+    mobile_hash = models.CharField(max_length=32, blank=True, editable=False)
     search_tokens = models.TextField(blank=True, editable=False)
 
     version = models.PositiveIntegerField("版本", default=1)
@@ -192,13 +200,17 @@ class Person(models.Model):
 
     history = HistoricalRecords(
         verbose_name="代表人士历史",
-        excluded_fields=["search_tokens", "id_number_reversed", "updated_at"],
+        excluded_fields=[
+            "search_tokens",
+            "id_number_hash",
+            "id_suffix_hash",
+            "mobile_hash",
+            "updated_at",
+        ],
         cascade_delete_history=False,
         # History is read by person (id), by date (trends) and newest first;
         # an index per copied column only slows every bulk write.
         no_db_index=[
-            "id_number",
-            "mobile",
             "level",
             "name_pinyin",
             "name_initials",
@@ -217,10 +229,14 @@ class Person(models.Model):
         # Plain b-trees for the search lookups (db_index on a CharField also
         # adds a LIKE index on PostgreSQL that no query uses). Level and
         # pinyin are served by the composite indexes they lead.
+        # A constraint rather than unique=True: no extra LIKE index on PostgreSQL.
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique")
+        ]
         indexes = [
-            models.Index(fields=["mobile"], name="person_mobile"),
+            models.Index(fields=["mobile_hash"], name="person_mobile_hash"),
             models.Index(fields=["name_initials"], name="person_initials"),
-            models.Index(fields=["id_number_reversed"], name="person_id_reversed"),
+            models.Index(fields=["id_suffix_hash"], name="person_id_suffix_hash"),
             models.Index(fields=["status", "region", "id"], name="person_status_region_id"),
             models.Index(fields=["status", "id"], name="person_status_id"),
             models.Index(fields=["status", "group", "id"], name="person_status_group_id"),

@@ -5,7 +5,10 @@ NOTES.md measured that one `OR … LIKE` across every column takes 300-430 ms at
 1 ms. So the query's shape decides which index answers it:
 
 - digits (an ID may end in X): 18 → the ID, 11 starting with 1 → the mobile
-  or an ID suffix, 4 or more → an ID suffix (via the reversed-ID index);
+  or an ID suffix, 4 or more → an ID suffix. IDs and mobiles are encrypted
+  (core/pii.py), so these go through keyed hashes: of the whole ID, of the
+  mobile, and of the ID's last 4 characters, whose ~100 candidates at a
+  million persons are decrypted and compared with the whole suffix;
 - Latin letters → prefix of full pinyin or of the initials;
 - Chinese characters → the single-character and character-pair tokens
   (SQLite FTS5 with the unicode61 tokenizer, PostgreSQL a GIN index over the
@@ -24,6 +27,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from pypinyin import Style, lazy_pinyin
 from pypinyin.seg.simpleseg import seg as pinyin_seg
+
+from tongxin.core import pii
 
 # pypinyin reads these surnames with their common-word reading (NOTES.md).
 # Two-character surnames come first so 单于 is not read as 单 + 于.
@@ -117,27 +122,32 @@ def name_derived_fields(name: str) -> dict[str, str]:
     return {"name_pinyin": full, "name_initials": initials, "search_tokens": name_tokens(name)}
 
 
-def id_derived_fields(id_number: str) -> dict[str, str]:
-    """The search columns that follow from a person's ID number."""
-    return {"id_number_reversed": id_number[::-1]}
+def id_derived_fields(id_number: str, *, ring: pii.Keyring | None = None) -> dict[str, str]:
+    """The lookup columns that follow from a person's ID number (keyed hashes)."""
+    ring = ring or pii.keyring()
+    return {
+        "id_number_hash": pii.id_number_hash(id_number, ring=ring),
+        "id_suffix_hash": pii.id_suffix_hash(id_number, ring=ring),
+    }
 
 
-def derived_fields(*, name: str, id_number: str) -> dict[str, str]:
-    """The search columns that follow from a person's name and ID."""
-    return {**name_derived_fields(name), **id_derived_fields(id_number)}
+def mobile_derived_fields(mobile: str, *, ring: pii.Keyring | None = None) -> dict[str, str]:
+    """The lookup column that follows from a person's mobile (a keyed hash)."""
+    return {"mobile_hash": pii.mobile_hash(mobile or "", ring=ring)}
+
+
+def derived_fields(*, name: str, id_number: str, mobile: str | None = None) -> dict[str, str]:
+    """The search columns that follow from a person's name, ID and (if given) mobile."""
+    fields = {**name_derived_fields(name), **id_derived_fields(id_number)}
+    if mobile is not None:
+        fields.update(mobile_derived_fields(mobile))
+    return fields
 
 
 @dataclass(frozen=True)
 class SearchResult:
     queryset: QuerySet
     hint: str = ""
-
-
-def _prefix(field: str, prefix: str) -> Q:
-    # A range instead of LIKE so both SQLite and PostgreSQL (any collation)
-    # answer from the plain b-tree index.
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
 def _id_set_filter(sql: str, params: tuple, *, paged: bool):
@@ -196,6 +206,19 @@ def _pinyin_filter(prefix: str, *, paged: bool):
     )
 
 
+def _id_suffix_matches(qs: QuerySet, suffix: str) -> list[int]:
+    """Ids of the persons of `qs` whose ID ends in `suffix` (4-17 characters).
+
+    The index finds those whose last 4 characters hash alike (about 100 at a
+    million persons, whatever the suffix's length); their IDs are decrypted
+    and compared in full here. A plain list keeps the outer query's plan.
+    """
+    candidates = qs.order_by().filter(id_suffix_hash=pii.id_suffix_hash(suffix))
+    return [
+        pk for pk, number in candidates.values_list("pk", "id_number") if number.endswith(suffix)
+    ]
+
+
 def normalise_query(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw or "").strip()
 
@@ -216,10 +239,10 @@ def search_persons(qs: QuerySet, raw: str, *, paged: bool = False) -> SearchResu
         if len(upper) < 4 or len(upper) > 18:
             return SearchResult(qs.none(), "按证件号码查找请输入完整号码或至少末4位")
         if len(upper) == 18:
-            return SearchResult(qs.filter(id_number=upper))
-        condition = _prefix("id_number_reversed", upper[::-1])
+            return SearchResult(qs.filter(id_number_hash=pii.id_number_hash(upper)))
+        condition = Q(pk__in=_id_suffix_matches(qs, upper))
         if len(upper) == 11 and upper.startswith("1") and upper.isdigit():
-            condition |= Q(mobile=upper)
+            condition |= Q(mobile_hash=pii.mobile_hash(upper))
         return SearchResult(qs.filter(condition))
 
     lower = compact.lower()

@@ -99,7 +99,8 @@ def _set_history_context(person: Person, actor, reason: str) -> None:
 def person_create(*, actor, data: dict, request=None, reason: str = "新增登记") -> Person:
     """Register a new person from already-validated form data."""
     person = Person(**{f: v for f, v in data.items() if f in PERSON_FORM_FIELDS or f == "photo"})
-    for field, value in derived_fields(name=person.name, id_number=person.id_number).items():
+    derived = derived_fields(name=person.name, id_number=person.id_number, mobile=person.mobile)
+    for field, value in derived.items():
         setattr(person, field, value)
     person.version = 1
     _set_history_context(person, actor, reason)
@@ -140,8 +141,11 @@ def person_update(
     if photo_changed:
         current.photo = data["photo"]
     update_fields = set(changed) | ({"photo"} if photo_changed else set())
-    if update_fields & {"name", "id_number"}:
-        for field, value in derived_fields(name=current.name, id_number=current.id_number).items():
+    if update_fields & {"name", "id_number", "mobile"}:
+        derived = derived_fields(
+            name=current.name, id_number=current.id_number, mobile=current.mobile
+        )
+        for field, value in derived.items():
             setattr(current, field, value)
             update_fields.add(field)
     current.version += 1
@@ -314,7 +318,9 @@ def persons_bulk_insert(
 ) -> int:
     """Insert many new persons at once (demo data, imports), with history.
 
-    Derived search columns must already be set (see `search.derived_fields`).
+    Derived search columns and the identifiers' keyed hashes must already be
+    set (see `search.derived_fields`); the identifiers themselves are
+    encrypted on the way in (core/bulk.py).
     Each person gets its primary key. The history rows are written by one
     INSERT … SELECT per batch instead of row by row: the same rows
     simple-history would write, at SQL speed. Runs in the caller's

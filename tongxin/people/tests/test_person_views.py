@@ -186,7 +186,7 @@ def test_it_warns_but_saves_an_abolished_address_code(client_for, city_user, reg
         region=regions["xingning"].pk, id_number="412723198001010014", birth_date="1980-01-01"
     )
     response = client_for(city_user).post(reverse("people:create"), data, follow=True)
-    assert Person.objects.filter(id_number="412723198001010014").exists()
+    assert Person.objects.get().id_number == "412723198001010014"
     assert "地址码 412723" in response.content.decode()
 
 

@@ -62,6 +62,7 @@ def test_it_leaves_nothing_behind_when_a_bulk_insert_fails(regions, city_user, m
     existing = make_person("孙一")
     clash = unsaved("孙二", regions["xingning"])
     clash.id_number = existing.id_number  # violates the unique ID in the second batch
+    clash.id_number_hash = existing.id_number_hash  # (uniqueness is kept on the keyed hash)
     batch = [unsaved(f"孙{chr(0x4E00 + i)}", regions["xingning"]) for i in range(3)] + [clash]
     with pytest.raises(IntegrityError):
         persons_bulk_insert(batch, actor=city_user, reason="导入", batch_size=2)
