@@ -1,8 +1,12 @@
+import time
+
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.decorators import method_decorator
+
+from .middleware import LAST_ACTIVITY, LOGIN_AT
 
 
 class LoginForm(AuthenticationForm):
@@ -28,3 +32,12 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The session's absolute lifetime and idle clock start at this login
+        # (SessionLimitsMiddleware), not at an earlier one in the same browser.
+        now = int(time.time())
+        self.request.session[LOGIN_AT] = now
+        self.request.session[LAST_ACTIVITY] = now
+        return response

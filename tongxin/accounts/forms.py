@@ -42,26 +42,6 @@ def _regions_field_queryset(user: User | None = None):
     return Region.objects.filter(condition).distinct().order_by("sort_order", "code")
 
 
-# Django's own wording of these is missing or stilted in zh-hans; keyed by error code.
-PASSWORD_MESSAGES = {
-    "password_too_short": "密码太短，至少需要 %(min_length)d 个字符。",
-    "password_too_similar": "密码与%(verbose_name)s太相似。",
-    "password_too_common": "这个密码太常见，容易被猜到，请换一个。",
-    "password_entirely_numeric": "密码不能全是数字。",
-}
-
-
-def _chinese_password_errors(error: forms.ValidationError) -> list[forms.ValidationError]:
-    result = []
-    for item in error.error_list:
-        message = PASSWORD_MESSAGES.get(item.code)
-        if message is None:
-            result.append(item)
-        else:
-            result.append(forms.ValidationError(message, code=item.code, params=item.params))
-    return result
-
-
 class PasswordPairForm(forms.Form):
     """A new password typed twice, checked against settings.AUTH_PASSWORD_VALIDATORS."""
 
@@ -93,9 +73,10 @@ class PasswordPairForm(forms.Form):
             return
         if password1:
             try:
+                # The validators (accounts/password_validation.py) speak Chinese.
                 password_validation.validate_password(password1, user)
             except forms.ValidationError as error:
-                self.add_error("password1", _chinese_password_errors(error))
+                self.add_error("password1", error)
 
 
 class RoleRegionsMixin:
@@ -177,6 +158,35 @@ class UserPasswordForm(BootstrapFormMixin, PasswordPairForm):
         self.user = user
         super().__init__(*args, **kwargs)
         self.fields["password1"].label = "新密码"
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_passwords(self.user)
+        return cleaned
+
+
+class OwnPasswordChangeForm(BootstrapFormMixin, PasswordPairForm):
+    """A user changing their own password: the current one first, then the new one twice."""
+
+    old_password = forms.CharField(
+        label="当前密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "请输入当前密码。"},
+    )
+    field_order = ["old_password", "password1", "password2"]
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "新密码"
+        self.fields["password2"].label = "再次输入新密码"
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        if not self.user.check_password(old_password):
+            raise forms.ValidationError("当前密码不正确。", code="password_incorrect")
+        return old_password
 
     def clean(self):
         cleaned = super().clean()

@@ -4,15 +4,20 @@ entry; passwords never appear in the entry, only the fact that one was set."""
 from collections.abc import Iterable
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from tongxin.audit.changes import apply_changes, initial_values
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.regions.models import Region
 
-from .models import User
+from .models import PasswordHistory, User
+from .password_validation import PASSWORD_HISTORY_COUNT
 
 
 def _region_names(regions: Iterable[Region]) -> list[str]:
@@ -38,6 +43,31 @@ def _check_not_locking_out_self(*, actor: User, user: User, role: str, is_active
         raise ValidationError(errors)
 
 
+PASSWORD_FIELDS = ["password", "password_changed_at", "must_change_password"]
+
+
+def _password_set(user: User, password: str, *, must_change: bool, create: bool = False) -> None:
+    """Set and save the password of `user` and remember its hash.
+
+    Every service that sets a password goes through here, so the history that
+    PasswordHistoryValidator reads is complete. Only the newest
+    PASSWORD_HISTORY_COUNT hashes are kept.
+    """
+    now = timezone.now()
+    user.set_password(password)
+    user.password_changed_at = now
+    user.must_change_password = must_change
+    if create:
+        user.save(force_insert=True)
+    else:
+        user.save(update_fields=PASSWORD_FIELDS)
+    PasswordHistory.objects.create(user=user, password=user.password, created_at=now)
+    stale = user.password_history.order_by("-created_at", "-id").values_list("pk", flat=True)[
+        PASSWORD_HISTORY_COUNT:
+    ]
+    PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+
+
 @transaction.atomic
 def user_create(*, actor: User, data: dict, password: str, request=None) -> User:
     """Create a staff account. `data`: username, display_name, role, regions."""
@@ -48,8 +78,8 @@ def user_create(*, actor: User, data: dict, password: str, request=None) -> User
         display_name=data.get("display_name", ""),
         role=data["role"],
     )
-    user.set_password(password)
-    user.save(force_insert=True)
+    # The administrator chose the first password, so the owner replaces it.
+    _password_set(user, password, must_change=True, create=True)
     user.regions.set(regions)
     changes = initial_values(user, ["username", "display_name", "role", "is_active"])
     if regions:
@@ -101,17 +131,147 @@ def user_update(*, actor: User, user: User, data: dict, request=None) -> User:
 def user_set_password(*, actor: User, user: User, password: str, request=None) -> User:
     """Set a new password (already validated) and lift any login lockout.
 
-    The user's other sessions end, because their session hash no longer matches.
+    The owner must change it at the next login, unless the administrator
+    reset their own. The user's other sessions end, because their session hash
+    no longer matches.
     """
     current = User.objects.select_for_update().get(pk=user.pk)
-    current.set_password(password)
-    current.save(update_fields=["password"])
+    must_change = actor.pk != current.pk
+    _password_set(current, password, must_change=must_change)
     axes_reset(username=current.username)
+    changes = {"password": "已由管理员重设"}
+    if must_change:
+        changes["must_change_password"] = "下次登录须本人修改密码"
     audit_log(
         action=AuditEntry.Action.UPDATE,
         user=actor,
         request=request,
         obj=current,
-        changes={"password": "已由管理员重设"},
+        changes=changes,
     )
     return current
+
+
+@transaction.atomic
+def user_change_own_password(*, user: User, password: str, reason: str = "", request=None) -> User:
+    """The user replaces their own password (already validated, old one checked).
+
+    `reason` says why, when the change was forced (首次登录 / 密码过期); it goes
+    into the audit entry. Other sessions end because the session hash changes;
+    the view keeps the current one.
+    """
+    current = User.objects.select_for_update().get(pk=user.pk)
+    _password_set(current, password, must_change=False)
+    changes = {"password": "本人修改"}
+    if reason:
+        changes["reason"] = reason
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=current,
+        request=request,
+        obj=current,
+        changes=changes,
+    )
+    return current
+
+
+@transaction.atomic
+def user_logout_everywhere(*, user: User, request=None) -> User:
+    """End every session of `user` at once by raising the session generation.
+
+    The caller decides whether the current session stays (the view keeps it
+    with update_session_auth_hash).
+    """
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    current = User.objects.get(pk=user.pk)
+    audit_log(
+        action=AuditEntry.Action.LOGOUT,
+        user=current,
+        request=request,
+        obj=current,
+        changes={"scope": "退出所有设备：其他设备上的登录已全部失效"},
+    )
+    return current
+
+
+@transaction.atomic
+def login_lock_release(*, actor: User, kind: str, value: str, request=None) -> int:
+    """Lift a login lock on an account (`kind` "username") or an address ("ip_address").
+
+    Removes the failure counts behind it; returns how many records were
+    removed. Nothing removed (the lock had already run out): no audit entry.
+    """
+    if not value:
+        # axes' reset() with neither name nor address clears every record.
+        raise ValueError("no account or address given")
+    if kind == "username":
+        removed = axes_reset(username=value)
+        locked = f"账号 {value}"
+        account = User.objects.filter(username=value).first()
+    elif kind == "ip_address":
+        removed = axes_reset(ip=value)
+        locked = f"地址 {value}"
+        account = None
+    else:
+        raise ValueError(f"unknown lock kind {kind!r}")
+    if not removed:
+        return 0
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=account,
+        object_type="" if account else "axes.accessattempt",
+        object_repr=f"登录锁定：{locked}",
+        changes={"login_lock": "已解除", "locked": locked, "records": removed},
+    )
+    return removed
+
+
+def demo_password_users() -> list[User]:
+    """Active accounts whose password is the published demo password.
+
+    One Argon2 check per active account with a usable password: a records
+    office has tens, at most a few hundred, staff accounts, so this costs a
+    few seconds at most, and it runs only when the server starts or
+    `check --deploy` is run, never on a request.
+    """
+    found = []
+    for user in User.objects.filter(is_active=True).order_by("username"):
+        # hashers.check_password, not user.check_password, which would re-hash
+        # and save the row on a match.
+        if user.has_usable_password() and check_password(settings.DEMO_PASSWORD, user.password):
+            found.append(user)
+    return found
+
+
+@transaction.atomic
+def demo_accounts_disable(*, actor: User | None = None) -> list[str]:
+    """Deactivate the demo accounts and lock out every demo password; audited.
+
+    For a deployment that was once a demo and is going into production. The
+    accounts stay (audit entries refer to them); returns their usernames.
+    """
+    changed = []
+    demo_users = set(User.objects.filter(is_active=True, is_demo_account=True))
+    for user in sorted(demo_users | set(demo_password_users()), key=lambda u: u.username):
+        changes = {}
+        update_fields = []
+        if user.is_demo_account and user.is_active:
+            user.is_active = False
+            update_fields.append("is_active")
+            changes["is_active"] = [True, False]
+        if user.has_usable_password() and check_password(settings.DEMO_PASSWORD, user.password):
+            user.set_unusable_password()
+            update_fields.append("password")
+            changes["password"] = "演示密码已作废，须由管理员重设"
+        user.save(update_fields=update_fields)
+        audit_log(
+            action=AuditEntry.Action.UPDATE,
+            user=actor,
+            obj=user,
+            changes=changes,
+            username=actor.get_username() if actor else "tongxin demo_accounts_disable",
+        )
+        changed.append(user.username)
+    return changed

@@ -8,4 +8,6 @@ urlpatterns = [
     path("new/", views.user_new, name="user_create"),
     path("<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("<int:pk>/password/", views.user_password, name="user_password"),
+    path("login-locks/", views.login_locks, name="login_locks"),
+    path("login-locks/lift/", views.login_lock_lift, name="login_lock_lift"),
 ]

@@ -151,7 +151,7 @@ def test_it_creates_a_city_user_without_regions(client_for, admin_user, regions)
         ({"username": ""}, "username", "请填写用户名。"),
         ({"role": ""}, "role", "请选择角色。"),
         ({"password2": "something-else-entirely"}, "password2", "两次输入的密码不一致。"),
-        ({"password1": "abc", "password2": "abc"}, "password1", "密码太短，至少需要 8 个字符。"),
+        ({"password1": "abc", "password2": "abc"}, "password1", "密码太短，至少需要 10 个字符。"),
         (
             {"password1": "12345678", "password2": "12345678"},
             "password1",
@@ -279,8 +279,12 @@ def test_it_resets_a_password_without_logging_it(client_for, admin_user, xingnin
     xingning_user.refresh_from_db()
     assert xingning_user.check_password(NEW_PASSWORD)
     entry = user_entries().get(action="update")
-    assert entry.changes == {"password": "已由管理员重设"}
+    assert entry.changes == {
+        "password": "已由管理员重设",
+        "must_change_password": "下次登录须本人修改密码",
+    }
     assert NEW_PASSWORD not in json.dumps(entry.changes)
+    assert xingning_user.password not in json.dumps(entry.changes)
 
 
 def test_it_keeps_an_admin_signed_in_after_resetting_their_own_password(client_for, admin_user):
@@ -293,15 +297,19 @@ def test_it_keeps_an_admin_signed_in_after_resetting_their_own_password(client_f
     assert client.get(reverse("accounts:user_list")).status_code == 200
 
 
-def test_it_validates_a_reset_password_against_the_user(client_for, admin_user, xingning_user):
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [("Xingning-2026!", "密码不能包含用户名。"), ("Xing-ning-99", "密码与用户名太相似。")],
+)
+def test_it_validates_a_reset_password_against_the_user(
+    client_for, admin_user, xingning_user, password, message
+):
     url = reverse("accounts:user_password", args=[xingning_user.pk])
 
-    response = client_for(admin_user).post(
-        url, {"password1": "xingning1", "password2": "xingning1"}
-    )
+    response = client_for(admin_user).post(url, {"password1": password, "password2": password})
 
     assert response.status_code == 200
-    assert "密码与用户名太相似。" in response.context["form"].errors["password1"]
+    assert response.context["form"].errors["password1"] == [message]
     xingning_user.refresh_from_db()
     assert xingning_user.check_password(PASSWORD)
     assert not user_entries().exists()

@@ -90,6 +90,9 @@ def demo_users_ensure() -> list[tuple[User, bool]]:
             display_name=display_name,
             is_staff=is_admin,
             is_superuser=is_admin,
+            # Production refuses to start while a flagged account is active
+            # (accounts/checks.py); the demo never asks it to change password.
+            is_demo_account=True,
         )
         # set_password runs no validators, so the public demo password is
         # stored; the login backend refuses it outside demo/development mode.
