@@ -7,4 +7,4 @@ class AuditConfig(AppConfig):
     verbose_name = "审计日志"
 
     def ready(self):
-        from . import signals  # noqa: F401  (login/logout audit hooks)
+        from . import checks, signals  # noqa: F401  (retention check, login/logout audit hooks)

@@ -1,6 +1,9 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -75,3 +78,39 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("审计日志不可删除。")
+
+
+# --- The two narrow exceptions to append-only -------------------------------
+# The app, the admin and the audit page can neither change nor delete an entry
+# (above). The law asks for exactly two things the guards would refuse, and
+# these functions are the only code that gets past them:
+#   * erasure on a person's request (tongxin/privacy): the entries about the
+#     erased records keep who/when/what-action, but their text is redacted;
+#   * retention (audit/retention.py): entries older than the retention period,
+#     never younger than MINIMUM_RETENTION_DAYS, are deleted.
+# Both bypass AuditEntryQuerySet by calling the plain QuerySet methods.
+
+MINIMUM_RETENTION_DAYS = 180
+
+# Only the text of an entry can be redacted: who, when, which action on which
+# record (type and id) are what the entry is for.
+REDACTABLE_FIELDS = frozenset({"object_repr", "changes"})
+
+
+def redact_entry(entry_id: int, **values) -> int:
+    """Replace the text of one audit entry (erasure only); returns rows changed."""
+    if not values or set(values) - REDACTABLE_FIELDS:
+        raise PermissionDenied("审计日志只能按删除申请遮盖对象和内容。")
+    return models.QuerySet.update(AuditEntry.objects.filter(pk=entry_id), **values)
+
+
+def delete_entries_before(cutoff) -> int:
+    """Delete entries older than `cutoff` (retention only); returns how many.
+
+    Refuses a cutoff that would cut into the legal minimum, whoever calls.
+    """
+    latest_allowed = timezone.now() - datetime.timedelta(days=MINIMUM_RETENTION_DAYS)
+    if cutoff > latest_allowed:
+        raise PermissionDenied(f"审计日志保存期不得少于{MINIMUM_RETENTION_DAYS}天。")
+    deleted, _ = models.QuerySet.delete(AuditEntry.objects.filter(at__lt=cutoff))
+    return deleted
