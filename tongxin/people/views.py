@@ -197,9 +197,16 @@ def person_photo(request, pk: int):
     if not person.photo:
         raise Http404
     try:
-        return FileResponse(person.photo.open("rb"))
+        response = FileResponse(person.photo.open("rb"))
     except FileNotFoundError:
         raise Http404 from None
+    # Personal information: kept by no shared cache, nor on a shared office PC's disk.
+    response.headers["Cache-Control"] = "private, no-store"
+    # Only images are shown inline; a stored file of any other type is a download.
+    if not response.headers["Content-Type"].startswith("image/"):
+        response.headers["Content-Type"] = "application/octet-stream"
+        response.headers["Content-Disposition"] = "attachment"
+    return response
 
 
 @require_GET
