@@ -4,9 +4,12 @@ With no environment at all it runs a local SQLite database under ./data, which
 is what `make run` and `make test` rely on.
 """
 
+import datetime
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -86,6 +89,14 @@ if not SECRET_KEY:
             _key_file.write_text(SECRET_KEY)
             _key_file.chmod(0o600)
 
+# --- Encryption at rest of resident IDs and mobiles (issue 7, tongxin/core/pii.py) ---
+# TONGXIN_PII_KEY: one base64url-encoded 32-byte key (cannot be rotated);
+# otherwise the key file TONGXIN_PII_KEY_FILE (default DATA_DIR/pii_keys.json,
+# created with mode 0600 on first use; rotate with `tongxin pii_rotate_key`).
+# Back the key up apart from the data backups: see docs/deployment.md.
+PII_KEY = os.environ.get("TONGXIN_PII_KEY", "")
+PII_KEY_FILE = os.environ.get("TONGXIN_PII_KEY_FILE", "")
+
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("TONGXIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 ]
@@ -120,22 +131,32 @@ INSTALLED_APPS = [
     "tongxin.levels",
     "tongxin.qualification",
     "tongxin.analysis",
+    "tongxin.privacy",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "tongxin.mfa",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tongxin.accounts.middleware.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "tongxin.mfa.middleware.SecondFactorMiddleware",
+    "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "tongxin.urls"
@@ -174,25 +195,65 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# --- Password policy (issue 7; tongxin/accounts/password_validation.py) ---
+# At least 10 characters, three of the four classes (upper, lower, digit,
+# symbol), not the user name, not common, not one of the last 5 passwords.
+_PASSWORD_VALIDATION = "tongxin.accounts.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": f"{_PASSWORD_VALIDATION}.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": f"{_PASSWORD_VALIDATION}.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": f"{_PASSWORD_VALIDATION}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_PASSWORD_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_PASSWORD_VALIDATION}.PasswordHistoryValidator"},
     {"NAME": "tongxin.accounts.backends.DemoPasswordValidator"},
 ]
+# Days after which a password must be changed (the same forced-change page as
+# a first login); 0 = never.
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("TONGXIN_PASSWORD_MAX_AGE_DAYS", "0"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = 8 * 3600
+# --- Sessions (issue 7; tongxin/accounts/middleware.py SessionLimitsMiddleware) ---
+# Signed out after this many minutes without a request, and this many hours
+# after signing in whatever the activity (0 turns either off).
+SESSION_IDLE_MINUTES = int(os.environ.get("TONGXIN_SESSION_IDLE_MINUTES", "30"))
+SESSION_MAX_HOURS = int(os.environ.get("TONGXIN_SESSION_MAX_HOURS", "12"))
+# The stored session outlives neither limit by much; the cookie ends with the browser.
+SESSION_COOKIE_AGE = (SESSION_MAX_HOURS or 12) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = "Lax"
+# htmx sends the token from the page (base.html hx-headers), never from the
+# cookie, so scripts need not read it.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 
-AXES_FAILURE_LIMIT = int(os.environ.get("TONGXIN_LOGIN_FAILURE_LIMIT", "10"))
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+# --- Login lockout (issue 7; django-axes, tongxin/accounts/locks.py) ---
+# 5 failures for one account (from any address) or from one address (for any
+# account) within 15 minutes lock that account or address for 15 minutes.
+# Each item of AXES_LOCKOUT_PARAMETERS is a criterion of its own; the pair
+# [["username", "ip_address"]] would instead count only per account-and-address.
+AXES_FAILURE_LIMIT = int(os.environ.get("TONGXIN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A successful login does not wipe earlier failures (they age out after 15
+# minutes), or a user with an account could reset the count on an address
+# and the accounts tried from it by signing in between guesses.
+AXES_RESET_ON_SUCCESS = False
+# Failures while locked are refused without being counted: the lock lasts
+# 15 minutes from the failure that caused it, not from the latest try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
+
+# --- Two-factor authentication (issue 7; docs/two-factor.md) ---
+# Who must use an authenticator app: "admin" (system administrators), "all" or
+# "none". The demo is used without a phone, so it requires nobody by default.
+MFA_REQUIRED = os.environ.get("TONGXIN_2FA_REQUIRED", "none" if DEMO else "admin").strip().lower()
+if MFA_REQUIRED not in {"admin", "all", "none"}:
+    raise ValueError(f"TONGXIN_2FA_REQUIRED: expected admin, all or none, not {MFA_REQUIRED!r}")
+OTP_TOTP_ISSUER = "同心"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -241,11 +302,65 @@ PAGE_SIZE = 50
 UPLOAD_MAX_MEGABYTES = int(os.environ.get("TONGXIN_UPLOAD_MAX_MB", "50"))
 # Uploaded roster files of finished imports are deleted after this many days.
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("TONGXIN_IMPORT_FILE_RETENTION_DAYS", "90"))
+
+# --- Backup and restore (tongxin backup / tongxin restore, docs/backup.md) ---
+# Archives go here; keep them on another disk or copy them off the machine.
+BACKUP_DIR = Path(os.environ.get("TONGXIN_BACKUP_DIR") or DATA_DIR / "backups")
+# After a successful backup, older archives are deleted unless one of these
+# keeps them: the newest KEEP archives, or those younger than KEEP_DAYS days
+# (0 switches a rule off; both 0 keeps everything).
+BACKUP_KEEP = int(os.environ.get("TONGXIN_BACKUP_KEEP", "14"))
+BACKUP_KEEP_DAYS = int(os.environ.get("TONGXIN_BACKUP_KEEP_DAYS", "0"))
+# Where pg_dump/pg_restore live if not /usr/lib/postgresql/<server major>/bin or PATH.
+BACKUP_PG_BIN_DIR = os.environ.get("TONGXIN_PG_BIN_DIR", "")
+
+# --- Audit retention (issue #7, tongxin/audit/retention.py) ---
+# Audit entries are kept this many days, never fewer than 180 (a lower value
+# is raised to 180 and `manage.py check` warns); `tongxin purge_audit` deletes
+# older ones.
+AUDIT_RETENTION_DAYS = int(os.environ.get("TONGXIN_AUDIT_RETENTION_DAYS", "365"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Security headers and HTTPS (issue 7; docs/deployment.md "https 与安全响应头") ---
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Scripts only from our own static files (or an inline block carrying this
+# response's nonce), so injected markup cannot run script. Styles keep
+# 'unsafe-inline': templates use style= attributes and htmx inserts its
+# indicator <style>; injected CSS cannot run code (docs/decisions.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload lists are for public domains; an intranet host cannot be on them.
+    "security.W021",
+]
+if _env_bool("TONGXIN_HTTPS", False):
+    SECURE_HSTS_SECONDS = int(os.environ.get("TONGXIN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    # Only names below this host (tongxin.example.gov.cn), never its siblings.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Off only when the reverse proxy itself redirects http to https.
+    SECURE_SSL_REDIRECT = _env_bool("TONGXIN_SSL_REDIRECT", True)
+    if not SECURE_SSL_REDIRECT:
+        SILENCED_SYSTEM_CHECKS.append("security.W008")
+# Trust X-Forwarded-Proto only when a proxy that sets it (and strips the
+# client's own) is the sole way in; otherwise a client could claim https.
+if _env_bool("TONGXIN_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = _env_bool("TONGXIN_HTTPS", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -18,11 +18,18 @@ def navigation(request):
             {"heading": "系统管理"},
             {"label": "区域", "url": reverse("regions:list")},
             {"label": "用户", "url": reverse("accounts:user_list")},
+            {"label": "登录锁定", "url": reverse("accounts:login_locks")},
             {"label": "数据字典", "url": reverse("dictionaries:index")},
             {"label": "审计日志", "url": reverse("audit:list")},
+            {"label": "个人信息告知", "url": reverse("privacy:notice_edit")},
         ]
     for item in items:
         url = item.get("url")
         if url:
             item["active"] = path == url if url == "/" else path.startswith(url)
+    # The most specific entry wins: /users/login-locks/ is not also 用户.
+    active = [item for item in items if item.get("active")]
+    for item in active:
+        if any(o is not item and o["url"].startswith(item["url"]) for o in active):
+            item["active"] = False
     return {"nav_items": items}

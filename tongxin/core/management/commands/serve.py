@@ -19,6 +19,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from tongxin.accounts.backends import demo_passwords_allowed
+from tongxin.accounts.checks import demo_accounts_problem
+from tongxin.audit.retention import audit_purge
 from tongxin.imports.retention import import_files_purge
 
 STOP_TIMEOUT = 30  # seconds a child gets to finish its work after SIGTERM
@@ -33,7 +36,8 @@ def pending_migrations(database: str = DEFAULT_DB_ALIAS) -> list[str]:
 
 
 def check_ready_to_serve(database: str = DEFAULT_DB_ALIAS) -> None:
-    """Raise CommandError, in Chinese, if serving now would fail at the first request."""
+    """Raise CommandError, in Chinese, if serving now would fail at the first request,
+    or if production (not demo, not development) still has demo accounts or passwords."""
     pending = pending_migrations(database)
     if pending:
         shown = "、".join(pending[:5]) + ("等" if len(pending) > 5 else "")
@@ -47,6 +51,10 @@ def check_ready_to_serve(database: str = DEFAULT_DB_ALIAS) -> None:
             f"未找到静态文件（{settings.STATIC_ROOT}），"
             "请先运行 `tongxin collectstatic --noinput`，再启动服务。"
         )
+    if not demo_passwords_allowed():
+        problem = demo_accounts_problem()
+        if problem:
+            raise CommandError(problem)
 
 
 class Command(BaseCommand):
@@ -77,6 +85,11 @@ class Command(BaseCommand):
         purged = import_files_purge()  # uploaded rosters past TONGXIN_IMPORT_FILE_RETENTION_DAYS
         if purged:
             self.stdout.write(f"已删除 {purged} 个超过保留期限的导入原文件")
+        # Audit entries past TONGXIN_AUDIT_RETENTION_DAYS (never under 180 days);
+        # only when some are due, so a restart does not add a purge entry each time.
+        if audit_purge(dry_run=True).count:
+            result = audit_purge()
+            self.stdout.write(f"已删除 {result.count} 条超过{result.days}天保存期的审计日志")
         # The children open their own connections; don't hold one here.
         connections.close_all()
 
