@@ -243,6 +243,9 @@ AXES_RESET_ON_SUCCESS = False
 # Failures while locked are refused without being counted: the lock lasts
 # 15 minutes from the failure that caused it, not from the latest try.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The address a lock is counted for is the one the audit log records
+# (the client's, also behind a reverse proxy: TONGXIN_BEHIND_PROXY).
+AXES_CLIENT_IP_CALLABLE = "tongxin.audit.services.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 
@@ -359,8 +362,17 @@ if _env_bool("TONGXIN_HTTPS", False):
         SILENCED_SYSTEM_CHECKS.append("security.W008")
 # Trust X-Forwarded-Proto only when a proxy that sets it (and strips the
 # client's own) is the sole way in; otherwise a client could claim https.
-if _env_bool("TONGXIN_BEHIND_PROXY", False):
+BEHIND_PROXY = _env_bool("TONGXIN_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a proxy every request comes from the proxy's address; the client's
+# is the last X-Forwarded-For entry, believed only from these addresses
+# (audit/services.py client_ip, which the login lockout uses too).
+TRUSTED_PROXIES = frozenset(
+    a.strip()
+    for a in os.environ.get("TONGXIN_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+    if a.strip()
+)
 SESSION_COOKIE_SECURE = _env_bool("TONGXIN_HTTPS", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

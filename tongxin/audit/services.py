@@ -1,14 +1,31 @@
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from .models import AuditEntry
 
 
 def client_ip(request) -> str | None:
+    """The address of the person at the keyboard, for the audit log and the login lockout.
+
+    Behind a reverse proxy (TONGXIN_BEHIND_PROXY) REMOTE_ADDR is the proxy's;
+    then the last X-Forwarded-For entry, the one our proxy wrote, is the
+    client's. Only a request that really comes from a trusted proxy is
+    believed, and anything that is not an address falls back to REMOTE_ADDR,
+    so a client cannot pick the address it is counted under.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    if not (settings.BEHIND_PROXY and remote in settings.TRUSTED_PROXIES):
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+    try:
+        return str(ipaddress.ip_address(forwarded))
+    except ValueError:
+        return remote
 
 
 def audit_log(
