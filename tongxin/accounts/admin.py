@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.shortcuts import redirect
 
 from .models import User
 
@@ -35,6 +36,15 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+
+    # Accounts are created and passwords set on tongxin's own 用户 pages, whose
+    # services apply what the Django admin would skip: the forced change at
+    # first login, the password history and the audit entry.
+    def has_add_permission(self, request):
+        return False
+
+    def user_change_password(self, request, id, form_url=""):
+        return redirect("accounts:user_password", pk=id)
 
     def has_delete_permission(self, request, obj=None):
         # Audit entries and history refer to accounts: deactivate instead.
