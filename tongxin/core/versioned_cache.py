@@ -7,13 +7,26 @@ a quota or a review adds a history row, so the newest history ids name the
 state of the data: a key that contains them can never serve a stale figure.
 """
 
+import contextvars
+import datetime
 import hashlib
+import time
+import uuid
 
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 KEEP_SECONDS = 600
+# The worker counts the default figures again this often, before they expire,
+# so a page opened after a quiet spell still finds them (keep_figures_warm).
+REFRESH_SECONDS = KEEP_SECONDS // 2
+# While set (by figures_warm), remembered figures older than this many seconds
+# are counted again even though they have not expired.
+_refresh_older_than: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "refresh_older_than", default=None
+)
 
 
 def user_scope(user) -> str:
@@ -34,11 +47,15 @@ def remembered(namespace: str, parts, compute, *, seconds: int = KEEP_SECONDS):
     `parts` must name everything the result depends on, including a
     `data_version`, and have a stable repr.
     """
-    key = f"{namespace}:" + hashlib.sha1(repr(parts).encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, seconds)
+    # v2: entries are (counted at, value).
+    key = f"{namespace}:v2:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+    kept = cache.get(key)
+    now = time.time()
+    older_than = _refresh_older_than.get()
+    if kept is not None and (older_than is None or now - kept[0] < older_than):
+        return kept[1]
+    value = compute()
+    cache.set(key, (now, value), seconds)
     return value
 
 
@@ -58,16 +75,49 @@ def _queue_warm_up() -> None:
     warm_figures.enqueue()
 
 
-def figures_warm() -> int:
+def figures_warm(*, refresh_older_than: float | None = None) -> int:
     """Count every active user's default figures (each app's `warm_figures` hook,
     and the home cards); returns how many users were served. Figures already
-    counted for the data as it is now are cache hits, so a second run is cheap."""
+    counted for the data as it is now are cache hits, so a second run is cheap;
+    with `refresh_older_than`, those counted longer ago than that many seconds
+    are counted again (users sharing a scope share the fresh count)."""
     from tongxin.accounts.models import User
 
     from .hooks import collect
 
     users = list(User.objects.filter(is_active=True))
-    for user in users:
-        collect("warm_figures", user)
-        collect("home_cards", user)
+    token = _refresh_older_than.set(refresh_older_than)
+    try:
+        for user in users:
+            collect("warm_figures", user)
+            collect("home_cards", user)
+    finally:
+        _refresh_older_than.reset(token)
     return len(users)
+
+
+KEEP_WARM_KEY = "figures:keep-warm"
+
+
+def keep_warm_start() -> None:
+    """Start the chain of keep_figures_warm runs (at `serve` start); a chain
+    started before stops at its next run, so restarts never multiply them."""
+    from .tasks import keep_figures_warm
+
+    chain = uuid.uuid4().hex
+    cache.set(KEEP_WARM_KEY, chain, None)
+    keep_figures_warm.enqueue(chain)
+
+
+def keep_warm_run(chain: str) -> bool:
+    """One link of the chain: count again what is about to expire, then queue
+    the next run REFRESH_SECONDS from now. False (and no next run) when a newer
+    chain has taken over."""
+    from .tasks import keep_figures_warm
+
+    if cache.get(KEEP_WARM_KEY) != chain:
+        return False
+    figures_warm(refresh_older_than=REFRESH_SECONDS)
+    after = timezone.now() + datetime.timedelta(seconds=REFRESH_SECONDS)
+    keep_figures_warm.using(run_after=after).enqueue(chain)
+    return True

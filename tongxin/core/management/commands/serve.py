@@ -22,6 +22,7 @@ from django.db.migrations.executor import MigrationExecutor
 from tongxin.accounts.backends import demo_passwords_allowed
 from tongxin.accounts.checks import demo_accounts_problem
 from tongxin.audit.retention import audit_purge
+from tongxin.core.versioned_cache import keep_warm_start
 from tongxin.imports.retention import import_files_purge
 
 STOP_TIMEOUT = 30  # seconds a child gets to finish its work after SIGTERM
@@ -90,6 +91,9 @@ class Command(BaseCommand):
         if audit_purge(dry_run=True).count:
             result = audit_purge()
             self.stdout.write(f"已删除 {result.count} 条超过{result.days}天保存期的审计日志")
+        # The task worker counts the home and analysis figures again before
+        # they expire, so the first view after a quiet spell is not a recount.
+        keep_warm_start()
         # The children open their own connections; don't hold one here.
         connections.close_all()
 
