@@ -340,7 +340,8 @@ def test_the_django_admin_manages_users_with_role_and_regions(client, xingning_u
     client.force_login(root, backend="tongxin.accounts.backends.TongxinBackend")
 
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 200
-    assert client.get(reverse("admin:accounts_user_add")).status_code == 200
+    # Accounts are created on tongxin's own page (test_django_admin.py).
+    assert client.get(reverse("admin:accounts_user_add")).status_code == 403
     page = client.get(reverse("admin:accounts_user_change", args=[xingning_user.pk]))
     assert page.status_code == 200
     assert 'name="role"' in page.content.decode()
