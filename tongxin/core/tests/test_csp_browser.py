@@ -7,7 +7,6 @@ Run with `.venv/bin/pytest -q -n 0 -m browser tongxin/core/tests/test_csp_browse
 """
 
 import datetime
-import os
 import re
 from contextlib import contextmanager
 
@@ -15,6 +14,7 @@ import pytest
 
 from tongxin.conftest import PASSWORD
 from tongxin.people.models import PersonGroup, SubCategory
+from tongxin.people.tests.test_browser_registry import chromium_page as registry_chromium_page
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -25,18 +25,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1366, "height": 768}
 
 # Runs in every document before its own scripts (Playwright injects it past
 # the CSP): records each violation the browser reports.
@@ -51,41 +39,10 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 @contextmanager
 def chromium_page(live_server):
-    """(page, problems): CSP reports and errors in the console, uncaught
-    exceptions and HTTP errors. Keep ORM calls outside this block (see
-    people/tests/test_browser_registry.py)."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium, or set TONGXIN_CHROMIUM")
-    problems: list[str] = []
-
-    def on_console(message):
-        text = message.text
-        if "Content Security Policy" in text or (
-            message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
-        ):
-            problems.append(f"console {message.type}: {text} ({message.location.get('url')})")
-
-    def on_response(response):
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-            problems.append(f"HTTP {response.status} {response.url}")
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context(
-                viewport=VIEWPORT, base_url=live_server.url, locale="zh-CN"
-            )
-            context.add_init_script(RECORD_VIOLATIONS)
-            page = context.new_page()
-            page.set_default_timeout(10_000)
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-            page.on("response", on_response)
-            yield page, problems
-        finally:
-            browser.close()
+    """(page, problems) of people/tests/test_browser_registry.py, recording
+    every CSP violation for assert_clean. Keep ORM calls outside this block."""
+    with registry_chromium_page(live_server, init_script=RECORD_VIOLATIONS) as opened:
+        yield opened
 
 
 def log_in(page, username: str) -> None:

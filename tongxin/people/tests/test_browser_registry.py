@@ -48,10 +48,12 @@ SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "person-list.png
 
 
 @contextmanager
-def chromium_page(live_server):
+def chromium_page(live_server, *, init_script: str | None = None):
     """A fresh Chromium page at 1366×768 on the live server: yields (page, problems).
 
-    `problems` collects console errors, uncaught exceptions and HTTP errors.
+    `problems` collects console errors (Content-Security-Policy reports too),
+    uncaught exceptions and HTTP errors. `init_script` runs in every document
+    before the page's own scripts.
     Keep ORM calls outside this block: between its calls Playwright's sync API
     marks an event loop as running in this thread, so Django refuses them
     (SynchronousOnlyOperation). DJANGO_ALLOW_ASYNC_UNSAFE would silence that
@@ -64,8 +66,11 @@ def chromium_page(live_server):
     problems: list[str] = []
 
     def on_console(message):
-        if message.type == "error" and not _is_favicon(message.location.get("url", "")):
-            problems.append(f"console: {message.text} ({message.location.get('url')})")
+        reported = message.type == "error" or "Content Security Policy" in message.text
+        if reported and not _is_favicon(message.location.get("url", "")):
+            problems.append(
+                f"console {message.type}: {message.text} ({message.location.get('url')})"
+            )
 
     def on_response(response):
         if response.status >= 400 and not _is_favicon(response.url):
@@ -79,6 +84,8 @@ def chromium_page(live_server):
             context = browser.new_context(
                 viewport=VIEWPORT, base_url=live_server.url, locale="zh-CN"
             )
+            if init_script:
+                context.add_init_script(init_script)
             page = context.new_page()
             page.set_default_timeout(10_000)
             page.on("console", on_console)
