@@ -6,64 +6,22 @@ Run with `pytest -m browser tongxin/analysis -p no:xdist`.
 """
 
 import datetime
-import os
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tongxin.conftest import PASSWORD
+from tongxin.core.tests.browser import chromium_page, expect, log_in
 from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-VIEWPORT = {"width": 1366, "height": 768}
 SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "analysis.png"
-
-
-@contextmanager
-def chromium_page(live_server):
-    """(page, problems): console errors, uncaught exceptions and HTTP errors."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium, or set TONGXIN_CHROMIUM")
-    problems: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context(
-                viewport=VIEWPORT, base_url=live_server.url, locale="zh-CN"
-            )
-            page = context.new_page()
-            page.set_default_timeout(10_000)
-            page.on(
-                "console",
-                lambda m: m.type == "error" and problems.append(f"console: {m.text}"),
-            )
-            page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-            page.on(
-                "response",
-                lambda r: (
-                    r.status >= 400
-                    and not r.url.endswith("/favicon.ico")
-                    and problems.append(f"HTTP {r.status} {r.url}")
-                ),
-            )
-            yield page, problems
-        finally:
-            browser.close()
 
 
 @pytest.fixture
@@ -99,12 +57,7 @@ def test_a_leader_sees_the_charts_and_clicks_through_to_the_list(
     live_server, leader_user, population
 ):
     with chromium_page(live_server) as (page, problems):
-        page.goto("/analysis/")
-        expect(page).to_have_url(re.compile(r"/login/\?next=/analysis/$"))
-        page.fill("#id_username", "leader")
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        expect(page).to_have_url(re.compile(r"/analysis/$"))
+        log_in(page, "leader", "/analysis/")
         expect(page.get_by_test_id("analysis-total")).to_have_text("40")
 
         containers = page.locator("[data-chart]")

@@ -12,12 +12,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from tongxin.conftest import PASSWORD
+from tongxin.core.tests.browser import chromium_page as plain_chromium_page
+from tongxin.core.tests.browser import expect, settle, submit_login
 from tongxin.people.models import PersonGroup, SubCategory
-from tongxin.people.tests.test_browser_registry import chromium_page as registry_chromium_page
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
 
 # Transactional: the live server answers from another thread. Serialized
 # rollback keeps the seeded dictionaries for the tests that follow.
@@ -39,25 +36,20 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 @contextmanager
 def chromium_page(live_server):
-    """(page, problems) of people/tests/test_browser_registry.py, recording
-    every CSP violation for assert_clean. Keep ORM calls outside this block."""
-    with registry_chromium_page(live_server, init_script=RECORD_VIOLATIONS) as opened:
+    """(page, problems) of core/tests/browser.py, recording every CSP
+    violation for assert_clean. Keep ORM calls outside this block."""
+    with plain_chromium_page(live_server, init_script=RECORD_VIOLATIONS) as opened:
         yield opened
 
 
 def log_in(page, username: str) -> None:
+    """Log in from the home page, checking the login page is clean too."""
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/"))
     assert_clean(page, [])
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    submit_login(page, username)
     expect(page.locator(".tx-user")).to_contain_text(username)
-
-
-def settle(page) -> None:
-    page.wait_for_load_state("load")
-    expect(page.locator(".htmx-request")).to_have_count(0)
+    settle(page)
 
 
 def assert_clean(page, problems: list[str]) -> None:

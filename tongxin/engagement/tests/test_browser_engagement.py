@@ -7,24 +7,18 @@ Run with `pytest -m browser tongxin/engagement -p no:xdist`. ORM calls stay
 outside the browser block (see tongxin/people/tests/test_browser_registry.py).
 """
 
-import os
 import re
 
 import pytest
 
-from tongxin.conftest import PASSWORD
+from tongxin.core.tests.browser import chromium_page, expect, log_in, settle
 from tongxin.engagement.models import Activity, ActivityParticipant
 from tongxin.people.models import Person
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", "/usr/bin/chromium")
 
 
 def test_staff_run_an_activity_and_it_reaches_the_timeline(
@@ -35,96 +29,68 @@ def test_staff_run_an_activity_and_it_reaches_the_timeline(
     make_person("黄志强", region=xingning, level=Person.Level.CITY)
     make_person("韦秀兰", region=xingning, level=Person.Level.RESERVE)
     make_person("王五", region=regions["qingxiu"], level=Person.Level.CITY)
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"no Chromium at {CHROMIUM}")
+    with chromium_page(live_server) as (page, problems):
+        log_in(page, "xingning", "/engagement/activities/")
 
-    problems: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_context(
-                viewport={"width": 1366, "height": 768}, base_url=live_server.url
-            ).new_page()
-            page.set_default_timeout(10_000)
-            page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-            page.on(
-                "response",
-                lambda r: (
-                    problems.append(f"HTTP {r.status} {r.url}")
-                    if r.status >= 400 and not r.url.endswith("/favicon.ico")
-                    else None
-                ),
-            )
+        # create the activity
+        page.get_by_role("link", name="新增活动").click()
+        page.select_option("#id_type", label="考察调研")
+        page.fill("#id_title", "赴园区考察调研")
+        page.fill("#id_start_date", "2026-09-10")
+        page.fill("#id_place", "南宁·中关村创新示范基地")
+        page.select_option("#id_region", label="兴宁区")
+        page.get_by_role("button", name="保存").click()
+        expect(page.get_by_role("alert").filter(has_text="已新增活动")).to_be_visible()
 
-            page.goto("/login/?next=/engagement/activities/")
-            page.fill("#id_username", "xingning")
-            page.fill("#id_password", PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            expect(page).to_have_url(re.compile(r"/engagement/activities/$"))
+        # add everyone of 市级重点联系 in one action
+        page.get_by_role("link", name="从人员列表批量添加").click()
+        page.select_option("#f-level", label="市级重点联系")
+        page.get_by_role("button", name="筛选").click()
+        expect(page.get_by_test_id("match-count")).to_have_text("2")
+        page.get_by_role("button", name="全部添加（2 人）").click()
+        expect(page.get_by_role("alert").filter(has_text="已添加 2 人")).to_be_visible()
+        participants = page.get_by_test_id("participants")
+        expect(participants).to_contain_text("陈晓梅")
+        expect(participants).to_contain_text("黄志强")
+        expect(participants).not_to_contain_text("韦秀兰")
 
-            # create the activity
-            page.get_by_role("link", name="新增活动").click()
-            page.select_option("#id_type", label="考察调研")
-            page.fill("#id_title", "赴园区考察调研")
-            page.fill("#id_start_date", "2026-09-10")
-            page.fill("#id_place", "南宁·中关村创新示范基地")
-            page.select_option("#id_region", label="兴宁区")
-            page.get_by_role("button", name="保存").click()
-            expect(page.get_by_role("alert").filter(has_text="已新增活动")).to_be_visible()
+        # mark attendance inline: htmx swaps the row, no reload
+        settle(page)
+        page.evaluate("window.notReloaded = true")
+        page.get_by_label("陈晓梅的出勤").select_option(label="出席")
+        row = participants.locator("tr", has_text="陈晓梅")
+        expect(row).to_contain_text("已保存")
+        assert page.evaluate("window.notReloaded") is True
 
-            # add everyone of 市级重点联系 in one action
-            page.get_by_role("link", name="从人员列表批量添加").click()
-            page.select_option("#f-level", label="市级重点联系")
-            page.get_by_role("button", name="筛选").click()
-            expect(page.get_by_test_id("match-count")).to_have_text("2")
-            page.get_by_role("button", name="全部添加（2 人）").click()
-            expect(page.get_by_role("alert").filter(has_text="已添加 2 人")).to_be_visible()
-            participants = page.get_by_test_id("participants")
-            expect(participants).to_contain_text("陈晓梅")
-            expect(participants).to_contain_text("黄志强")
-            expect(participants).not_to_contain_text("韦秀兰")
+        # 黄志强 was added by mistake: withdraw him, after a confirmation page
+        participants.get_by_role("link", name="撤回黄志强").click()
+        expect(page.get_by_role("heading", name="撤回参加人员")).to_be_visible()
+        page.fill("#id_reason", "误加入")
+        page.get_by_role("button", name="确认撤回").click()
+        done = page.get_by_role("alert").filter(has_text="已将黄志强从赴园区考察调研的名单中撤回")
+        expect(done).to_be_visible()
+        expect(participants).not_to_contain_text("黄志强")
+        expect(page.get_by_test_id("history")).to_contain_text("参加人员：黄志强 → 已撤回")
 
-            # mark attendance inline: htmx swaps the row, no reload
-            page.evaluate("window.notReloaded = true")
-            page.get_by_label("陈晓梅的出勤").select_option(label="出席")
-            row = participants.locator("tr", has_text="陈晓梅")
-            expect(row).to_contain_text("已保存")
-            assert page.evaluate("window.notReloaded") is True
+        # the participant's page shows the activity on the timeline
+        row.get_by_role("link", name="陈晓梅", exact=True).click()
+        expect(page).to_have_url(re.compile(rf"/persons/{chen.pk}/$"))
+        timeline = page.get_by_test_id("timeline")
+        expect(timeline).to_contain_text("赴园区考察调研")
+        expect(timeline).to_contain_text("出席")
+        # filter the timeline to activities only (htmx)
+        settle(page)
+        page.locator("#timeline-body").get_by_role("link", name="活动", exact=True).click()
+        expect(page.get_by_test_id("timeline").locator("tr")).to_have_count(1)
 
-            # 黄志强 was added by mistake: withdraw him, after a confirmation page
-            participants.get_by_role("link", name="撤回黄志强").click()
-            expect(page.get_by_role("heading", name="撤回参加人员")).to_be_visible()
-            page.fill("#id_reason", "误加入")
-            page.get_by_role("button", name="确认撤回").click()
-            done = page.get_by_role("alert").filter(
-                has_text="已将黄志强从赴园区考察调研的名单中撤回"
-            )
-            expect(done).to_be_visible()
-            expect(participants).not_to_contain_text("黄志强")
-            expect(page.get_by_test_id("history")).to_contain_text("参加人员：黄志强 → 已撤回")
-
-            # the participant's page shows the activity on the timeline
-            row.get_by_role("link", name="陈晓梅", exact=True).click()
-            expect(page).to_have_url(re.compile(rf"/persons/{chen.pk}/$"))
-            timeline = page.get_by_test_id("timeline")
-            expect(timeline).to_contain_text("赴园区考察调研")
-            expect(timeline).to_contain_text("出席")
-            # filter the timeline to activities only (htmx)
-            page.locator("#timeline-body").get_by_role("link", name="活动", exact=True).click()
-            expect(page.get_by_test_id("timeline").locator("tr")).to_have_count(1)
-
-            # the activity list filters by type in place (htmx)
-            page.goto("/engagement/activities/")
-            page.select_option("#f-type", label="主题教育")
-            expect(page.get_by_test_id("total")).to_have_text("0")
-            page.select_option("#f-type", label="考察调研")
-            expect(page.get_by_test_id("total")).to_have_text("1")
-            expect(page.get_by_test_id("record-table")).to_contain_text("赴园区考察调研")
-            assert problems == []
-        finally:
-            browser.close()
+        # the activity list filters by type in place (htmx)
+        page.goto("/engagement/activities/")
+        page.select_option("#f-type", label="主题教育")
+        expect(page.get_by_test_id("total")).to_have_text("0")
+        page.select_option("#f-type", label="考察调研")
+        expect(page.get_by_test_id("total")).to_have_text("1")
+        expect(page.get_by_test_id("record-table")).to_contain_text("赴园区考察调研")
+        assert problems == []
 
     activity = Activity.objects.get()
     assert activity.title == "赴园区考察调研"

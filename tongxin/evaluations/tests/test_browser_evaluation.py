@@ -6,26 +6,13 @@ import re
 
 import pytest
 
-from tongxin.conftest import PASSWORD
+from tongxin.core.tests.browser import chromium_page, expect, log_in
 from tongxin.evaluations.models import EvaluationRound, EvaluationSheet, RoundResult
-from tongxin.people.tests.test_browser_registry import chromium_page
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def log_in(page, username: str, landing: str) -> None:
-    page.goto(landing)
-    expect(page).to_have_url(re.compile(r"/login/\?next="))
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(re.escape(landing) + "$"))
 
 
 def test_an_evaluator_scores_and_city_staff_see_the_grade(

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
+from tongxin.core.tests.browser import chromium_page, expect, log_in
 from tongxin.imports.models import ImportBatch
 from tongxin.imports.tests.rosters import HEADER, roster_row, write_xlsx
 from tongxin.people.models import Person
-from tongxin.people.tests.test_browser_registry import chromium_page, expect, log_in
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,7 +11,7 @@ from base64 import b32decode
 
 import pytest
 
-from tongxin.conftest import PASSWORD
+from tongxin.core.tests.browser import submit_login
 from tongxin.core.tests.test_csp_browser import assert_clean, chromium_page, expect
 
 pytestmark = [
@@ -29,9 +29,7 @@ def totp_now(secret_text: str) -> str:
 
 def password_login(page, username: str) -> None:
     page.goto("/persons/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    submit_login(page, username)
 
 
 def test_an_admin_enrols_and_later_signs_in_with_a_recovery_code(live_server, settings, admin_user):

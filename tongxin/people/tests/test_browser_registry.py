@@ -10,20 +10,15 @@ Run with `pytest -m browser`; Chromium is /usr/bin/chromium unless
 TONGXIN_CHROMIUM says otherwise.
 """
 
-import os
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from tongxin.audit.models import AuditEntry
-from tongxin.conftest import PASSWORD
+from tongxin.core.tests.browser import chromium_page, expect, log_in, settle
 from tongxin.people.models import Person
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
 
 # Transactional: the live server answers from another thread. Serialized
 # rollback: the flush afterwards would otherwise drop the reference data
@@ -33,83 +28,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1366, "height": 768}
 SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "person-list.png"
-
-
-@contextmanager
-def chromium_page(live_server, *, init_script: str | None = None):
-    """A fresh Chromium page at 1366×768 on the live server: yields (page, problems).
-
-    `problems` collects console errors (Content-Security-Policy reports too),
-    uncaught exceptions and HTTP errors. `init_script` runs in every document
-    before the page's own scripts.
-    Keep ORM calls outside this block: between its calls Playwright's sync API
-    marks an event loop as running in this thread, so Django refuses them
-    (SynchronousOnlyOperation). DJANGO_ALLOW_ASYNC_UNSAFE would silence that
-    but not fix it: asgiref then hands out a second connection instead of the
-    test's own, and serialized rollback stops restoring the seeded dictionaries
-    for the next test.
-    """
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium, or set TONGXIN_CHROMIUM")
-    problems: list[str] = []
-
-    def on_console(message):
-        reported = message.type == "error" or "Content Security Policy" in message.text
-        if reported and not _is_favicon(message.location.get("url", "")):
-            problems.append(
-                f"console {message.type}: {message.text} ({message.location.get('url')})"
-            )
-
-    def on_response(response):
-        if response.status >= 400 and not _is_favicon(response.url):
-            problems.append(f"HTTP {response.status} {response.url}")
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context(
-                viewport=VIEWPORT, base_url=live_server.url, locale="zh-CN"
-            )
-            if init_script:
-                context.add_init_script(init_script)
-            page = context.new_page()
-            page.set_default_timeout(10_000)
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-            page.on("response", on_response)
-            yield page, problems
-        finally:
-            browser.close()
-
-
-def _is_favicon(url: str) -> bool:
-    # Chromium asks every site for /favicon.ico; the app has none (yet).
-    return url.endswith("/favicon.ico")
-
-
-def log_in(page, username: str) -> None:
-    """Open the list, get sent to the login page, log in, come back to the list."""
-    page.goto("/persons/")
-    expect(page).to_have_url(re.compile(r"/login/\?next=/persons/$"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/persons/$"))
-    expect(page.locator(".tx-user")).to_contain_text(f"{username}（县区工作人员）")
 
 
 def assert_assets_work(page) -> None:
@@ -123,10 +42,6 @@ def assert_assets_work(page) -> None:
         "e => getComputedStyle(e).borderCollapse"
     )
     assert table_collapse == "collapse", "bootstrap did not apply"
-
-
-def wait_for_htmx(page) -> None:
-    expect(page.locator(".htmx-request")).to_have_count(0)
 
 
 @pytest.fixture
@@ -175,7 +90,7 @@ def test_it_searches_edits_and_keeps_other_regions_out(live_server, xingning_use
         ):
             page.fill("#q", "zsf")
             page.press("#q", "Enter")
-        wait_for_htmx(page)
+        settle(page)
         expect(table).to_contain_text("张三丰")
         expect(table).not_to_contain_text("李四")
         expect(table.get_by_role("link")).to_have_count(1)  # not 张三 (zs) either

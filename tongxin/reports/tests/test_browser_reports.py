@@ -13,8 +13,7 @@ import zipfile
 import pytest
 from django.db import connection
 
-from tongxin.conftest import PASSWORD
-from tongxin.people.tests.test_browser_registry import chromium_page, expect
+from tongxin.core.tests.browser import chromium_page, expect, log_in
 from tongxin.reports import services
 from tongxin.reports.models import ReportJob
 from tongxin.reports.summary import TITLE
@@ -24,16 +23,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def log_in_as_city_staff(page) -> None:
-    page.goto("/reports/")
-    expect(page).to_have_url(re.compile(r"/login/\?next=/reports/$"))
-    page.fill("#id_username", "city")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/reports/$"))
-    expect(page.locator(".tx-user")).to_contain_text("city（市级工作人员）")
 
 
 def run_in_the_background(job_id: int) -> threading.Thread:
@@ -63,7 +52,7 @@ def test_city_staff_download_the_summary_and_a_batch_of_forms(
     with chromium_page(live_server) as (page, problems):
         page.set_default_timeout(30_000)
         expect.set_options(timeout=30_000)
-        log_in_as_city_staff(page)
+        log_in(page, "city", "/reports/")
 
         # 附件1: the summary table for one region, as xlsx.
         page.get_by_role("link", name="查看汇总表").click()
