@@ -4,7 +4,7 @@ attendance inline (htmx), withdraw one added by mistake, and the activity shows 
 a participant's timeline.
 
 Run with `pytest -m browser tongxin/engagement -p no:xdist`. ORM calls stay
-outside the browser block (see tongxin/people/tests/test_browser_registry.py).
+outside the browser block (see tongxin/core/tests/browser.py).
 """
 
 import re
