@@ -19,8 +19,8 @@ from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Va
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.core.kept_counts import kept_counts
 from tongxin.core.versioned_cache import data_version, remembered, user_scope
-from tongxin.levels.quotas import cached_counts
 from tongxin.people.listing import (
     PersonFilter,
     age_band_q,
@@ -161,14 +161,14 @@ def _younger_than(on: datetime.date) -> dict[int, Q]:
     return {a: age_band_q((None, a), on) for a in sorted(ends)}
 
 
-def facts(user, person_filter: PersonFilter, *, version: tuple | None = None) -> dict:
+def facts(user, person_filter: PersonFilter) -> dict:
     """Counts of the filtered persons per value of each charted column.
 
     Two grouped counts over the person list's query for everything the user
     sees: the quota page's (region, level, group, subcategory) count and the
     cube above with the age band ends as conditional counts. Both walk one
-    covering index each (docs/benchmarks/analysis.md), are cached until the
-    next change to any person, and serve every region / group / level choice:
+    covering index each (docs/benchmarks/analysis.md), are kept current from
+    the person history (kept_counts), and serve every region / group / level choice:
     the filter is applied here, to grouped columns, so each bucket still counts
     exactly the persons its list link selects.
     """
@@ -180,22 +180,21 @@ def facts(user, person_filter: PersonFilter, *, version: tuple | None = None) ->
         # The counts are grouped by region, level and group only (see page_filter).
         raise ValueError(f"facts() counts active persons by region, group and level: {chosen}")
     on = person_filter.age_on
-    version = data_version(Person) if version is None else version
     scope = _scope(user)
-    subcategories = cached_counts(
+    subcategories = kept_counts(
         scope.values_list("region_id", "level", "group_id", "subcategory_id").annotate(
             n=Count("*")
         ),
-        version,
+        models=(Person,),
     )
     ends = _younger_than(on)
-    cells = cached_counts(
+    cells = kept_counts(
         scope.values_list(*CUBE_COLUMNS).annotate(
             n=Count("*"),
             # COUNT(CASE …) rather than COUNT(*) FILTER: a third cheaper on SQLite.
             **{f"upto_{a}": Count(Case(When(q, then=Value(1)))) for a, q in ends.items()},
         ),
-        version,
+        models=(Person,),
         fold=lambda cube: _cells(cube, len(ends)),
     )
     return _fold(person_filter, subcategories, cells, list(ends))
@@ -275,7 +274,7 @@ def structure(user, person_filter: PersonFilter, *, only: set[str] | None = None
     # Positions and grades depend on the persons too: their cache keys include this one.
     version = data_version(Person)
     persons_key = _persons_key(user, person_filter, version)
-    rows = facts(user, person_filter, version=version)
+    rows = facts(user, person_filter)
     result = Structure(person_filter=person_filter, total=rows["total"])
     result.facts = rows
     builders = [

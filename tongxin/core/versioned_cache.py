@@ -41,6 +41,30 @@ def data_version(*models) -> tuple[int, ...]:
     return tuple(m.history.aggregate(last=Max("history_id"))["last"] or 0 for m in models)
 
 
+EPOCH_KEY = "figures:epoch"
+
+
+def figures_epoch() -> int:
+    """Bumped by `figures_reset`; part of every key, so a reset forgets every figure."""
+    return cache.get(EPOCH_KEY) or 0
+
+
+def figures_reset() -> None:
+    """Forget every remembered figure. For writes that delete history rows
+    (erasure): they can leave the newest history ids as they were, and the
+    kept counts (kept_counts.py) could no longer tell what the rows were."""
+    try:
+        cache.incr(EPOCH_KEY)
+    except ValueError:  # not set yet
+        cache.set(EPOCH_KEY, 1, None)
+
+
+def refresh_older_than() -> float | None:
+    """While the worker refreshes figures (figures_warm), the age in seconds
+    above which remembered figures are counted again; otherwise None."""
+    return _refresh_older_than.get()
+
+
 def remembered(namespace: str, parts, compute, *, seconds: int = KEEP_SECONDS):
     """compute(), or what it returned before for the same `parts`.
 
@@ -48,7 +72,7 @@ def remembered(namespace: str, parts, compute, *, seconds: int = KEEP_SECONDS):
     `data_version`, and have a stable repr.
     """
     # v2: entries are (counted at, value).
-    key = f"{namespace}:v2:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+    key = f"{namespace}:v2:" + hashlib.sha1(repr((parts, figures_epoch())).encode()).hexdigest()
     kept = cache.get(key)
     now = time.time()
     older_than = _refresh_older_than.get()

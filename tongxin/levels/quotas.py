@@ -11,10 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 
-from tongxin.core.versioned_cache import data_version, remembered
+from tongxin.core.kept_counts import kept_counts
 from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person, PersonGroup, SubCategory
 from tongxin.regions.models import Region
@@ -40,35 +39,6 @@ def default_quota(region: Region, level: str) -> int | None:
     return None
 
 
-def cached_counts(rows: QuerySet, version: tuple, *, fold=None):
-    """{grouped values: n} of a `values_list(...).annotate(n=...)` query (a tuple
-    of counts when it annotates several), kept under the query's own SQL and the
-    `data_version` of what it counts.
-
-    The SQL names who may see what (the region filter of `persons_visible_to`)
-    and every filter, so two users or two filters never share an entry, and any
-    change to the data makes a new key: a count is never older than the list.
-    `fold`, if given, turns the counts into what is kept (e.g. smaller sums).
-    """
-    fold = fold or (lambda counts: counts)
-    try:
-        sql, params = rows.query.sql_with_params()
-    except EmptyResultSet:  # a user who sees no persons
-        return fold({})
-
-    def count():
-        width = len(rows.query.values_select)  # the grouped columns, then the counts
-        single = len(rows.query.annotation_select) == 1
-        return fold(
-            {
-                (row[:width] if width > 1 else row[0]): (row[width] if single else row[width:])
-                for row in rows
-            }
-        )
-
-    return remembered("counts", (sql, params, version), count)
-
-
 def level_counts(user, *, as_queryset: bool = False):
     """{(region_id, level, group_id, subcategory_id): count} of active persons `user` sees.
 
@@ -86,7 +56,7 @@ def level_counts(user, *, as_queryset: bool = False):
     )
     if as_queryset:
         return rows
-    return cached_counts(rows, data_version(Person))
+    return kept_counts(rows, models=(Person,))
 
 
 @dataclass

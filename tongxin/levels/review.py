@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from tongxin.core.versioned_cache import data_version
+from tongxin.core.kept_counts import kept_counts
 from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person
 from tongxin.regions.models import Region
 
 from .models import PersonReview, ReviewCycle
-from .quotas import cached_counts, level_counts
+from .quotas import level_counts
 
 
 def due_persons(user, *, region: int | None = None) -> QuerySet[Person]:
@@ -53,7 +53,7 @@ def completion_by_region(user, cycle: ReviewCycle, regions: list[Region]) -> lis
     review list's own "reviewed" filter per region: walked from the persons'
     side, one probe per person into the review's unique (cycle, person) index,
     never joining each review to the wide person row (seconds at a million
-    persons). Cached until the next change to a person or a review.
+    persons). Kept current from the history of persons and reviews (kept_counts).
     """
     due: dict[int, int] = defaultdict(int)
     for (region_id, _level, _group, _sub), n in level_counts(user).items():
@@ -64,7 +64,7 @@ def completion_by_region(user, cycle: ReviewCycle, regions: list[Region]) -> lis
         .annotate(n=Count("*"))
         .order_by()
     )
-    reviewed = cached_counts(rows, data_version(Person, PersonReview))
+    reviewed = kept_counts(rows, models=(Person, PersonReview), links={PersonReview: "person_id"})
     return [Completion(r, due.get(r.pk, 0), reviewed.get(r.pk, 0)) for r in regions]
 
 

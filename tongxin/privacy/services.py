@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry, redact_entry
 from tongxin.audit.services import audit_log
-from tongxin.core.versioned_cache import figures_changed
+from tongxin.core.versioned_cache import figures_changed, figures_reset
 from tongxin.people.models import Person
 from tongxin.people.services import person_reveal
 
@@ -297,6 +297,7 @@ def person_erase(*, actor, person: Person, details: dict, request=None) -> Priva
         for storage, name in files:
             storage.delete(name)
         _purge_search_index()
+        figures_reset()
         figures_changed()
 
     transaction.on_commit(after_commit)
