@@ -43,8 +43,8 @@ def level_counts(user, *, as_queryset: bool = False):
     """{(region_id, level, group_id, subcategory_id): count} of active persons `user` sees.
 
     At a million persons the GROUP BY walks ≈1M entries of the covering index
-    (status, region, level, group, subcategory): ≈150 ms, so it is cached until
-    the next change to any person (docs/benchmarks/levels.md).
+    (status, region, level, group, subcategory): ≈150 ms, so it is counted once
+    and then kept current from the person history (core/kept_counts.py).
     as_queryset=True returns the query itself (for EXPLAIN in bench/bench_quota.py).
     """
     rows = (
