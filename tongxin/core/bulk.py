@@ -9,10 +9,12 @@ takes (dates, timestamps, files, JSON) go through Django's conversion.
 """
 
 import datetime
+from collections.abc import Iterable
 from functools import cache, partial
+from itertools import chain
 from operator import itemgetter
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.base import ModelState
 
 # Field types whose attribute value goes to the database as it is.
@@ -34,51 +36,71 @@ _VERBATIM_TYPES = frozenset(
 )
 
 
-def insert_rows(model, objects: list, *, now: datetime.datetime) -> None:
+def insert_rows(model, objects: Iterable, *, now: datetime.datetime) -> int:
     """INSERT `objects` (unsaved instances of `model`) in one statement.
 
+    `objects` may be a generator: each object is converted just before it is
+    sent, so on PostgreSQL the server files the rows already received (indexes,
+    constraint checks) while the caller is still making the next ones.
     Primary keys are written when the objects have them (all or none); they
     are not read back otherwise. auto_now and auto_now_add fields get `now`.
     No signals are sent and save() is not called, as with bulk_create.
+    Returns the number of rows written.
     """
-    if not objects:
-        return
-    with_pk = objects[0].pk is not None
+    objects = iter(objects)
+    first = next(objects, None)
+    if first is None:
+        return 0
+    objects = chain([first], objects)
+    # The connection itself, not django.db.connection: that proxy looks the
+    # connection up again on every attribute read, a million times here.
+    db = connections[DEFAULT_DB_ALIAS]
+    with_pk = first.pk is not None
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     # (position, function of the value) for the fields not written as they are.
     conversions = []
+    stamped = []
     for position, field in enumerate(fields):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            stamp = field.get_db_prep_save(now, connection)
+            stamp = field.get_db_prep_save(now, db)
             conversions.append((position, lambda _value, stamp=stamp: stamp))
-            for obj in objects:
-                setattr(obj, field.attname, now)
+            stamped.append(field.attname)
         elif getattr(field, "encrypted", False):
             # Resident IDs and mobiles are encrypted on the way in (core/pii.py).
             conversions.append((position, field.bulk_encryptor()))
         elif field.get_internal_type() not in _VERBATIM_TYPES:
-            conversions.append((position, partial(field.get_db_prep_save, connection=connection)))
+            conversions.append((position, partial(field.get_db_prep_save, connection=db)))
     values_of = itemgetter(*[f.attname for f in fields])
-    rows = []
-    for obj in objects:
-        row = list(values_of(obj.__dict__))
-        for position, convert in conversions:
-            row[position] = convert(row[position])
-        rows.append(row)
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    alias = db.alias
+    written = 0
+
+    def rows():
+        nonlocal written
+        for obj in objects:
+            state = obj.__dict__
+            for attname in stamped:
+                state[attname] = now
+            row = list(values_of(state))
+            for position, convert in conversions:
+                row[position] = convert(row[position])
+            obj._state.adding = False
+            obj._state.db = alias
+            written += 1
+            yield row
+
+    table = db.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
             # psycopg's own cursor; its errors still reach callers as Django's.
-            with connection.wrap_database_errors:
+            with db.wrap_database_errors:
                 with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
+                    for row in rows():
                         copy.write_row(row)
         else:
             placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows())
+    return written
 
 
 @cache

@@ -48,6 +48,7 @@ Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 2000
 SHOWN_EXISTING = 1000
 LOOKUP_CHUNK = 2000
+WRITE_BATCH = 5000  # new persons per COPY / executemany
 
 
 def background_threshold() -> int:
@@ -311,15 +312,20 @@ def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> No
     records: list[ImportedRecord] = []
     creates = [r for r in analysis.results if r.outcome == "create"]
     name_fields: dict[str, dict] = {}
-    for start in range(0, len(creates), 5000):
-        chunk = creates[start : start + 5000]
-        persons = [_new_person(r.values, name_fields) for r in chunk]
-        for result in chunk:
+
+    def new_persons():
+        # Made one at a time while the rows before them are being written.
+        for result in creates:
+            person = _new_person(result.values, name_fields)
             result.values = {}  # no longer needed; keeps peak memory down
-        persons_bulk_insert(persons, actor=actor, reason=reason)
+            yield person
+
+    row_numbers = iter([r.row_number for r in creates])
+
+    def record_created(persons: list[Person]) -> None:
         insert_rows(
             ImportedRecord,
-            [
+            (
                 unsaved(
                     ImportedRecord,
                     {
@@ -327,15 +333,23 @@ def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> No
                         "person_id": p.pk,
                         "person_ref": p.pk,
                         "action": ImportedRecord.Action.CREATED,
-                        "row_number": r.row_number,
+                        "row_number": next(row_numbers),
                         "version_after": 1,
                     },
                 )
-                for r, p in zip(chunk, persons, strict=True)
-            ],
+                for p in persons
+            ),
             now=timezone.now(),
         )
-        del persons
+
+    persons_bulk_insert(
+        new_persons(),
+        count=len(creates),
+        actor=actor,
+        reason=reason,
+        batch_size=WRITE_BATCH,
+        after_batch=record_created,
+    )
     for result in analysis.results:
         if result.outcome != "update":
             continue

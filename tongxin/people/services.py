@@ -3,7 +3,7 @@ transaction, with a history row and an audit entry."""
 
 import datetime
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -314,36 +314,58 @@ def _reserve_person_ids(count: int) -> list[int]:
 
 
 def persons_bulk_insert(
-    persons: Iterable[Person], *, actor=None, reason: str, batch_size: int = 5000
+    persons: Iterable[Person],
+    *,
+    actor=None,
+    reason: str,
+    count: int | None = None,
+    batch_size: int = 5000,
+    after_batch: Callable[[list[Person]], None] | None = None,
 ) -> int:
     """Insert many new persons at once (demo data, imports), with history.
 
     Derived search columns and the identifiers' keyed hashes must already be
     set (see `search.derived_fields`); the identifiers themselves are
     encrypted on the way in (core/bulk.py).
-    Each person gets its primary key. The history rows are written by one
+    `persons` may be a generator making each Person as it is asked for; then
+    `count` says how many it yields. Each batch's primary keys are taken first
+    and the persons are made while they are being sent, so PostgreSQL files
+    one row while the next is made. The history rows are written by one
     INSERT … SELECT per batch instead of row by row: the same rows
-    simple-history would write, at SQL speed. Runs in the caller's
-    transaction (opening one if there is none); returns the number inserted.
+    simple-history would write, at SQL speed. `after_batch` is called with
+    each batch once it is written (its persons have their primary keys).
+    Runs in the caller's transaction (opening one if there is none); returns
+    the number inserted.
     """
+    if count is None:
+        persons = list(persons)
+        count = len(persons)
+    source = iter(persons)
     history_table = Person.history.model._meta.db_table
     person_table = Person._meta.db_table
     columns = _history_columns()
     column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
     actor_id = actor.pk if actor is not None else None
     total = 0
-    batch: list[Person] = []
 
-    def flush() -> None:
-        nonlocal total
-        if not batch:
-            return
+    def insert_batch(size: int) -> list[Person]:
         now = timezone.now()
-        for person, pk in zip(batch, _reserve_person_ids(len(batch)), strict=True):
-            person.pk = pk
+        ids = _reserve_person_ids(size)
+        batch: list[Person] = []
+
+        def numbered():
+            # ids first: zip stops there without taking one more person
+            for pk, person in zip(ids, source, strict=False):
+                person.pk = pk
+                batch.append(person)
+                yield person
+
         with search_index.insert_trigger_suspended(connection):
-            insert_rows(Person, batch, now=now)
-            search_index.index_inserted_rows(connection, batch[0].pk, batch[-1].pk)
+            insert_rows(Person, numbered(), now=now)
+            if batch:
+                search_index.index_inserted_rows(connection, batch[0].pk, batch[-1].pk)
+        if not batch:
+            return batch
         if connection.vendor == "postgresql":  # sequence values may interleave with others'
             which, which_params = "id = ANY(%s)", [[p.pk for p in batch]]
         else:  # a contiguous block (see _reserve_person_ids)
@@ -355,8 +377,9 @@ def persons_bulk_insert(
                 f"SELECT {column_list}, %s, '+', %s, %s FROM {person_table} WHERE {which}",
                 [now, actor_id, reason, *which_params],
             )
-        total += len(batch)
-        batch.clear()
+        if after_batch is not None:
+            after_batch(batch)
+        return batch
 
     # The cyclic GC dominates bulk-insert time on wide rows (NOTES.md);
     # nothing built here is cyclic garbage.
@@ -365,11 +388,13 @@ def persons_bulk_insert(
     gc.disable()
     try:
         with transaction.atomic():
-            for person in persons:
-                batch.append(person)
-                if len(batch) >= batch_size:
-                    flush()
-            flush()
+            while total < count:
+                inserted = len(insert_batch(min(batch_size, count - total)))
+                if not inserted:
+                    break
+                total += inserted
+            if next(source, None) is not None:
+                raise ValueError(f"persons_bulk_insert: more persons than count={count}")
     finally:
         if gc_was_enabled:
             gc.enable()

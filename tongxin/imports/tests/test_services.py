@@ -54,6 +54,24 @@ def test_it_commits_every_valid_row_with_history_and_a_batch(tmp_path, city_user
     assert audit.changes["created"] == 1
 
 
+def test_it_records_each_created_person_with_its_own_row_over_several_batches(
+    tmp_path, city_user, monkeypatch
+):
+    monkeypatch.setattr(services, "WRITE_BATCH", 2)
+    names = ["甲一", "乙二", "丙三", "丁四", "戊五", "己六"]
+    rows = [roster_row(n + 1, name) for n, name in enumerate(names)]
+    rows[2] = roster_row(3, "丙三", 身份证号="123")  # rejected: the rows after it shift
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+    result = import_file(actor=city_user, path=path, commit=True)
+    assert result.analysis.counts["created"] == 5
+    recorded = {
+        r.row_number: r.person.name
+        for r in ImportedRecord.objects.filter(batch=result.batch).select_related("person")
+    }
+    assert recorded == {4: "甲一", 5: "乙二", 7: "丁四", 8: "戊五", 9: "己六"}
+    assert Person.history.filter(history_type="+").count() == 5
+
+
 def test_it_reports_the_excel_row_and_column_of_each_problem(tmp_path, city_user):
     rows = [roster_row(1), roster_row(2, 身份证号="450102198506010011", 手机="12345")]
     path = write_xlsx(tmp_path / "名单.xlsx", rows)

@@ -52,6 +52,37 @@ def test_it_writes_history_for_bulk_inserts(regions, city_user):
     assert search_persons(Person.objects.all(), "zhao").queryset.count() == 12
 
 
+def test_it_makes_each_person_of_a_generator_only_when_it_is_written(regions, city_user):
+    made, batches = [], []
+
+    def persons():
+        for i in range(5):
+            # every person made before has already gone to the database
+            assert all(not p._state.adding for p in made)
+            made.append(unsaved(f"钱{chr(0x4E00 + i)}", regions["xingning"]))
+            yield made[-1]
+
+    def after_batch(batch):
+        # the persons of later batches are not made yet; these have their keys
+        batches.append((len(made), [p.pk for p in batch]))
+
+    count = persons_bulk_insert(
+        persons(), count=5, actor=city_user, reason="导入", batch_size=2, after_batch=after_batch
+    )
+    assert count == 5
+    assert [(n, len(pks)) for n, pks in batches] == [(2, 2), (4, 2), (5, 1)]
+    ids = [pk for _, pks in batches for pk in pks]
+    assert sorted(ids) == sorted(Person.objects.values_list("id", flat=True))
+    assert set(Person.history.values_list("id", flat=True)) == set(ids)
+
+
+def test_it_refuses_a_generator_longer_than_its_count(regions, city_user):
+    persons = (unsaved(f"周{chr(0x4E00 + i)}", regions["xingning"]) for i in range(3))
+    with pytest.raises(ValueError, match="count=2"):
+        persons_bulk_insert(persons, count=2, actor=city_user, reason="导入")
+    assert Person.objects.count() == 0 and Person.history.count() == 0
+
+
 def test_it_keeps_indexing_single_writes_after_a_bulk_insert(regions, city_user, make_person):
     persons_bulk_insert([unsaved("钱一", regions["xingning"])], actor=city_user, reason="导入")
     make_person("钱二")  # written row by row, after the bulk path suspended the FTS trigger

@@ -206,7 +206,7 @@ class Command(BaseCommand):
             # Later runs continue the index so resident IDs stay unique.
             rows = generate_persons(n, regions=regions, seed=seed, start_index=start_index)
             inserted = persons_bulk_insert(
-                self._with_progress(rows, started), actor=None, reason="演示数据"
+                self._with_progress(rows, started), actor=None, reason="演示数据", count=n
             )
             if n >= REBUILD_INDEXES_FROM:
                 self.stdout.write(f"  正在重建索引……{time.monotonic() - started:.0f} 秒")
