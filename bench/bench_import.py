@@ -165,12 +165,13 @@ def _clean_database() -> None:
 def child_ours(path: Path) -> dict:
     from tongxin.accounts.models import User
     from tongxin.imports.services import import_file
+    from tongxin.people.models import Person
 
     actor = User.objects.get(username="city")
     started = time.perf_counter()
     result = import_file(actor=actor, path=path, commit=True)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, **result.analysis.counts}
+    return {"seconds": seconds, **result.analysis.counts, "persons": Person.objects.count()}
 
 
 def child_iie(path: Path) -> dict:
@@ -302,7 +303,7 @@ def main() -> int:
         print(f"tongxin: {json.dumps(ours, ensure_ascii=False)}", flush=True)
         rows.append(
             ("tongxin import", ours["seconds"], ours["cpu_seconds"], ours["peak_rss_mb"],
-             ours["created"])
+             ours["created"], ours["persons"])
         )  # fmt: skip
     if args.compare:
         _clean_database()
@@ -315,16 +316,17 @@ def main() -> int:
                 theirs["cpu_seconds"],
                 theirs["peak_rss_mb"],
                 theirs["new"],
+                theirs["persons"],
             )
         )
         _clean_database()
     print()
     print(f"{args.rows:,} rows, {connection.vendor}, {datetime.date.today()}, "
           f"{os.cpu_count()} cores")  # fmt: skip
-    print("| importer | wall s | CPU s | peak RSS (MB) | persons created |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for label, seconds, cpu, peak, created in rows:
-        print(f"| {label} | {seconds:.1f} | {cpu:.1f} | {peak:.0f} | {created:,} |")
+    print("| importer | wall s | CPU s | peak RSS (MB) | reported new | persons in the database |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, seconds, cpu, peak, created, persons in rows:
+        print(f"| {label} | {seconds:.1f} | {cpu:.1f} | {peak:.0f} | {created:,} | {persons:,} |")
     if len(rows) == 2:
         print(f"\nratio (django-import-export / tongxin), wall: {rows[1][1] / rows[0][1]:.1f}×, "
               f"CPU: {rows[1][2] / rows[0][2]:.1f}×")  # fmt: skip
