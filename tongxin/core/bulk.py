@@ -41,7 +41,10 @@ def insert_rows(model, objects: Iterable, *, now: datetime.datetime) -> int:
 
     `objects` may be a generator: each object is converted just before it is
     sent, so on PostgreSQL the server files the rows already received (indexes,
-    constraint checks) while the caller is still making the next ones.
+    constraint checks) while the caller is still making the next ones. Such a
+    generator must not use the database: the connection is busy sending rows
+    (psycopg would wait for itself for ever), so a query from it raises
+    `QueryWhileSending` on either database instead.
     Primary keys are written when the objects have them (all or none); they
     are not read back otherwise. auto_now and auto_now_add fields get `now`.
     No signals are sent and save() is not called, as with bulk_create.
@@ -90,17 +93,32 @@ def insert_rows(model, objects: Iterable, *, now: datetime.datetime) -> int:
 
     table = db.ops.quote_name(model._meta.db_table)
     columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
-    with db.cursor() as cursor:
+    # The driver's own cursor, past Django's execute wrappers (its errors still
+    # reach callers as Django's), so that _refuse_queries sees only the others.
+    with db.cursor() as cursor, db.wrap_database_errors, db.execute_wrapper(_refuse_queries):
         if db.vendor == "postgresql":
-            # psycopg's own cursor; its errors still reach callers as Django's.
-            with db.wrap_database_errors:
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows():
-                        copy.write_row(row)
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows():
+                    copy.write_row(row)
         else:
             placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows())
+            cursor.cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows()
+            )
     return written
+
+
+class QueryWhileSending(RuntimeError):
+    """A query from the generator `insert_rows` was reading objects from."""
+
+
+def _refuse_queries(execute, sql, params, many, context):
+    # Installed only while insert_rows sends its rows, which go past Django's
+    # wrappers: any query through Django then comes from the objects' generator.
+    raise QueryWhileSending(
+        "insert_rows: the objects' generator queried the database while rows were "
+        f"being sent ({sql[:60]}…); fetch what it needs before calling insert_rows"
+    )
 
 
 @cache

@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError
 
 from tongxin.conftest import make_id_number
+from tongxin.core.bulk import QueryWhileSending
 from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
 from tongxin.people.search import derived_fields, search_persons
 from tongxin.people.services import (
@@ -53,14 +54,15 @@ def test_it_writes_history_for_bulk_inserts(regions, city_user):
 
 
 def test_it_makes_each_person_of_a_generator_only_when_it_is_written(regions, city_user):
+    prepared = [unsaved(f"钱{chr(0x4E00 + i)}", regions["xingning"]) for i in range(5)]
     made, batches = [], []
 
     def persons():
-        for i in range(5):
+        for person in prepared:
             # every person made before has already gone to the database
             assert all(not p._state.adding for p in made)
-            made.append(unsaved(f"钱{chr(0x4E00 + i)}", regions["xingning"]))
-            yield made[-1]
+            made.append(person)
+            yield person
 
     def after_batch(batch):
         # the persons of later batches are not made yet; these have their keys
@@ -77,9 +79,21 @@ def test_it_makes_each_person_of_a_generator_only_when_it_is_written(regions, ci
 
 
 def test_it_refuses_a_generator_longer_than_its_count(regions, city_user):
-    persons = (unsaved(f"周{chr(0x4E00 + i)}", regions["xingning"]) for i in range(3))
+    persons = [unsaved(f"周{chr(0x4E00 + i)}", regions["xingning"]) for i in range(3)]
     with pytest.raises(ValueError, match="count=2"):
-        persons_bulk_insert(persons, count=2, actor=city_user, reason="导入")
+        persons_bulk_insert(iter(persons), count=2, actor=city_user, reason="导入")
+    assert Person.objects.count() == 0 and Person.history.count() == 0
+
+
+def test_a_generator_that_queries_while_rows_are_sent_is_refused(regions, city_user):
+    # On PostgreSQL such a query would wait for the COPY holding the connection
+    # for ever; it is refused on both databases, and nothing is written.
+    def persons():
+        for i in range(3):
+            yield unsaved(f"吴{chr(0x4E00 + i)}", regions["xingning"])  # reads dictionaries
+
+    with pytest.raises(QueryWhileSending, match="fetch what it needs"):
+        persons_bulk_insert(persons(), count=3, actor=city_user, reason="导入")
     assert Person.objects.count() == 0 and Person.history.count() == 0
 
 
