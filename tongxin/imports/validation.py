@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from tongxin.people.access import regions_writable_by
 from tongxin.people.models import (
+    PERSON_FORM_FIELDS,
     Degree,
     Education,
     Ethnicity,
@@ -71,37 +72,8 @@ TEXT_FIELDS = [
     "department_opinion",
     "remarks",
 ]
-IMPORTABLE_FIELDS = [
-    "name",
-    "sex",
-    "ethnicity",
-    "birth_date",
-    "native_place",
-    "id_number",
-    "political_status",
-    "education",
-    "degree",
-    "school",
-    "major",
-    "employer",
-    "job_title",
-    "professional_title",
-    "career_start_year",
-    "mobile",
-    "email",
-    "address",
-    "region",
-    "group",
-    "subcategory",
-    "freelance_field",
-    "level",
-    "resume",
-    "achievements",
-    "public_welfare",
-    "recommender",
-    "department_opinion",
-    "remarks",
-]
+# A roster column can fill any field of the registration form (and nothing else).
+IMPORTABLE_FIELDS = PERSON_FORM_FIELDS
 FIELD_LABELS = {f: str(Person._meta.get_field(f).verbose_name) for f in IMPORTABLE_FIELDS}
 _MAX_LENGTHS = {
     f: Person._meta.get_field(f).max_length
