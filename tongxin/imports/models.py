@@ -95,12 +95,6 @@ class ImportBatch(models.Model):
     def is_running(self) -> bool:
         return self.status in {self.Status.ANALYSING, self.Status.COMMITTING}
 
-    @property
-    def percent(self) -> int:
-        if not self.progress_total:
-            return 0
-        return min(100, self.progress_done * 100 // self.progress_total)
-
 
 class ImportedRecord(models.Model):
     """A person an import created or updated, with what the import wrote, so the

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
@@ -49,6 +50,7 @@ PROGRESS_EVERY = 2000
 SHOWN_EXISTING = 1000
 LOOKUP_CHUNK = 2000
 WRITE_BATCH = 5000  # new persons per COPY / executemany
+WRITING = "写入数据库"  # the phase while rows are written
 
 
 def background_threshold() -> int:
@@ -306,11 +308,26 @@ def _previous_value(name: str, value):
     return _json_value(value)
 
 
-def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> None:
-    """Write every valid row; runs inside the caller's transaction."""
+def _write(
+    *,
+    actor,
+    batch: ImportBatch,
+    analysis: Analysis,
+    request=None,
+    progress: Progress = _no_progress,
+) -> None:
+    """Write every valid row; runs inside the caller's transaction.
+
+    `progress` hears ("写入数据库", rows written, rows to write) after each
+    batch of new persons and every PROGRESS_EVERY updates.
+    """
     reason = f"导入：{batch.file_name}（批次#{batch.pk}）"
     records: list[ImportedRecord] = []
     creates = [r for r in analysis.results if r.outcome == "create"]
+    updates = [r for r in analysis.results if r.outcome == "update"]
+    to_write = len(creates) + len(updates)
+    written = 0
+    progress(WRITING, 0, to_write)
     name_fields: dict[str, dict] = {}
 
     def new_persons():
@@ -323,6 +340,7 @@ def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> No
     row_numbers = iter([r.row_number for r in creates])
 
     def record_created(persons: list[Person]) -> None:
+        nonlocal written
         insert_rows(
             ImportedRecord,
             (
@@ -341,6 +359,8 @@ def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> No
             ),
             now=timezone.now(),
         )
+        written += len(persons)
+        progress(WRITING, written, to_write)
 
     persons_bulk_insert(
         new_persons(),
@@ -350,9 +370,7 @@ def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> No
         batch_size=WRITE_BATCH,
         after_batch=record_created,
     )
-    for result in analysis.results:
-        if result.outcome != "update":
-            continue
+    for result in updates:
         person = result.person
         previous = {
             Person._meta.get_field(name).attname: _previous_value(name, old)
@@ -378,7 +396,11 @@ def _write(*, actor, batch: ImportBatch, analysis: Analysis, request=None) -> No
                 previous=previous,
             )
         )
+        written += 1
+        if written % PROGRESS_EVERY == 0:
+            progress(WRITING, written, to_write)
     ImportedRecord.objects.bulk_create(records, batch_size=5000)
+    progress(WRITING, to_write, to_write)
     if len(creates) >= LARGE_WRITE:
         # The planner's statistics no longer match the table (core/db_stats.py);
         # ANALYZE takes seconds at a million rows, so the task worker runs it.
@@ -485,7 +507,6 @@ def import_file(
     )
     if not commit:
         return FileImport(analysis=analysis, batch=None)
-    progress("写入数据库", 0, analysis.counts["rows"])
     with transaction.atomic():
         batch = ImportBatch(
             created_by=actor,
@@ -503,7 +524,7 @@ def import_file(
         )
         batch._history_user = actor
         batch.save(force_insert=True)
-        _write(actor=actor, batch=batch, analysis=analysis)
+        _write(actor=actor, batch=batch, analysis=analysis, progress=progress)
     progress("导入完成", analysis.counts["rows"], analysis.counts["rows"])
     return FileImport(analysis=analysis, batch=batch)
 
@@ -588,6 +609,28 @@ def _set_progress(batch: ImportBatch) -> Progress:
     return report
 
 
+def _write_progress_key(batch: ImportBatch) -> str:
+    return f"tongxin:import-writing:{batch.pk}"
+
+
+def _write_progress_reporter(batch: ImportBatch) -> Progress:
+    # The rows are written in one transaction, and the batch row with them:
+    # a progress count stored there would show only once all is done (and on
+    # SQLite no other connection may write meanwhile). The shared file cache
+    # is outside the transaction and seen by the web workers.
+    def report(phase: str, done: int, total: int) -> None:
+        cache.set(_write_progress_key(batch), (done, total), timeout=3600)
+
+    return report
+
+
+def write_progress(batch: ImportBatch) -> tuple[int, int] | None:
+    """(rows written, rows to write) while a batch is being written, else None."""
+    if batch.status != ImportBatch.Status.COMMITTING or batch.phase != WRITING:
+        return None
+    return cache.get(_write_progress_key(batch))
+
+
 def _batch_table(batch: ImportBatch) -> Table:
     return read_table(Path(batch.file.path), batch.file_name)
 
@@ -655,10 +698,16 @@ def import_batch_commit(*, batch: ImportBatch, actor=None, request=None) -> Impo
     )
     try:
         analysis = _batch_analyse(batch, actor)
-        ImportBatch.objects.filter(pk=batch.pk).update(phase="写入数据库")
+        ImportBatch.objects.filter(pk=batch.pk).update(phase=WRITING)
         batch.refresh_from_db()
         with transaction.atomic():
-            _write(actor=actor, batch=batch, analysis=analysis, request=request)
+            _write(
+                actor=actor,
+                batch=batch,
+                analysis=analysis,
+                request=request,
+                progress=_write_progress_reporter(batch),
+            )
     except ImportFileError as error:
         _fail(batch, error.message, ImportBatch.Status.PREVIEWED)
         raise ImportCommitError(error.message) from None
@@ -673,6 +722,8 @@ def import_batch_commit(*, batch: ImportBatch, actor=None, request=None) -> Impo
             ImportBatch.Status.PREVIEWED,
         )
         raise
+    finally:
+        cache.delete(_write_progress_key(batch))
     batch.refresh_from_db()
     return batch
 

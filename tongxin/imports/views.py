@@ -81,9 +81,26 @@ def batch_mapping(request, pk: int):
     )
 
 
-def _detail_context(batch: ImportBatch, blockers=None) -> dict:
+def _progress_context(batch: ImportBatch) -> dict:
+    """The bar's figures: rows checked, or rows written once writing has begun."""
+    done, total = batch.progress_done, batch.progress_total
+    writing = services.write_progress(batch)
+    if writing is not None:
+        done, total = writing
+    percent = min(100, done * 100 // total) if total else 0
     return {
         "batch": batch,
+        "progress_done": done,
+        "progress_total": total,
+        "percent": percent,
+        # writing, and the worker has not said how far yet: a moving full bar
+        "progress_unknown": batch.phase == services.WRITING and writing is None,
+    }
+
+
+def _detail_context(batch: ImportBatch, blockers=None) -> dict:
+    return {
+        **_progress_context(batch),
         "problems": batch.problems[:SHOWN_PROBLEMS],
         "more_problems": max(0, len(batch.problems) - SHOWN_PROBLEMS),
         "existing": batch.existing,
@@ -106,7 +123,7 @@ def batch_progress(request, pk: int):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("imports:detail", args=[batch.pk])
         return response
-    return render(request, "imports/_progress.html", {"batch": batch})
+    return render(request, "imports/_progress.html", _progress_context(batch))
 
 
 @require_POST
