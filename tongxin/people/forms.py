@@ -248,3 +248,4 @@ class RestoreForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -227,9 +227,18 @@ def person_archive(
 
 
 @transaction.atomic
-def person_restore(*, actor, person: Person, note: str = "", request=None) -> Person:
+def person_restore(
+    *,
+    actor,
+    person: Person,
+    note: str = "",
+    expected_version: int | None = None,
+    request=None,
+) -> Person:
     """Undo an archive; the archive stays visible in history."""
     current = Person.objects.select_for_update().get(pk=person.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEditError(changes_since(current, expected_version), current.version)
     if not current.is_archived:
         raise ValueError("该人员在库，无需恢复")
     previous = current.get_archived_reason_display()

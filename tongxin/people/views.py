@@ -69,7 +69,7 @@ def person_detail(request, pk: int):
         "archive_form": ArchiveForm(
             initial={"on_date": timezone.localdate(), "version": person.version}
         ),
-        "restore_form": RestoreForm(),
+        "restore_form": RestoreForm(initial={"version": person.version}),
         "can_edit": request.user.can_edit_persons,
         "can_reveal": request.user.can_reveal_identifiers,
         "panels": collect("person_panels", request, person),
@@ -156,7 +156,7 @@ def person_archive(request, pk: int):
         "person": person,
         "history": person_history(person),
         "archive_form": form,
-        "restore_form": RestoreForm(),
+        "restore_form": RestoreForm(initial={"version": person.version}),
         "can_edit": True,
         "can_reveal": request.user.can_reveal_identifiers,
         "show_archive": True,
@@ -169,9 +169,17 @@ def person_archive(request, pk: int):
 def person_restore(request, pk: int):
     person = person_for_user(request.user, pk, write=True)
     form = RestoreForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    valid = form.is_valid()
     try:
-        services.person_restore(actor=request.user, person=person, note=note, request=request)
+        services.person_restore(
+            actor=request.user,
+            person=person,
+            note=form.cleaned_data["note"] if valid else "",
+            expected_version=form.cleaned_data["version"] if valid else None,
+            request=request,
+        )
+    except services.StaleEditError:
+        messages.error(request, "恢复未执行：该人员信息已被他人修改，请核对后重试。")
     except ValueError as error:
         messages.error(request, str(error))
     else:

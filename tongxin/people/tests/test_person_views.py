@@ -364,6 +364,31 @@ def test_it_archives_and_restores_with_history(client_for, xingning_user, make_p
     assert Person.objects.filter(pk=person.pk).exists()
 
 
+def test_a_restore_from_a_stale_page_is_refused(client_for, xingning_user, city_user, make_person):
+    person = make_person("张三")
+    archive = {"reason": "moved_away", "on_date": "2026-11-01", "version": 1}
+    client = client_for(xingning_user)
+    client.post(reverse("people:archive", args=[person.pk]), archive)
+    page = client.get(reverse("people:detail", args=[person.pk])).content.decode()
+    assert 'name="version" value="2"' in page  # the restore form carries the version it shows
+    # meanwhile a colleague restores and archives the person again, for another reason
+    other = client_for(city_user)
+    other.post(reverse("people:restore", args=[person.pk]), {"version": 2})
+    other.post(
+        reverse("people:archive", args=[person.pk]),
+        {"reason": "withdrew", "on_date": "2026-11-20", "version": 3},
+    )
+    response = client.post(
+        reverse("people:restore", args=[person.pk]), {"note": "回到南宁", "version": 2}
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.status == Person.Status.ARCHIVED and person.archived_reason == "withdrew"
+    assert person.version == 4
+    page = client.get(reverse("people:detail", args=[person.pk])).content.decode()
+    assert "恢复未执行：该人员信息已被他人修改" in page
+
+
 def test_it_rejects_an_archive_without_reason(client_for, xingning_user, make_person):
     person = make_person("张三")
     response = client_for(xingning_user).post(
