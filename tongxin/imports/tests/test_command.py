@@ -16,7 +16,7 @@ from django.db import connection
 
 from tongxin.imports.models import ImportBatch
 from tongxin.imports.tests.rosters import many_rows, roster_row, write_xlsx
-from tongxin.people.models import Person
+from tongxin.people.models import Person, PoliticalStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,45 @@ def test_commit_as_a_user_with_their_region_rules(tmp_path, xingning_user, capsy
     assert "第5行 K列“所在县区”：无权导入到“青秀区”" in out
     assert list(Person.objects.values_list("name", flat=True)) == ["张三"]
     assert ImportBatch.objects.get().created_by == xingning_user
+
+
+def test_on_duplicate_update_changes_registered_persons_only_with_commit(
+    tmp_path, make_person, capsys
+):
+    person = make_person(
+        "张三", employer="旧公司", political_status=PoliticalStatus.objects.get(name="群众")
+    )
+    rows = [
+        roster_row(1, "张三", 身份证号=person.id_number, 工作单位="新公司"),
+        roster_row(2, "李四"),
+    ]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+
+    call_command("import", str(path), "--on-duplicate", "update", "--json")
+    counts = json.loads(capsys.readouterr().out)
+    assert (counts["updated"], counts["created"], counts["committed"]) == (1, 1, False)
+    person.refresh_from_db()
+    assert (person.employer, person.version) == ("旧公司", 1)
+    assert Person.objects.count() == 1
+
+    call_command("import", str(path), "--on-duplicate", "update", "--commit", "--json")
+    counts = json.loads(capsys.readouterr().out)
+    assert (counts["updated"], counts["created"], counts["committed"]) == (1, 1, True)
+    person.refresh_from_db()
+    assert (person.employer, person.version) == ("新公司", 2)
+    latest = person.history.order_by("-history_id").first()
+    assert latest.history_change_reason == f"导入：名单.xlsx（批次#{counts['batch']}）"
+    assert Person.objects.count() == 2
+
+
+def test_registered_persons_are_skipped_by_default(tmp_path, make_person, capsys):
+    person = make_person("张三", employer="旧公司")
+    path = write_xlsx(tmp_path / "名单.xlsx", [roster_row(1, "张三", 身份证号=person.id_number)])
+    call_command("import", str(path), "--commit", "--json")
+    counts = json.loads(capsys.readouterr().out)
+    assert (counts["skipped"], counts["updated"]) == (1, 0)
+    person.refresh_from_db()
+    assert (person.employer, person.version) == ("旧公司", 1)
 
 
 def test_bad_files_and_users_are_command_errors(tmp_path, regions, leader_user):

@@ -2,16 +2,17 @@
 
 import io
 
+import lxml.html
 import pytest
 import python_calamine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
-from tongxin.imports.models import ImportBatch
+from tongxin.imports.models import ImportBatch, ImportedRecord
 from tongxin.imports.services import import_file
 from tongxin.imports.tests.rosters import HEADER, roster_row, write_xlsx
-from tongxin.people.models import Person
+from tongxin.people.models import Person, PoliticalStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,13 @@ def mapping_post(batch, **changes) -> dict:
     data["on_duplicate"] = "skip"
     data.update(changes)
     return data
+
+
+def existing_rows(response) -> list[list[str]]:
+    """The preview's 已登记的人员 table, one list of cell texts per row."""
+    page = lxml.html.fromstring(response.content.decode())
+    rows = page.xpath('//*[@data-testid="existing"]//tbody/tr')
+    return [[cell.text_content().strip() for cell in row.xpath("td")] for row in rows]
 
 
 def test_it_walks_through_upload_mapping_preview_and_commit(tmp_path, client_for, xingning_user):
@@ -121,6 +129,124 @@ def test_rejected_rows_download_as_xlsx_with_a_reason(tmp_path, client_for, city
     assert rows[1][1] == "李四"
     assert rows[1][-1] == "E列“身份证号”：公民身份号码应为18位，当前为6位"
     assert rows[1][-2] == 5
+
+
+def test_it_updates_registered_persons_when_the_user_chooses_update(
+    tmp_path, client_for, xingning_user, make_person
+):
+    person = make_person(
+        "张三", employer="旧公司", political_status=PoliticalStatus.objects.get(name="群众")
+    )
+    rows = [roster_row(1, "张三", 身份证号=person.id_number, 工作单位="新公司")]
+    client = client_for(xingning_user)
+    upload(client, write_xlsx(tmp_path / "名单.xlsx", rows))
+    batch = ImportBatch.objects.get()
+    client.post(
+        reverse("imports:mapping", args=[batch.pk]), mapping_post(batch, on_duplicate="update")
+    )
+
+    page = client.get(reverse("imports:detail", args=[batch.pk]))
+    assert existing_rows(page) == [["第4行", "张三", person.masked_id_number, "更新", "工作单位"]]
+    text = page.content.decode()
+    assert "已登记人员的处理方式：用文件内容更新已登记人员" in text
+    assert "确认导入（新增 0 人，更新 1 人）" in text
+    assert person.id_number not in text
+
+    response = client.post(reverse("imports:commit", args=[batch.pk]))
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.employer == "新公司"
+    assert person.version == 2
+    latest = person.history.order_by("-history_id").first()
+    assert (latest.version, latest.employer) == (2, "新公司")
+    assert latest.history_change_reason == f"导入：名单.xlsx（批次#{batch.pk}）"
+    assert latest.history_user == xingning_user
+    record = ImportedRecord.objects.get(batch=batch)
+    assert (record.action, record.version_after) == (ImportedRecord.Action.UPDATED, 2)
+    assert record.previous == {"employer": "旧公司"}
+    page = client.get(reverse("imports:detail", args=[batch.pk]))
+    assert "导入完成：新增 0 人，更新 1 人" in page.content.decode()
+
+
+def test_it_leaves_registered_persons_alone_when_the_user_chooses_skip(
+    tmp_path, client_for, xingning_user, make_person
+):
+    masses = PoliticalStatus.objects.get(name="群众")
+    changed = make_person("张三", employer="旧公司", political_status=masses)
+    same = make_person("王五", employer="南宁某公司", political_status=masses)
+    rows = [
+        roster_row(1, "张三", 身份证号=changed.id_number, 工作单位="新公司"),
+        roster_row(2, "王五", 身份证号=same.id_number),
+        roster_row(3, "李四"),
+    ]
+    client = client_for(xingning_user)
+    upload(client, write_xlsx(tmp_path / "名单.xlsx", rows))
+    batch = ImportBatch.objects.get()
+    client.post(reverse("imports:mapping", args=[batch.pk]), mapping_post(batch))
+
+    page = client.get(reverse("imports:detail", args=[batch.pk]))
+    assert existing_rows(page) == [
+        ["第4行", "张三", changed.masked_id_number, "跳过", "工作单位"],
+        ["第5行", "王五", same.masked_id_number, "无变化", ""],
+    ]
+    text = page.content.decode()
+    assert "已登记人员的处理方式：跳过已登记人员" in text
+    assert "确认导入（新增 1 人，更新 0 人）" in text
+
+    client.post(reverse("imports:commit", args=[batch.pk]))
+    for person in (changed, same):
+        person.refresh_from_db()
+        assert person.version == 1
+        assert person.history.count() == 1
+    assert changed.employer == "旧公司"
+    assert Person.objects.filter(name="李四").exists()
+    batch.refresh_from_db()
+    counts = {key: batch.counts[key] for key in ("created", "skipped", "unchanged", "updated")}
+    assert counts == {"created": 1, "skipped": 1, "unchanged": 1, "updated": 0}
+    assert list(ImportedRecord.objects.values_list("action", flat=True)) == [
+        ImportedRecord.Action.CREATED
+    ]
+
+
+def test_the_downloaded_rejected_rows_can_be_fixed_and_imported_again(
+    tmp_path, client_for, city_user
+):
+    client = client_for(city_user)
+    rows = [roster_row(1, "张三"), roster_row(2, "李四", 手机="139001390")]
+    upload(client, write_xlsx(tmp_path / "名单.xlsx", rows))
+    first = ImportBatch.objects.get()
+    client.post(reverse("imports:mapping", args=[first.pk]), mapping_post(first))
+    client.post(reverse("imports:commit", args=[first.pk]))
+    assert list(Person.objects.values_list("name", flat=True)) == ["张三"]
+
+    response = client.get(reverse("imports:rejected", args=[first.pk]))
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    header, *rejected = book.get_sheet_by_index(0).to_python()
+    assert header == [*HEADER, "原行号", "未导入原因"]
+    assert len(rejected) == 1
+    rejected[0][HEADER.index("手机")] = "13900139000"
+    path = write_xlsx(
+        tmp_path / "名单-已改正.xlsx", rejected, title=None, blank_rows=0, header=header
+    )
+
+    response = upload(client, path)
+    second = ImportBatch.objects.latest("pk")
+    assert response.url == reverse("imports:mapping", args=[second.pk])
+    assert second.columns[-2:] == ["原行号", "未导入原因"]
+    assert second.mapping == first.mapping  # the two extra columns map to nothing
+    client.post(reverse("imports:mapping", args=[second.pk]), mapping_post(second))
+    second.refresh_from_db()
+    assert second.problems == []
+    assert (second.counts["created"], second.counts["invalid"]) == (1, 0)
+
+    client.post(reverse("imports:commit", args=[second.pk]))
+    second.refresh_from_db()
+    assert second.status == ImportBatch.Status.COMMITTED
+    person = Person.objects.get(name="李四")
+    assert person.mobile == "13900139000"
+    assert person.employer == "南宁某公司"
+    assert person.remarks == ""
+    assert ImportedRecord.objects.get(batch=second).row_number == 2
 
 
 def test_undo_through_the_page_and_refusal_lists_blockers(tmp_path, client_for, city_user):
