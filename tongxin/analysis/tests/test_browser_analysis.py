@@ -88,3 +88,61 @@ def test_a_leader_sees_the_charts_and_clicks_through_to_the_list(
         expect(page.get_by_test_id("total")).to_have_text(str(band_total))
         expect(page.get_by_test_id("filter-chips")).to_contain_text("年龄：36—45岁")
         assert problems == []
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_chart_saves_as_png(live_server, leader_user, population):
+    """The toolbox's 保存为图片 (ECharts saveAsImage) downloads a PNG of the chart."""
+    with chromium_page(live_server) as (page, problems):
+        log_in(page, "leader", "/analysis/")
+        chart = page.locator('[data-chart="sex"]')
+        chart.scroll_into_view_if_needed()
+        expect(chart.locator("canvas")).to_have_count(1)
+        # The icon is drawn on the canvas: click the middle of it, where the
+        # chart's own toolbox option (right, padding, item size) puts it.
+        x, y = chart.evaluate(
+            """el => {
+              const t = echarts.getInstanceByDom(el).getOption().toolbox[0];
+              return [el.clientWidth - t.right - t.padding - t.itemSize / 2,
+                      t.padding + t.itemSize / 2];
+            }"""
+        )
+        box = chart.bounding_box()
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        with page.expect_download() as info:
+            page.mouse.click(box["x"] + x, box["y"] + y)
+        download = info.value
+        assert download.suggested_filename == "性别结构.png"
+        content = Path(download.path()).read_bytes()
+        assert content.startswith(PNG)
+        assert len(content) > 1000
+        assert problems == []
+
+
+def test_the_page_prints_only_its_figures_on_a4(live_server, leader_user, population):
+    """On paper the navigation, the filter form and the buttons go; the
+    charts, the tables and the filter in words stay."""
+    with chromium_page(live_server) as (page, problems):
+        log_in(page, "leader", "/analysis/")
+        expect(page.locator("form.tx-filters")).to_be_visible()
+        page.emulate_media(media="print")
+        for hidden in (".tx-sidebar", ".tx-topbar", "form.tx-filters", "[data-tx-print]"):
+            expect(page.locator(hidden)).to_be_hidden()
+        expect(page.get_by_text("导出全部表格（Excel）")).to_be_hidden()
+        expect(page.locator(".tx-print-only")).to_be_visible()
+        expect(page.locator(".tx-print-only")).to_contain_text("区域：全部可见区域")
+        charts = page.locator("[data-chart]")
+        tables = page.locator("table[data-testid^='table-']")
+        assert charts.count() >= 9
+        assert tables.count() == charts.count()
+        for i in range(charts.count()):
+            expect(charts.nth(i)).to_be_visible()
+            expect(charts.nth(i).locator("canvas")).to_have_count(1)
+            expect(tables.nth(i)).to_be_visible()
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF")
+        # A4 in points (210 × 297 mm), portrait.
+        assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]", pdf)
+        assert problems == []

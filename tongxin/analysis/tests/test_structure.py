@@ -4,7 +4,9 @@ page's filter, and the person list it links to shows exactly those persons."""
 import datetime
 
 import pytest
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from tongxin.accounts.models import User
 from tongxin.conftest import PASSWORD
@@ -344,3 +346,203 @@ def test_it_never_shows_one_users_positions_to_another(
     assert held(city_user) == 2
     assert held(xingning_user) == 1
     assert held(city_user, region=regions["qingxiu"].pk) == 1
+
+
+# Born on each side of every age band's edges at ON (2026-11-22).
+BIRTHS = [
+    datetime.date(1990, 11, 23),  # 35
+    datetime.date(1990, 11, 22),  # 36
+    datetime.date(1985, 6, 1),
+    datetime.date(1980, 11, 23),  # 45
+    datetime.date(1980, 11, 22),  # 46
+    datetime.date(1975, 1, 1),
+    datetime.date(1970, 11, 23),  # 55
+    datetime.date(1970, 11, 22),  # 56
+    datetime.date(1968, 3, 3),
+    datetime.date(1965, 11, 23),  # 60
+    datetime.date(1965, 11, 22),  # 61
+    datetime.date(1955, 5, 5),
+]
+# Eight in all, seven of them in 兴宁区 (odd places): both see a "其他民族".
+ETHNICITIES = (
+    "汉族 汉族 壮族 壮族 汉族 瑶族 壮族 苗族 汉族 侗族 瑶族 回族 汉族 满族 汉族 蒙古族 汉族 汉族"
+)
+
+
+@pytest.fixture
+def spread(make_person, city_user, regions):
+    """Eighteen active persons over every value the page splits by (no
+    education, no sub-category, eight ethnicities, four groups, positions held
+    and ended, grades of a closed and of an open round) in two regions, and
+    two archived persons who hold a position and a grade but count nowhere."""
+    from tongxin.engagement.models import Position, RecordStatus
+    from tongxin.evaluations.models import EvaluationRound, RoundResult
+    from tongxin.people.services import person_archive
+
+    educations = [*Education.objects.all()[:3], None]
+    statuses = list(PoliticalStatus.objects.all()[:5])
+    kinds = []
+    for group in PersonGroup.objects.all():
+        first = group.subcategories.first()
+        kinds += [(group, first), (group, None)]
+    levels = list(Person.Level.values)
+    made = []
+    for i, ethnicity in enumerate(ETHNICITIES.split()):
+        group, subcategory = kinds[i % len(kinds)]
+        made.append(
+            make_person(
+                f"人{i}",
+                region=regions["xingning"] if i % 2 else regions["qingxiu"],
+                birth_date=BIRTHS[i % len(BIRTHS)],
+                sex="F" if i % 3 == 0 else "M",
+                ethnicity=Ethnicity.objects.get(name=ethnicity),
+                education=educations[i % len(educations)],
+                political_status=statuses[i % len(statuses)],
+                group=group,
+                subcategory=subcategory,
+                freelance_field="culture" if group.is_freelance else "",
+                level=levels[i % len(levels)],
+            )
+        )
+    gone = []
+    for region in (regions["xingning"], regions["qingxiu"]):
+        person = make_person(
+            "出库", region=region, sex="F", education=None, group=kinds[-1][0], subcategory=None
+        )
+        gone.append(person_archive(actor=city_user, person=person, reason="withdrew", on_date=ON))
+
+    start = datetime.date(2024, 1, 1)
+    for person, kind in ((made[0], "cppcc"), (made[0], "deputy"), (made[1], "cppcc")):
+        Position.objects.create(person=person, region=person.region, type=kind, start_date=start)
+    Position.objects.create(person=made[3], region=made[3].region, type="trade", start_date=start)
+    Position.objects.create(  # ended
+        person=made[2],
+        region=made[2].region,
+        type="cppcc",
+        start_date=start,
+        end_date=datetime.date(2025, 1, 1),
+    )
+    Position.objects.create(  # cancelled
+        person=made[5],
+        region=made[5].region,
+        type="deputy",
+        start_date=start,
+        status=RecordStatus.CANCELLED,
+    )
+    for person in gone:
+        Position.objects.create(person=person, region=person.region, type="cppcc", start_date=start)
+    closed = _closed_round("2025年度", timezone.make_aware(datetime.datetime(2026, 1, 10)), regions)
+    ongoing = _closed_round("2026年度", timezone.make_aware(datetime.datetime(2026, 6, 1)), regions)
+    ongoing.status = EvaluationRound.Status.OPEN
+    ongoing.save(update_fields=["status"])
+    for person, grade in ((made[0], "A"), (made[1], "B"), (made[4], "A"), (made[5], "C")):
+        RoundResult.objects.create(round=closed, person=person, n_evaluators=3, grade=grade)
+    RoundResult.objects.create(round=ongoing, person=made[6], n_evaluators=3, grade="D")
+    for person in gone:
+        RoundResult.objects.create(round=closed, person=person, n_evaluators=3, grade="A")
+    return made
+
+
+def _expected_buckets(persons) -> dict[str, list[tuple[str, object]]]:
+    """(label, condition) of each bucket the page should show for `persons`,
+    written straight in the ORM rather than through the person list's filters."""
+    from tongxin.engagement.models import Position, PositionType
+    from tongxin.evaluations.models import RoundResult
+    from tongxin.people.models import SubCategory
+
+    def present(rows):
+        return [(label, q) for label, q in rows if persons.filter(q).exists()]
+
+    day = datetime.date
+    expected = {
+        "age": [
+            ("35岁及以下", Q(birth_date__gt=day(1990, 11, 22))),
+            ("36—45岁", Q(birth_date__gt=day(1980, 11, 22), birth_date__lte=day(1990, 11, 22))),
+            ("46—55岁", Q(birth_date__gt=day(1970, 11, 22), birth_date__lte=day(1980, 11, 22))),
+            ("56—60岁", Q(birth_date__gt=day(1965, 11, 22), birth_date__lte=day(1970, 11, 22))),
+            ("60岁以上", Q(birth_date__lte=day(1965, 11, 22))),
+        ],
+        "sex": [("男", Q(sex="M")), ("女", Q(sex="F"))],
+    }
+    ranked = sorted(
+        (
+            (-persons.filter(ethnicity=e).count(), e.pk, e.name)
+            for e in Ethnicity.objects.all()
+            if persons.filter(ethnicity=e).exists()
+        ),
+    )
+    expected["ethnicity"] = [(name, Q(ethnicity__name=name)) for _, _, name in ranked[:5]]
+    if ranked[5:]:
+        expected["ethnicity"].append(
+            ("其他民族", Q(ethnicity__name__in=[name for _, _, name in ranked[5:]]))
+        )
+    expected["education"] = present(
+        [(e.name, Q(education=e)) for e in Education.objects.all()]
+        + [("未填写", Q(education__isnull=True))]
+    )
+    expected["political_status"] = present(
+        [(s.name, Q(political_status=s)) for s in PoliticalStatus.objects.all()]
+        + [("未填写", Q(political_status__isnull=True))]
+    )
+    expected["group"] = present(
+        [(g.short_name or g.name, Q(group=g)) for g in PersonGroup.objects.all()]
+    )
+    expected["subcategory"] = present(
+        [(s.name, Q(subcategory=s)) for s in SubCategory.objects.all()]
+        + [("未细分", Q(subcategory__isnull=True))]
+    )
+    today = timezone.localdate()
+    held = Position.objects.filter(person=OuterRef("pk"), status="active").filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=today)
+    )
+    expected["position"] = [
+        (label, Q(Exists(held.filter(type=value)))) for value, label in PositionType.choices
+    ]
+    graded = RoundResult.objects.filter(person=OuterRef("pk"), round__status="closed")
+    expected["grade"] = [
+        (f"{g}级", Q(Exists(graded.filter(grade=g)))) for g in ("A", "B", "C", "D")
+    ] + [("未评价", ~Q(Exists(graded.exclude(grade=""))))]
+    return expected
+
+
+def _listed_ids(client, url: str) -> set[int]:
+    """Every person id the person list shows at `url`, page after page."""
+    ids: set[int] = set()
+    after = ""
+    while True:
+        response = client.get(url + (f"&after={after}" if after else ""))
+        assert response.status_code == 200, url
+        assert not response.context["filter"].errors, url
+        page = response.context["page"]
+        ids |= {p.pk for p in page.rows}
+        if not page.next_cursor:
+            return ids
+        after = page.next_cursor
+
+
+@pytest.mark.parametrize("who", ["city", "county"])
+def test_every_bucket_is_its_own_count_and_lists_exactly_its_persons(
+    who, client_for, city_user, xingning_user, spread, regions, settings
+):
+    settings.PAGE_SIZE = 4  # the lists run over several pages
+    user = city_user if who == "city" else xingning_user
+    persons = Person.objects.filter(status=Person.Status.ACTIVE)
+    if who == "county":
+        persons = persons.filter(region=regions["xingning"])
+    client = client_for(user)
+    response = client.get(URL, {"on": ON.isoformat()})
+    assert response.context["data"].total == persons.count() == (18 if who == "city" else 9)
+    dists = _distributions(response)
+    expected = _expected_buckets(persons)
+    assert set(dists) == set(expected)
+    for key, rows in expected.items():
+        shown = [(b.label, b.count) for b in dists[key].buckets]
+        assert shown == [(label, persons.filter(q).count()) for label, q in rows], key
+        for bucket, (label, q) in zip(dists[key].buckets, rows, strict=True):
+            ids = set(persons.filter(q).values_list("pk", flat=True))
+            assert _listed_ids(client, bucket.url) == ids, (key, label, bucket.url)
+    # Several values in each distribution, and both kinds of "not filled in".
+    assert len(dists["ethnicity"].buckets) == 6
+    assert "未填写" in [b.label for b in dists["education"].buckets]
+    assert "未细分" in [b.label for b in dists["subcategory"].buckets]
+    assert all(len(dists[key].buckets) >= 3 for key in ("group", "political_status"))

@@ -5,6 +5,7 @@ import io
 import zipfile
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
@@ -13,8 +14,8 @@ from tongxin.analysis.models import YearEndCount, YearEndSnapshot
 from tongxin.analysis.selectors import trends
 from tongxin.audit.models import AuditEntry
 from tongxin.people.listing import PersonFilter
-from tongxin.people.models import Education, Person
-from tongxin.people.services import person_archive
+from tongxin.people.models import Education, Person, PersonGroup
+from tongxin.people.services import person_archive, person_update
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +142,70 @@ def test_it_exports_one_table(client_for, xingning_user, make_person, regions):
         client_for(xingning_user).get(reverse("analysis:export"), {"only": "nope"}).status_code
         == 404
     )
+
+
+def test_the_trend_by_group_comes_from_history(client_for, city_user, make_person, regions):
+    """By group as by level: each year end counts the group and status each
+    person had then, on the page, in the trend and in its xlsx sheet."""
+    first, second, third = PersonGroup.objects.all()[:3]
+    left_last_year = make_person("去年出库", group=first)
+    person_archive(
+        actor=city_user,
+        person=left_last_year,
+        reason="withdrew",
+        on_date=datetime.date(2025, 6, 1),
+    )
+    _date_history(left_last_year, datetime.date(2024, 5, 1), datetime.date(2025, 6, 1))
+    left_this_year = make_person("今年出库", region=regions["qingxiu"], group=second)
+    person_archive(
+        actor=city_user,
+        person=left_this_year,
+        reason="withdrew",
+        on_date=datetime.date(2026, 3, 1),
+    )
+    _date_history(left_this_year, datetime.date(2023, 3, 1), datetime.date(2026, 3, 1))
+    moved = make_person("换类别", group=first)
+    moved = person_update(
+        actor=city_user, person=moved, data={"group": second}, expected_version=moved.version
+    )
+    _date_history(moved, datetime.date(2022, 4, 1), datetime.date(2026, 6, 1))
+    newcomer = make_person("新人", group=third)
+    _date_history(newcomer, datetime.date(2026, 2, 1))
+
+    def label(group) -> str:
+        return group.short_name or group.name
+
+    # 2021年末 … 2025年末, then today.
+    expected = {
+        label(first): [0, 1, 1, 2, 1, 0],  # moved until this year; left_last_year in 2024 only
+        label(second): [0, 0, 1, 1, 1, 1],  # left_this_year until 2025; moved now
+        label(third): [0, 0, 0, 0, 0, 1],
+    }
+    trend = trends(city_user, PersonFilter(), today=TODAY)
+    assert dict(trend.by_group) == expected
+    assert trend.totals == [0, 1, 2, 3, 2, 2]
+    # Filtering by a group filters by the group each person had at that year end.
+    only_first = trends(city_user, PersonFilter(group=first.pk), today=TODAY)
+    assert only_first.totals == expected[label(first)]
+    assert dict(only_first.by_group) == {label(first): expected[label(first)]}
+
+    noon = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(12)))
+    with time_machine.travel(noon, tick=False):
+        client = client_for(city_user)
+        page = client.get(reverse("analysis:index"))
+        assert dict(page.context["trend"].by_group) == expected
+        response = client.get(reverse("analysis:export"), {"only": "trend_group"})
+        sheets = _sheets(b"".join(response.streaming_content))
+    assert list(sheets) == ["各年末人数（按类别）"]
+    rows = sheets["各年末人数（按类别）"]
+    header = next(row for row in rows if row[:1] == ["项目"])
+    assert header[1:] == [
+        "2021年末",
+        "2022年末",
+        "2023年末",
+        "2024年末",
+        "2025年末",
+        "2026年11月22日",
+    ]
+    table = {row[0]: [int(v) for v in row[1:]] for row in rows[rows.index(header) + 1 :]}
+    assert table == {**expected, "合计": [0, 1, 2, 3, 2, 2]}
