@@ -107,7 +107,7 @@ def page_filter(params) -> PersonFilter:
         level=parsed.level,
         on=parsed.on or timezone.localdate(),
         status=Person.Status.ACTIVE,
-        errors=[e for e in parsed.errors if "年龄计算日" in e or "“region”" in e],
+        errors=[e for e in parsed.errors if "年龄计算日" in e or "“所属区域”" in e],
     )
 
 

@@ -72,7 +72,8 @@ class PersonFilter:
                 try:
                     setattr(f, name, int(raw))
                 except ValueError:
-                    f.errors.append(f"筛选条件“{name}”无效")
+                    label = Person._meta.get_field(name).verbose_name
+                    f.errors.append(f"筛选条件“{label}”无效")
         level = params.get("level", "")
         if level in Person.Level.values:
             f.level = level
