@@ -8,7 +8,7 @@ from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person
-from tongxin.people.services import StaleEditError, changes_since
+from tongxin.people.services import refuse_if_stale
 from tongxin.regions.models import Region
 
 from .models import LevelChange, PersonReview, Quota, ReviewCycle
@@ -50,8 +50,7 @@ def person_change_level(
         raise LevelError("调整原因不能超过200字")
     current = Person.objects.select_for_update().get(pk=person.pk)
     _require_may_write(actor, current)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleEditError(changes_since(current, expected_version), current.version)
+    refuse_if_stale(current, expected_version)
     if current.is_archived:
         raise LevelError("已出库人员不能调整分级")
     if current.level == level:

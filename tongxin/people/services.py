@@ -129,8 +129,7 @@ def person_update(
     redo their edit on top of it; nothing is overwritten silently.
     """
     current = Person.objects.select_for_update().get(pk=person.pk)
-    if current.version != expected_version:
-        raise StaleEditError(changes_since(current, expected_version), current.version)
+    refuse_if_stale(current, expected_version)
 
     changed = diff_person(current, data)
     photo_changed = "photo" in data and data["photo"] != current.photo
@@ -164,6 +163,13 @@ def person_update(
     return current
 
 
+def refuse_if_stale(current: Person, expected_version: int | None) -> None:
+    """Raise StaleEditError when `current` (read under its row lock) is no longer
+    the version the user's page showed; None means the caller did not say."""
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEditError(changes_since(current, expected_version), current.version)
+
+
 def changes_since(current: Person, version: int) -> list[FieldChange]:
     """What was saved to `current` after `version`, for a refused stale write."""
     base = current.history.filter(version=version).order_by("-history_id").first()
@@ -195,8 +201,7 @@ def person_archive(
 ) -> Person:
     """Take a person out of the active database (出库). Never a deletion."""
     current = Person.objects.select_for_update().get(pk=person.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleEditError(changes_since(current, expected_version), current.version)
+    refuse_if_stale(current, expected_version)
     if current.is_archived:
         raise ValueError("该人员已出库")
     current.status = Person.Status.ARCHIVED
@@ -237,8 +242,7 @@ def person_restore(
 ) -> Person:
     """Undo an archive; the archive stays visible in history."""
     current = Person.objects.select_for_update().get(pk=person.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleEditError(changes_since(current, expected_version), current.version)
+    refuse_if_stale(current, expected_version)
     if not current.is_archived:
         raise ValueError("该人员在库，无需恢复")
     previous = current.get_archived_reason_display()
