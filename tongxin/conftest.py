@@ -65,12 +65,12 @@ def _user(username: str, role: str, regions=()) -> User:
 
 @pytest.fixture
 def admin_user(regions):
-    return _user("admin", User.Role.ADMIN)
+    return _user("admin", User.Role.ADMIN, [regions["city"]])
 
 
 @pytest.fixture
 def city_user(regions):
-    return _user("city", User.Role.CITY)
+    return _user("city", User.Role.CITY, [regions["city"]])
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def qingxiu_user(regions):
 
 @pytest.fixture
 def leader_user(regions):
-    return _user("leader", User.Role.LEADER)
+    return _user("leader", User.Role.LEADER, [regions["city"]])
 
 
 @pytest.fixture

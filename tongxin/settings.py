@@ -173,7 +173,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tongxin.core.context_processors.navigation",
+                "tongxin.regions.context_processors.region_scope",
             ],
+            # The region rule in templates (split_scope, in_scope, outside_note) everywhere.
+            "builtins": ["tongxin.regions.templatetags.scope"],
         },
     },
 ]

@@ -98,7 +98,7 @@ class UserCreateForm(RoleRegionsMixin, BootstrapFormMixin, PasswordPairForm, for
         widgets = {"regions": forms.CheckboxSelectMultiple}
         help_texts = {
             "username": "登录用，创建后不能修改；可用字母、数字和 @ . + - _ 。",
-            "regions": "县区工作人员至少选择一个区域，只能看到和修改这些区域的人员。",
+            "regions": "账号所在的区域节点（评审人以外至少选一个）：只能看到这些区域及其下级区域的记录。",
         }
         error_messages = {
             "username": {"required": "请填写用户名。"},
@@ -138,7 +138,7 @@ class UserEditForm(RoleRegionsMixin, BootstrapFormMixin, forms.ModelForm):
         widgets = {"regions": forms.CheckboxSelectMultiple}
         labels = {"is_active": "启用"}
         help_texts = {
-            "regions": "县区工作人员至少选择一个区域，只能看到和修改这些区域的人员。",
+            "regions": "账号所在的区域节点（评审人以外至少选一个）：只能看到这些区域及其下级区域的记录。",
             "is_active": "停用后该账号不能登录；账号不删除，日志中的记录保留。",
         }
         error_messages = {"role": {"required": "请选择角色。"}}

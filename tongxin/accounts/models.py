@@ -16,10 +16,10 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.COUNTY)
     regions = models.ManyToManyField(
         "regions.Region",
-        verbose_name="负责区域",
+        verbose_name="所在区域",
         blank=True,
         related_name="staff",
-        help_text="县区工作人员只能看到和修改这些区域的人员。",
+        help_text="账号所在的区域节点：只能看到（按角色修改）这些区域及其下级区域的记录。",
     )
     display_name = models.CharField("姓名", max_length=50, blank=True)
     must_change_password = models.BooleanField(
@@ -43,10 +43,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
-
-    @property
-    def sees_all_regions(self) -> bool:
-        return self.role in {self.Role.ADMIN, self.Role.CITY, self.Role.LEADER}
 
     @property
     def can_edit_persons(self) -> bool:
@@ -76,12 +72,6 @@ class User(AbstractUser):
             secret=secret,
             algorithm="sha256",
         ).hexdigest()
-
-    def region_ids(self) -> set[int]:
-        """Regions whose records this user may see (cached per request object)."""
-        if not hasattr(self, "_region_ids"):
-            self._region_ids = set(self.regions.values_list("id", flat=True))
-        return self._region_ids
 
 
 class PasswordHistory(models.Model):

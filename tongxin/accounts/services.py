@@ -25,9 +25,12 @@ def _region_names(regions: Iterable[Region]) -> list[str]:
 
 
 def check_role_regions(role: str, regions: Iterable[Region]) -> None:
-    """County staff see only their regions, so an account without one would see nothing."""
-    if role == User.Role.COUNTY and not list(regions):
-        raise ValidationError({"regions": "县区工作人员至少要选择一个负责区域。"})
+    """Every account but an evaluator's works inside the subtrees it is placed
+    at (tongxin.regions.scope), so one placed nowhere would see nothing."""
+    if role != User.Role.EVALUATOR and not list(regions):
+        raise ValidationError(
+            {"regions": "请至少选择一个所在区域：账号只能看到所在区域及其下级区域的记录。"}
+        )
 
 
 def _check_not_locking_out_self(*, actor: User, user: User, role: str, is_active: bool) -> None:

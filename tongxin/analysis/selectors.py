@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tongxin.core.kept_counts import kept_counts
-from tongxin.core.versioned_cache import data_version, remembered, user_scope
+from tongxin.core.versioned_cache import data_version, remembered
 from tongxin.people.listing import (
     PersonFilter,
     age_band_q,
@@ -35,7 +35,9 @@ from tongxin.people.models import (
     PoliticalStatus,
     SubCategory,
 )
+from tongxin.regions import scope
 from tongxin.regions.models import Region
+from tongxin.regions.scope import read_scope
 
 from .models import YearEndCount, YearEndSnapshot
 
@@ -147,7 +149,7 @@ def _persons_key(user, person_filter: PersonFilter, version: tuple) -> tuple:
     filter, the day and the persons' data version (every write to a person adds
     a history row, so any change makes a new key and the next page counts afresh)."""
     chosen = sorted(person_filter.as_query().items())
-    return (user_scope(user), chosen, person_filter.age_on, version)
+    return (read_scope(user).key, chosen, person_filter.age_on, version)
 
 
 def _younger_than(on: datetime.date) -> dict[int, Q]:
@@ -547,12 +549,10 @@ def _year_end_rows(user, f: PersonFilter, year_end: datetime.date, today: dateti
         )
     else:  # the year is not over: its end is not history yet
         rows = _history_counts(year_end)
-    regions = None
-    if not (user.is_superuser or user.sees_all_regions):
-        regions = user.region_ids()
+    readable = scope.read_scope(user)
     for region, level, group, n in rows:
-        if regions is not None and region not in regions:
-            continue  # county staff: by the region the person belonged to then
+        if not readable.contains(region):
+            continue  # by the region the person belonged to then
         if f.region and region != f.region:
             continue
         if f.group and group != f.group:
@@ -609,6 +609,4 @@ def trends(
 
 
 def visible_regions(user) -> QuerySet[Region]:
-    if user.is_superuser or user.sees_all_regions:
-        return Region.objects.filter(is_active=True)
-    return Region.objects.filter(id__in=user.region_ids())
+    return scope.regions_visible_to(user).filter(is_active=True)

@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
+from tongxin.regions.scope import ScopedQuerySet
 
-class AuditEntryQuerySet(models.QuerySet):
+
+class AuditEntryQuerySet(ScopedQuerySet):
     """Bulk update and delete would skip the per-row guards below."""
 
     def update(self, **kwargs):

@@ -10,7 +10,7 @@ def navigation(request):
         return {}
     path = request.path
     items = [{"label": "首页", "url": reverse("home")}]
-    if user.is_superuser or user.role != user.Role.EVALUATOR:
+    if user.is_superuser or user.role != user.Role.EVALUATOR:  # reads persons
         items.append({"label": "代表人士", "url": reverse("people:list")})
     items += collect("nav_items", user)
     if user.is_system_admin:

@@ -29,13 +29,6 @@ _refresh_older_than: contextvars.ContextVar[float | None] = contextvars.ContextV
 )
 
 
-def user_scope(user) -> str:
-    """Which persons `user` sees, as part of a key: "all" or their region ids."""
-    if user.is_superuser or user.sees_all_regions:
-        return "all"
-    return ",".join(map(str, sorted(user.region_ids())))
-
-
 def data_version(*models) -> tuple[int, ...]:
     """The newest history id of each model (each has simple-history)."""
     return tuple(m.history.aggregate(last=Max("history_id"))["last"] or 0 for m in models)

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from tongxin.core.hooks import collect
 from tongxin.levels.quotas import level_counts
 from tongxin.people.models import Person, PersonGroup
+from tongxin.regions.scope import read_scope
 
 
 def home(request):
@@ -42,6 +43,4 @@ def home(request):
 def _recent_changes(user, limit: int = 10):
     """The latest changes to persons this user may see."""
     history = Person.history.model.objects.select_related("history_user").order_by("-history_id")
-    if not (user.is_superuser or user.sees_all_regions):
-        history = history.filter(region_id__in=user.region_ids())
-    return list(history[:limit])
+    return list(read_scope(user).filter(history, "region")[:limit])

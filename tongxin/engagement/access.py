@@ -1,8 +1,8 @@
 """Who may see and change which engagement record.
 
-Every record has a region and follows the person rules: city staff, admins
-and leaders see every region, county staff only their own, evaluators
-nothing; leaders never write. Anything else answers 404, so another region's
+Every record has a region and follows the region rule (tongxin.regions.scope):
+staff see and change their subtrees, leaders read them, evaluators see
+nothing. Anything else answers 404, so another region's
 records are not even confirmed to exist. Every view goes through the named
 functions below.
 """
@@ -11,6 +11,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from tongxin.accounts.models import User
+from tongxin.regions import scope
 
 from .models import (
     Activity,
@@ -25,39 +26,27 @@ from .models import (
 
 
 def can_write(user: User) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_superuser or user.can_edit_persons)
+    return scope.writes_records(user)
 
 
 def can_read(user: User) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.sees_all_regions or user.role == User.Role.COUNTY)
-    )
+    return scope.reads_records(user)
 
 
 def sees_region(user: User, region_id: int) -> bool:
-    """Whether `user` may see records of region `region_id` (no query for most users)."""
-    if not can_read(user):
-        return False
-    return user.is_superuser or user.sees_all_regions or region_id in user.region_ids()
+    """Whether `user` may see records of region `region_id`."""
+    return scope.read_scope(user).contains(region_id)
 
 
 def visible_to(user: User, qs: QuerySet) -> QuerySet:
-    """Rows of `qs` (a model with a `region`) that `user` may see."""
-    if not can_read(user):
-        return qs.none()
-    if user.is_superuser or user.sees_all_regions:
-        return qs
-    return qs.filter(region_id__in=user.region_ids())
+    """Rows of `qs` (a region-owned model) that `user` may see."""
+    return qs.visible_to(user)
 
 
 def record_for_user(user: User, qs: QuerySet, pk, *, write: bool = False) -> Model:
     """The row `pk` of `qs` if `user` may see it (and change it, with write=True)."""
-    if write and not can_write(user):
-        raise Http404
     try:
-        return visible_to(user, qs).get(pk=pk)
+        return (qs.writable_by(user) if write else qs.visible_to(user)).get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.regions.scope import read_scope
+
 from .access import can_read
 from .kinds import KINDS, NAV
 from .models import RecordStatus
@@ -52,7 +54,8 @@ def home_cards(user) -> list[dict]:
         rows = (
             kind.visible(user)
             .filter(coming, status=RecordStatus.ACTIVE)
-            .annotate(**kind.annotate)  # the list page's participant count
+            # The list page's participant count: persons inside the user's scope.
+            .annotate(**kind.annotate(read_scope(user)))
             .order_by("start_date", "id")[:HOME_UPCOMING]
         )
         items += [

@@ -37,8 +37,15 @@ class Kind:
     person: bool = False  # a record about one person (created from that person)
     create_fields: list[str] = field(default_factory=list)
     create_form: type | None = None
-    annotate: dict = field(default_factory=dict)
+    # scope → the list's count annotations, counted inside that scope
+    annotate: Callable | None = None
     order: tuple = ()
+
+
+def _count(relation: str, inside: Q, condition: Q | None = None, distinct=False) -> Count:
+    """COUNT(relation) of the rows inside the user's scope (and `condition`)."""
+    combined = (condition or Q()) & inside
+    return Count(relation, filter=combined or None, distinct=distinct)
 
 
 _PERSON_COLUMN = ("人员", "person.name")
@@ -75,7 +82,9 @@ KINDS = {
             search=["title", "place", "organiser"],
             visible=access.activities_visible_to,
             get=access.activity_for_user,
-            annotate={"participant_count": Count("participants")},
+            annotate=lambda s: {
+                "participant_count": _count("participants", s.q("participants__person__region"))
+            },
         ),
         Kind(
             slug="trainings",
@@ -95,7 +104,9 @@ KINDS = {
             search=["course", "organiser"],
             visible=access.trainings_visible_to,
             get=access.training_for_user,
-            annotate={"participant_count": Count("enrolments")},
+            annotate=lambda s: {
+                "participant_count": _count("enrolments", s.q("enrolments__person__region"))
+            },
         ),
         Kind(
             slug="secondments",
@@ -202,7 +213,11 @@ KINDS = {
             search=["name"],
             visible=access.organisations_visible_to,
             get=access.organisation_for_user,
-            annotate={"member_count": Count("members", filter=Q(members__status="active"))},
+            annotate=lambda s: {
+                "member_count": _count(
+                    "members", s.q("members__person__region"), Q(members__status="active")
+                )
+            },
         ),
         Kind(
             slug="clusters",
@@ -219,10 +234,15 @@ KINDS = {
             search=["name", "description"],
             visible=access.clusters_visible_to,
             get=access.cluster_for_user,
-            annotate={
-                "person_count": Count("memberships", distinct=True),
-                "organisation_count": Count(
-                    "organisations", filter=Q(organisations__status="active"), distinct=True
+            annotate=lambda s: {
+                "person_count": _count(
+                    "memberships", s.q("memberships__person__region"), distinct=True
+                ),
+                "organisation_count": _count(
+                    "organisations",
+                    s.q("organisations__region"),
+                    Q(organisations__status="active"),
+                    distinct=True,
                 ),
             },
         ),

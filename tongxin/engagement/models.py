@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from tongxin.people.models import DictionaryEntry, Person
+from tongxin.regions.scope import ScopedQuerySet
 
 
 class RecordStatus(models.TextChoices):
@@ -34,6 +35,8 @@ class RegionRecord(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     history = HistoricalRecords(inherit=True, excluded_fields=["updated_at"])
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -86,6 +89,9 @@ class ClusterMembership(models.Model):
 
     # A member withdrawn by mistake leaves a deletion row here naming who and where.
     history = HistoricalRecords()
+
+    scope_field = "person__region"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "聚集区域人员"
@@ -160,6 +166,9 @@ class OrganisationMember(models.Model):
 
     history = HistoricalRecords()
 
+    scope_field = "person__region"
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "组织成员"
         verbose_name_plural = "组织成员"
@@ -201,6 +210,9 @@ class TrainingParticipant(models.Model):
     created_at = models.DateTimeField("加入时间", auto_now_add=True)
 
     history = HistoricalRecords()
+
+    scope_field = "person__region"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "参训人员"
@@ -291,6 +303,9 @@ class ActivityParticipant(models.Model):
     created_at = models.DateTimeField("加入时间", auto_now_add=True)
 
     history = HistoricalRecords()
+
+    scope_field = "person__region"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "活动参加人员"

@@ -11,8 +11,8 @@ from django.utils.safestring import mark_safe
 
 from tongxin.people.history import person_history
 from tongxin.people.models import Person
+from tongxin.regions.scope import read_scope
 
-from .access import can_read
 from .models import (
     ActivityParticipant,
     ClusterMembership,
@@ -49,6 +49,7 @@ class TimelineItem:
     detail: str = ""
     url: str = ""
     order: int = 0  # breaks ties within a day: later writes first
+    region_id: int | None = None  # the record's region (None: the person's own history)
 
     @property
     def kind_label(self) -> str:
@@ -70,13 +71,11 @@ class _Links:
     """
 
     def __init__(self, user):
-        self.all_regions = user.is_superuser or user.sees_all_regions
-        self.region_ids = set() if self.all_regions else user.region_ids()
-        self.readable = can_read(user)
+        self.scope = read_scope(user)
         self.prefixes = {}
 
     def __call__(self, name: str, region_id: int, pk: int) -> str:
-        if not self.readable or not (self.all_regions or region_id in self.region_ids):
+        if not self.scope.contains(region_id):
             return ""
         if name not in self.prefixes:
             self.prefixes[name] = reverse(f"engagement:{name}_detail", args=[0])[: -len("0/")]
@@ -113,7 +112,7 @@ def _activities(link, person):
     for pk, role, attendance, a_id, title, start, place, region_id, type_name in rows:
         detail = _join(type_name, _ROLE[role], _ATTENDANCE[attendance], place, sep=" · ")
         yield TimelineItem(start, "activity", title, detail,
-                           link("activities", region_id, a_id), pk)  # fmt: skip
+                           link("activities", region_id, a_id), pk, region_id)  # fmt: skip
 
 
 def _trainings(link, person):
@@ -126,7 +125,7 @@ def _trainings(link, person):
     for pk, t_id, course, organiser, hours, start, region_id in rows:
         detail = _join(organiser, f"{hours:g}学时" if hours is not None else "", sep=" · ")
         yield TimelineItem(start, "training", course, detail,
-                           link("trainings", region_id, t_id), pk)  # fmt: skip
+                           link("trainings", region_id, t_id), pk, region_id)  # fmt: skip
 
 
 def _secondments(link, person):
@@ -136,7 +135,7 @@ def _secondments(link, person):
     for pk, host_unit, post, start, end, region_id in rows:
         until = f"至{end:%Y-%m-%d}" if end else "至今"
         yield TimelineItem(start, "secondment", f"{host_unit} {post}", until,
-                           link("secondments", region_id, pk), pk)  # fmt: skip
+                           link("secondments", region_id, pk), pk, region_id)  # fmt: skip
 
 
 def _positions(link, person):
@@ -149,7 +148,7 @@ def _positions(link, person):
         name = _join(_POSITION_LEVEL.get(level, ""), term, _POSITION_TYPE[type_], title)
         current = "（现任）" if end is None or end > today else ""
         yield TimelineItem(start, "position", name, _join(organisation, current),
-                           link("positions", region_id, pk), pk)  # fmt: skip
+                           link("positions", region_id, pk), pk, region_id)  # fmt: skip
 
 
 def _nominations(link, person):
@@ -166,7 +165,7 @@ def _nominations(link, person):
         target = _join(_POSITION_LEVEL.get(level, ""), _POSITION_TYPE[type_], title)
         yield TimelineItem(day, "nomination", f"{_STAGE[stage]}：{target}",
                            _join(unit, outcome, sep=" · "),
-                           link("nominations", region_id, n_id), pk)  # fmt: skip
+                           link("nominations", region_id, n_id), pk, region_id)  # fmt: skip
 
 
 def _honours(link, person):
@@ -175,7 +174,7 @@ def _honours(link, person):
     )
     for pk, title, level, body, day, region_id in rows:
         yield TimelineItem(day, "honour", title, f"{_HONOUR_LEVEL[level]} · {body}",
-                           link("honours", region_id, pk), pk)  # fmt: skip
+                           link("honours", region_id, pk), pk, region_id)  # fmt: skip
 
 
 def _organisations(link, person):
@@ -186,7 +185,7 @@ def _organisations(link, person):
     for pk, role, start, end, created, o_id, name, region_id in rows:
         detail = _MEMBER_ROLE[role] + (f" · {end:%Y-%m-%d}离任" if end else "")
         yield TimelineItem(start or _day(created), "organisation", name, detail,
-                           link("organisations", region_id, o_id), pk)  # fmt: skip
+                           link("organisations", region_id, o_id), pk, region_id)  # fmt: skip
 
 
 def _clusters(link, person):
@@ -195,7 +194,7 @@ def _clusters(link, person):
     )
     for pk, created, c_id, name, region_id in rows:
         yield TimelineItem(_day(created), "cluster", name, "加入聚集区域",
-                           link("clusters", region_id, c_id), pk)  # fmt: skip
+                           link("clusters", region_id, c_id), pk, region_id)  # fmt: skip
 
 
 def _history(link, person):
@@ -225,6 +224,10 @@ def person_timeline(user, person: Person, kind: str = "") -> list[TimelineItem]:
     sources = {kind: _SOURCES[kind]} if kind in _SOURCES else _SOURCES
     link = _Links(user)
     items = [item for source in sources.values() for item in source(link, person)]
+    for item in items:
+        if item.region_id is not None and not link.scope.contains(item.region_id):
+            # Another region's record about this person: there, but not named.
+            item.title, item.detail, item.url = f"其他区域的{item.kind_label}记录", "", ""
     items.sort(key=lambda i: (i.date, i.order), reverse=True)
     return items
 

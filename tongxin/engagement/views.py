@@ -11,7 +11,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from tongxin.core.templatetags.tongxin import cn_date
 from tongxin.people.access import person_for_user
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person, PersonGroup, SubCategory
+from tongxin.regions import scope
 from tongxin.regions.models import Region
 
 from . import access, services
@@ -77,13 +78,15 @@ def _require_writer(user) -> None:
 
 
 def _visible_regions(user):
-    if user.is_superuser or user.sees_all_regions:
-        return Region.objects.all()
-    return Region.objects.filter(id__in=user.region_ids())
+    return scope.regions_visible_to(user)
 
 
-def cell(record, accessor: str) -> str:
-    """The text of `record.<accessor>` as a list shows it ("a.b", methods called)."""
+def cell(record, accessor: str, readable: scope.Scope | None = None) -> str:
+    """The text of `record.<accessor>` as a list shows it ("a.b", methods called).
+
+    With `readable`, a related record outside that scope (another region's
+    organisation, a person who moved away) is shown as being there, unnamed.
+    """
     value = record
     for part in accessor.split("."):
         if value is None:
@@ -91,9 +94,18 @@ def cell(record, accessor: str) -> str:
         value = getattr(value, part)
         if callable(value):
             value = value()
+        if readable is not None and _outside(value, readable):
+            return f"其他区域的{value._meta.verbose_name}"
     if isinstance(value, datetime.date):
         return cn_date(value)
     return "" if value is None else str(value)
+
+
+def _outside(value, readable: scope.Scope) -> bool:
+    if not isinstance(value, Model) or isinstance(value, Region):
+        return False
+    region_id = getattr(value, "region_id", None)
+    return region_id is not None and not readable.contains(region_id)
 
 
 def _filter_options(kind, user) -> list[dict]:
@@ -103,8 +115,8 @@ def _filter_options(kind, user) -> list[dict]:
         field = kind.model._meta.get_field(name)
         if field.is_relation:
             qs = field.related_model.objects.all()
-            if hasattr(field.related_model, "region"):
-                qs = access.visible_to(user, qs)
+            if hasattr(qs, "visible_to"):
+                qs = qs.visible_to(user)
             options = [(str(o.pk), str(o)) for o in qs]
         else:
             options = [(str(v), str(label)) for v, label in field.choices]
@@ -119,7 +131,7 @@ def _filtered(kind, user, params):
         qs = qs.filter(status=status)
     region = params.get("region", "")
     if region.isdigit():
-        qs = qs.filter(region_id=int(region))
+        qs = scope.subtree_of(int(region)).filter(qs)
     for name in kind.filters:
         value = params.get(name, "")
         if not value:
@@ -139,7 +151,8 @@ def _filtered(kind, user, params):
             condition |= Q(**{f"{field}__icontains": q})
         qs = qs.filter(condition)
     if kind.annotate:
-        qs = qs.annotate(**kind.annotate)
+        # Counts of persons count those inside the user's scope (the list says so).
+        qs = qs.annotate(**kind.annotate(scope.read_scope(user)))
     return qs
 
 
@@ -152,7 +165,11 @@ def record_list(request, slug: str):
     _require_reader(request.user)
     qs = _filtered(kind, request.user, request.GET)
     page = Paginator(qs.order_by(*kind.model._meta.ordering), 50).get_page(request.GET.get("page"))
-    rows = [(record, [cell(record, accessor) for _, accessor in kind.columns]) for record in page]
+    readable = scope.read_scope(request.user)
+    rows = [
+        (record, [cell(record, accessor, readable) for _, accessor in kind.columns])
+        for record in page
+    ]
     context = {
         "kind": kind,
         "page": page,
@@ -163,17 +180,18 @@ def record_list(request, slug: str):
         "statuses": RecordStatus.choices,
         "params": request.GET,
         "can_edit": access.can_write(request.user),
+        "counts_in_scope": bool(kind.annotate) and not readable.everything,
     }
     template = "engagement/_record_table.html" if request.htmx else "engagement/record_list.html"
     return render(request, template, context)
 
 
-def _field_rows(kind, record) -> list[tuple[str, str]]:
+def _field_rows(kind, record, readable: scope.Scope) -> list[tuple[str, str]]:
     rows = []
     for name in kind.fields:
         field = kind.model._meta.get_field(name)
         accessor = f"get_{name}_display" if field.choices else name
-        rows.append((field.verbose_name, cell(record, accessor) or "—"))
+        rows.append((field.verbose_name, cell(record, accessor, readable) or "—"))
     return rows
 
 
@@ -207,15 +225,24 @@ def _history_rows(record) -> list[dict]:
     return result
 
 
-def _withdrawal_rows(record, row_label: str) -> list[dict]:
-    """Persons withdrawn from the record's list, in the shape of _history_rows."""
+def _withdrawal_rows(record, row_label: str, readable: scope.Scope) -> list[dict]:
+    """Persons withdrawn from the record's list, in the shape of _history_rows;
+    a person outside the user's scope is there, unnamed."""
     rows = services.withdrawn_rows(record).select_related("person", "history_user")
     return [
         {
             "at": entry.history_date,
             "user": str(entry.history_user) if entry.history_user else "系统",
             "reason": entry.history_change_reason or "撤回",
-            "changes": [(row_label, entry.person.name, "已撤回")],
+            "changes": [
+                (
+                    row_label,
+                    entry.person.name
+                    if readable.contains(entry.person.region_id)
+                    else "其他区域人员",
+                    "已撤回",
+                )
+            ],
         }
         for entry in rows
     ]
@@ -227,12 +254,12 @@ def record_detail(request, slug: str, pk: int):
     record = kind.get(request.user, pk)
     history = _history_rows(record)
     if slug in _WITHDRAWABLE:
-        history += _withdrawal_rows(record, _WITHDRAWABLE[slug])
+        history += _withdrawal_rows(record, _WITHDRAWABLE[slug], scope.read_scope(request.user))
         history.sort(key=lambda row: row["at"], reverse=True)
     context = {
         "kind": kind,
         "record": record,
-        "fields": _field_rows(kind, record),
+        "fields": _field_rows(kind, record, scope.read_scope(request.user)),
         "history": history,
         "can_edit": access.can_write(request.user) and not record.is_cancelled,
         "cancel_form": CancelForm(),
@@ -352,10 +379,9 @@ def record_cancel(request, slug: str, pk: int):
 
 
 def _restrict_persons(user, qs):
-    """Rows about persons `user` may see (county staff see their regions' persons only)."""
-    if user.is_superuser or user.sees_all_regions:
-        return qs
-    return qs.filter(person__region_id__in=user.region_ids())
+    """Rows about persons `user` may see; the others are counted, never named
+    (`_outside_count`)."""
+    return qs.visible_to(user)
 
 
 def _activity_extra(request, activity):

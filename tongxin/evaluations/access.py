@@ -1,14 +1,14 @@
 """Who may see and change indicator systems, rounds, sheets and proposals.
 
-Same rules as persons: city staff and admins everything, county staff their own
-regions' records, leaders read only, evaluators only the sheets assigned to
-them. Anything else answers 404.
+The region rule (tongxin.regions.scope): staff their subtrees, leaders read
+only, evaluators only the sheets assigned to them. Anything else answers 404.
 """
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from tongxin.accounts.models import User
+from tongxin.regions import scope
 
 from .models import EvaluationRound, EvaluationSheet, IndicatorSystem, RemovalProposal
 
@@ -17,10 +17,6 @@ STAFF_ROLES = {User.Role.ADMIN, User.Role.CITY, User.Role.COUNTY}
 
 def _active(user) -> bool:
     return user.is_authenticated and user.is_active
-
-
-def _sees_all(user) -> bool:
-    return user.is_superuser or user.sees_all_regions
 
 
 def is_evaluation_staff(user) -> bool:
@@ -43,22 +39,15 @@ def _get(qs: QuerySet, pk):
 
 
 def indicator_systems_visible_to(user) -> QuerySet[IndicatorSystem]:
-    """City-wide systems and, for county staff, their own regions' systems."""
-    qs = IndicatorSystem.objects.all()
-    if not can_read_rounds(user):
-        return qs.none()
-    if _sees_all(user):
-        return qs
-    return qs.filter(Q(region__isnull=True) | Q(region_id__in=user.region_ids()))
+    """Systems of the user's subtrees and of the nodes above them (a county
+    scores with its city's system); systems without a region are the whole
+    deployment's."""
+    return IndicatorSystem.objects.visible_to(user)
 
 
 def indicator_systems_writable_by(user) -> QuerySet[IndicatorSystem]:
-    qs = IndicatorSystem.objects.all()
-    if not is_evaluation_staff(user):
-        return qs.none()
-    if user.is_superuser or user.role in {User.Role.ADMIN, User.Role.CITY}:
-        return qs
-    return qs.filter(region_id__in=user.region_ids())
+    """Systems of the user's subtrees; a deployment-wide one only for users who see everything."""
+    return IndicatorSystem.objects.writable_by(user)
 
 
 def indicator_system_for_user(user, pk, *, write: bool = False) -> IndicatorSystem:
@@ -74,12 +63,7 @@ def may_define_city_systems(user) -> bool:
 
 
 def rounds_visible_to(user) -> QuerySet[EvaluationRound]:
-    qs = EvaluationRound.objects.all()
-    if not can_read_rounds(user):
-        return qs.none()
-    if _sees_all(user):
-        return qs
-    return qs.filter(region_id__in=user.region_ids())
+    return EvaluationRound.objects.visible_to(user)
 
 
 def round_for_user(user, pk, *, write: bool = False) -> EvaluationRound:
@@ -97,11 +81,12 @@ def sheets_visible_to(user) -> QuerySet[EvaluationSheet]:
     if not _active(user):
         return qs.none()
     own = Q(evaluator=user)
-    if not can_read_rounds(user):
+    readable = scope.read_scope(user)
+    if readable.is_empty:
         return qs.filter(own)
-    if _sees_all(user):
+    if readable.everything:
         return qs
-    return qs.filter(own | Q(round__region_id__in=user.region_ids()))
+    return qs.filter(own | readable.q("round__region"))
 
 
 def sheet_for_user(user, pk, *, write: bool = False) -> EvaluationSheet:

@@ -8,6 +8,7 @@ from tongxin.accounts.forms import BootstrapFormMixin
 from tongxin.accounts.models import User
 from tongxin.people.access import regions_writable_by
 from tongxin.people.models import Person, PersonGroup, SubCategory
+from tongxin.regions.scope import read_scope
 
 from .access import indicator_systems_visible_to, may_define_city_systems
 from .models import IndicatorSystem
@@ -139,13 +140,11 @@ def parse_tree(data) -> tuple[list[DimensionSpec], list[TreeRow], list[str]]:
 def evaluator_choices(user):
     """Users who may be asked to score: evaluators, and staff of the user's reach."""
     qs = User.objects.filter(is_active=True)
-    if user.is_superuser or user.role in {User.Role.ADMIN, User.Role.CITY}:
-        qs = qs.filter(role__in=[User.Role.EVALUATOR, User.Role.CITY, User.Role.COUNTY])
-    else:
-        qs = qs.filter(
-            Q(role=User.Role.EVALUATOR) | Q(role=User.Role.COUNTY, regions__in=user.region_ids())
-        )
-    return qs.distinct().order_by("role", "username")
+    staff = Q(role__in=[User.Role.CITY, User.Role.COUNTY])
+    reach = read_scope(user)
+    if not reach.everything:
+        staff &= Q(regions__in=reach.regions())
+    return qs.filter(Q(role=User.Role.EVALUATOR) | staff).distinct().order_by("role", "username")
 
 
 class EvaluatorChoiceField(forms.ModelMultipleChoiceField):

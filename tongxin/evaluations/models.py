@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from tongxin.regions.scope import ScopedQuerySet, SharedDownQuerySet
+
 
 class IndicatorSystem(models.Model):
     name = models.CharField("名称", max_length=100)
@@ -51,6 +53,8 @@ class IndicatorSystem(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     history = HistoricalRecords(verbose_name="评价指标体系历史", cascade_delete_history=False)
+
+    objects = SharedDownQuerySet.as_manager()
 
     class Meta:
         verbose_name = "评价指标体系"
@@ -163,6 +167,8 @@ class EvaluationRound(models.Model):
     history = HistoricalRecords(
         verbose_name="评价批次历史", excluded_fields=["grade_bands"], cascade_delete_history=False
     )
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "评价批次"
@@ -286,6 +292,9 @@ class RoundResult(models.Model):
     n_missing = models.PositiveIntegerField("未提交人数", default=0)
     grade = models.CharField("等次", max_length=2, blank=True)
     rank = models.PositiveIntegerField("名次", null=True)
+
+    scope_field = "person__region"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "评价结果"

@@ -11,6 +11,7 @@ from tongxin.audit.models import AuditEntry
 from tongxin.audit.views import change_rows
 from tongxin.people.access import regions_writable_by
 from tongxin.people.listing import PersonFilter
+from tongxin.regions.scope import read_scope
 
 from . import services
 from .access import (
@@ -58,7 +59,12 @@ def system_list(request):
     systems = (
         indicator_systems_visible_to(request.user)
         .select_related("region", "copied_from")
-        .annotate(round_count=Count("rounds", distinct=True))
+        # Rounds of other regions using a shared system are not counted here.
+        .annotate(
+            round_count=Count(
+                "rounds", filter=read_scope(request.user).q("rounds__region"), distinct=True
+            )
+        )
         .prefetch_related("dimensions", "groups")
     )
     writable = set(indicator_systems_writable_by(request.user).values_list("id", flat=True))
@@ -85,7 +91,9 @@ def system_detail(request, pk: int):
             "system": system,
             "dimensions": tree.dimensions.all(),
             "groups": system.groups.all(),
-            "rounds": system.rounds.all(),
+            "rounds": rounds_visible_to(request.user).filter(system=system),
+            "rounds_outside": system.rounds.count()
+            - rounds_visible_to(request.user).filter(system=system).count(),
             "later": system.later_versions.all(),
             "can_write": can_write and not system.later_versions.exists(),
             "used": services.system_is_used(system),
@@ -500,7 +508,7 @@ def _person_progress_context(request, evaluation_round):
         persons = (
             evaluation_round.persons.select_related("region", "group")
             .order_by("name_pinyin", "id")
-            .values("id", "name", "region__name", "group__name", "employer")
+            .values("id", "name", "region_id", "region__name", "group__name", "employer")
         )
     else:
         persons = (
@@ -508,6 +516,7 @@ def _person_progress_context(request, evaluation_round):
             .values(
                 "person_id",
                 "person__name",
+                "person__region_id",
                 "person__region__name",
                 "person__group__name",
                 "person__employer",
@@ -524,6 +533,13 @@ def _person_progress_context(request, evaluation_round):
     page = Paginator(persons, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     if evaluation_round.status == EvaluationRound.Status.OPEN:
         page.object_list = [{**r, "missing": r["assigned"] - r["submitted"]} for r in page]
+    # A person who has moved out of the user's scope since joining the round:
+    # the row says so, and nothing about the person (their new region or employer).
+    readable = read_scope(request.user)
+    page.object_list = [
+        {**r, "outside": not readable.contains(r.get("region_id", r.get("person__region_id")))}
+        for r in page.object_list
+    ]
     return {"person_page": page}
 
 

@@ -1,29 +1,25 @@
 """Who may see and use which import batch. Every import view goes through here.
 
 Imports are a write tool: only users who may edit persons use them (leaders
-and evaluators get 404). County staff see the batches of their own region(s);
-city staff and admins see all.
+and evaluators get 404). Users see the batches of the subtrees they may change (tongxin.regions.scope).
 """
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from tongxin.accounts.models import User
+from tongxin.regions import scope
 
 from .models import ImportBatch
 
 
 def may_import(user: User) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_superuser or user.can_edit_persons)
+    return scope.writes_records(user)
 
 
 def batches_visible_to(user: User) -> QuerySet[ImportBatch]:
-    qs = ImportBatch.objects.all()
-    if not may_import(user):
-        return qs.none()
-    if user.is_superuser or user.sees_all_regions:
-        return qs
-    return qs.filter(region_id__in=user.region_ids())
+    # Imports are a write tool: the batches of the subtrees the user may change.
+    return ImportBatch.objects.writable_by(user)
 
 
 def batch_for_user(user: User, pk: int, *, write: bool = False) -> ImportBatch:

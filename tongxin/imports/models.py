@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from tongxin.regions.scope import ScopedQuerySet
+
 
 class ImportBatch(models.Model):
     """One roster file brought in: who, when, which file, how it was read, what it did."""
@@ -82,6 +84,8 @@ class ImportBatch(models.Model):
     history = HistoricalRecords(
         verbose_name="导入批次历史", excluded_fields=["progress_done", "phase"]
     )
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "导入批次"

@@ -38,6 +38,7 @@ from tongxin.people.search import (
 )
 from tongxin.people.services import person_update, persons_bulk_insert
 from tongxin.people.validators import mask_resident_id
+from tongxin.regions import scope
 
 from .files import ImportFileError, check_file, read_sheet
 from .models import ImportBatch, ImportedRecord
@@ -209,15 +210,13 @@ def analyse(
             first_seen[number] = result.row_number
 
     existing = _existing_persons(list(first_seen))
-    visible_regions = None
-    if user is not None and not (user.is_superuser or user.sees_all_regions):
-        visible_regions = user.region_ids()
+    readable = scope.read_scope(user) if user is not None else scope.EVERYTHING
     for result in results:
         if result.outcome == "duplicate":
             continue
         person = existing.get(result.id_number)
-        if person is not None and visible_regions is not None:
-            if person.region_id not in visible_regions:
+        if person is not None:
+            if not readable.contains(person.region_id):
                 # Say only that it exists elsewhere: nothing of the other region's record.
                 result.errors.append(
                     (
@@ -530,14 +529,11 @@ def import_file(
 
 
 def _batch_region(user):
-    if user is None or user.is_superuser or user.sees_all_regions:
+    """The node a batch belongs to: the first node the user is placed at
+    (None, the whole deployment's, for users who see everything)."""
+    if user is None or scope.sees_everything(user):
         return None
-    ids = sorted(user.region_ids())
-    if not ids:
-        return None
-    from tongxin.regions.models import Region
-
-    return Region.objects.get(pk=ids[0])
+    return user.regions.order_by("path").first()
 
 
 # --- the web flow -------------------------------------------------------------------

@@ -1,25 +1,21 @@
 """Who may see and change level moves, quotas and the annual review.
 
-Every record here belongs to a person, so the person rules apply through
-`persons_visible_to`: county staff their own regions, city staff and admins
-everything, leaders read-only, evaluators nothing.
+Every record here belongs to a person, so the region rule applies
+(tongxin.regions.scope): staff their subtrees, leaders read-only, evaluators
+nothing.
 """
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from tongxin.people.access import persons_visible_to
+from tongxin.regions import scope
 from tongxin.regions.models import Region
 
 from .models import LevelChange, ReviewCycle
 
 
 def reads_persons(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role != user.Role.EVALUATOR)
-    )
+    return scope.reads_records(user)
 
 
 def require_reader(user) -> None:
@@ -29,9 +25,7 @@ def require_reader(user) -> None:
 
 def require_editor(user) -> None:
     """Writes (marking reviewed, moving levels): admin, city and county staff."""
-    if not (
-        user.is_authenticated and user.is_active and (user.is_superuser or user.can_edit_persons)
-    ):
+    if not scope.writes_records(user):
         raise Http404
 
 
@@ -41,16 +35,12 @@ def can_manage_city_wide(user) -> bool:
 
 
 def regions_visible_to(user) -> QuerySet[Region]:
-    """Regions whose persons `user` may see: all for city staff, admins and leaders."""
-    if not reads_persons(user):
-        return Region.objects.none()
-    if user.is_superuser or user.sees_all_regions:
-        return Region.objects.all()
-    return Region.objects.filter(id__in=user.region_ids())
+    """Regions whose persons `user` may see."""
+    return scope.regions_visible_to(user)
 
 
 def level_changes_visible_to(user) -> QuerySet[LevelChange]:
-    return LevelChange.objects.filter(person__in=persons_visible_to(user))
+    return LevelChange.objects.visible_to(user)
 
 
 def review_cycle_for_user(user, year: int) -> ReviewCycle | None:

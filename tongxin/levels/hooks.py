@@ -1,8 +1,9 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from tongxin.core.versioned_cache import data_version, remembered, user_scope
+from tongxin.core.versioned_cache import data_version, remembered
 from tongxin.people.models import Person
+from tongxin.regions.scope import read_scope, writes_records
 
 from .access import (
     can_manage_city_wide,
@@ -34,7 +35,7 @@ def nav_items(user) -> list[dict]:
 
 def person_panels(request, person) -> list[dict]:
     user = request.user
-    can_write = (user.is_superuser or user.can_edit_persons) and not person.is_archived
+    can_write = writes_records(user) and not person.is_archived
     # County staff cannot move a city-level person: only the history is shown to them.
     can_move = can_write and (user.can_place_at_city_level or person.level != person.Level.CITY)
     changes = list(
@@ -88,7 +89,7 @@ def home_cards(user) -> list[dict]:
     cycle = ReviewCycle.objects.filter(year=year).first()
     figures = _home_figures(user, regions, cycle)
     rows = [QuotaRow(r, *figures["quota"][r.pk]) for r in regions]
-    compact = user.is_superuser or user.sees_all_regions
+    compact = read_scope(user).everything
     completion = (
         [Completion(r, *figures["review"][r.pk]) for r in _review_regions(regions)] if cycle else []
     )
@@ -172,7 +173,7 @@ def _home_figures(user, regions: list, cycle: ReviewCycle | None) -> dict:
         }
 
     parts = (
-        user_scope(user),
+        read_scope(user).key,
         [r.pk for r in regions],
         cycle.pk if cycle else 0,
         data_version(Person, Quota, PersonReview),

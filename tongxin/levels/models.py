@@ -4,6 +4,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from tongxin.people.models import Person
+from tongxin.regions.scope import ScopedQuerySet
 
 
 class LevelChange(models.Model):
@@ -26,6 +27,9 @@ class LevelChange(models.Model):
         related_name="+",
     )
     changed_at = models.DateTimeField("调整时间", default=timezone.now)
+
+    scope_field = "person__region"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "分级调整"
@@ -56,6 +60,8 @@ class Quota(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     history = HistoricalRecords(verbose_name="名额历史")
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "名额"
@@ -112,6 +118,9 @@ class PersonReview(models.Model):
     note = models.CharField("说明", max_length=200, blank=True)
 
     history = HistoricalRecords(verbose_name="复核记录历史")
+
+    scope_field = "person__region"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "年度复核记录"

@@ -6,10 +6,10 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person
 from tongxin.people.services import refuse_if_stale
 from tongxin.regions.models import Region
+from tongxin.regions.scope import writes_records
 
 from .models import LevelChange, PersonReview, Quota, ReviewCycle
 
@@ -19,9 +19,9 @@ class LevelError(ValueError):
 
 
 def _require_may_write(actor, person: Person) -> None:
-    if not (actor.is_superuser or actor.can_edit_persons):
+    if not writes_records(actor):
         raise LevelError("您没有修改人员信息的权限")
-    if not persons_visible_to(actor).filter(pk=person.pk).exists():
+    if not Person.objects.writable_by(actor).filter(pk=person.pk).exists():
         raise LevelError("只能处理本区域的人员")
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from tongxin.core.versioned_cache import data_version, remembered, user_scope
+from tongxin.core.versioned_cache import data_version, remembered
+from tongxin.regions import scope
+from tongxin.regions.scope import read_scope
 
 from .access import persons_visible_to
 from .models import Person
@@ -290,6 +292,9 @@ def filtered_persons(
             continue
         if value == "none":
             qs = qs.filter(**{f"{column}__isnull": True})
+        elif name == "region" and value not in (None, ""):
+            # A region means its subtree: 兴宁区 includes its streets and communities.
+            qs = qs.filter(scope.subtree_of(value).q("region"))
         elif value not in (None, ""):
             qs = qs.filter(**{column: value})
     if person_filter.position:
@@ -397,7 +402,7 @@ def count_filtered(user, person_filter: PersonFilter) -> int:
         if (
             unfiltered
             and person_filter.status == Person.Status.ACTIVE
-            and (user.is_superuser or user.sees_all_regions)
+            and scope.sees_everything(user)
         ):
             # Every active person for a city user, as all rows minus the few
             # archived ones: SQLite counts a whole table from its b-tree almost
@@ -410,5 +415,5 @@ def count_filtered(user, person_filter: PersonFilter) -> int:
     if person_filter.position or person_filter.grade:
         return count()
     chosen = sorted((k, v) for k, v in person_filter.as_query().items() if k != "sort")
-    parts = (user_scope(user), chosen, person_filter.age_on, data_version(Person))
+    parts = (read_scope(user).key, chosen, person_filter.age_on, data_version(Person))
     return remembered("people:count", parts, count)

@@ -3,6 +3,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from tongxin.core.pii import EncryptedCharField
+from tongxin.regions.scope import ScopedQuerySet
 
 from .validators import mask_mobile, mask_resident_id
 
@@ -222,6 +223,8 @@ class Person(models.Model):
             "subcategory",
         ],
     )
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "代表人士"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.hooks import collect
-from tongxin.regions.models import Region
+from tongxin.regions import scope
 
 from . import services
 from .access import person_for_user, regions_writable_by
@@ -19,7 +19,7 @@ from .models import Person, PersonGroup, SubCategory
 
 
 def _require_editor(user) -> None:
-    if not (user.is_superuser or user.can_edit_persons):
+    if not scope.writes_records(user):
         raise Http404
 
 
@@ -54,9 +54,7 @@ def person_list(request):
 
 
 def _visible_regions(user):
-    if user.is_superuser or user.sees_all_regions:
-        return Region.objects.all()
-    return Region.objects.filter(id__in=user.region_ids())
+    return scope.regions_visible_to(user)
 
 
 @require_GET

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from tongxin.regions.scope import ScopedQuerySet
+
 
 class PrivacyNotice(models.Model):
     """One version of the privacy notice (告知). The newest version is the one
@@ -65,6 +67,9 @@ class PrivacyRequest(models.Model):
     )
     handled_at = models.DateTimeField("办理时间", auto_now_add=True)
     outcome = models.CharField("办理结果", max_length=200, blank=True)
+
+    scope_field = "person__region"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "个人信息权利申请"

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from tongxin.accounts.access import require_system_admin
+from tongxin.regions.scope import reads_records
 
 from .models import Condition
 
@@ -12,7 +13,7 @@ def conditions_visible_to(user) -> QuerySet[Condition]:
     """Conditions are deployment-wide settings: every user who sees persons reads them."""
     if not (user.is_authenticated and user.is_active):
         return Condition.objects.none()
-    if user.is_superuser or user.role != user.Role.EVALUATOR:
+    if reads_records(user):
         return Condition.objects.all()
     return Condition.objects.none()
 
@@ -29,7 +30,5 @@ def condition_for_user(user, pk: int, *, write: bool = False) -> Condition:
 
 def require_report_reader(user) -> None:
     """The eligibility report lists persons: staff and leaders, not evaluators."""
-    if not (user.is_authenticated and user.is_active):
-        raise Http404
-    if not (user.is_superuser or user.role != user.Role.EVALUATOR):
+    if not reads_records(user):
         raise Http404

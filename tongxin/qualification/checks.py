@@ -145,14 +145,17 @@ def check_context(on: datetime.date) -> CheckContext:
 
 
 def deployment_region_ids() -> set[int]:
-    """Regions inside the deployment: active, and the city or below it with
-    every region on the way up active too."""
+    """Regions inside the deployment: active, in a tree whose root is a
+    province or a city, with every region on the way up active too."""
     regions = {r.pk: r for r in Region.objects.only("id", "parent_id", "kind", "is_active")}
     inside: set[int] = set()
     for region in regions.values():
         current, seen = region, set()
         while current is not None and current.pk not in seen and current.is_active:
-            if current.kind == Region.Kind.CITY:
+            if current.parent_id is None and current.kind in {
+                Region.Kind.PROVINCE,
+                Region.Kind.CITY,
+            }:
                 inside.add(region.pk)
                 break
             seen.add(current.pk)

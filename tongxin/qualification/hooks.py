@@ -1,11 +1,13 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.regions.scope import reads_records
+
 from .checks import active_conditions, check_context, person_check
 
 
 def _reads_persons(user) -> bool:
-    return user.is_superuser or user.role != user.Role.EVALUATOR
+    return reads_records(user)
 
 
 def nav_items(user) -> list[dict]:

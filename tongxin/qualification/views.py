@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 from tongxin.accounts.access import system_admin_required
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.levels.access import regions_visible_to
 from tongxin.people.listing import PersonFilter, keyset_page
 from tongxin.people.models import Person, PersonGroup
+from tongxin.regions.scope import regions_visible_to
 
 from . import report, services
 from .access import condition_for_user, require_report_reader

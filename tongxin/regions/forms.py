@@ -17,9 +17,13 @@ class RegionForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Two levels: the city and its county-level units.
-        self.fields["parent"].queryset = Region.objects.filter(kind=Region.Kind.CITY)
-        self.fields["parent"].empty_label = "（无）"
+        # Any node may be a parent except the region itself and its subtree.
+        parents = Region.objects.order_by("path")
+        if self.instance.pk and self.instance.path:
+            parents = parents.exclude(path__startswith=self.instance.path)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].empty_label = "（无：树的根）"
+        self.fields["parent"].label_from_instance = lambda r: "　" * r.depth + r.name
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip()
@@ -31,10 +35,15 @@ class RegionForm(BootstrapFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         kind, parent = cleaned.get("kind"), cleaned.get("parent")
-        if kind == Region.Kind.CITY and parent is not None:
-            self.add_error("parent", "市级区域不设上级区域。")
-        elif kind and kind != Region.Kind.CITY and parent is None and "parent" not in self.errors:
-            self.add_error("parent", "县区级单位须选择所属的市。")
+        if kind and "parent" not in self.errors:
+            rank = Region.RANK[kind]
+            label = Region.Kind(kind).label
+            if parent is None and rank > Region.RANK[Region.Kind.CITY]:
+                self.add_error("parent", f"“{label}”须选择上级区域。")
+            elif parent is not None and parent.rank >= rank:
+                self.add_error(
+                    "parent", f"“{label}”的上级区域应高一级，不能是“{parent.get_kind_display()}”。"
+                )
         if (
             self.instance.pk
             and self.instance.is_active

@@ -3,16 +3,14 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
+from tongxin.regions.scope import reads_records
+
 from .models import ReportJob
 
 
 def may_use_reports(user) -> bool:
     """Everyone who sees persons; evaluators see only their sheets."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role != user.Role.EVALUATOR)
-    )
+    return reads_records(user)
 
 
 def require_reports_user(user) -> None:

@@ -10,6 +10,7 @@ from tongxin.accounts.access import require_system_admin
 from tongxin.people.access import person_for_user
 from tongxin.people.listing import PersonFilter
 from tongxin.people.models import Person, PersonGroup
+from tongxin.regions.scope import sees_everything
 
 from . import registration, services
 from .access import report_job_for_user, report_jobs_visible_to, require_reports_user
@@ -123,7 +124,7 @@ def _summary_for_request(request):
         region = next((r for r in regions if str(r.pk) == raw), None)
         if region is None:
             raise Http404
-    elif len(regions) == 1 and not request.user.sees_all_regions:
+    elif len(regions) == 1 and not sees_everything(request.user):
         region = regions[0]
     else:
         region = None

@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from tongxin.people.models import DictionaryEntry
+from tongxin.regions.scope import ScopedQuerySet
 
 
 def local_today() -> datetime.date:
@@ -64,7 +65,7 @@ class Department(models.Model):
         return self.name
 
 
-class ServiceRequestQuerySet(models.QuerySet):
+class ServiceRequestQuerySet(ScopedQuerySet):
     def open(self):
         """Still to be handled: neither closed nor withdrawn."""
         return self.filter(status__in=ServiceRequest.OPEN_STATUSES)
@@ -302,6 +303,8 @@ class Suggestion(models.Model):
         excluded_fields=["updated_at"],
         cascade_delete_history=False,
     )
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "建言献策"

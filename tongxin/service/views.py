@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.people.access import person_for_user, persons_visible_to, regions_writable_by
 from tongxin.people.search import search_persons
-from tongxin.regions.models import Region
+from tongxin.regions import scope
 
 from . import services
 from .access import (
@@ -85,9 +85,7 @@ def _require_writer(user) -> None:
 
 
 def _visible_regions(user):
-    if user.is_superuser or user.sees_all_regions:
-        return Region.objects.all()
-    return Region.objects.filter(id__in=user.region_ids())
+    return scope.regions_visible_to(user)
 
 
 # --- departments -------------------------------------------------------------
@@ -255,10 +253,12 @@ def request_create(request):
 
 
 def _request_detail_context(request, service_request: ServiceRequest, **forms) -> dict:
-    can_write = can_write_records(request.user)
+    person_inside = scope.write_scope(request.user).contains(service_request.person.region_id)
+    can_write = can_write_records(request.user) and person_inside
     context = {
         "service_request": service_request,
         "person": service_request.person,
+        "person_inside": scope.read_scope(request.user).contains(service_request.person.region_id),
         "today": local_today(),
         "progress": list(service_request.progress.select_related("recorded_by")),
         "follow_ups": list(service_request.follow_ups.select_related("recorded_by")),
@@ -456,10 +456,20 @@ def _chosen_submitters(request, form, suggestion: Suggestion | None) -> list:
         ids = [i for i in request.POST.getlist("submitters") if i.isdigit()]
         return list(persons_visible_to(request.user).filter(pk__in=ids))
     if suggestion is not None:
-        return list(suggestion.submitters.all())
+        return _submitters_split(request.user, suggestion)[0]
     if request.GET.get("person"):
         return [person_for_user(request.user, request.GET["person"])]
     return []
+
+
+def _submitters_split(user, suggestion: Suggestion) -> tuple[list, list]:
+    """(the submitters `user` may see, the others): the others are counted on
+    the page and kept as they are when the user saves."""
+    readable = scope.read_scope(user)
+    inside, outside = [], []
+    for person in suggestion.submitters.select_related("region").order_by("id"):
+        (inside if readable.contains(person.region_id) else outside).append(person)
+    return inside, outside
 
 
 def suggestion_create(request):
@@ -507,7 +517,11 @@ def suggestion_edit(request, pk: int):
                 actor=request.user,
                 suggestion=suggestion,
                 data=form.service_data(),
-                submitters=form.cleaned_data["submitters"],
+                # Submitters outside the user's scope stay: the user never saw them.
+                submitters=[
+                    *form.cleaned_data["submitters"],
+                    *_submitters_split(request.user, suggestion)[1],
+                ],
                 request=request,
             )
         except services.ServiceError as error:
@@ -522,6 +536,7 @@ def suggestion_edit(request, pk: int):
             "form": form,
             "suggestion": suggestion,
             "chosen": _chosen_submitters(request, form, suggestion),
+            "outside": len(_submitters_split(request.user, suggestion)[1]),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -531,13 +546,9 @@ def _suggestion_detail_context(request, suggestion: Suggestion, **forms) -> dict
     can_write = can_write_records(request.user)
     context = {
         "suggestion": suggestion,
-        # Submitters from other regions are named but not linked for county staff.
-        "submitters": list(suggestion.submitters.select_related("region")),
-        "visible_ids": set(
-            persons_visible_to(request.user)
-            .filter(suggestions=suggestion)
-            .values_list("id", flat=True)
-        ),
+        # Submitters outside the user's scope are counted, never named.
+        "submitters": _submitters_split(request.user, suggestion)[0],
+        "outside": len(_submitters_split(request.user, suggestion)[1]),
         "history": record_history(suggestion, SUGGESTION_HISTORY_FIELDS),
         "can_write": can_write,
     }

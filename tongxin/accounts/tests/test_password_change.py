@@ -36,7 +36,7 @@ def new_user(admin_user):
     """An account an administrator just created (through the service the user page uses)."""
     return user_create(
         actor=admin_user,
-        data={"username": "wang", "display_name": "王芳", "role": User.Role.CITY},
+        data={"username": "wang", "display_name": "王芳", "role": User.Role.EVALUATOR},
         password=INITIAL,
     )
 

@@ -88,7 +88,7 @@ def test_character_classes_refuses_any_single_class(password):
 def test_every_password_setting_service_writes_the_history(admin_user, regions):
     user = user_create(
         actor=admin_user,
-        data={"username": "wang", "role": User.Role.CITY, "regions": []},
+        data={"username": "wang", "role": User.Role.CITY, "regions": [regions["city"]]},
         password="First-password-1",
     )
     user_set_password(actor=admin_user, user=user, password="Second-password-2")

@@ -133,8 +133,17 @@ def test_it_creates_a_user_and_audits_it_without_the_password(client_for, admin_
     assert user.password not in dumped
 
 
-def test_it_creates_a_city_user_without_regions(client_for, admin_user, regions):
-    data = create_data(regions, username="zhao", role=User.Role.CITY, regions=[])
+def test_it_places_a_city_user_at_the_city_node(client_for, admin_user, regions):
+    data = create_data(regions, username="zhao", role=User.Role.CITY, regions=[regions["city"].pk])
+
+    response = client_for(admin_user).post(reverse("accounts:user_create"), data)
+
+    assert response.status_code == 302
+    assert list(User.objects.get(username="zhao").regions.all()) == [regions["city"]]
+
+
+def test_it_creates_an_evaluator_placed_nowhere(client_for, admin_user, regions):
+    data = create_data(regions, username="zhao", role=User.Role.EVALUATOR, regions=[])
 
     response = client_for(admin_user).post(reverse("accounts:user_create"), data)
 
@@ -145,7 +154,11 @@ def test_it_creates_a_city_user_without_regions(client_for, admin_user, regions)
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"regions": []}, "regions", "县区工作人员至少要选择一个负责区域。"),
+        (
+            {"regions": []},
+            "regions",
+            "请至少选择一个所在区域：账号只能看到所在区域及其下级区域的记录。",
+        ),
         ({"username": "xingning"}, "username", "用户名“xingning”已被使用。"),
         ({"username": "XingNing"}, "username", "用户名“XingNing”已被使用。"),
         ({"username": ""}, "username", "请填写用户名。"),
@@ -213,7 +226,7 @@ def test_it_shows_the_edit_form(client_for, admin_user, xingning_user):
 
 
 def test_it_changes_a_role(client_for, admin_user, xingning_user):
-    data = edit_data(xingning_user, role=User.Role.CITY, regions=[])
+    data = edit_data(xingning_user, role=User.Role.CITY)
 
     response = client_for(admin_user).post(
         reverse("accounts:user_edit", args=[xingning_user.pk]), data
@@ -245,7 +258,10 @@ def test_it_requires_a_region_for_county_staff_on_edit(client_for, admin_user, c
     response = client_for(admin_user).post(reverse("accounts:user_edit", args=[city_user.pk]), data)
 
     assert response.status_code == 200
-    assert "县区工作人员至少要选择一个负责区域。" in response.context["form"].errors["regions"]
+    assert (
+        "请至少选择一个所在区域：账号只能看到所在区域及其下级区域的记录。"
+        in response.context["form"].errors["regions"]
+    )
     city_user.refresh_from_db()
     assert city_user.role == User.Role.CITY
     assert not user_entries().exists()
@@ -327,7 +343,7 @@ def test_it_names_every_problem_at_once(client_for, admin_user, regions):
     response = client_for(admin_user).post(reverse("accounts:user_create"), data)
 
     errors = response.context["form"].errors
-    assert "县区工作人员至少要选择一个负责区域。" in errors["regions"]
+    assert "请至少选择一个所在区域：账号只能看到所在区域及其下级区域的记录。" in errors["regions"]
     assert "两次输入的密码不一致。" in errors["password2"]
     page = response.content.decode()
     assert 'id="id_regions_error"' in page

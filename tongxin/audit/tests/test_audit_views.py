@@ -88,7 +88,7 @@ def test_it_shows_list_changes_and_empty_values(admin_client, admin_user, xingni
 
     page = admin_client.get(reverse("audit:list")).content.decode()
 
-    assert "负责区域：兴宁区 → 兴宁区、青秀区" in page
+    assert "所在区域：兴宁区 → 兴宁区、青秀区" in page
     assert "姓名：（空） → 李明" in page
 
 

@@ -205,8 +205,8 @@ def test_the_cards_cost_a_fixed_number_of_queries(
         # versions; due is summed from the cached grouped count, one more
         # version lookup), and each kept count's version read in its snapshot
         # (core/kept_counts.py: one for the persons, two for the reviewed
-        # count). County staff: + their regions.
-        extra = 0 if user.sees_all_regions else 1
+        # count). Every user: + their placement (tongxin.regions.scope).
+        extra = 1
         fresh = User.objects.get(pk=user.pk)
         with django_assert_num_queries(5 + 12 + extra):
             home_cards(fresh)

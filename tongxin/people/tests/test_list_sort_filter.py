@@ -183,7 +183,8 @@ def filter_cases():
         ({}, "zhang_a zeng an zhang_b chen bai"),
         ({"region": "xingning"}, "zhang_a chen"),
         ({"region": "qingxiu"}, "zeng zhang_b bai"),
-        ({"region": "city"}, "an"),  # the city's own persons, not its districts'
+        # A region is its subtree: the city with its districts.
+        ({"region": "city"}, "zhang_a zeng an zhang_b chen bai"),
         ({"group": "g1"}, "zhang_a an zhang_b bai"),
         ({"group": "g2"}, "zeng chen"),
         ({"subcategory": "sub1a"}, "zhang_a bai"),
@@ -252,8 +253,9 @@ OTHER_REGIONS_NAMES = ("曾凡", "安宁", "张三", "白雪")
         ({}, "zhang_a chen"),
         ({"region": "qingxiu"}, ""),
         ({"region": "qingxiu", "status": "all"}, ""),
-        ({"region": "city"}, ""),
-        ({"region": "city", "sort": "region", "status": "all"}, ""),
+        # The city's subtree, as far as the county user sees it: their own.
+        ({"region": "city"}, "zhang_a chen"),
+        ({"region": "city", "sort": "region", "status": "all"}, "zhang_a chen gone"),
         ({"status": "all"}, "zhang_a chen gone"),
         ({"status": "archived"}, "gone"),
         ({"group": "g1"}, "zhang_a"),

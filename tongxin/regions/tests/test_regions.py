@@ -115,12 +115,12 @@ def test_it_creates_a_region_and_audits_it(client_for, admin_user, regions):
     ("overrides", "field", "message"),
     [
         ({"code": "450102"}, "code", "区域代码“450102”已被“兴宁区”使用。"),
-        ({"code": "4501"}, "code", "区域代码应为6位数字"),
-        ({"code": "45010a"}, "code", "区域代码应为6位数字"),
+        ({"code": "4501"}, "code", "区域代码应为6位、9位或12位数字"),
+        ({"code": "45010a"}, "code", "区域代码应为6位、9位或12位数字"),
         ({"code": ""}, "code", "请填写区域代码。"),
         ({"name": ""}, "name", "请填写名称。"),
-        ({"parent": ""}, "parent", "县区级单位须选择所属的市。"),
-        ({"kind": "city"}, "parent", "市级区域不设上级区域。"),
+        ({"parent": ""}, "parent", "“区”须选择上级区域。"),
+        ({"kind": "city"}, "parent", "“市”的上级区域应高一级，不能是“市”。"),
     ],
 )
 def test_it_rejects_bad_input_next_to_the_field(

@@ -48,9 +48,9 @@ COUNTY_LEVEL = [
 # (username, role, display name, region codes, label shown in the login list)
 DEMO_USERS = [
     ("admin", User.Role.ADMIN, "演示管理员", [], "系统管理员"),
-    ("city", User.Role.CITY, "市级演示用户", [], "市级工作人员"),
+    ("city", User.Role.CITY, "市级演示用户", ["450100"], "市级工作人员"),
     ("xingning", User.Role.COUNTY, "兴宁区演示用户", ["450102"], "县区工作人员（兴宁区）"),
-    ("leader", User.Role.LEADER, "领导演示用户", [], "领导（只读）"),
+    ("leader", User.Role.LEADER, "领导演示用户", ["450100"], "领导（只读）"),
 ]
 
 # From this many rows on, secondary indexes are dropped for the load and

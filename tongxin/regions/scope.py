@@ -1,0 +1,284 @@
+"""The one region rule: which part of the region tree a user may see and change.
+
+Every staff account is placed at one or more nodes of the region tree
+(`User.regions`) and works inside those subtrees; its role says what it may do
+there. Every read of a region-owned record — page, partial, list, count,
+search, export, report, dashboard, timeline, history, cache key, task, API —
+is built from `read_scope(user)` / `write_scope(user)` or the queryset method
+`visible_to(user)` that region-owned models get from `ScopedQuerySet`. Nothing
+else in the code writes a region condition. docs/access.md states the rule.
+
+- Superusers see and change everything.
+- Evaluators see no region-owned record: only the sheets assigned to them.
+- Leaders read their subtrees and change nothing.
+- System administrators, city/county staff (any role that edits persons)
+  read and change their subtrees.
+- A user placed nowhere sees nothing.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import Region
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A set of subtrees of the region tree (or all of it)."""
+
+    paths: tuple[str, ...] = ()
+    everything: bool = False
+    _cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and not self.paths
+
+    def region_q(self, prefix: str = "") -> Q:
+        """The condition on Region rows (or on a relation to Region, via `prefix`)."""
+        if self.everything:
+            return Q()
+        if not self.paths:
+            return Q(pk__in=[])
+        condition = Q()
+        for path in self.paths:
+            condition |= Q(**{f"{prefix}path__startswith": path})
+        return condition
+
+    def regions(self) -> QuerySet[Region]:
+        """The regions inside the scope (active and inactive)."""
+        if self.is_empty:
+            return Region.objects.none()
+        return Region.objects.filter(self.region_q())
+
+    def q(self, field: str = "region") -> Q:
+        """The condition on a model whose `field` (a path of relations) is a Region.
+
+        One indexed condition per subtree: the region ids come from a
+        subquery on the materialised path, so the big table is read through
+        its region index and nothing about the tree is repeated in SQL.
+        """
+        if self.everything:
+            return Q()
+        if not self.paths:
+            return Q(pk__in=[])
+        return Q(**{f"{field}__in": self.regions().values("id")})
+
+    def filter(self, qs: QuerySet, field: str = "region") -> QuerySet:
+        if self.is_empty:
+            return qs.none()
+        if self.everything:
+            return qs
+        return qs.filter(self.q(field))
+
+    def region_ids(self) -> frozenset[int] | None:
+        """The ids of every region in scope; None when that is every region."""
+        if self.everything:
+            return None
+        if "ids" not in self._cache:
+            self._cache["ids"] = frozenset(self.regions().values_list("id", flat=True))
+        return self._cache["ids"]
+
+    def contains(self, region: Region | int | None) -> bool:
+        """Whether a record of `region` (a Region or its id) is inside the scope."""
+        if region is None:
+            return False
+        if self.everything:
+            return True
+        if isinstance(region, Region) and region.path:
+            return any(region.path.startswith(p) for p in self.paths)
+        region_id = region.pk if isinstance(region, Region) else region
+        return region_id in self.region_ids()
+
+    def ancestor_ids(self) -> frozenset[int]:
+        """The ids of the nodes above the scope's roots (read from the paths)."""
+        ids = set()
+        for path in self.paths:
+            ids.update(int(part) for part in path.strip("/").split("/")[:-1])
+        return frozenset(ids)
+
+    def q_shared_down(self, field: str = "region") -> Q:
+        """Settings-like records (indicator systems) that a node keeps for its
+        whole subtree: those of the scope, of the nodes above it, and those
+        without a region (the deployment's)."""
+        if self.everything:
+            return Q()
+        if not self.paths:
+            return Q(pk__in=[])
+        return (
+            self.q(field)
+            | Q(**{f"{field}__in": sorted(self.ancestor_ids())})
+            | Q(**{f"{field}__isnull": True})
+        )
+
+    def covers(self, other: "Scope") -> bool:
+        """Whether every region of `other` is inside this scope."""
+        if self.everything:
+            return True
+        if other.everything:
+            return False
+        return all(any(p.startswith(mine) for mine in self.paths) for p in other.paths)
+
+    @property
+    def key(self) -> str:
+        """The scope as part of a cache key: "all", "none" or its root paths."""
+        if self.everything:
+            return "all"
+        return "|".join(self.paths) or "none"
+
+
+NOTHING = Scope()
+EVERYTHING = Scope(everything=True)
+
+
+def scope_of_regions(regions: Iterable[Region], tree_roots: set[str] | None = None) -> Scope:
+    """The union of the subtrees under `regions` (nested ones collapse).
+
+    `tree_roots`: the paths of the tree's roots, when the caller has them.
+    """
+    paths = sorted({r.path for r in regions if r.path})
+    roots: list[str] = []
+    for path in paths:
+        if not any(path.startswith(root) for root in roots):
+            roots.append(path)
+    if not roots:
+        return NOTHING
+    # Placed at every root of the tree: the whole deployment, with no condition.
+    if tree_roots is None:
+        tree_roots = set(Region.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    if tree_roots and tree_roots <= set(roots):
+        return EVERYTHING
+    return Scope(paths=tuple(roots))
+
+
+def subtree_of(region: Region | int) -> Scope:
+    """The subtree under one region (a filter "in 兴宁区" includes its streets)."""
+    if isinstance(region, Region) and region.path:
+        return Scope(paths=(region.path,))
+    path = Region.objects.filter(pk=region).values_list("path", flat=True).first()
+    return Scope(paths=(path,)) if path else NOTHING
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def reads_records(user) -> bool:
+    """May read region-owned records at all (everyone active but evaluators)."""
+    return _active(user) and (user.is_superuser or user.role != user.Role.EVALUATOR)
+
+
+def writes_records(user) -> bool:
+    """May change region-owned records (admins and staff; not leaders or evaluators)."""
+    return _active(user) and (
+        user.is_superuser or user.role in {user.Role.ADMIN, user.Role.CITY, user.Role.COUNTY}
+    )
+
+
+def placement_scope(user) -> Scope:
+    """The subtrees `user` is placed at, whatever the role (cached on the user)."""
+    if not _active(user):
+        return NOTHING
+    if user.is_superuser:
+        return EVERYTHING
+    cached = getattr(user, "_tongxin_scope", None)
+    if cached is None:
+        cached = _placement_of(user)
+        user._tongxin_scope = cached
+    return cached
+
+
+def _placement_of(user) -> Scope:
+    # One query for both what the user is placed at and the tree's roots.
+    placed = user.regions.through.objects.filter(user_id=user.pk)
+    rows = (
+        Region.objects.filter(Q(pk__in=placed.values("region_id")) | Q(parent__isnull=True))
+        .annotate(mine=Exists(placed.filter(region_id=OuterRef("pk"))))
+        .values_list("path", "parent_id", "mine")
+    )
+    mine, tree_roots = [], set()
+    for path, parent_id, is_mine in rows:
+        if is_mine:
+            mine.append(Region(path=path))
+        if parent_id is None:
+            tree_roots.add(path)
+    return scope_of_regions(mine, tree_roots)
+
+
+def read_scope(user) -> Scope:
+    """Where `user` may read region-owned records."""
+    return placement_scope(user) if reads_records(user) else NOTHING
+
+
+def write_scope(user) -> Scope:
+    """Where `user` may create and change region-owned records."""
+    return placement_scope(user) if writes_records(user) else NOTHING
+
+
+def forget(user) -> None:
+    """Drop the cached scope after the user's placement changed."""
+    if hasattr(user, "_tongxin_scope"):
+        del user._tongxin_scope
+
+
+def regions_visible_to(user) -> QuerySet[Region]:
+    return read_scope(user).regions()
+
+
+def regions_writable_by(user) -> QuerySet[Region]:
+    """Active regions in which `user` may register or change records."""
+    return write_scope(user).regions().filter(is_active=True)
+
+
+def sees_everything(user) -> bool:
+    return read_scope(user).everything
+
+
+class ScopedQuerySet(models.QuerySet):
+    """The queryset of every region-owned model.
+
+    The model names the relation that leads to its region in `scope_field`
+    (default "region"; e.g. "person__region" for a person's review).
+    """
+
+    def visible_to(self, user) -> "ScopedQuerySet":
+        return read_scope(user).filter(self, _scope_field(self.model))
+
+    def writable_by(self, user) -> "ScopedQuerySet":
+        return write_scope(user).filter(self, _scope_field(self.model))
+
+    def in_scope(self, scope: Scope) -> "ScopedQuerySet":
+        return scope.filter(self, _scope_field(self.model))
+
+
+class SharedDownQuerySet(ScopedQuerySet):
+    """A region-owned model whose records also serve the nodes below their
+    region (Scope.q_shared_down); changing one stays inside the scope."""
+
+    def visible_to(self, user) -> "SharedDownQuerySet":
+        readable = read_scope(user)
+        if readable.is_empty:
+            return self.none()
+        return self.filter(readable.q_shared_down(_scope_field(self.model)))
+
+
+def _scope_field(model) -> str:
+    return getattr(model, "scope_field", "region")
+
+
+def split_by_scope(items, scope: Scope, region_of) -> tuple[list, int]:
+    """(the items inside `scope`, how many others there are).
+
+    For a record the user may see that points at persons or records outside
+    the scope: those are counted, never named ("其他区域人员 2 名").
+    """
+    inside, outside = [], 0
+    for item in items:
+        if scope.contains(region_of(item)):
+            inside.append(item)
+        else:
+            outside += 1
+    return inside, outside
