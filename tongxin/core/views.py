@@ -41,6 +41,11 @@ def home(request):
 
 
 def _recent_changes(user, limit: int = 10):
-    """The latest changes to persons this user may see."""
+    """The latest changes to persons this user may see now: made in their
+    scope, to a person still in it (not one who has moved away since)."""
+    readable = read_scope(user)
     history = Person.history.model.objects.select_related("history_user").order_by("-history_id")
-    return list(read_scope(user).filter(history, "region")[:limit])
+    history = readable.filter(history, "region")
+    if not readable.everything:
+        history = history.filter(id__in=Person.objects.visible_to(user).values("id"))
+    return list(history[:limit])

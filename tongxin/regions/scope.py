@@ -88,8 +88,8 @@ class Scope:
             return False
         if self.everything:
             return True
-        if isinstance(region, Region) and region.path:
-            return any(region.path.startswith(p) for p in self.paths)
+        # By id, never by an instance's `path`: an instance read before its
+        # subtree moved would carry a stale one.
         region_id = region.pk if isinstance(region, Region) else region
         return region_id in self.region_ids()
 

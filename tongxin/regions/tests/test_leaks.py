@@ -1,0 +1,382 @@
+"""The leak test: every URL the product answers, for every scoped user.
+
+It cannot fall behind the code: the URL patterns come from the resolver, and
+a pattern with parameters that has no entry in PARAMS fails the suite. For
+each user it requests
+
+- every route with the ids of records outside the user's scope: 404 (a write
+  route also refuses a POST);
+- every route with ids the user may see, and every route without ids (as a
+  page and as an htmx partial): the response may not contain a name, title,
+  ID number or mobile of a record outside the scope. Downloads are opened
+  (xlsx/docx/zip) and read too.
+"""
+
+import io
+import re
+import zipfile
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tongxin.accounts.models import User
+from tongxin.engagement.models import (
+    Activity,
+    ActivityAttachment,
+    ActivityParticipant,
+    Cluster,
+    ClusterMembership,
+    Honour,
+    Nomination,
+    Organisation,
+    OrganisationMember,
+    Position,
+    Secondment,
+    Training,
+    TrainingParticipant,
+)
+from tongxin.evaluations import access as evaluation_access
+from tongxin.evaluations.models import (
+    EvaluationRound,
+    EvaluationSheet,
+    IndicatorSystem,
+    RemovalProposal,
+)
+from tongxin.imports.access import batches_visible_to
+from tongxin.imports.models import ImportBatch
+from tongxin.people.models import Person
+from tongxin.privacy.models import PrivacyRequest
+from tongxin.qualification.models import Condition
+from tongxin.regions.models import Region
+from tongxin.regions.scope import read_scope
+from tongxin.reports.access import report_jobs_visible_to
+from tongxin.reports.models import ReportJob
+from tongxin.service.models import Department, ServiceRequest, Suggestion
+
+from .world import SUFFIXES, UNITS, build_world
+
+pytestmark = pytest.mark.django_db
+
+SCOPED_USERS = ["xingning", "jiedao", "liuzhou", "leader", "evaluator"]
+
+
+def _region_owned(model):
+    return lambda user: model.objects.visible_to(user)
+
+
+def _by_parent(model, parent_field: str, parent_visible):
+    return lambda user: model.objects.filter(**{f"{parent_field}__in": parent_visible(user)})
+
+
+def _nobody(model):
+    """Records that no scoped user reaches (system-admin pages)."""
+    return lambda user: model.objects.none()
+
+
+# model → the records `user` may see (what the product's access layer gives).
+VISIBLE = {
+    Person: _region_owned(Person),
+    Activity: _region_owned(Activity),
+    Training: _region_owned(Training),
+    Secondment: _region_owned(Secondment),
+    Position: _region_owned(Position),
+    Nomination: _region_owned(Nomination),
+    Honour: _region_owned(Honour),
+    Organisation: _region_owned(Organisation),
+    Cluster: _region_owned(Cluster),
+    ServiceRequest: _region_owned(ServiceRequest),
+    Suggestion: _region_owned(Suggestion),
+    EvaluationRound: evaluation_access.rounds_visible_to,
+    IndicatorSystem: evaluation_access.indicator_systems_visible_to,
+    EvaluationSheet: evaluation_access.sheets_visible_to,
+    ImportBatch: batches_visible_to,
+    ReportJob: report_jobs_visible_to,
+    User: _nobody(User),
+    Region: _nobody(Region),
+    Department: None,  # a directory every reader uses, not region-owned
+    Condition: None,  # deployment-wide settings
+}
+VISIBLE[ActivityParticipant] = _by_parent(ActivityParticipant, "activity", VISIBLE[Activity])
+VISIBLE[TrainingParticipant] = _by_parent(TrainingParticipant, "training", VISIBLE[Training])
+VISIBLE[OrganisationMember] = _by_parent(OrganisationMember, "organisation", VISIBLE[Organisation])
+VISIBLE[ClusterMembership] = _by_parent(ClusterMembership, "cluster", VISIBLE[Cluster])
+VISIBLE[ActivityAttachment] = _by_parent(ActivityAttachment, "activity", VISIBLE[Activity])
+VISIBLE[RemovalProposal] = _by_parent(RemovalProposal, "round", VISIBLE[EvaluationRound])
+VISIBLE[PrivacyRequest] = _by_parent(PrivacyRequest, "person", VISIBLE[Person])
+
+
+def _row(model, **kwargs_from_row):
+    """A route keyed by a row: {kwarg: attribute of the row}."""
+    return ("row", model, kwargs_from_row)
+
+
+def _pk(model):
+    return ("row", model, {"pk": "pk"})
+
+
+def _fixed(**kwargs):
+    """Parameters that name no region-owned record."""
+    return ("fixed", None, kwargs)
+
+
+ENGAGEMENT_MODELS = {
+    "activities": Activity,
+    "trainings": Training,
+    "secondments": Secondment,
+    "positions": Position,
+    "nominations": Nomination,
+    "honours": Honour,
+    "organisations": Organisation,
+    "clusters": Cluster,
+}
+WITHDRAW_ROWS = {
+    "activities": (ActivityParticipant, "activity_id"),
+    "trainings": (TrainingParticipant, "training_id"),
+    "organisations": (OrganisationMember, "organisation_id"),
+    "clusters": (ClusterMembership, "cluster_id"),
+}
+
+# How to fill each route's parameters. A new route with parameters must be added here.
+PARAMS = {
+    "people:detail": _pk(Person),
+    "people:edit": _pk(Person),
+    "people:archive": _pk(Person),
+    "people:restore": _pk(Person),
+    "people:reveal": _pk(Person),
+    "people:photo": _pk(Person),
+    "dictionaries:list": _fixed(slug="ethnicity"),
+    "dictionaries:create": _fixed(slug="ethnicity"),
+    "dictionaries:edit": _fixed(slug="ethnicity", pk=1),
+    "regions:edit": _pk(Region),
+    "accounts:user_edit": _pk(User),
+    "accounts:user_password": _pk(User),
+    "mfa:user": _pk(User),
+    "mfa:user_reset": _pk(User),
+    "imports:detail": _pk(ImportBatch),
+    "imports:mapping": _pk(ImportBatch),
+    "imports:progress": _pk(ImportBatch),
+    "imports:commit": _pk(ImportBatch),
+    "imports:undo": _pk(ImportBatch),
+    "imports:rejected": _pk(ImportBatch),
+    "reports:person_form": _pk(Person),
+    "reports:job": _pk(ReportJob),
+    "reports:job_download": _pk(ReportJob),
+    "evaluations:round_detail": _pk(EvaluationRound),
+    "evaluations:round_edit": _pk(EvaluationRound),
+    "evaluations:round_persons_add": _pk(EvaluationRound),
+    "evaluations:round_persons_preview": _pk(EvaluationRound),
+    "evaluations:round_person_remove": _row(EvaluationSheet, pk="round_id", person_pk="person_id"),
+    "evaluations:round_evaluators_add": _pk(EvaluationRound),
+    "evaluations:round_evaluator_remove": _row(
+        EvaluationSheet, pk="round_id", user_pk="evaluator_id"
+    ),
+    "evaluations:round_open": _pk(EvaluationRound),
+    "evaluations:round_close": _pk(EvaluationRound),
+    "evaluations:round_export": _pk(EvaluationRound),
+    "evaluations:proposal_decide": _pk(RemovalProposal),
+    "evaluations:sheet_detail": _pk(EvaluationSheet),
+    "evaluations:system_detail": _pk(IndicatorSystem),
+    "evaluations:system_edit": _pk(IndicatorSystem),
+    "evaluations:system_set_active": _pk(IndicatorSystem),
+    "engagement:nomination_stage": _pk(Nomination),
+    "engagement:participant_update": _row(
+        ActivityParticipant, pk="activity_id", participant_pk="pk"
+    ),
+    "engagement:attachment_upload": _pk(Activity),
+    "engagement:attachment_download": _row(
+        ActivityAttachment, pk="activity_id", attachment_pk="pk"
+    ),
+    "engagement:attachment_remove": _row(ActivityAttachment, pk="activity_id", attachment_pk="pk"),
+    "engagement:member_add": _pk(Organisation),
+    "engagement:member_end": _row(OrganisationMember, pk="organisation_id", member_pk="pk"),
+    "engagement:person_timeline": _pk(Person),
+    "service:department_edit": _row(Department, pk="pk"),
+    "service:request_detail": _pk(ServiceRequest),
+    "service:request_edit": _pk(ServiceRequest),
+    "service:request_assign": _pk(ServiceRequest),
+    "service:request_progress": _pk(ServiceRequest),
+    "service:request_close": _pk(ServiceRequest),
+    "service:request_follow_up": _pk(ServiceRequest),
+    "service:request_cancel": _pk(ServiceRequest),
+    "service:suggestion_detail": _pk(Suggestion),
+    "service:suggestion_edit": _pk(Suggestion),
+    "service:suggestion_forward": _pk(Suggestion),
+    "service:suggestion_respond": _pk(Suggestion),
+    "levels:change": _pk(Person),
+    "levels:review_mark": _pk(Person),
+    "qualification:condition_edit": _row(Condition, pk="pk"),
+    "privacy:person": _pk(Person),
+    "privacy:export": _pk(Person),
+    "privacy:correct": _pk(Person),
+    "privacy:erase": _pk(Person),
+}
+for _slug, _model in ENGAGEMENT_MODELS.items():
+    for _action in ("detail", "edit", "cancel"):
+        PARAMS[f"engagement:{_slug}_{_action}"] = _pk(_model)
+for _slug in ("activities", "trainings", "clusters"):
+    PARAMS[f"engagement:{_slug}_add_persons"] = _pk(ENGAGEMENT_MODELS[_slug])
+for _slug, (_model, _parent) in WITHDRAW_ROWS.items():
+    PARAMS[f"engagement:{_slug}_withdraw"] = _row(_model, pk=_parent, row_pk="pk")
+
+
+def _routes():
+    """(name, pattern text, parameter names) of every URL pattern."""
+
+    def walk(patterns, prefix="", namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+                yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                name = f"{namespace}{p.name}" if p.name else None
+                text = prefix + str(p.pattern)
+                yield name, text, sorted(p.pattern.regex.groupindex)
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def _is_admin(text: str) -> bool:
+    return text.startswith("django-admin/")
+
+
+def _routes_under_test():
+    return [(n, t, params) for n, t, params in _routes() if n and not _is_admin(t)]
+
+
+def test_every_route_with_parameters_is_in_the_table():
+    missing = [
+        f"{name} ({text})"
+        for name, text, params in _routes_under_test()
+        if params and name not in PARAMS
+    ]
+    assert not missing, "add these routes to PARAMS in test_leaks.py: " + ", ".join(missing)
+    stale = set(PARAMS) - {name for name, _, _ in _routes()}
+    assert not stale, f"PARAMS names routes that no longer exist: {sorted(stale)}"
+
+
+def _kwargs(spec, row) -> dict:
+    kind, _model, fields = spec
+    if kind == "fixed":
+        return dict(fields)
+    return {key: getattr(row, attr) for key, attr in fields.items()}
+
+
+def _pick(spec, user, *, inside: bool):
+    """A row for the route: one the user may see (inside) or may not (outside)."""
+    kind, model, _ = spec
+    if kind == "fixed":
+        return None if not inside else "fixed"
+    visible = VISIBLE[model]
+    if visible is None:
+        return model.objects.order_by("pk").first() if inside else None
+    ids = visible(user).values("pk")
+    qs = model.objects.filter(pk__in=ids) if inside else model.objects.exclude(pk__in=ids)
+    return qs.order_by("pk").first()
+
+
+# --- what may not appear --------------------------------------------------------------
+
+
+def forbidden_for(world, username: str) -> set[str]:
+    """Names, titles, ID numbers and mobiles of records outside the user's scope."""
+    user = world.users[username]
+    readable = read_scope(user)
+    strings = set()
+    for unit, label in UNITS.items():
+        if readable.contains(world.unit_regions[unit]):
+            continue
+        person = world.persons[unit]
+        suffixes = SUFFIXES
+        if world.unit_regions[unit].pk in readable.ancestor_ids():
+            # A node's indicator systems serve the nodes below it (Scope.q_shared_down).
+            suffixes = [s for s in suffixes if s != "指标体系"]
+        if username == "evaluator":
+            # An evaluator sees the persons and rounds of the sheets assigned to them.
+            suffixes = [s for s in SUFFIXES if s not in {"甲", "评价批次"}]
+        strings |= {f"{label}{s}" for s in suffixes}
+        if username != "evaluator":
+            strings |= {person.id_number, person.mobile, f"{label}公司"}
+    mover = world.persons["mover"]
+    if not readable.contains(mover.region_id):
+        strings |= {mover.id_number, mover.mobile, "城中新单位"}
+        if username != "evaluator":
+            strings.add(mover.name)
+    if not readable.contains(world.regions["xingning"]):
+        strings.add("迁出人诉求")
+    # Full identifiers of visible persons never appear unmasked either (reveal is separate).
+    return {s for s in strings if s}
+
+
+def _content(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    kind = response.get("Content-Type", "")
+    if body[:2] == b"PK":
+        texts = []
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            for name in archive.namelist():
+                data = archive.read(name)
+                if data[:2] == b"PK":  # a docx inside a zip of forms
+                    with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                        texts += [inner.read(n).decode("utf-8", "ignore") for n in inner.namelist()]
+                else:
+                    texts.append(data.decode("utf-8", "ignore"))
+        return "\n".join(texts)
+    if "text" in kind or "json" in kind or "csv" in kind or not kind:
+        return body.decode("utf-8", "ignore")
+    return body.decode("utf-8", "ignore")
+
+
+def _leaks(text: str, forbidden: set[str]) -> list[str]:
+    plain = re.sub(r"<[^>]+>", "", text)
+    return sorted(s for s in forbidden if s in text or s in plain)
+
+
+@pytest.fixture
+def world(make_person, regions):
+    return build_world(make_person, regions)
+
+
+@pytest.mark.parametrize("username", SCOPED_USERS)
+def test_nothing_outside_the_scope_is_reachable_or_named(client, world, username):
+    user = world.users[username]
+    client.force_login(user, backend="tongxin.accounts.backends.TongxinBackend")
+    forbidden = forbidden_for(world, username)
+    assert forbidden, "the world must hold something outside every scoped user's reach"
+    problems = []
+    for name, _text, params in _routes_under_test():
+        if params:
+            spec = PARAMS[name]
+            outside = _pick(spec, user, inside=False)
+            if outside is not None:
+                url = reverse(name, kwargs=_kwargs(spec, outside))
+                for method in ("get", "post"):
+                    status = getattr(client, method)(url).status_code
+                    if status not in {404, 403, 405}:
+                        problems.append(f"{method.upper()} {url} ({name}) outside → {status}")
+            inside = _pick(spec, user, inside=True)
+            if inside is None:
+                continue
+            urls = [reverse(name, kwargs=_kwargs(spec, inside))]
+        else:
+            urls = [reverse(name)]
+        for url in urls:
+            if name in {"logout", "account:logout_everywhere"}:
+                continue
+            for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+                response = client.get(url, **headers)
+                if response.status_code != 200:
+                    continue
+                found = _leaks(_content(response), forbidden)
+                if found:
+                    problems.append(f"GET {url} ({name}) names {found}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("username", SCOPED_USERS)
+def test_the_django_admin_is_closed_to_scoped_users(client, world, username):
+    client.force_login(world.users[username], backend="tongxin.accounts.backends.TongxinBackend")
+    for name, text, params in _routes():
+        if not (name and _is_admin(text)) or params or name in {"admin:login", "admin:logout"}:
+            continue
+        response = client.get(reverse(name))
+        assert response.status_code in {302, 404}, f"{name} → {response.status_code}"
