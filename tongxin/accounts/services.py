@@ -33,6 +33,18 @@ def check_role_regions(role: str, regions: Iterable[Region]) -> None:
         )
 
 
+def check_user_update(
+    *, actor: User, user: User, role: str, is_active: bool, regions: Iterable[Region]
+) -> None:
+    """Raise ValidationError keyed by field if `actor` may not give `user` these values.
+
+    user_update applies it; a form that saves through user_update (the Django
+    admin's) calls it in clean() to show the message on the field.
+    """
+    check_role_regions(role, regions)
+    _check_not_locking_out_self(actor=actor, user=user, role=role, is_active=is_active)
+
+
 def _check_not_locking_out_self(*, actor: User, user: User, role: str, is_active: bool) -> None:
     """An administrator may not take away their own access: nobody could give it back."""
     if actor.pk != user.pk:
@@ -109,8 +121,13 @@ def user_update(*, actor: User, user: User, data: dict, request=None) -> User:
     role = data.get("role", current.role)
     is_active = data.get("is_active", current.is_active)
     old_regions = list(current.regions.all())
-    check_role_regions(role, old_regions if new_regions is None else new_regions)
-    _check_not_locking_out_self(actor=actor, user=current, role=role, is_active=is_active)
+    check_user_update(
+        actor=actor,
+        user=current,
+        role=role,
+        is_active=is_active,
+        regions=old_regions if new_regions is None else new_regions,
+    )
 
     fields = {f: data[f] for f in ("display_name", "role", "is_active") if f in data}
     changes = apply_changes(current, fields)

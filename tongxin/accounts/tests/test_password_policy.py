@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tongxin.accounts.models import PasswordHistory, User
-from tongxin.accounts.password_validation import CharacterClassesValidator
+from tongxin.accounts.password_validation import (
+    CHINESE_PASSWORD_LIST_PATH,
+    MIN_CORE_LENGTH,
+    CharacterClassesValidator,
+    CommonPasswordValidator,
+    core_word,
+)
 from tongxin.accounts.services import user_change_own_password, user_create, user_set_password
 from tongxin.audit.models import AuditEntry
 from tongxin.conftest import PASSWORD
@@ -138,3 +144,80 @@ def test_it_refuses_the_current_password_of_an_account_without_history(
 
     assert response.status_code == 200
     assert "不能使用最近用过的 5 个密码之一。" in response.context["form"].errors["password1"]
+
+
+# --- common and predictable passwords (issue 16) ------------------------------
+
+COMMON_WORD = "这个密码只是在常见的词前后加了数字或符号，容易被猜到，请换一个。"
+TOO_COMMON = "这个密码太常见，容易被猜到，请换一个。"
+PRODUCT_NAME = "密码不能包含系统名称（tongxin、同心）。"
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("password123!", TOO_COMMON),
+        ("woaini1314", TOO_COMMON),
+        ("5201314!!", TOO_COMMON),
+        ("P@ssw0rd", TOO_COMMON),
+        ("Zhang123456", TOO_COMMON),
+        ("Password2026!", COMMON_WORD),
+        ("!!Woaini-8888", COMMON_WORD),
+        ("Zhongguo#2026", COMMON_WORD),
+        ("P@ssw0rd-2026", COMMON_WORD),
+        ("Pa$$word-2026", COMMON_WORD),
+        ("Nanning_1949", COMMON_WORD),
+        ("Tongxin-demo1", PRODUCT_NAME),
+        ("My-TONGXIN-2026", PRODUCT_NAME),
+        ("T0ngx1n-Office-9", PRODUCT_NAME),
+        ("同心同德Aa-2026", PRODUCT_NAME),
+    ],
+)
+def test_it_refuses_common_and_predictable_passwords(db, password, message):
+    assert message in messages_for(password, User(username="wangfang"))
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        GOOD,
+        "Q7%48201938!x",
+        "Liu-Jiang-bridge-at-dawn-3",  # common words inside a longer phrase are fine
+        "Summer-in-Nanning-is-long-8",
+    ],
+)
+def test_it_accepts_a_strong_password(db, password):
+    assert messages_for(password, User(username="wangfang")) == []
+
+
+def test_the_form_names_the_problem_in_chinese(client_for, xingning_user):
+    response = change_own(client_for(xingning_user), PASSWORD, "Tongxin-demo1")
+
+    assert response.status_code == 200
+    assert PRODUCT_NAME in response.context["form"].errors["password1"]
+    xingning_user.refresh_from_db()
+    assert xingning_user.check_password(PASSWORD)
+
+
+def _chinese_list_words() -> list[str]:
+    """The listed entries with a word of at least MIN_CORE_LENGTH inside."""
+    lines = CHINESE_PASSWORD_LIST_PATH.read_text(encoding="utf-8").splitlines()
+    entries = [line for line in lines if line and not line.startswith("#")]
+    return [entry for entry in entries if len(core_word(entry)) >= MIN_CORE_LENGTH]
+
+
+COMMON = CommonPasswordValidator()
+
+
+@given(
+    word=st.sampled_from(_chinese_list_words()),
+    capitalise=st.booleans(),
+    before=st.text(alphabet="0123456789!@#$%^&*-_.", max_size=4),
+    after=st.text(alphabet="0123456789!@#$%^&*-_.", max_size=6),
+)
+def test_a_listed_password_with_digits_and_symbols_around_it_is_refused(
+    word, capitalise, before, after
+):
+    password = before + (word.capitalize() if capitalise else word) + after
+    with pytest.raises(ValidationError):
+        COMMON.validate(password)
