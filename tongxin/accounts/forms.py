@@ -2,8 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.db.models import Q
 
-from tongxin.regions.models import Region
-
+from .access import regions_placeable_by
 from .models import User
 from .services import check_role_regions
 
@@ -34,12 +33,14 @@ class BootstrapFormMixin:
                 widget.attrs["class"] += " is-invalid"
 
 
-def _regions_field_queryset(user: User | None = None):
-    """Active regions, plus any inactive ones the user already holds."""
+def _regions_field(field, actor: User, user: User | None = None) -> None:
+    """The nodes `actor` may place accounts at (active ones, plus any inactive
+    ones the account already holds), as an indented tree."""
     condition = Q(is_active=True)
     if user is not None and user.pk:
         condition |= Q(staff=user)
-    return Region.objects.filter(condition).distinct().order_by("sort_order", "code")
+    field.queryset = regions_placeable_by(actor).filter(condition).distinct().order_by("path")
+    field.label_from_instance = lambda r: "　" * r.depth + r.name
 
 
 class PasswordPairForm(forms.Form):
@@ -105,10 +106,10 @@ class UserCreateForm(RoleRegionsMixin, BootstrapFormMixin, PasswordPairForm, for
             "role": {"required": "请选择角色。"},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["password1"].label = "初始密码"
-        self.fields["regions"].queryset = _regions_field_queryset()
+        _regions_field(self.fields["regions"], actor)
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
@@ -143,9 +144,9 @@ class UserEditForm(RoleRegionsMixin, BootstrapFormMixin, forms.ModelForm):
         }
         error_messages = {"role": {"required": "请选择角色。"}}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["regions"].queryset = _regions_field_queryset(self.instance)
+        _regions_field(self.fields["regions"], actor, self.instance)
 
     def clean(self):
         cleaned = super().clean()

@@ -5,15 +5,14 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from .access import system_admin_required
+from .access import system_admin_required, user_for_admin, users_managed_by
 from .forms import OwnPasswordChangeForm, UserCreateForm, UserEditForm, UserPasswordForm
 from .locks import KINDS, login_locks_current
 from .middleware import password_change_reason
-from .models import User
 from .services import (
     login_lock_release,
     user_change_own_password,
@@ -26,13 +25,17 @@ from .services import (
 
 @system_admin_required
 def user_list(request):
-    users = User.objects.prefetch_related("regions").order_by("-is_active", "role", "username")
+    users = (
+        users_managed_by(request.user)
+        .prefetch_related("regions")
+        .order_by("-is_active", "role", "username")
+    )
     return render(request, "accounts/user_list.html", {"users": users})
 
 
 @system_admin_required
 def user_new(request):
-    form = UserCreateForm(request.POST or None)
+    form = UserCreateForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             user = user_create(
@@ -51,9 +54,9 @@ def user_new(request):
 
 @system_admin_required
 def user_edit(request, pk: int):
-    account = get_object_or_404(User, pk=pk)
+    account = user_for_admin(request.user, pk)
     # Validating writes the input into the form's instance: keep `account` as stored.
-    form = UserEditForm(request.POST or None, instance=copy.copy(account))
+    form = UserEditForm(request.POST or None, instance=copy.copy(account), actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             user_update(actor=request.user, user=account, data=form.cleaned_data, request=request)
@@ -67,7 +70,7 @@ def user_edit(request, pk: int):
 
 @system_admin_required
 def user_password(request, pk: int):
-    account = get_object_or_404(User, pk=pk)
+    account = user_for_admin(request.user, pk)
     form = UserPasswordForm(request.POST or None, user=account)
     if request.method == "POST" and form.is_valid():
         account = user_set_password(

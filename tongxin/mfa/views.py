@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -17,7 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from tongxin.accounts.access import require_system_admin
+from tongxin.accounts.access import user_for_admin
 from tongxin.accounts.models import User
 
 from .forms import CodeForm
@@ -169,8 +169,7 @@ def disable(request):
 
 
 def _account_for_admin(request, pk: int) -> User:
-    require_system_admin(request.user)
-    return get_object_or_404(User, pk=pk)
+    return user_for_admin(request.user, pk)
 
 
 @require_safe

@@ -126,6 +126,11 @@ class PersonForm(forms.ModelForm):
             pk=self.instance.pk
         )
         if duplicate.exists():
+            if not duplicate.visible_to(self.user).exists():
+                # The one thing that crosses scopes on purpose: that it exists, nothing more.
+                raise forms.ValidationError(
+                    "该公民身份号码已在其他区域登记，不能重复登记；如该人员已迁入本区域，请联系其原所在区域办理调入。"
+                )
             raise forms.ValidationError("该公民身份号码已登记，不能重复登记。")
         self._resident_id = parsed
         self.warnings.extend(parsed.warnings)

@@ -3,6 +3,7 @@ from django import forms
 from tongxin.accounts.forms import BootstrapFormMixin
 
 from .models import Region
+from .scope import placement_scope
 
 
 class RegionForm(BootstrapFormMixin, forms.ModelForm):
@@ -15,14 +16,18 @@ class RegionForm(BootstrapFormMixin, forms.ModelForm):
             "kind": {"required": "请选择类型。"},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        # An administrator keeps the tree inside their own subtrees; only one
+        # who sees the whole tree adds or moves roots.
+        self.reach = placement_scope(actor)
         # Any node may be a parent except the region itself and its subtree.
-        parents = Region.objects.order_by("path")
+        parents = self.reach.regions().order_by("path")
         if self.instance.pk and self.instance.path:
             parents = parents.exclude(path__startswith=self.instance.path)
         self.fields["parent"].queryset = parents
-        self.fields["parent"].empty_label = "（无：树的根）"
+        self.fields["parent"].empty_label = "（无：树的根）" if self.reach.everything else None
+        self.fields["parent"].required = not self.reach.everything
         self.fields["parent"].label_from_instance = lambda r: "　" * r.depth + r.name
 
     def clean_code(self) -> str:
@@ -42,7 +47,8 @@ class RegionForm(BootstrapFormMixin, forms.ModelForm):
                 self.add_error("parent", f"“{label}”须选择上级区域。")
             elif parent is not None and parent.rank >= rank:
                 self.add_error(
-                    "parent", f"“{label}”的上级区域应高一级，不能是“{parent.get_kind_display()}”。"
+                    "parent",
+                    f"“{label}”的上级区域应是更高一级的区域，不能是“{parent.get_kind_display()}”。",
                 )
         if (
             self.instance.pk

@@ -9,6 +9,7 @@ from tongxin.people.models import Person
 
 from .forms import RegionForm
 from .models import Region
+from .scope import placement_scope
 from .services import region_create, region_update
 
 
@@ -33,16 +34,17 @@ def region_tree(regions: list[Region]) -> list[tuple[Region, int]]:
 @system_admin_required
 def region_list(request):
     regions = list(
-        Region.objects.annotate(
-            person_count=Count("persons", filter=Q(persons__status=Person.Status.ACTIVE))
-        ).order_by("sort_order", "code")
+        placement_scope(request.user)
+        .regions()
+        .annotate(person_count=Count("persons", filter=Q(persons__status=Person.Status.ACTIVE)))
+        .order_by("sort_order", "code")
     )
     return render(request, "regions/region_list.html", {"rows": region_tree(regions)})
 
 
 @system_admin_required
 def region_new(request):
-    form = RegionForm(request.POST or None)
+    form = RegionForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         region = region_create(actor=request.user, data=form.cleaned_data, request=request)
         messages.success(request, f"已新增区域“{region.name}”。")
@@ -52,9 +54,9 @@ def region_new(request):
 
 @system_admin_required
 def region_edit(request, pk: int):
-    region = get_object_or_404(Region, pk=pk)
+    region = get_object_or_404(placement_scope(request.user).regions(), pk=pk)
     # Validating writes the input into the form's instance: keep `region` as stored.
-    form = RegionForm(request.POST or None, instance=copy.copy(region))
+    form = RegionForm(request.POST or None, instance=copy.copy(region), actor=request.user)
     if request.method == "POST" and form.is_valid():
         region = region_update(
             actor=request.user, region=region, data=form.cleaned_data, request=request

@@ -260,18 +260,20 @@ def test_a_role_and_region_change_writes_the_audit_entry(root, superuser, xingni
         url,
         user_form(xingning_user, role=User.Role.COUNTY, regions=[regions["qingxiu"].pk]),
     )
-    promoted = root.post(url, user_form(xingning_user, role=User.Role.CITY, regions=[]))
+    promoted = root.post(
+        url, user_form(xingning_user, role=User.Role.CITY, regions=[regions["city"].pk])
+    )
 
     assert response.status_code == 302 and promoted.status_code == 302
     xingning_user.refresh_from_db()
     assert xingning_user.role == User.Role.CITY
-    assert list(xingning_user.regions.all()) == []
+    assert list(xingning_user.regions.all()) == [regions["city"]]
     moved, promotion = audit_entries(xingning_user).order_by("id")
     assert moved.user == superuser
     assert moved.changes == {"regions": [["兴宁区"], ["青秀区"]]}
     assert promotion.changes == {
         "role": ["县区工作人员", "市级工作人员"],
-        "regions": [["青秀区"], []],
+        "regions": [["青秀区"], ["南宁市"]],
     }
 
 
@@ -286,7 +288,7 @@ def test_it_names_the_field_the_service_would_refuse(root, superuser, xingning_u
     )
 
     assert response.status_code == 200
-    assert "县区工作人员至少要选择一个负责区域。" in response.content.decode()
+    assert "请至少选择一个所在区域" in response.content.decode()
     assert own.status_code == 200
     assert "不能停用自己的账号。" in own.content.decode()
     superuser.refresh_from_db()

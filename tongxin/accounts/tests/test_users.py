@@ -80,8 +80,8 @@ def test_it_pins_the_query_count_of_the_list(
     for i in range(10):
         user = User.objects.create_user(username=f"u{i}", role=User.Role.COUNTY)
         user.regions.set([regions["xingning"], regions["qingxiu"]])
-    # session, user, users, their regions
-    with django_assert_num_queries(4):
+    # session, user, the placement (regions.scope), users, their regions
+    with django_assert_num_queries(5):
         assert client.get(reverse("accounts:user_list")).status_code == 200
 
 

@@ -56,8 +56,8 @@ def test_it_pins_the_query_count_of_the_list(
     for i in range(10):
         Region.objects.create(code=f"4501{50 + i}", name=f"区{i}", kind="district",
                               parent=regions["city"])  # fmt: skip
-    # session, user, regions with counts
-    with django_assert_num_queries(3):
+    # session, user, the placement (regions.scope), regions with counts
+    with django_assert_num_queries(4):
         assert client.get(reverse("regions:list")).status_code == 200
 
 
@@ -120,7 +120,7 @@ def test_it_creates_a_region_and_audits_it(client_for, admin_user, regions):
         ({"code": ""}, "code", "请填写区域代码。"),
         ({"name": ""}, "name", "请填写名称。"),
         ({"parent": ""}, "parent", "“区”须选择上级区域。"),
-        ({"kind": "city"}, "parent", "“市”的上级区域应高一级，不能是“市”。"),
+        ({"kind": "city"}, "parent", "“市”的上级区域应是更高一级的区域，不能是“市”。"),
     ],
 )
 def test_it_rejects_bad_input_next_to_the_field(
