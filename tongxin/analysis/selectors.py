@@ -609,4 +609,4 @@ def trends(
 
 
 def visible_regions(user) -> QuerySet[Region]:
-    return scope.regions_visible_to(user).filter(is_active=True)
+    return scope.readable_regions(user).filter(is_active=True)

@@ -6,12 +6,14 @@ import datetime
 from django import forms
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from tongxin.accounts.access import system_admin_required
+from tongxin.accounts.access import system_admin_required, users_managed_by
 from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.regions.scope import read_scope
 
 from .models import AuditEntry
 
@@ -115,6 +117,15 @@ def change_rows(entry: AuditEntry) -> list[dict]:
     return rows
 
 
+def entries_visible_to(user):
+    """An administrator placed at a node reads the entries of its subtree and
+    those written by the accounts it manages; one who sees the whole tree, all."""
+    readable = read_scope(user)
+    if readable.everything:
+        return AuditEntry.objects.all()
+    return AuditEntry.objects.filter(readable.q("region") | Q(user__in=users_managed_by(user)))
+
+
 @require_safe
 @system_admin_required
 def audit_list(request):
@@ -123,7 +134,7 @@ def audit_list(request):
     if form.is_bound:
         form.is_valid()
         filters = form.cleaned_data
-    entries = filter_entries(AuditEntry.objects.select_related("region"), filters)
+    entries = filter_entries(entries_visible_to(request.user).select_related("region"), filters)
     before = request.GET.get("before", "")
     if before.isdigit():
         entries = entries.filter(id__lt=int(before))

@@ -77,10 +77,6 @@ def _require_writer(user) -> None:
         raise Http404
 
 
-def _visible_regions(user):
-    return scope.regions_visible_to(user)
-
-
 def cell(record, accessor: str, readable: scope.Scope | None = None) -> str:
     """The text of `record.<accessor>` as a list shows it ("a.b", methods called).
 
@@ -176,7 +172,7 @@ def record_list(request, slug: str):
         "rows": rows,
         "headers": [header for header, _ in kind.columns],
         "filters": _filter_options(kind, request.user),
-        "regions": _visible_regions(request.user),
+        "regions": scope.readable_regions(request.user),
         "statuses": RecordStatus.choices,
         "params": request.GET,
         "can_edit": access.can_write(request.user),
@@ -496,7 +492,7 @@ def add_persons(request, slug: str, pk: int):
         "hint": hint,
         "count": persons.count(),
         "preview": list(persons.select_related("region", "group").order_by("-id")[:PREVIEW_SIZE]),
-        "regions": _visible_regions(request.user),
+        "regions": scope.readable_regions(request.user),
         "groups": PersonGroup.objects.all(),
         "subcategories": SubCategory.objects.all(),
         "levels": Person.Level.choices,
@@ -723,7 +719,7 @@ def nomination_board(request):
         columns[Nomination.Stage(nomination.stage)].append(nomination)
     context = {
         "columns": [(stage.label, stage.value, rows) for stage, rows in columns.items()],
-        "regions": _visible_regions(request.user),
+        "regions": scope.readable_regions(request.user),
         "params": request.GET,
         "can_edit": access.can_write(request.user),
     }

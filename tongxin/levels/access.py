@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from tongxin.regions import scope
-from tongxin.regions.models import Region
 
 from .models import LevelChange, ReviewCycle
 
@@ -32,11 +31,6 @@ def require_editor(user) -> None:
 def can_manage_city_wide(user) -> bool:
     """Quotas and starting a year's review are the city's: admins and city staff."""
     return bool(user.is_authenticated and user.is_active and user.can_place_at_city_level)
-
-
-def regions_visible_to(user) -> QuerySet[Region]:
-    """Regions whose persons `user` may see."""
-    return scope.regions_visible_to(user)
 
 
 def level_changes_visible_to(user) -> QuerySet[LevelChange]:

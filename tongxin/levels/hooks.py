@@ -3,13 +3,12 @@ from django.utils import timezone
 
 from tongxin.core.versioned_cache import data_version, remembered
 from tongxin.people.models import Person
-from tongxin.regions.scope import read_scope, writes_records
+from tongxin.regions.scope import read_scope, readable_regions, writes_records
 
 from .access import (
     can_manage_city_wide,
     level_changes_visible_to,
     reads_persons,
-    regions_visible_to,
 )
 from .forms import LevelChangeForm, ReviewMarkForm
 from .models import PersonReview, Quota, ReviewCycle
@@ -82,7 +81,7 @@ def home_cards(user) -> list[dict]:
     """Quota fill and this year's review progress over the user's regions."""
     if not reads_persons(user):
         return []
-    regions = list(regions_visible_to(user).filter(is_active=True))
+    regions = list(readable_regions(user).filter(is_active=True))
     if not regions:
         return []
     year = timezone.localdate().year

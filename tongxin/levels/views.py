@@ -11,11 +11,11 @@ from tongxin.people.access import person_for_user
 from tongxin.people.listing import keyset_page
 from tongxin.people.models import Person
 from tongxin.people.services import StaleEditError
+from tongxin.regions.scope import readable_regions
 
 from . import review, services
 from .access import (
     can_manage_city_wide,
-    regions_visible_to,
     require_editor,
     require_reader,
     review_cycle_for_user,
@@ -78,7 +78,7 @@ def _region_param(request, regions):
 @require_GET
 def quota_overview(request):
     require_reader(request.user)
-    regions = list(regions_visible_to(request.user).filter(is_active=True))
+    regions = list(readable_regions(request.user).filter(is_active=True))
     coverage = request.GET.get("coverage") or "rep"
     page = quota_page(request.user, regions, coverage)
     context = {
@@ -103,7 +103,7 @@ def _quota_rows(regions):
 def quota_edit(request):
     if not can_manage_city_wide(request.user):
         raise Http404
-    regions = list(regions_visible_to(request.user).filter(is_active=True))
+    regions = list(readable_regions(request.user).filter(is_active=True))
     form = QuotaForm(request.POST or None, rows=_quota_rows(regions))
     if request.method == "POST" and form.is_valid():
         changed = form.changed_quotas()
@@ -131,7 +131,7 @@ def review_overview(request):
     require_reader(request.user)
     year = _year_param(request)
     cycle = review_cycle_for_user(request.user, year)
-    regions = list(regions_visible_to(request.user).filter(is_active=True))
+    regions = list(readable_regions(request.user).filter(is_active=True))
     region = _region_param(request, regions)
     reviewed = request.GET.get("reviewed", "")
     reviewed = reviewed if reviewed in {"yes", "no"} else ""

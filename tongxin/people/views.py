@@ -42,7 +42,7 @@ def person_list(request):
         "total": count_filtered(request.user, person_filter),
         "hint": hint,
         "sorts": [(key, label) for key, (_, _, label) in SORTS.items()],
-        "regions": _visible_regions(request.user),
+        "regions": scope.readable_regions(request.user),
         "groups": PersonGroup.objects.all(),
         "subcategories": SubCategory.objects.select_related("group"),
         "levels": Person.Level.choices,
@@ -51,10 +51,6 @@ def person_list(request):
     }
     template = "people/_person_table.html" if request.htmx else "people/person_list.html"
     return render(request, template, context)
-
-
-def _visible_regions(user):
-    return scope.regions_visible_to(user)
 
 
 @require_GET

@@ -13,7 +13,7 @@ from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.people.listing import PersonFilter, keyset_page
 from tongxin.people.models import Person, PersonGroup
-from tongxin.regions.scope import regions_visible_to
+from tongxin.regions.scope import readable_regions
 
 from . import report, services
 from .access import condition_for_user, require_report_reader
@@ -42,7 +42,7 @@ class ReportRequest:
 def _report_request(request) -> ReportRequest:
     require_report_reader(request.user)
     person_filter = PersonFilter.from_query(request.GET)
-    regions = regions_visible_to(request.user)
+    regions = readable_regions(request.user)
     if person_filter.region and not regions.filter(pk=person_filter.region).exists():
         raise Http404
     filter_form = ReportFilterForm(request.GET)

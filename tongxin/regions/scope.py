@@ -224,7 +224,7 @@ def forget(user) -> None:
         del user._tongxin_scope
 
 
-def regions_visible_to(user) -> QuerySet[Region]:
+def readable_regions(user) -> QuerySet[Region]:
     return read_scope(user).regions()
 
 

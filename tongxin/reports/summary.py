@@ -16,7 +16,7 @@ from django.db.models import Count
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person, PersonGroup, SubCategory
 from tongxin.regions.models import Region
-from tongxin.regions.scope import regions_visible_to
+from tongxin.regions.scope import readable_regions
 
 TITLE = "新的社会阶层人士分级分类管理汇总表"
 LEVELS = list(Person.Level.choices)  # [(value, label), …] in the paper order
@@ -56,7 +56,7 @@ class Summary:
 
 def summary_regions_for(user) -> list[Region]:
     """Regions `user` may put in the table: those of their subtrees."""
-    return list(regions_visible_to(user).order_by("sort_order", "code"))
+    return list(readable_regions(user).order_by("sort_order", "code"))
 
 
 def summary_counts(user, region_id: int | None) -> dict[tuple, int]:

@@ -84,10 +84,6 @@ def _require_writer(user) -> None:
         raise Http404
 
 
-def _visible_regions(user):
-    return scope.regions_visible_to(user)
-
-
 # --- departments -------------------------------------------------------------
 
 
@@ -208,7 +204,7 @@ def request_list(request):
         "statuses": ServiceRequest.Status.choices,
         "categories": RequestCategory.objects.all(),
         "departments": Department.objects.all(),
-        "regions": _visible_regions(request.user),
+        "regions": scope.readable_regions(request.user),
         "can_write": can_write_records(request.user),
     }
     template = "service/_request_table.html" if request.htmx else "service/request_list.html"
@@ -442,7 +438,7 @@ def suggestion_list(request):
         "hint": hint,
         "outcomes": Suggestion.Outcome.choices,
         "departments": Department.objects.all(),
-        "regions": _visible_regions(request.user),
+        "regions": scope.readable_regions(request.user),
         "can_write": can_write_records(request.user),
     }
     template = "service/_suggestion_table.html" if request.htmx else "service/suggestion_list.html"

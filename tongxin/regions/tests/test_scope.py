@@ -238,3 +238,17 @@ def test_an_identifier_registered_elsewhere_is_reported_and_nothing_else(client_
     assert other.name not in text and "城中" not in text
     assert Person.objects.filter(name="新人").count() == 0
     assert Activity.objects.exists()
+
+
+def test_a_city_administrator_reads_the_citys_audit_entries_only(client, world):
+    from tongxin.audit.models import AuditEntry
+
+    admin = User.objects.create_user("nn-admin", password=PASSWORD, role=User.Role.ADMIN)
+    admin.regions.set([world.regions["city"]])
+    assert AuditEntry.objects.filter(region=world.regions["chengzhong"]).exists()
+
+    page = login(client, admin).get(reverse("audit:list"))
+
+    shown = {row["entry"].region_id for row in page.context["rows"]}
+    assert world.regions["xingning"].pk in shown
+    assert world.regions["chengzhong"].pk not in shown
