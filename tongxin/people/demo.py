@@ -513,3 +513,53 @@ def generate_persons(
             **mobile_derived_fields(mobile, ring=ring),
         )
         yield unsaved(Person, row)
+
+
+# --- the records every app's demo fills (see the `demo_records` hook) ----------
+
+# The person who moved: their records were made while they lived in 兴宁区; they
+# now live in 柳州市鱼峰区, so both offices see the cross-region display.
+MOVER_FROM, MOVER_TO = "450102", "450203"
+
+
+def demo_places() -> list[Region]:
+    """The county-level units and streets/towns of the demo tree, in a fixed order."""
+    return list(Region.objects.filter(depth__in=(2, 3), is_active=True).order_by("code"))
+
+
+def demo_persons(region: Region, k: int, rng: random.Random) -> list[Person]:
+    """Up to `k` active persons placed exactly at `region`, drawn by `rng`."""
+    ids = list(
+        Person.objects.filter(region=region, status=Person.Status.ACTIVE)
+        .order_by("id")
+        .values_list("id", flat=True)[:60]
+    )
+    chosen = rng.sample(ids, min(k, len(ids)))
+    persons = Person.objects.filter(pk__in=chosen).select_related("region")
+    return sorted(persons, key=lambda p: chosen.index(p.pk))
+
+
+def demo_mover() -> Person | None:
+    """The 兴宁区 person who will move to 柳州市 once every app has made its records."""
+    return (
+        Person.objects.filter(region__code=MOVER_FROM, status=Person.Status.ACTIVE)
+        .select_related("region")
+        .order_by("id")
+        .first()
+    )
+
+
+def demo_mover_move() -> Person | None:
+    """Move the demo mover through the ordinary service (history and audit row)."""
+    from .services import person_update
+
+    mover, target = demo_mover(), Region.objects.filter(code=MOVER_TO).first()
+    if mover is None or target is None:
+        return None
+    return person_update(
+        actor=None,
+        person=mover,
+        data={"region": target, "address": f"广西柳州市{target.name}文昌路18号"},
+        expected_version=mover.version,
+        reason="迁居柳州市（演示数据）",
+    )

@@ -20,7 +20,8 @@ from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core.db_stats import statistics_refresh
-from tongxin.people.demo import MAX_PERSONS, generate_persons
+from tongxin.core.hooks import collect
+from tongxin.people.demo import MAX_PERSONS, demo_mover_move, generate_persons
 from tongxin.people.models import Person
 from tongxin.people.services import persons_bulk_insert
 from tongxin.regions.models import Region
@@ -248,7 +249,20 @@ class Command(BaseCommand):
             if existing + persons > MAX_PERSONS:
                 raise CommandError(f"演示人员总数不能超过 {MAX_PERSONS}")
             self._insert(persons, regions=regions, seed=seed, start_index=existing, started=started)
+        if Person.objects.exists():
+            self._records(seed=seed)
         self.stdout.write(demo_logins_text())
+
+    def _records(self, *, seed: int) -> None:
+        """Every app's demo records, each made once; then the demo mover moves."""
+        started = time.monotonic()
+        lines = collect("demo_records", seed)
+        if not lines:
+            return
+        demo_mover_move()
+        for line in lines:
+            self.stdout.write(f"  {line}")
+        self.stdout.write(f"各模块演示记录已生成，用时 {time.monotonic() - started:.1f} 秒。")
 
     def _insert(self, n: int, *, regions, seed: int, start_index: int, started: float) -> None:
         self.stdout.write(f"正在生成 {n} 名演示人员……")
