@@ -102,6 +102,7 @@ def _region_ensure(code: str, name: str, kind: str, parent: Region | None, order
         # it (save() rewrites the paths of the whole subtree).
         region.parent = parent
         region.save(update_fields=["parent"])
+    region.created_now = created
     return region
 
 
@@ -109,7 +110,8 @@ def demo_regions_ensure() -> list[Region]:
     """The province, its two cities and the nodes below them.
 
     Returns every node persons may be placed at (all but the province and the
-    cities). An existing demo tree is completed, never changed otherwise.
+    cities), each with `created_now`. An existing demo tree is completed, never
+    changed otherwise.
     """
     province = _region_ensure(*PROVINCE, Region.Kind.PROVINCE, None, 0)
     places = []
@@ -228,6 +230,11 @@ class Command(BaseCommand):
             help="已有人员时不再生成（make run 用它只在第一次生成演示数据）",
         )
         parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
+        parser.add_argument(
+            "--no-records",
+            action="store_true",
+            help="只生成人员，不生成各模块（活动、诉求、评价等）的演示记录",
+        )
 
     def handle(self, *args, persons: int, once: bool, seed: int, **options):
         if persons < 0:
@@ -243,13 +250,20 @@ class Command(BaseCommand):
         )
 
         existing = Person.objects.count()
-        if once and existing:
+        new = [r for r in regions if r.created_now]
+        if once and existing and new and persons:
+            # A demo database from before the province: the regions added now
+            # (柳州市, the streets) get a few persons, so both cities show.
+            n = min(persons, 50 * len(new))
+            self.stdout.write(f"已有 {existing} 名人员；为新增的 {len(new)} 个区域补充人员。")
+            self._insert(n, regions=new, seed=seed, start_index=existing, started=started)
+        elif once and existing:
             self.stdout.write(f"已有 {existing} 名人员，跳过生成（--once）。")
         elif persons:
             if existing + persons > MAX_PERSONS:
                 raise CommandError(f"演示人员总数不能超过 {MAX_PERSONS}")
             self._insert(persons, regions=regions, seed=seed, start_index=existing, started=started)
-        if Person.objects.exists():
+        if Person.objects.exists() and not options.get("no_records"):
             self._records(seed=seed)
         self.stdout.write(demo_logins_text())
 
