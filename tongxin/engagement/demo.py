@@ -3,7 +3,7 @@ street of the demo tree, plus city- and province-wide ones whose participants,
 members and child organisations come from several regions.
 
 Everything goes through services.py (history rows and audit entries as in
-real use), with actor None: the system itself. About 40 ms a region on SQLite.
+real use), with actor None: the system itself.
 """
 
 import datetime
@@ -134,47 +134,52 @@ def _members(organisation, persons, start: datetime.date, today: datetime.date) 
 
 
 def _person_records(person, rng: random.Random, today: datetime.date, i: int) -> None:
-    """A position (current or ended), a nomination at some stage, an honour."""
-    levelled = i % 2 == 0
-    start = today - _days(400 + 200 * (i % 5))
-    record_create(
-        actor=None,
-        model=Position,
-        data={
-            "person": person,
-            "type": PositionType.CPPCC if levelled else PositionType.TRADE,
-            "level": PositionLevel.COUNTY if levelled else "",
-            "term": "第十届" if levelled else "",
-            "organisation": f"{person.region.name}政协" if levelled else "工商业联合会",
-            "title": "委员" if levelled else "常务委员",
-            "start_date": start,
-            # Every third position has ended.
-            "end_date": start + _days(365) if i % 3 == 2 else None,
-        },
-    )
-    stage = STAGES[i % len(STAGES)]
-    on = today - _days(120)
-    nomination = nomination_create(
-        actor=None,
-        on_date=on,
-        data={
-            "person": person,
-            "position_type": PositionType.DEPUTY,
-            "position_level": PositionLevel.COUNTY,
-            "position_term": "第十一届",
-            "organisation": f"{person.region.name}人大",
-            "title": "代表",
-            "recommending_unit": f"{person.region.name}工商业联合会",
-        },
-    )
-    if stage == Nomination.Stage.REJECTED:
-        path = [Nomination.Stage.INSPECTED, Nomination.Stage.REJECTED]
-    else:
-        path = STAGES[1 : STAGES.index(stage) + 1]
-    for step, next_stage in enumerate(path, start=1):
-        nomination_advance(
-            actor=None, nomination=nomination, stage=next_stage, on_date=on + _days(20 * step)
+    """Record number i of a region: a position (current, or ended for every
+    third), a nomination (its stage cycles through them all), or an honour."""
+    kind = i % 3
+    if kind == 0:
+        levelled = i % 2 == 0
+        start = today - _days(400 + 200 * (i % 5))
+        record_create(
+            actor=None,
+            model=Position,
+            data={
+                "person": person,
+                "type": PositionType.CPPCC if levelled else PositionType.TRADE,
+                "level": PositionLevel.COUNTY if levelled else "",
+                "term": "第十届" if levelled else "",
+                "organisation": f"{person.region.name}政协" if levelled else "工商业联合会",
+                "title": "委员" if levelled else "常务委员",
+                "start_date": start,
+                "end_date": start + _days(365) if i % 9 == 6 else None,
+            },
         )
+        return
+    if kind == 1:
+        stage = STAGES[(i // 3) % len(STAGES)]
+        on = today - _days(120)
+        nomination = nomination_create(
+            actor=None,
+            on_date=on,
+            data={
+                "person": person,
+                "position_type": PositionType.DEPUTY,
+                "position_level": PositionLevel.COUNTY,
+                "position_term": "第十一届",
+                "organisation": f"{person.region.name}人大",
+                "title": "代表",
+                "recommending_unit": f"{person.region.name}工商业联合会",
+            },
+        )
+        if stage == Nomination.Stage.REJECTED:
+            path = [Nomination.Stage.INSPECTED, Nomination.Stage.REJECTED]
+        else:
+            path = STAGES[1 : STAGES.index(stage) + 1]
+        for step, next_stage in enumerate(path, start=1):
+            nomination_advance(
+                actor=None, nomination=nomination, stage=next_stage, on_date=on + _days(20 * step)
+            )
+        return
     title, level, body = HONOURS[rng.randrange(len(HONOURS))]
     record_create(
         actor=None,
@@ -184,12 +189,14 @@ def _person_records(person, rng: random.Random, today: datetime.date, i: int) ->
             "title": title,
             "level": level,
             "awarding_body": body,
-            "date": today - _days(60 + 30 * i),
+            "date": today - _days(60 + 30 * (i % 7)),
         },
     )
 
 
-def _region_records(region: Region, rng: random.Random, today: datetime.date, parents) -> list:
+def _region_records(
+    region: Region, rng: random.Random, today: datetime.date, parents, counter: list[int]
+) -> list:
     """Every kind of record in one county-level unit or street; returns its persons."""
     persons = demo_persons(region, 8, rng)
     if region.code == "450102":
@@ -215,10 +222,19 @@ def _region_records(region: Region, rng: random.Random, today: datetime.date, pa
     )
     _members(branch, persons[:4], today - _days(500), today)
     _activity(region, f"{region.name}{TOPICS[0]}", today - _days(40), persons[:4])
-    _activity(region, f"{region.name}{TOPICS[1]}", today + _days(10), persons[2:6], withdraw=False)
+    if region.code == "450102":
+        # One coming activity, on the home page of 兴宁区 and above.
+        _activity(
+            region, f"{region.name}{TOPICS[1]}", today + _days(10), persons[2:6], withdraw=False
+        )
     _training(region, f"{region.name}{COURSES[0]}", today - _days(90), persons[3:7])
-    for i, person in enumerate(persons[:5]):
-        _person_records(person, rng, today, i)
+    if region.code == "450102":
+        _person_records(persons[0], rng, today, 0)  # the mover's position
+    # The counter runs across regions, so the nomination stages and the ended
+    # positions are spread over them.
+    for person in persons[:3]:
+        _person_records(person, rng, today, counter[0])
+        counter[0] += 1
     return persons
 
 
@@ -240,11 +256,12 @@ def demo_records_ensure(*, seed: int = 1) -> list[str]:
             city, f"{city.name}新的社会阶层人士联合会", Organisation.Kind.BRANCH, parent=top
         )
     by_city: dict[int, list] = {city.pk: [] for city in cities}
+    counter = [0]
     for region in demo_places():
         if region.rank == 3:
             # A street's association hangs under its county's.
             parents["street"] = Organisation.objects.filter(region_id=region.parent_id).first()
-        persons = _region_records(region, rng, today, parents)
+        persons = _region_records(region, rng, today, parents, counter)
         city_id = next((i for i in region.ancestor_ids() if i in by_city), None)
         if city_id is not None:
             by_city[city_id].extend(persons[5:])
@@ -254,6 +271,7 @@ def demo_records_ensure(*, seed: int = 1) -> list[str]:
         persons = by_city[city.pk][:10]
         everyone.extend(persons[:4])
         _activity(city, f"{city.name}{TOPICS[2]}", today - _days(20), persons)
+        _activity(city, f"{city.name}{TOPICS[1]}", today + _days(14), persons[:5], withdraw=False)
         _training(city, f"{city.name}{COURSES[1]}", today - _days(150), persons[::-1])
         _members(parents[city.pk], persons[:5], today - _days(700), today)
     _activity(province, f"全区{TOPICS[3]}", today - _days(75), everyone)
