@@ -33,7 +33,9 @@ def test_the_demo_command_marks_its_accounts(db):
     User.objects.create_user(username="wang", password=PASSWORD)
     demo()
     flagged = set(User.objects.filter(is_demo_account=True).values_list("username", flat=True))
-    assert flagged == {"admin", "city", "xingning", "leader"}
+    assert flagged == {
+        "admin", "province", "city", "liuzhou", "xingning", "jiedao", "leader", "evaluator"
+    }  # fmt: skip
     assert not User.objects.filter(must_change_password=True).exists()
 
 
