@@ -61,7 +61,9 @@ def _days(n: int) -> datetime.timedelta:
     return datetime.timedelta(days=n)
 
 
-def _activity(region: Region, title: str, start: datetime.date, persons, *, withdraw=True):
+def _activity(
+    region: Region, title: str, start: datetime.date, persons, *, withdraw=True, organisation=None
+):
     activity = record_create(
         actor=None,
         model=Activity,
@@ -72,6 +74,7 @@ def _activity(region: Region, title: str, start: datetime.date, persons, *, with
             "start_date": start,
             "place": f"{region.name}{PLACES[len(title) % len(PLACES)]}",
             "organiser": f"{region.name}委统战部",
+            "organisation": organisation,
         },
     )
     rows = [
@@ -195,9 +198,17 @@ def _person_records(person, rng: random.Random, today: datetime.date, i: int) ->
 
 
 def _region_records(
-    region: Region, rng: random.Random, today: datetime.date, parents, counter: list[int]
+    region: Region,
+    rng: random.Random,
+    today: datetime.date,
+    associations: dict[int, Organisation],
+    counter: list[int],
 ) -> list:
-    """Every kind of record in one county-level unit or street; returns its persons."""
+    """Every kind of record in one county-level unit or street; returns its persons.
+
+    The region's association joins `associations` (region id → organisation),
+    under its parent region's.
+    """
     persons = demo_persons(region, 8, rng)
     if region.code == "450102":
         mover = demo_mover()
@@ -212,8 +223,8 @@ def _region_records(
     )
     rows = [person_add(actor=None, target=cluster, person=person) for person in persons[:4]]
     person_withdraw(actor=None, row=rows[-1], reason="已迁出该园区")
-    parent = parents.get(region.parent_id) if region.rank == 2 else parents.get("street")
-    branch = _organisation(
+    parent = associations.get(region.parent_id)
+    associations[region.pk] = branch = _organisation(
         region,
         f"{region.name}新的社会阶层人士联谊会",
         Organisation.Kind.BRANCH if parent else Organisation.Kind.ASSOCIATION,
@@ -223,9 +234,15 @@ def _region_records(
     _members(branch, persons[:4], today - _days(500), today)
     _activity(region, f"{region.name}{TOPICS[0]}", today - _days(40), persons[:4])
     if region.code == "450102":
-        # One coming activity, on the home page of 兴宁区 and above.
+        # One coming activity, on the home page of 兴宁区 and above, run with
+        # the city's association (an organisation outside 兴宁区's scope).
         _activity(
-            region, f"{region.name}{TOPICS[1]}", today + _days(10), persons[2:6], withdraw=False
+            region,
+            f"{region.name}{TOPICS[1]}",
+            today + _days(10),
+            persons[2:6],
+            withdraw=False,
+            organisation=parent,
         )
     _training(region, f"{region.name}{COURSES[0]}", today - _days(90), persons[3:7])
     if region.code == "450102":
@@ -250,18 +267,16 @@ def demo_records_ensure(*, seed: int = 1) -> list[str]:
     if province is None or not cities:
         return []
     top = _organisation(province, "广西新的社会阶层人士联合会", Organisation.Kind.ASSOCIATION)
-    parents = {}
+    associations = {}
     for city in cities:
-        parents[city.pk] = _organisation(
+        associations[city.pk] = _organisation(
             city, f"{city.name}新的社会阶层人士联合会", Organisation.Kind.BRANCH, parent=top
         )
     by_city: dict[int, list] = {city.pk: [] for city in cities}
     counter = [0]
+    # Ordered by code, so a county comes before its streets.
     for region in demo_places():
-        if region.rank == 3:
-            # A street's association hangs under its county's.
-            parents["street"] = Organisation.objects.filter(region_id=region.parent_id).first()
-        persons = _region_records(region, rng, today, parents, counter)
+        persons = _region_records(region, rng, today, associations, counter)
         city_id = next((i for i in region.ancestor_ids() if i in by_city), None)
         if city_id is not None:
             by_city[city_id].extend(persons[5:])
@@ -273,7 +288,7 @@ def demo_records_ensure(*, seed: int = 1) -> list[str]:
         _activity(city, f"{city.name}{TOPICS[2]}", today - _days(20), persons)
         _activity(city, f"{city.name}{TOPICS[1]}", today + _days(14), persons[:5], withdraw=False)
         _training(city, f"{city.name}{COURSES[1]}", today - _days(150), persons[::-1])
-        _members(parents[city.pk], persons[:5], today - _days(700), today)
+        _members(associations[city.pk], persons[:5], today - _days(700), today)
     _activity(province, f"全区{TOPICS[3]}", today - _days(75), everyone)
     _training(province, f"全区{COURSES[2]}", today - _days(200), everyone[::2])
     _members(top, everyone[:6], today - _days(900), today)

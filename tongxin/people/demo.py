@@ -520,6 +520,7 @@ def generate_persons(
 # The person who moved: their records were made while they lived in 兴宁区; they
 # now live in 柳州市鱼峰区, so both offices see the cross-region display.
 MOVER_FROM, MOVER_TO = "450102", "450203"
+MOVE_REASON = "迁居柳州市（演示数据）"
 
 
 def demo_places() -> list[Region]:
@@ -553,6 +554,8 @@ def demo_mover_move() -> Person | None:
     """Move the demo mover through the ordinary service (history and audit row)."""
     from .services import person_update
 
+    if Person.history.filter(history_change_reason=MOVE_REASON).exists():
+        return None  # moved on an earlier run
     mover, target = demo_mover(), Region.objects.filter(code=MOVER_TO).first()
     if mover is None or target is None:
         return None
@@ -561,5 +564,5 @@ def demo_mover_move() -> Person | None:
         person=mover,
         data={"region": target, "address": f"广西柳州市{target.name}文昌路18号"},
         expected_version=mover.version,
-        reason="迁居柳州市（演示数据）",
+        reason=MOVE_REASON,
     )

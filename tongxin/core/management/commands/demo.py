@@ -270,10 +270,13 @@ class Command(BaseCommand):
     def _records(self, *, seed: int) -> None:
         """Every app's demo records, each made once; then the demo mover moves."""
         started = time.monotonic()
-        lines = collect("demo_records", seed)
-        if not lines:
-            return
-        demo_mover_move()
+        # One transaction: a failure leaves no module half filled, so the next
+        # run starts over rather than skipping what is missing.
+        with transaction.atomic():
+            lines = collect("demo_records", seed)
+            if not lines:
+                return
+            demo_mover_move()
         for line in lines:
             self.stdout.write(f"  {line}")
         self.stdout.write(f"各模块演示记录已生成，用时 {time.monotonic() - started:.1f} 秒。")
