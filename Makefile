@@ -36,9 +36,13 @@ run: install
 	@echo " 同心演示环境  http://127.0.0.1:$${PORT:-8000}/"
 	@echo " 演示账号（密码均为 tongxin-demo）："
 	@echo "   admin      系统管理员"
+	@echo "   province   自治区工作人员"
 	@echo "   city       市级工作人员"
+	@echo "   liuzhou    柳州市工作人员"
 	@echo "   xingning   县区工作人员（兴宁区）"
+	@echo "   jiedao     街道工作人员（兴宁区民生街道）"
 	@echo "   leader     领导（只读）"
+	@echo "   evaluator  评审人（只看分配的评分表）"
 	@echo " 按 Ctrl-C 停止。"
 	@echo "=============================================================="
 	@echo

@@ -82,7 +82,7 @@ def main() -> int:
     while (have := active.count()) < args.persons:
         missing = args.persons - have
         print(f"loading {missing + missing // 10 + 10} demo persons …", flush=True)
-        call_command("demo", persons=missing + missing // 10 + 10)
+        call_command("demo", persons=missing + missing // 10 + 10, no_records=True)
 
     actor = User.objects.get(username="city")
     evaluators = []

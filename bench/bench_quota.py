@@ -66,7 +66,7 @@ def main() -> int:
     if existing < args.persons:
         print(f"loading {args.persons - existing} demo persons …", flush=True)
         started = time.perf_counter()
-        call_command("demo", persons=args.persons - existing)
+        call_command("demo", persons=args.persons - existing, no_records=True)
         print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
     with connection.cursor() as cursor:
         if args.drop_index:

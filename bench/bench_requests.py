@@ -120,7 +120,7 @@ def main() -> int:
     existing = Person.objects.count()
     if existing < args.persons:
         print(f"loading {args.persons - existing} demo persons …", flush=True)
-        call_command("demo", persons=args.persons - existing)
+        call_command("demo", persons=args.persons - existing, no_records=True)
     started = time.perf_counter()
     added = load_requests(args.requests, args.seed)
     if added:

@@ -132,7 +132,7 @@ def main() -> int:
     existing = Person.objects.count()
     if existing < args.persons:
         print(f"loading {args.persons - existing} demo persons …", flush=True)
-        call_command("demo", persons=args.persons - existing)
+        call_command("demo", persons=args.persons - existing, no_records=True)
     city = User.objects.get(username="city")
     county = User.objects.get(username="xingning")
 

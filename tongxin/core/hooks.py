@@ -13,6 +13,10 @@ An app may define `tongxin/<app>/hooks.py` with any of:
 - `warm_figures(user) -> list`: count the cached figures the app's pages show
   this user by default (core/versioned_cache.py runs it in the background
   after changes); return [].
+- `demo_records(seed) -> list[str]`: `tongxin demo` calls it once persons
+  exist; the app fills its own pages with a few records in every region of the
+  demo tree, once (nothing if it has records already), and returns one line
+  each saying what it made.
 """
 
 from functools import cache

@@ -179,3 +179,9 @@ def _home_figures(user, regions: list, cycle: ReviewCycle | None) -> dict:
     )
     figures = remembered("levels:home", parts, count)
     return figures
+
+
+def demo_records(seed: int) -> list[str]:
+    from .demo import demo_records_ensure
+
+    return demo_records_ensure(seed=seed)

@@ -1,8 +1,8 @@
 """Synthetic but realistic persons for the demo deployment and benchmarks.
 
 Everything here is invented: names are drawn from common surnames (weighted
-towards Guangxi) and a pool of given-name characters, resident IDs carry a
-Nanning address code, a birth date and a correct GB 11643 check digit, but
+towards Guangxi) and a pool of given-name characters, resident IDs carry the
+address code of the person's county-level unit, a birth date and a correct GB 11643 check digit, but
 belong to nobody.
 
 Resident IDs never collide within a run, nor across runs that continue with
@@ -163,6 +163,9 @@ REGION_WEIGHTS = {
     "450102": 10, "450103": 16, "450105": 10, "450107": 12, "450108": 6, "450109": 3,
     "450110": 4, "450123": 2, "450124": 2, "450125": 2, "450126": 4, "450181": 4,
     "450171": 8, "450172": 5, "450173": 3,
+    "450202": 5, "450203": 5, "450204": 5, "450205": 4, "450206": 3, "450222": 2, "450223": 2,
+    "450102001": 2, "450102002": 2, "450102100": 1,
+    "450102001001": 1, "450102001002": 1, "450102100201": 1,
 }  # fmt: skip
 
 # Development zones have no code of their own in GB/T 2260 (450171-450173 are
@@ -328,21 +331,38 @@ def generate_persons(
     total_weight = sum(REGION_WEIGHTS.get(r.code, 3) for r in regions)
     size = max(n, QUOTA_REFERENCE_SIZE)
     p_city = LEVEL_CITY_QUOTA / size
+    # The names above each node (市, 县区, 街道 …), for addresses and committees.
+    ancestor_ids = {i for r in regions for i in r.ancestor_ids()}
+    ancestors = {r.pk: r for r in Region.objects.filter(pk__in=ancestor_ids)}
     # Per region: (region, the address code its residents' IDs carry, the
-    # level threshold below which a person is county-level, recommenders).
+    # level threshold below which a person is county-level, recommenders,
+    # address prefix, the city's short name when it is not 南宁).
     region_rows = []
     for region in regions:
         weight = REGION_WEIGHTS.get(region.code, 3)
-        if region.kind == Region.Kind.ZONE:
+        above = [ancestors[i] for i in region.ancestor_ids() if i in ancestors]
+        city = next((a for a in above if a.is_city), None)
+        city_name = city.name if city else "南宁市"
+        county = next((a for a in [*above, region] if a.is_county_level), region)
+        if county.kind == Region.Kind.ZONE:
             recommenders, committee = ZONE_RECOMMENDERS, ""
-        elif region.kind == Region.Kind.DISTRICT:
-            recommenders, committee = RECOMMENDERS, f"南宁市{region.name}"
+        elif county.kind == Region.Kind.DISTRICT:
+            recommenders, committee = RECOMMENDERS, f"{city_name}{county.name}"
         else:
-            recommenders, committee = RECOMMENDERS, region.name
+            recommenders, committee = RECOMMENDERS, county.name
+        city_short = city_name.removesuffix("市")
+        recommenders = [r.format(r=committee).replace("南宁", city_short) for r in recommenders]
         county_share = LEVEL_COUNTY_QUOTA / (size * weight / total_weight)
-        recommenders = [r.format(r=committee) for r in recommenders]
-        id_code = ID_ADDRESS_CODES.get(region.code, region.code)
-        region_rows.append(((region, id_code, p_city + county_share, recommenders), weight))
+        # Streets and communities carry their county's code (its first six digits).
+        id_code = ID_ADDRESS_CODES.get(county.code, county.code[:6])
+        address = "广西" + "".join(a.name for a in above if a.rank >= 1) + region.name
+        other_city = city_short if city_short != "南宁" else ""
+        region_rows.append(
+            (
+                (region, id_code, p_city + county_share, recommenders, address, other_city),
+                weight,
+            )
+        )
     pick_region = _Weighted(region_rows, rng)
 
     pick_surname = _Weighted(SURNAMES, rng)
@@ -409,7 +429,7 @@ def generate_persons(
     levels = Person.Level.CITY.value, Person.Level.COUNTY.value, Person.Level.RESERVE.value
 
     for index in range(start_index, start_index + n):
-        region, id_code, county_threshold, recommenders = pick_region()
+        region, id_code, county_threshold, recommenders, address, other_city = pick_region()
         sex = male if random_() < 0.62 else female
         birth_date, sequence = _id_slot(index)
         # Pool indexes skewed towards the start: a few given names are very common.
@@ -420,6 +440,8 @@ def generate_persons(
         group_id, subs = pick_group()
         subcategory_id, freelance_field, employers, jobs, titles = pick(subs)
         employer = pick(employers).format(t=pick(TRADE_NAMES), i=pick(INDUSTRIES), r=region.name)
+        if other_city:
+            employer = employer.replace("南宁", other_city)
         job = pick(jobs)
         if isinstance(titles, dict):
             titles = titles.get(job) or ("",)
@@ -474,7 +496,7 @@ def generate_persons(
             # Drawn here, in its turn, so a seed still yields the same persons.
             mobile=(mobile := f"{pick_mobile()}{int(random_() * 100_000_000):08d}"),
             email=f"{derived['name_pinyin']}{int(random_() * 10000)}@{domain}" if domain else "",
-            address=f"广西南宁市{region.name}{pick(ROADS)}{1 + int(random_() * 300)}号",
+            address=f"{address}{pick(ROADS)}{1 + int(random_() * 300)}号",
             region_id=region.pk,
             group_id=group_id,
             subcategory_id=subcategory_id,
@@ -491,3 +513,56 @@ def generate_persons(
             **mobile_derived_fields(mobile, ring=ring),
         )
         yield unsaved(Person, row)
+
+
+# --- the records every app's demo fills (see the `demo_records` hook) ----------
+
+# The person who moved: their records were made while they lived in 兴宁区; they
+# now live in 柳州市鱼峰区, so both offices see the cross-region display.
+MOVER_FROM, MOVER_TO = "450102", "450203"
+MOVE_REASON = "迁居柳州市（演示数据）"
+
+
+def demo_places() -> list[Region]:
+    """The county-level units and streets/towns of the demo tree, in a fixed order."""
+    return list(Region.objects.filter(depth__in=(2, 3), is_active=True).order_by("code"))
+
+
+def demo_persons(region: Region, k: int, rng: random.Random) -> list[Person]:
+    """Up to `k` active persons placed exactly at `region`, drawn by `rng`."""
+    ids = list(
+        Person.objects.filter(region=region, status=Person.Status.ACTIVE)
+        .order_by("id")
+        .values_list("id", flat=True)[:60]
+    )
+    chosen = rng.sample(ids, min(k, len(ids)))
+    persons = Person.objects.filter(pk__in=chosen).select_related("region")
+    return sorted(persons, key=lambda p: chosen.index(p.pk))
+
+
+def demo_mover() -> Person | None:
+    """The 兴宁区 person who will move to 柳州市 once every app has made its records."""
+    return (
+        Person.objects.filter(region__code=MOVER_FROM, status=Person.Status.ACTIVE)
+        .select_related("region")
+        .order_by("id")
+        .first()
+    )
+
+
+def demo_mover_move() -> Person | None:
+    """Move the demo mover through the ordinary service (history and audit row)."""
+    from .services import person_update
+
+    if Person.history.filter(history_change_reason=MOVE_REASON).exists():
+        return None  # moved on an earlier run
+    mover, target = demo_mover(), Region.objects.filter(code=MOVER_TO).first()
+    if mover is None or target is None:
+        return None
+    return person_update(
+        actor=None,
+        person=mover,
+        data={"region": target, "address": f"广西柳州市{target.name}文昌路18号"},
+        expected_version=mover.version,
+        reason=MOVE_REASON,
+    )

@@ -69,3 +69,9 @@ def home_cards(user) -> list[dict]:
             },
         }
     ]
+
+
+def demo_records(seed: int) -> list[str]:
+    from .demo import demo_records_ensure
+
+    return demo_records_ensure(seed=seed)

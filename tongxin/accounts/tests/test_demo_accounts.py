@@ -33,7 +33,9 @@ def test_the_demo_command_marks_its_accounts(db):
     User.objects.create_user(username="wang", password=PASSWORD)
     demo()
     flagged = set(User.objects.filter(is_demo_account=True).values_list("username", flat=True))
-    assert flagged == {"admin", "city", "xingning", "leader"}
+    assert flagged == {
+        "admin", "province", "city", "liuzhou", "xingning", "jiedao", "leader", "evaluator"
+    }  # fmt: skip
     assert not User.objects.filter(must_change_password=True).exists()
 
 
@@ -51,7 +53,10 @@ def test_it_names_the_active_demo_accounts(production):
     problem = demo_accounts_problem()
 
     assert problem.startswith(MESSAGE)
-    assert "演示账号 admin、leader、xingning 仍处于启用状态" in problem
+    assert (
+        "演示账号 admin、evaluator、jiedao、leader、liuzhou、province、xingning 仍处于启用状态"
+        in problem
+    )
     assert "演示密码" in problem and "tongxin demo_accounts_disable" in problem
 
 
@@ -95,7 +100,8 @@ def test_disabling_the_demo_accounts_lets_production_start(production, xingning_
 
     call_command("demo_accounts_disable", stdout=out)
 
-    assert "已处理 4 个账号" in out.getvalue()
+    # Seven demo accounts (xingning existed before the demo) and wang.
+    assert "已处理 8 个账号" in out.getvalue()
     assert demo_accounts_problem() is None
     check_ready_to_serve()
     admin = User.objects.get(username="admin")

@@ -20,9 +20,10 @@ from tongxin.core.management.commands.serve import (
     pending_migrations,
     run_together,
 )
-from tongxin.people.demo import ID_ADDRESS_CODES, MAX_PERSONS, _id_slot
+from tongxin.people.demo import ID_ADDRESS_CODES, MAX_PERSONS, _id_slot, generate_persons
 from tongxin.people.models import Person
 from tongxin.people.search import derived_fields
+from tongxin.people.services import persons_bulk_insert
 from tongxin.people.validators import parse_mobile, parse_resident_id
 from tongxin.regions.models import Region
 
@@ -43,7 +44,7 @@ def fast_password_hasher(settings):
 
 @pytest.fixture
 def demo_persons(db):
-    demo(persons=N, seed=7)
+    demo(persons=N, seed=7, no_records=True)
     return list(Person.objects.select_related("group", "subcategory", "political_status"))
 
 
@@ -62,24 +63,89 @@ def test_it_creates_the_nanning_regions(db):
     assert {"450102", "450103", "450105", "450107", "450108", "450109", "450110"} <= set(units)
     assert {"450123", "450124", "450125"} <= set(units)
     assert any(r.kind == Region.Kind.ZONE for r in units.values())
-    assert Region.objects.count() == 1 + len(units)
 
 
-def test_it_creates_the_four_demo_users_with_their_roles(db):
+def test_it_builds_a_two_city_province_down_to_communities(db):
+    demo(persons=0)
+
+    def node(code, name, kind, parent):
+        region = Region.objects.get(code=code)
+        assert (region.name, region.kind, region.parent) == (name, kind, parent)
+        expected = f"{parent.path if parent else '/'}{region.pk}/"
+        assert (region.path, region.depth) == (expected, expected.count("/") - 2)
+        return region
+
+    province = node("450000", "广西壮族自治区", Region.Kind.PROVINCE, None)
+    nanning = node("450100", "南宁市", Region.Kind.CITY, province)
+    liuzhou = node("450200", "柳州市", Region.Kind.CITY, province)
+    assert set(Region.objects.filter(parent=province)) == {nanning, liuzhou}
+    assert set(Region.objects.filter(parent__isnull=True)) == {province}
+    node("450202", "城中区", Region.Kind.DISTRICT, liuzhou)
+    node("450206", "柳江区", Region.Kind.DISTRICT, liuzhou)
+    node("450223", "鹿寨县", Region.Kind.COUNTY, liuzhou)
+    assert Region.objects.filter(parent=liuzhou).count() == 7
+    xingning = Region.objects.get(code="450102")
+    street = node("450102001", "民生街道", Region.Kind.STREET, xingning)
+    node("450102002", "朝阳街道", Region.Kind.STREET, xingning)
+    town = node("450102100", "三塘镇", Region.Kind.TOWN, xingning)
+    community = node("450102001001", "民生社区", Region.Kind.COMMUNITY, street)
+    node("450102100201", "三塘村", Region.Kind.VILLAGE, town)
+    assert community.depth == 4 and community.path.startswith(province.path)
+    assert Region.objects.filter(path__startswith=xingning.path).count() == 7
+
+
+def test_it_hangs_an_old_flat_city_under_the_province_and_fills_the_new_regions(db):
+    # The demo database before the region tree: 南宁市 a root, its units below.
+    city = Region.objects.create(code="450100", name="南宁市", kind=Region.Kind.CITY)
+    xingning = Region.objects.create(
+        code="450102", name="兴宁区", kind=Region.Kind.DISTRICT, parent=city
+    )
+    rows = generate_persons(30, regions=[xingning], seed=2)
+    persons_bulk_insert(rows, actor=None, reason="演示数据", count=30)
+
+    demo(persons=100, once=True, no_records=True)
+
+    province = Region.objects.get(code="450000")
+    city.refresh_from_db()
+    xingning.refresh_from_db()
+    assert city.parent == province and city.depth == 1
+    assert xingning.path == f"/{province.pk}/{city.pk}/{xingning.pk}/" and xingning.depth == 2
+    assert Person.objects.filter(region=xingning).count() == 30
+    liuzhou = Region.objects.get(code="450200")
+    assert Person.objects.filter(region__path__startswith=liuzhou.path).exists()
+    assert Person.objects.count() == 130
+
+    demo(persons=100, once=True, no_records=True)
+    assert Person.objects.count() == 130
+
+
+DEMO_ACCOUNTS = {
+    # username: (role, region codes)
+    "admin": (User.Role.ADMIN, []),
+    "province": (User.Role.CITY, ["450000"]),
+    "city": (User.Role.CITY, ["450100"]),
+    "liuzhou": (User.Role.CITY, ["450200"]),
+    "xingning": (User.Role.COUNTY, ["450102"]),
+    "jiedao": (User.Role.COUNTY, ["450102001"]),
+    "leader": (User.Role.LEADER, ["450100"]),
+    "evaluator": (User.Role.EVALUATOR, []),
+}
+
+
+def test_it_creates_the_eight_demo_users_with_their_roles_and_places(db):
     output = demo(persons=0)
 
     users = {u.username: u for u in User.objects.all()}
-    assert set(users) == {"admin", "city", "xingning", "leader"}
-    assert users["admin"].role == User.Role.ADMIN
-    assert users["admin"].is_staff and users["admin"].is_superuser
-    assert users["city"].role == User.Role.CITY and not users["city"].is_superuser
-    assert users["leader"].role == User.Role.LEADER
-    assert users["xingning"].role == User.Role.COUNTY
-    assert [r.name for r in users["xingning"].regions.all()] == ["兴宁区"]
-    for user in users.values():
+    assert set(users) == set(DEMO_ACCOUNTS)
+    for username, (role, codes) in DEMO_ACCOUNTS.items():
+        user = users[username]
+        assert user.role == role, username
+        assert sorted(user.regions.values_list("code", flat=True)) == codes, username
+        assert user.is_superuser == user.is_staff == (username == "admin")
         assert user.check_password("tongxin-demo")
         assert user.display_name
-    assert "tongxin-demo" in output and "xingning" in output
+        assert f"  {username} " in output
+    assert "tongxin-demo" in output
 
 
 def test_it_leaves_existing_users_and_regions_alone(db):
@@ -90,7 +156,7 @@ def test_it_leaves_existing_users_and_regions_alone(db):
 
     demo(persons=0)
 
-    assert User.objects.count() == 4
+    assert User.objects.count() == len(DEMO_ACCOUNTS)
     assert Region.objects.filter(code="450102").count() == 1
     city.refresh_from_db()
     assert city.check_password("a-changed-password-1")
@@ -130,10 +196,10 @@ def test_it_generates_valid_unique_resident_ids(demo_persons):
         rid = parse_resident_id(person.id_number)
         assert rid.birth_date == person.birth_date
         assert rid.sex == person.sex
-        # Zones have no national code; their persons carry the host district's.
-        assert rid.address_code == ID_ADDRESS_CODES.get(
-            codes[person.region_id], codes[person.region_id]
-        )
+        # Zones have no national code; their persons carry the host district's;
+        # streets and communities their county's.
+        county = codes[person.region_id][:6]
+        assert rid.address_code == ID_ADDRESS_CODES.get(county, county)
         assert rid.warnings == ()
         assert datetime.date(1955, 1, 1) <= person.birth_date <= datetime.date(2000, 12, 31)
 

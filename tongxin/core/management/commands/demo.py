@@ -1,8 +1,10 @@
-"""`tongxin demo`: the Nanning demo deployment, idempotently.
+"""`tongxin demo`: the Guangxi demo deployment (南宁市 and 柳州市), idempotently.
 
-Regions and the four demo accounts are created when missing (existing ones are
-left as they are); then N synthetic persons are bulk-inserted in one
-transaction with their history rows and one audit entry.
+The region tree and the demo accounts are created when missing (existing ones
+are left as they are; a flat 南宁市 tree is hung under the province); then N
+synthetic persons are bulk-inserted in one transaction with their history rows
+and one audit entry; then every app that defines the `demo_records` hook
+fills its own pages with a few records, once.
 """
 
 import gc
@@ -18,16 +20,17 @@ from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core.db_stats import statistics_refresh
-from tongxin.people.demo import MAX_PERSONS, generate_persons
+from tongxin.core.hooks import collect
+from tongxin.people.demo import MAX_PERSONS, demo_mover_move, generate_persons
 from tongxin.people.models import Person
 from tongxin.people.services import persons_bulk_insert
 from tongxin.regions.models import Region
 
-CITY = ("450100", "南宁市")
+PROVINCE = ("450000", "广西壮族自治区")
 # Development zones are county-level units in the city's own management, but
 # they have no national administrative code: 450171-450173 are this
 # deployment's local convention (see docs/decisions.md).
-COUNTY_LEVEL = [
+NANNING_UNITS = [
     ("450102", "兴宁区", Region.Kind.DISTRICT),
     ("450103", "青秀区", Region.Kind.DISTRICT),
     ("450105", "江南区", Region.Kind.DISTRICT),
@@ -44,13 +47,42 @@ COUNTY_LEVEL = [
     ("450172", "南宁经济技术开发区", Region.Kind.ZONE),
     ("450173", "广西—东盟经济技术开发区", Region.Kind.ZONE),
 ]
+LIUZHOU_UNITS = [
+    ("450202", "城中区", Region.Kind.DISTRICT),
+    ("450203", "鱼峰区", Region.Kind.DISTRICT),
+    ("450204", "柳南区", Region.Kind.DISTRICT),
+    ("450205", "柳北区", Region.Kind.DISTRICT),
+    ("450206", "柳江区", Region.Kind.DISTRICT),
+    ("450222", "柳城县", Region.Kind.COUNTY),
+    ("450223", "鹿寨县", Region.Kind.COUNTY),
+]
+CITIES = [("450100", "南宁市", NANNING_UNITS), ("450200", "柳州市", LIUZHOU_UNITS)]
+# (parent code, code, name, kind): the tree as deep as 社区, in one corner of it.
+BELOW_COUNTY = [
+    ("450102", "450102001", "民生街道", Region.Kind.STREET),
+    ("450102", "450102002", "朝阳街道", Region.Kind.STREET),
+    ("450102", "450102100", "三塘镇", Region.Kind.TOWN),
+    ("450102001", "450102001001", "民生社区", Region.Kind.COMMUNITY),
+    ("450102001", "450102001002", "共和社区", Region.Kind.COMMUNITY),
+    ("450102100", "450102100201", "三塘村", Region.Kind.VILLAGE),
+]
 
 # (username, role, display name, region codes, label shown in the login list)
 DEMO_USERS = [
     ("admin", User.Role.ADMIN, "演示管理员", [], "系统管理员"),
+    ("province", User.Role.CITY, "自治区演示用户", ["450000"], "自治区工作人员"),
     ("city", User.Role.CITY, "市级演示用户", ["450100"], "市级工作人员"),
+    ("liuzhou", User.Role.CITY, "柳州市演示用户", ["450200"], "柳州市工作人员"),
     ("xingning", User.Role.COUNTY, "兴宁区演示用户", ["450102"], "县区工作人员（兴宁区）"),
+    (
+        "jiedao",
+        User.Role.COUNTY,
+        "民生街道演示用户",
+        ["450102001"],
+        "街道工作人员（兴宁区民生街道）",
+    ),
     ("leader", User.Role.LEADER, "领导演示用户", ["450100"], "领导（只读）"),
+    ("evaluator", User.Role.EVALUATOR, "评审人演示用户", [], "评审人（只看分配的评分表）"),
 ]
 
 # From this many rows on, secondary indexes are dropped for the load and
@@ -61,22 +93,42 @@ PROGRESS_EVERY = 50_000
 COLLECT_EVERY = 20_000
 
 
-def demo_regions_ensure() -> list[Region]:
-    """The city and its county-level units; returns the county-level ones."""
-    city, _ = Region.objects.get_or_create(
-        code=CITY[0], defaults={"name": CITY[1], "kind": Region.Kind.CITY}
+def _region_ensure(code: str, name: str, kind: str, parent: Region | None, order: int) -> Region:
+    region, created = Region.objects.get_or_create(
+        code=code, defaults={"name": name, "kind": kind, "parent": parent, "sort_order": order}
     )
-    units = []
-    for order, (code, name, kind) in enumerate(COUNTY_LEVEL, start=1):
-        region, _ = Region.objects.get_or_create(
-            code=code, defaults={"name": name, "kind": kind, "parent": city, "sort_order": order}
-        )
-        units.append(region)
-    return units
+    if not created and region.parent_id is None and parent is not None:
+        # A demo database from before the province: hang the old root under
+        # it (save() rewrites the paths of the whole subtree).
+        region.parent = parent
+        region.save(update_fields=["parent"])
+    region.created_now = created
+    return region
+
+
+def demo_regions_ensure() -> list[Region]:
+    """The province, its two cities and the nodes below them.
+
+    Returns every node persons may be placed at (all but the province and the
+    cities), each with `created_now`. An existing demo tree is completed, never
+    changed otherwise.
+    """
+    province = _region_ensure(*PROVINCE, Region.Kind.PROVINCE, None, 0)
+    places = []
+    by_code = {}
+    for city_order, (city_code, city_name, units) in enumerate(CITIES, start=1):
+        city = _region_ensure(city_code, city_name, Region.Kind.CITY, province, city_order)
+        for order, (code, name, kind) in enumerate(units, start=1):
+            by_code[code] = _region_ensure(code, name, kind, city, order)
+            places.append(by_code[code])
+    for order, (parent_code, code, name, kind) in enumerate(BELOW_COUNTY, start=1):
+        by_code[code] = _region_ensure(code, name, kind, by_code[parent_code], order)
+        places.append(by_code[code])
+    return places
 
 
 def demo_users_ensure() -> list[tuple[User, bool]]:
-    """The four demo accounts; an account that exists already is not touched."""
+    """The demo accounts; an account that exists already is not touched."""
     result = []
     for username, role, display_name, region_codes, _label in DEMO_USERS:
         user = User.objects.filter(username=username).first()
@@ -166,7 +218,9 @@ def secondary_indexes_dropped(tables: list[str], enabled: bool = True):
 
 
 class Command(BaseCommand):
-    help = "创建南宁市演示数据：区域、演示账号和 N 名合成的代表人士。"
+    help = (
+        "创建广西（南宁市、柳州市）演示数据：区域、演示账号、N 名合成的代表人士和各模块的演示记录。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--persons", type=int, default=2000, help="生成的人员数量（默认 2000）")
@@ -176,6 +230,11 @@ class Command(BaseCommand):
             help="已有人员时不再生成（make run 用它只在第一次生成演示数据）",
         )
         parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
+        parser.add_argument(
+            "--no-records",
+            action="store_true",
+            help="只生成人员，不生成各模块（活动、诉求、评价等）的演示记录",
+        )
 
     def handle(self, *args, persons: int, once: bool, seed: int, **options):
         if persons < 0:
@@ -186,18 +245,41 @@ class Command(BaseCommand):
             users = demo_users_ensure()
         created = [u.username for u, new in users if new]
         self.stdout.write(
-            f"区域：{len(regions) + 1} 个；演示账号："
+            f"区域：{Region.objects.count()} 个；演示账号："
             + (f"新建 {'、'.join(created)}" if created else "均已存在")
         )
 
         existing = Person.objects.count()
-        if once and existing:
+        new = [r for r in regions if r.created_now]
+        if once and existing and new and persons:
+            # A demo database from before the province: the regions added now
+            # (柳州市, the streets) get a few persons, so both cities show.
+            n = min(persons, 50 * len(new))
+            self.stdout.write(f"已有 {existing} 名人员；为新增的 {len(new)} 个区域补充人员。")
+            self._insert(n, regions=new, seed=seed, start_index=existing, started=started)
+        elif once and existing:
             self.stdout.write(f"已有 {existing} 名人员，跳过生成（--once）。")
         elif persons:
             if existing + persons > MAX_PERSONS:
                 raise CommandError(f"演示人员总数不能超过 {MAX_PERSONS}")
             self._insert(persons, regions=regions, seed=seed, start_index=existing, started=started)
+        if Person.objects.exists() and not options.get("no_records"):
+            self._records(seed=seed)
         self.stdout.write(demo_logins_text())
+
+    def _records(self, *, seed: int) -> None:
+        """Every app's demo records, each made once; then the demo mover moves."""
+        started = time.monotonic()
+        # One transaction: a failure leaves no module half filled, so the next
+        # run starts over rather than skipping what is missing.
+        with transaction.atomic():
+            lines = collect("demo_records", seed)
+            if not lines:
+                return
+            demo_mover_move()
+        for line in lines:
+            self.stdout.write(f"  {line}")
+        self.stdout.write(f"各模块演示记录已生成，用时 {time.monotonic() - started:.1f} 秒。")
 
     def _insert(self, n: int, *, regions, seed: int, start_index: int, started: float) -> None:
         self.stdout.write(f"正在生成 {n} 名演示人员……")
