@@ -28,6 +28,7 @@ from tongxin.audit.services import audit_log
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person
 from tongxin.people.services import person_archive
+from tongxin.regions.scope import subtree_of
 
 from .grading import (
     grade_bands,
@@ -288,8 +289,10 @@ def round_persons_queryset(
     leaves out its restriction.
     """
     qs = persons.filter(status=Person.Status.ACTIVE)
-    if region is not None and not region.is_city:
-        qs = qs.filter(region=region)
+    if region is not None:
+        # A round of a node holds the persons of its subtree: a city's round
+        # its counties' persons, never another city's.
+        qs = subtree_of(region).filter(qs)
     group_ids = list(system.groups.values_list("id", flat=True)) if system is not None else []
     if group_ids:
         qs = qs.filter(group_id__in=group_ids)

@@ -252,3 +252,15 @@ def test_a_city_administrator_reads_the_citys_audit_entries_only(client, world):
     shown = {row["entry"].region_id for row in page.context["rows"]}
     assert world.regions["xingning"].pk in shown
     assert world.regions["chengzhong"].pk not in shown
+
+
+def test_a_city_round_holds_the_citys_subtree_only(world):
+    from tongxin.evaluations.services import round_persons_queryset
+
+    held = set(
+        round_persons_queryset(
+            persons=Person.objects.all(), region=world.regions["city"], system=None
+        ).values_list("name", flat=True)
+    )
+    assert {"街道甲", "兴宁甲", "青秀甲"} <= held
+    assert "城中甲" not in held and "迁出乙" not in held
