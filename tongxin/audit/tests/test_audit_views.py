@@ -170,8 +170,9 @@ def test_it_pages_by_id(admin_client, django_assert_num_queries):
     assert f"?before={ids[49]}" in first.content.decode()
     assert "更早的日志" in first.content.decode()
 
-    # session, user, one page of entries — the same on every page
-    with django_assert_num_queries(3):
+    # session, user, the placement (regions.scope), one page of entries — the
+    # same on every page
+    with django_assert_num_queries(4):
         second = admin_client.get(url, {"before": ids[49]})
     assert listed(second) == ids[50:100]
     assert "回到最新" in second.content.decode()
