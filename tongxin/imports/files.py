@@ -92,7 +92,48 @@ def check_file(path: Path, file_name: str) -> str:
         return "xls"
     if suffix == ".csv":
         return "csv"
+    text_kind = _sniff_text(path)
+    if text_kind == "html":
+        return "html"
+    if text_kind in SAVED_AS_OTHER:
+        from .html_table import SAVE_AS_XLSX
+
+        raise ImportFileError(
+            f"这个文件扩展名是 {suffix}，实际上是{SAVED_AS_OTHER[text_kind]}，不能直接导入。"
+            + SAVE_AS_XLSX
+        )
+    if text_kind == "text" and suffix == ".xls":
+        return "csv"  # older systems name tab-separated text .xls
     raise ImportFileError("文件内容不是 Excel 或 ODS 表格（可能已损坏，或只是改了扩展名）")
+
+
+# What "xls" files turn out to be when they are not Excel 97-2003 files.
+SAVED_AS_OTHER = {
+    "spreadsheetml": "“XML 表格 2003”格式",
+    "mht": "“单个文件网页（.mht）”格式",
+}
+
+
+def _sniff_text(path: Path) -> str | None:
+    """html, spreadsheetml, mht, text (no markup) or None, from the file's first 8 KB."""
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    elif b"\x00" in head:
+        return None
+    lowered = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if lowered.startswith(b"mime-version:"):
+        return "mht"
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered and b"<workbook" in lowered:
+        return "spreadsheetml"
+    if any(tag in lowered for tag in (b"<html", b"<table", b"<!doctype html")):
+        return "html"
+    try:
+        detect_encoding(head)
+    except ImportFileError:
+        return None
+    return "text"
 
 
 def _check_zip(path: Path) -> str:
@@ -144,6 +185,11 @@ def read_sheet(path: Path, kind: str) -> Sheet:
     """The rows of the first sheet that holds data (after check_file)."""
     if kind == "csv":
         return Sheet(rows=_csv_rows(path), first_row=1, first_column=0, kind=kind)
+    if kind == "html":
+        from .html_table import html_table
+
+        rows, height = html_table(path, read_budget())
+        return Sheet(rows=rows, first_row=1, first_column=0, kind=kind, height=height)
     check_extent(path, kind)
     import python_calamine
 
