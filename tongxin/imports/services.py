@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import pii
+from tongxin.core import leases, pii
 from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.tasks import refresh_statistics
@@ -653,15 +653,20 @@ def _fail(batch: ImportBatch, message: str, status=ImportBatch.Status.FAILED) ->
 def import_batch_analyse(*, batch: ImportBatch) -> ImportBatch:
     """The preview: check every row and store the counts and problems on the batch."""
     actor = batch.created_by
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.ANALYSING, error_message="", phase="读取文件"
-    )
-    try:
-        analysis = _batch_analyse(batch, actor)
-    except ImportFileError as error:
-        _fail(batch, error.message)
-        batch.refresh_from_db()
-        return batch
+    with leases.held(batch):
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.ANALYSING, error_message="", phase="读取文件"
+        )
+        try:
+            analysis = _batch_analyse(batch, actor)
+        except ImportFileError as error:
+            _fail(batch, error.message)
+            batch.refresh_from_db()
+            return batch
+        return _store_preview(batch, analysis, actor)
+
+
+def _store_preview(batch: ImportBatch, analysis: Analysis, actor) -> ImportBatch:
     batch.refresh_from_db()
     batch.counts = analysis.counts
     batch.problems = analysis.problems()
@@ -686,13 +691,21 @@ def import_batch_commit(*, batch: ImportBatch, actor=None, request=None) -> Impo
     request). On any failure nothing is written; the batch goes back to
     "previewed" with the reason, so the user can fix things and try again.
     """
+    actor = actor or batch.created_by
+    if batch.status not in {ImportBatch.Status.PREVIEWED, ImportBatch.Status.COMMITTING}:
+        raise ImportCommitError("该批次当前不能导入（请先预览）")
+    # The lease lets a worker that dies mid-commit be found (core/leases.py):
+    # the transaction below is rolled back by the database, the status by
+    # import_batch_recover.
+    with leases.held(batch):
+        return _commit(batch=batch, actor=actor, request=request)
+
+
+def _commit(*, batch: ImportBatch, actor, request) -> ImportBatch:
     from django.db import IntegrityError
 
     from tongxin.people.services import StaleEditError
 
-    actor = actor or batch.created_by
-    if batch.status not in {ImportBatch.Status.PREVIEWED, ImportBatch.Status.COMMITTING}:
-        raise ImportCommitError("该批次当前不能导入（请先预览）")
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportBatch.Status.COMMITTING, error_message="", phase="读取文件"
     )
@@ -964,3 +977,37 @@ def import_batch_commit_quietly(*, batch: ImportBatch) -> ImportBatch:
     except ImportCommitError:
         batch.refresh_from_db()
         return batch
+
+
+ABANDONED = (
+    "后台处理进程意外中止（可能被强制结束、断电或内存不足），本次操作未写入任何人员数据。"
+    "请重新确认列对应关系并预览，再导入。"
+)
+
+
+def import_batch_recover(batch_id: int) -> None:
+    """A batch whose worker died while checking or writing it (its lease lapsed and
+    the process is gone) is marked failed, with history and an audit entry.
+
+    The commit's transaction died with the process, so the persons are as
+    before; the user re-runs the preview from the failed batch and commits again.
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or not batch.is_running:
+            return
+        was = batch.get_status_display()
+        batch.status = ImportBatch.Status.FAILED
+        batch.error_message = ABANDONED
+        batch.phase = ""
+        batch._history_user = None
+        batch._change_reason = "后台处理进程中止，已标记为失败"
+        batch.save(update_fields=["status", "error_message", "phase"])
+        audit_log(
+            action=AuditEntry.Action.UPDATE,
+            user=None,
+            obj=batch,
+            region=batch.region,
+            changes={"status": [was, batch.get_status_display()], "reason": ABANDONED},
+        )
+    cache.delete(_write_progress_key(batch))
