@@ -163,8 +163,10 @@ def recover_abandoned(*, now: datetime.datetime | None = None) -> list[str]:
     return recovered
 
 
-def run_recovery_every(interval: float = RECOVERY_INTERVAL) -> threading.Thread:
-    """Recover every `interval` seconds from now on, in a daemon thread (the task worker)."""
+@contextmanager
+def recovering(interval: float = RECOVERY_INTERVAL) -> Iterator[None]:
+    """Recover every `interval` seconds in a daemon thread while the block runs (the task worker)."""
+    stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(interval):
@@ -175,7 +177,10 @@ def run_recovery_every(interval: float = RECOVERY_INTERVAL) -> threading.Thread:
             finally:
                 connections.close_all()
 
-    stop = threading.Event()
     thread = threading.Thread(target=loop, daemon=True, name="lease recovery")
     thread.start()
-    return thread
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)

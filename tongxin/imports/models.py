@@ -67,6 +67,9 @@ class ImportBatch(models.Model):
     # Rejected rows: [{"row", "column", "message"}]; existing persons: [{"row", "name", …}].
     problems = models.JSONField("问题行", default=list, blank=True)
     existing = models.JSONField("已登记人员", default=list, blank=True)
+    # Rows imported with a warning (a blank to complete, an unknown address code):
+    # [{"row", "column", "message"}], the first 1,000.
+    warnings = models.JSONField("提示", default=list, blank=True)
     error_message = models.TextField("错误信息", blank=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
     undone_at = models.DateTimeField("撤销时间", null=True, blank=True)

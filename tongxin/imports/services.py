@@ -48,6 +48,7 @@ Progress = Callable[[str, int, int], None]
 
 PROGRESS_EVERY = 2000
 SHOWN_EXISTING = 1000
+SHOWN_WARNINGS = 1000
 LOOKUP_CHUNK = 2000
 WRITE_BATCH = 5000  # new persons per COPY / executemany
 WRITING = "写入数据库"  # the phase while rows are written
@@ -149,6 +150,24 @@ class Analysis:
                             "kind": result.outcome,
                         }
                     )
+        return rows
+
+    def warnings(self, limit: int = SHOWN_WARNINGS) -> list[dict]:
+        """Rows that are imported all the same, with what to check or complete."""
+        rows = []
+        for result in self.results:
+            if result.outcome in {"invalid", "duplicate"} or not result.warnings:
+                continue
+            for field_name, message in result.warnings:
+                if len(rows) >= limit:
+                    return rows
+                rows.append(
+                    {
+                        "row": result.row_number,
+                        "column": self.column_label(field_name) if field_name else "",
+                        "message": message,
+                    }
+                )
         return rows
 
     def existing(self, limit: int = SHOWN_EXISTING) -> list[dict]:
@@ -285,10 +304,10 @@ def _count(results: list[RowResult]) -> dict:
         "invalid": "invalid",
         "duplicate": "duplicates_in_file",
     }
-    warnings = 0
+    warnings = 0  # rows imported with a warning; rejected rows are counted apart
     for result in results:
         counts[names[result.outcome]] += 1
-        warnings += bool(result.warnings)
+        warnings += bool(result.warnings) and result.outcome not in {"invalid", "duplicate"}
     return {"rows": len(results), **counts, "warnings": warnings}
 
 
@@ -671,10 +690,11 @@ def _store_preview(batch: ImportBatch, analysis: Analysis, actor) -> ImportBatch
     batch.counts = analysis.counts
     batch.problems = analysis.problems()
     batch.existing = analysis.existing()
+    batch.warnings = analysis.warnings()
     batch.status = ImportBatch.Status.PREVIEWED
     batch.phase = ""
     batch._history_user = actor
-    batch.save(update_fields=["counts", "problems", "existing", "status", "phase"])
+    batch.save(update_fields=["counts", "problems", "existing", "warnings", "status", "phase"])
     return batch
 
 

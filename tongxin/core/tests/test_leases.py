@@ -3,6 +3,7 @@
 import datetime
 import os
 import socket
+import time
 
 import pytest
 from django.utils import timezone
@@ -58,4 +59,24 @@ def test_a_held_lease_is_renewed_and_released(regions, settings):
         assert row.owner == leases.this_process() and str(os.getpid()) in row.owner
         assert row.expires_at > timezone.now() + datetime.timedelta(seconds=50)
         assert lease.pk == row.pk
+    assert not TaskLease.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_keeps_recovering_while_it_runs(regions):
+    """`recovering` (around db_worker's loop) finds a lease that lapses after the worker started."""
+    recovered = []
+    leases._recoverers["regions.region"] = recovered.append
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    try:
+        with leases.recovering(interval=0.1):
+            TaskLease.objects.create(key=f"regions.region:{regions['city'].pk}",
+                                     owner=dead_owner(), taken_at=past, expires_at=past)  # fmt: skip
+            for _ in range(50):
+                if recovered:
+                    break
+                time.sleep(0.1)
+    finally:
+        del leases._recoverers["regions.region"]
+    assert recovered == [regions["city"].pk]
     assert not TaskLease.objects.exists()

@@ -5,7 +5,7 @@ that this command is the one `db_worker` runs."""
 
 from django_tasks_db.management.commands.db_worker import Command as WorkerCommand
 
-from tongxin.core.leases import recover_abandoned, run_recovery_every
+from tongxin.core.leases import recover_abandoned, recovering
 
 
 class Command(WorkerCommand):
@@ -14,5 +14,5 @@ class Command(WorkerCommand):
     def handle(self, *args, **options):
         for key in recover_abandoned():
             self.stdout.write(f"后台任务 {key} 的进程已中止，已标记为失败")
-        run_recovery_every()
-        return super().handle(*args, **options)
+        with recovering():
+            return super().handle(*args, **options)
