@@ -7,6 +7,7 @@ class ImportBatch(models.Model):
     """One roster file brought in: who, when, which file, how it was read, what it did."""
 
     class Status(models.TextChoices):
+        READING = "reading", "正在读取文件"
         UPLOADED = "uploaded", "待确认列"
         ANALYSING = "analysing", "正在检查"
         PREVIEWED = "previewed", "已预览"
@@ -96,7 +97,7 @@ class ImportBatch(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.status in {self.Status.ANALYSING, self.Status.COMMITTING}
+        return self.status in {self.Status.READING, self.Status.ANALYSING, self.Status.COMMITTING}
 
 
 class ImportedRecord(models.Model):

@@ -566,9 +566,13 @@ def _batch_region(user):
 def import_batch_create(
     *, actor, upload, default_region=None, on_duplicate: str = ImportBatch.OnDuplicate.SKIP
 ) -> ImportBatch:
-    """Store an uploaded file once it passed every check; suggest the column mapping.
+    """Store an uploaded file for the task worker to read (import_batch_read).
 
-    Raises ImportFileError (nothing is stored then).
+    Only what costs nothing is checked here, in the request: the extension,
+    the size, the magic bytes and a zip's directory (check_file). Reading
+    the sheet — measuring its extent, parsing it, finding the header — is
+    the worker's job, so no upload can hold or end a web worker. Raises
+    ImportFileError (nothing is stored then).
     """
     import tempfile
 
@@ -578,20 +582,18 @@ def import_batch_create(
             temporary.write(chunk)
         temporary.flush()
         path = Path(temporary.name)
-        table = read_table(path, upload.name)
+        kind = check_file(path, upload.name)
         batch = ImportBatch(
             created_by=actor,
             region=_batch_region(actor),
             default_region=default_region,
             file_name=Path(upload.name).name[:200],
-            file_kind=table.kind,
+            file_kind=kind,
             file_size=path.stat().st_size,
             sha256=sha256_of(path),
-            header_row=table.header_row,
-            columns=table.header,
-            mapping=_stored_mapping(suggest_mapping(table.header)),
             on_duplicate=on_duplicate,
-            progress_total=table.size_hint,
+            status=ImportBatch.Status.READING,
+            phase="排队等待",
         )
         with path.open("rb") as handle:
             batch.file.save(f"batch{suffix}", File(handle), save=False)
@@ -605,6 +607,36 @@ def import_batch_create(
         changes={"file_name": batch.file_name, "sha256": batch.sha256, "size": batch.file_size},
     )
     return batch
+
+
+def import_batch_read(*, batch: ImportBatch) -> ImportBatch:
+    """Read the stored file (task worker): its header and suggested mapping, or
+    the Chinese reason it is refused — then the batch fails and the file is deleted."""
+    with leases.held(batch):
+        ImportBatch.objects.filter(pk=batch.pk).update(phase="读取文件")
+        try:
+            table = _batch_table(batch)
+        except ImportFileError as error:
+            batch.refresh_from_db()
+            batch.file.delete(save=False)
+            batch.status = ImportBatch.Status.FAILED
+            batch.error_message = error.message
+            batch.phase = ""
+            batch._history_user = batch.created_by
+            batch.save(update_fields=["file", "status", "error_message", "phase"])
+            return batch
+        batch.refresh_from_db()
+        batch.file_kind = table.kind
+        batch.header_row = table.header_row
+        batch.columns = table.header
+        batch.mapping = _stored_mapping(suggest_mapping(table.header))
+        batch.progress_total = table.size_hint
+        batch.status = ImportBatch.Status.UPLOADED
+        batch.phase = ""
+        batch._history_user = batch.created_by
+        batch.save(update_fields=["file_kind", "header_row", "columns", "mapping",
+                                  "progress_total", "status", "phase"])  # fmt: skip
+        return batch
 
 
 def import_batch_set_mapping(

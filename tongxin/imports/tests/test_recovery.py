@@ -46,6 +46,7 @@ def previewed_batch(tmp_path, user, rows) -> ImportBatch:
     path = write_xlsx(tmp_path / "名单.xlsx", rows)
     with path.open("rb") as handle:
         batch = services.import_batch_create(actor=user, upload=File(handle, name="名单.xlsx"))
+    batch = services.import_batch_read(batch=batch)
     return services.import_batch_analyse(batch=batch)
 
 
@@ -137,6 +138,7 @@ def test_a_worker_killed_mid_commit(tmp_path, client_for, city_user, make_person
     if connection.vendor != "sqlite":
         pytest.skip("the test copies the SQLite test database to a file for the worker")
     settings.IMPORT_BACKGROUND_ROWS = 100
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     person = make_person("王五")
     batch = previewed_batch(tmp_path, city_user, many_rows(30_000))
     assert batch.counts["created"] == 30_000
