@@ -62,7 +62,7 @@ def test_a_held_lease_is_renewed_and_released(regions, settings):
     assert not TaskLease.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_keeps_recovering_while_it_runs(regions):
     """`recovering` (around db_worker's loop) finds a lease that lapses after the worker started."""
     recovered = []
