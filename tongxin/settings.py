@@ -116,9 +116,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    # Before django_tasks_db: core's db_worker (with lease recovery) replaces its own.
+    "tongxin.core",
     "django_tasks",
     "django_tasks_db",
-    "tongxin.core",
     "tongxin.accounts",
     "tongxin.regions",
     "tongxin.people",
@@ -310,6 +311,20 @@ PAGE_SIZE = 50
 UPLOAD_MAX_MEGABYTES = int(os.environ.get("TONGXIN_UPLOAD_MAX_MB", "50"))
 # Uploaded roster files of finished imports are deleted after this many days.
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("TONGXIN_IMPORT_FILE_RETENTION_DAYS", "90"))
+# The largest sheet an import reads (imports/files.py, "bounded reading"): the
+# reader holds the box from A1 to the last value, 32 bytes a cell, so 10 M
+# cells ≈ 320 MB — room on a 2-core, 4 GB server. Files beyond are refused
+# before anything is read. An .xls is measured in a child process capped at
+# IMPORT_READ_MEMORY_MEGABYTES and IMPORT_READ_SECONDS.
+IMPORT_MAX_ROWS = int(os.environ.get("TONGXIN_IMPORT_MAX_ROWS", "200000"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("TONGXIN_IMPORT_MAX_COLUMNS", "200"))
+IMPORT_MAX_CELLS = int(os.environ.get("TONGXIN_IMPORT_MAX_CELLS", "10000000"))
+IMPORT_READ_MEMORY_MEGABYTES = int(os.environ.get("TONGXIN_IMPORT_READ_MEMORY_MB", "1536"))
+IMPORT_READ_SECONDS = int(os.environ.get("TONGXIN_IMPORT_READ_SECONDS", "120"))
+# Background work that holds records (an import being written, a report job)
+# renews a lease this often/3; a lapsed lease whose process is gone is marked
+# failed by the task worker (core/leases.py).
+TASK_LEASE_SECONDS = int(os.environ.get("TONGXIN_TASK_LEASE_SECONDS", "30"))
 
 # --- Backup and restore (tongxin backup / tongxin restore, docs/backup.md) ---
 # Archives go here; keep them on another disk or copy them off the machine.

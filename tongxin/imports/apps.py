@@ -5,3 +5,11 @@ class ImportsConfig(AppConfig):
     name = "tongxin.imports"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "导入"
+
+    def ready(self):
+        from tongxin.core import leases
+
+        from .models import ImportBatch
+        from .services import import_batch_recover
+
+        leases.register(ImportBatch, import_batch_recover)

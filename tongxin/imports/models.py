@@ -9,6 +9,7 @@ class ImportBatch(models.Model):
     """One roster file brought in: who, when, which file, how it was read, what it did."""
 
     class Status(models.TextChoices):
+        READING = "reading", "正在读取文件"
         UPLOADED = "uploaded", "待确认列"
         ANALYSING = "analysing", "正在检查"
         PREVIEWED = "previewed", "已预览"
@@ -69,6 +70,9 @@ class ImportBatch(models.Model):
     # Rejected rows: [{"row", "column", "message"}]; existing persons: [{"row", "name", …}].
     problems = models.JSONField("问题行", default=list, blank=True)
     existing = models.JSONField("已登记人员", default=list, blank=True)
+    # Rows imported with a warning (a blank to complete, an unknown address code):
+    # [{"row", "column", "message"}], the first 1,000.
+    warnings = models.JSONField("提示", default=list, blank=True)
     error_message = models.TextField("错误信息", blank=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
     undone_at = models.DateTimeField("撤销时间", null=True, blank=True)
@@ -97,7 +101,7 @@ class ImportBatch(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.status in {self.Status.ANALYSING, self.Status.COMMITTING}
+        return self.status in {self.Status.READING, self.Status.ANALYSING, self.Status.COMMITTING}
 
 
 class ImportedRecord(models.Model):

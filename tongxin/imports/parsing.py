@@ -167,6 +167,21 @@ _EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
 def parse_date(value, *, label: str = "出生日期") -> datetime.date | None:
+    return parse_date_precision(value, label=label)[0]
+
+
+def parse_date_precision(value, *, label: str = "出生日期") -> tuple[datetime.date | None, bool]:
+    """(the date, whether the cell gave only a year and month) — see parse_date."""
+    date = _parse_date(value, label)
+    if date is None or isinstance(value, datetime.date):
+        return date, False
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return date, not float(value).is_integer()
+    text = _TIME_SUFFIX.sub("", normalise_text(str(value)))
+    return date, bool(_YEAR_MONTH.fullmatch(text)) and not _FULL_DATE.fullmatch(text)
+
+
+def _parse_date(value, label: str) -> datetime.date | None:
     """A date in any of the forms rosters use; None for an empty cell.
 
     1985-06-01, 1985/6/1, 1985.06.01, 1985年6月1日, 19850601, an Excel date
@@ -282,5 +297,17 @@ class Lookup:
             for synonym in split_synonyms(synonyms):
                 self.index.setdefault(lookup_key(synonym), value)
 
-    def get(self, raw) -> object | None:
-        return self.index.get(lookup_key(raw))
+    def add(self, text: str, value: object) -> None:
+        """Another written form of `value`, after everything already known (which wins)."""
+        self.index.setdefault(lookup_key(text), value)
+
+    def get(self, raw, *, suffixes: Iterable[str] = ()) -> object | None:
+        """The entry for `raw`; else for `raw` + the first suffix that names one (汉 → 汉族)."""
+        key = lookup_key(raw)
+        found = self.index.get(key)
+        if found is None and key:
+            for suffix in suffixes:
+                found = self.index.get(key + suffix)
+                if found is not None:
+                    break
+        return found

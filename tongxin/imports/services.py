@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import pii
+from tongxin.core import leases, pii
 from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.tasks import refresh_statistics
@@ -49,6 +49,7 @@ Progress = Callable[[str, int, int], None]
 
 PROGRESS_EVERY = 2000
 SHOWN_EXISTING = 1000
+SHOWN_WARNINGS = 1000
 LOOKUP_CHUNK = 2000
 WRITE_BATCH = 5000  # new persons per COPY / executemany
 WRITING = "写入数据库"  # the phase while rows are written
@@ -150,6 +151,24 @@ class Analysis:
                             "kind": result.outcome,
                         }
                     )
+        return rows
+
+    def warnings(self, limit: int = SHOWN_WARNINGS) -> list[dict]:
+        """Rows that are imported all the same, with what to check or complete."""
+        rows = []
+        for result in self.results:
+            if result.outcome in {"invalid", "duplicate"} or not result.warnings:
+                continue
+            for field_name, message in result.warnings:
+                if len(rows) >= limit:
+                    return rows
+                rows.append(
+                    {
+                        "row": result.row_number,
+                        "column": self.column_label(field_name) if field_name else "",
+                        "message": message,
+                    }
+                )
         return rows
 
     def existing(self, limit: int = SHOWN_EXISTING) -> list[dict]:
@@ -284,10 +303,10 @@ def _count(results: list[RowResult]) -> dict:
         "invalid": "invalid",
         "duplicate": "duplicates_in_file",
     }
-    warnings = 0
+    warnings = 0  # rows imported with a warning; rejected rows are counted apart
     for result in results:
         counts[names[result.outcome]] += 1
-        warnings += bool(result.warnings)
+        warnings += bool(result.warnings) and result.outcome not in {"invalid", "duplicate"}
     return {"rows": len(results), **counts, "warnings": warnings}
 
 
@@ -543,9 +562,13 @@ def _batch_region(user):
 def import_batch_create(
     *, actor, upload, default_region=None, on_duplicate: str = ImportBatch.OnDuplicate.SKIP
 ) -> ImportBatch:
-    """Store an uploaded file once it passed every check; suggest the column mapping.
+    """Store an uploaded file for the task worker to read (import_batch_read).
 
-    Raises ImportFileError (nothing is stored then).
+    Only what costs nothing is checked here, in the request: the extension,
+    the size, the magic bytes and a zip's directory (check_file). Reading
+    the sheet — measuring its extent, parsing it, finding the header — is
+    the worker's job, so no upload can hold or end a web worker. Raises
+    ImportFileError (nothing is stored then).
     """
     import tempfile
 
@@ -555,20 +578,18 @@ def import_batch_create(
             temporary.write(chunk)
         temporary.flush()
         path = Path(temporary.name)
-        table = read_table(path, upload.name)
+        kind = check_file(path, upload.name)
         batch = ImportBatch(
             created_by=actor,
             region=_batch_region(actor),
             default_region=default_region,
             file_name=Path(upload.name).name[:200],
-            file_kind=table.kind,
+            file_kind=kind,
             file_size=path.stat().st_size,
             sha256=sha256_of(path),
-            header_row=table.header_row,
-            columns=table.header,
-            mapping=_stored_mapping(suggest_mapping(table.header)),
             on_duplicate=on_duplicate,
-            progress_total=table.size_hint,
+            status=ImportBatch.Status.READING,
+            phase="排队等待",
         )
         with path.open("rb") as handle:
             batch.file.save(f"batch{suffix}", File(handle), save=False)
@@ -582,6 +603,36 @@ def import_batch_create(
         changes={"file_name": batch.file_name, "sha256": batch.sha256, "size": batch.file_size},
     )
     return batch
+
+
+def import_batch_read(*, batch: ImportBatch) -> ImportBatch:
+    """Read the stored file (task worker): its header and suggested mapping, or
+    the Chinese reason it is refused — then the batch fails and the file is deleted."""
+    with leases.held(batch):
+        ImportBatch.objects.filter(pk=batch.pk).update(phase="读取文件")
+        try:
+            table = _batch_table(batch)
+        except ImportFileError as error:
+            batch.refresh_from_db()
+            batch.file.delete(save=False)
+            batch.status = ImportBatch.Status.FAILED
+            batch.error_message = error.message
+            batch.phase = ""
+            batch._history_user = batch.created_by
+            batch.save(update_fields=["file", "status", "error_message", "phase"])
+            return batch
+        batch.refresh_from_db()
+        batch.file_kind = table.kind
+        batch.header_row = table.header_row
+        batch.columns = table.header
+        batch.mapping = _stored_mapping(suggest_mapping(table.header))
+        batch.progress_total = table.size_hint
+        batch.status = ImportBatch.Status.UPLOADED
+        batch.phase = ""
+        batch._history_user = batch.created_by
+        batch.save(update_fields=["file_kind", "header_row", "columns", "mapping",
+                                  "progress_total", "status", "phase"])  # fmt: skip
+        return batch
 
 
 def import_batch_set_mapping(
@@ -649,23 +700,29 @@ def _fail(batch: ImportBatch, message: str, status=ImportBatch.Status.FAILED) ->
 def import_batch_analyse(*, batch: ImportBatch) -> ImportBatch:
     """The preview: check every row and store the counts and problems on the batch."""
     actor = batch.created_by
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.ANALYSING, error_message="", phase="读取文件"
-    )
-    try:
-        analysis = _batch_analyse(batch, actor)
-    except ImportFileError as error:
-        _fail(batch, error.message)
-        batch.refresh_from_db()
-        return batch
+    with leases.held(batch):
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.ANALYSING, error_message="", phase="读取文件"
+        )
+        try:
+            analysis = _batch_analyse(batch, actor)
+        except ImportFileError as error:
+            _fail(batch, error.message)
+            batch.refresh_from_db()
+            return batch
+        return _store_preview(batch, analysis, actor)
+
+
+def _store_preview(batch: ImportBatch, analysis: Analysis, actor) -> ImportBatch:
     batch.refresh_from_db()
     batch.counts = analysis.counts
     batch.problems = analysis.problems()
     batch.existing = analysis.existing()
+    batch.warnings = analysis.warnings()
     batch.status = ImportBatch.Status.PREVIEWED
     batch.phase = ""
     batch._history_user = actor
-    batch.save(update_fields=["counts", "problems", "existing", "status", "phase"])
+    batch.save(update_fields=["counts", "problems", "existing", "warnings", "status", "phase"])
     return batch
 
 
@@ -682,13 +739,21 @@ def import_batch_commit(*, batch: ImportBatch, actor=None, request=None) -> Impo
     request). On any failure nothing is written; the batch goes back to
     "previewed" with the reason, so the user can fix things and try again.
     """
+    actor = actor or batch.created_by
+    if batch.status not in {ImportBatch.Status.PREVIEWED, ImportBatch.Status.COMMITTING}:
+        raise ImportCommitError("该批次当前不能导入（请先预览）")
+    # The lease lets a worker that dies mid-commit be found (core/leases.py):
+    # the transaction below is rolled back by the database, the status by
+    # import_batch_recover.
+    with leases.held(batch):
+        return _commit(batch=batch, actor=actor, request=request)
+
+
+def _commit(*, batch: ImportBatch, actor, request) -> ImportBatch:
     from django.db import IntegrityError
 
     from tongxin.people.services import StaleEditError
 
-    actor = actor or batch.created_by
-    if batch.status not in {ImportBatch.Status.PREVIEWED, ImportBatch.Status.COMMITTING}:
-        raise ImportCommitError("该批次当前不能导入（请先预览）")
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportBatch.Status.COMMITTING, error_message="", phase="读取文件"
     )
@@ -960,3 +1025,37 @@ def import_batch_commit_quietly(*, batch: ImportBatch) -> ImportBatch:
     except ImportCommitError:
         batch.refresh_from_db()
         return batch
+
+
+ABANDONED = (
+    "后台处理进程意外中止（可能被强制结束、断电或内存不足），本次操作未写入任何人员数据。"
+    "请重新确认列对应关系并预览，再导入。"
+)
+
+
+def import_batch_recover(batch_id: int) -> None:
+    """A batch whose worker died while checking or writing it (its lease lapsed and
+    the process is gone) is marked failed, with history and an audit entry.
+
+    The commit's transaction died with the process, so the persons are as
+    before; the user re-runs the preview from the failed batch and commits again.
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or not batch.is_running:
+            return
+        was = batch.get_status_display()
+        batch.status = ImportBatch.Status.FAILED
+        batch.error_message = ABANDONED
+        batch.phase = ""
+        batch._history_user = None
+        batch._change_reason = "后台处理进程中止，已标记为失败"
+        batch.save(update_fields=["status", "error_message", "phase"])
+        audit_log(
+            action=AuditEntry.Action.UPDATE,
+            user=None,
+            obj=batch,
+            region=batch.region,
+            changes={"status": [was, batch.get_status_display()], "reason": ABANDONED},
+        )
+    cache.delete(_write_progress_key(batch))

@@ -7,6 +7,11 @@ from .models import ImportBatch
 
 
 @task()
+def read_import(batch_id: int) -> None:
+    services.import_batch_read(batch=ImportBatch.objects.get(pk=batch_id))
+
+
+@task()
 def analyse_import(batch_id: int) -> None:
     services.import_batch_analyse(batch=ImportBatch.objects.get(pk=batch_id))
 

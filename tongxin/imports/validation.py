@@ -17,7 +17,10 @@ update merges the file's non-empty cells over the stored person).
 from __future__ import annotations
 
 import datetime
+import functools
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -43,9 +46,10 @@ from .parsing import (
     cell_text,
     lookup_key,
     normalise_text,
-    parse_date,
+    parse_date_precision,
     parse_sex,
     parse_year,
+    split_synonyms,
 )
 
 DICTIONARIES = {
@@ -55,7 +59,30 @@ DICTIONARIES = {
     "degree": Degree,
     "group": PersonGroup,
 }
-REQUIRED = ["name", "ethnicity", "id_number", "political_status", "region", "group", "level"]
+# What a row cannot be imported without (docs/features/imports.md, "必填项").
+# Level is not among them: a new person without one is 储备.
+REQUIRED = ["name", "id_number", "region", "group", "ethnicity", "political_status"]
+
+ROSTER_VALUES = Path(__file__).resolve().parent.parent / "people" / "data" / "roster_values.toml"
+
+
+@functools.cache
+def roster_values() -> dict:
+    """The written forms real rosters use (people/data/roster_values.toml)."""
+    with ROSTER_VALUES.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _add_roster_forms(lookup: Lookup, section: str, entries) -> None:
+    """Extend `lookup` with the data file's forms for the entries named there."""
+    by_name = {entry.name: entry for entry in entries}
+    for name, forms in roster_values().get(section, {}).items():
+        entry = by_name.get(name)
+        if entry is not None:
+            for text in forms:
+                lookup.add(text, entry)
+
+
 TEXT_FIELDS = [
     "name",
     "native_place",
@@ -102,6 +129,20 @@ _FIELDS_OF_WORK = {
 }
 
 
+FREELANCE_FIELD_MISSING = (
+    "自由职业人员的自由职业领域（文化艺术领域或经济社会领域）未填写，已导入为空，请在人员信息中补充"
+)
+
+
+def _subcategory_lookup(subcategories: list[SubCategory]) -> Lookup:
+    """Names and synonyms, then the examples the seed lists (网络作家 → 自由写作人员)."""
+    lookup = Lookup((s, s.name, s.synonyms) for s in subcategories)
+    for sub in subcategories:
+        for example in split_synonyms(sub.examples):
+            lookup.add(example, sub)
+    return lookup
+
+
 def required_message(field_name: str) -> str:
     """The form's wording: 请选择 for a select, 请填写 otherwise."""
     verb = "请选择" if field_name in _SELECTS else "请填写"
@@ -122,7 +163,8 @@ class RowResult:
     row_number: int  # as Excel numbers it
     values: dict = field(default_factory=dict)  # field name → Python value (instances for FKs)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (field or "", message)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()  # (field or "", message): imported all the same
+    birth_month_only: bool = False  # the cell gave a year and month (1985.3, 1985年3月)
     birth_from_id: datetime.date | None = None
     sex_from_id: str = ""
     outcome: str = ""  # create, update, unchanged, skip, invalid, duplicate
@@ -140,19 +182,32 @@ class RowValidator:
     def __init__(self, *, user, default_region: Region | None = None, today=None):
         self.user = user
         self.today = today or timezone.localdate()
-        self.lookups = {
-            name: Lookup((e, e.name, e.synonyms) for e in model.objects.filter(is_active=True))
-            for name, model in DICTIONARIES.items()
-        }
+        self.lookups = {}
+        for name, model in DICTIONARIES.items():
+            entries = list(model.objects.filter(is_active=True))
+            lookup = Lookup((e, e.name, e.synonyms) for e in entries)
+            if model is PersonGroup:  # the short names the product's own lists show
+                for entry in entries:
+                    if entry.short_name:
+                        lookup.add(entry.short_name, entry)
+            _add_roster_forms(lookup, name, entries)
+            self.lookups[name] = lookup
+        suffixes = roster_values().get("suffixes", {})
+        self.suffixes = {name: tuple(suffixes.get(name, ())) for name in (*DICTIONARIES, "region")}
         subcategories = list(SubCategory.objects.filter(is_active=True).select_related("group"))
         self.subcategories_by_group: dict[int, Lookup] = {}
         for group_id in {s.group_id for s in subcategories}:
-            self.subcategories_by_group[group_id] = Lookup(
-                (s, s.name, s.synonyms) for s in subcategories if s.group_id == group_id
+            self.subcategories_by_group[group_id] = _subcategory_lookup(
+                [s for s in subcategories if s.group_id == group_id]
             )
-        self.subcategories = Lookup((s, s.name, s.synonyms) for s in subcategories)
+        self.subcategories = _subcategory_lookup(subcategories)
         regions = list(Region.objects.all())
         self.regions = Lookup((r, r.name, r.code) for r in regions)
+        by_code = {r.code: r for r in regions}
+        for code, former in roster_values().get("region", {}).items():
+            if code in by_code:
+                for text in former:
+                    self.regions.add(text, by_code[code])
         self.writable_region_ids = set(
             regions_writable_by(user).values_list("id", flat=True)
             if user is not None
@@ -195,7 +250,7 @@ class RowValidator:
                 raise ValueProblem(error.message) from None
             result.birth_from_id = parsed.birth_date
             result.sex_from_id = parsed.sex
-            result.warnings = parsed.warnings
+            result.warnings += tuple(("id_number", w) for w in parsed.warnings)
             return parsed.number
         if name == "mobile":
             try:
@@ -210,7 +265,8 @@ class RowValidator:
                 raise ValueProblem("电子邮箱格式不正确") from None
             return text
         if name == "birth_date":
-            return parse_date(raw)
+            date, result.birth_month_only = parse_date_precision(raw)
+            return date
         if name == "sex":
             return parse_sex(raw)
         if name == "career_start_year":
@@ -221,15 +277,15 @@ class RowValidator:
                 raise ValueProblem("从业起始年份不能早于1940年")
             return year
         if name in self.lookups:
-            entry = self.lookups[name].get(raw)
+            entry = self.lookups[name].get(raw, suffixes=self.suffixes[name])
             if entry is None:
                 raise ValueProblem(
                     f"{FIELD_LABELS[name]}“{cell_text(raw).strip()}”不在数据字典中，"
-                    "请使用标准名称或在数据字典中添加同义写法"
+                    "请改用数据字典中的名称（可在登记表的下拉列表中查看）"
                 )
             return entry
         if name == "region":
-            region = self.regions.get(raw)
+            region = self.regions.get(raw, suffixes=self.suffixes["region"])
             if region is None:
                 raise ValueProblem(f"所属区域“{cell_text(raw).strip()}”不存在（可填名称或6位代码）")
             return region
@@ -287,6 +343,13 @@ class RowValidator:
             if birth is None and "birth_date" not in failed:
                 if existing is None or existing.birth_date != result.birth_from_id:
                     values["birth_date"] = result.birth_from_id
+            elif (
+                birth is not None
+                and result.birth_month_only
+                and (birth.year, birth.month)
+                == (result.birth_from_id.year, result.birth_from_id.month)
+            ):
+                values["birth_date"] = result.birth_from_id  # the day comes from the ID
             elif birth is not None and birth != result.birth_from_id:
                 errors.append(
                     (
@@ -327,7 +390,9 @@ class RowValidator:
         freelance = current("freelance_field")
         if group is not None and "freelance_field" not in failed:
             if group.is_freelance and not freelance:
-                errors.append(("freelance_field", "自由职业人员须选择文化艺术领域或经济社会领域"))
+                # Rosters do not carry the field: imported blank, to be completed
+                # (the person is listed under 待补充信息, people/completeness.py).
+                result.warnings += (("freelance_field", FREELANCE_FIELD_MISSING),)
             if not group.is_freelance and freelance:
                 errors.append(("freelance_field", "只有自由职业人员需要选择领域"))
 

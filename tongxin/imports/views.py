@@ -39,7 +39,13 @@ def batch_upload(request):
         except ImportFileError as error:
             form.add_error("file", error.message)
         else:
-            return redirect("imports:mapping", pk=batch.pk)
+            # The sheet is read by the task worker, never here (import_batch_read).
+            tasks.read_import.enqueue(batch.pk)
+            batch.refresh_from_db()
+            if batch.status == ImportBatch.Status.FAILED:  # read already (the immediate backend)
+                form.add_error("file", batch.error_message)
+            else:
+                return redirect(_after_reading(batch))
     return render(
         request, "imports/upload.html", {"form": form}, status=400 if form.errors else 200
     )
@@ -115,13 +121,20 @@ def batch_detail(request, pk: int):
     return render(request, "imports/batch_detail.html", _detail_context(batch))
 
 
+def _after_reading(batch: ImportBatch) -> str:
+    """Where the user goes next: the column mapping once the file is read, else the batch."""
+    if batch.status == ImportBatch.Status.UPLOADED:
+        return reverse("imports:mapping", args=[batch.pk])
+    return reverse("imports:detail", args=[batch.pk])
+
+
 @require_GET
 def batch_progress(request, pk: int):
     """The progress bar, polled by htmx; once the work is done the page reloads."""
     batch = batch_for_user(request.user, pk)
     if not batch.is_running:
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("imports:detail", args=[batch.pk])
+        response["HX-Redirect"] = _after_reading(batch)
         return response
     return render(request, "imports/_progress.html", _progress_context(batch))
 

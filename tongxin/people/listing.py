@@ -19,6 +19,7 @@ from tongxin.regions import scope
 from tongxin.regions.scope import read_scope
 
 from .access import persons_visible_to
+from .completeness import to_complete_q
 from .models import Person
 from .search import search_persons
 
@@ -61,6 +62,7 @@ class PersonFilter:
     age: str = ""  # an age band "36-45", "-35" or "61-", in whole years at `on`
     on: datetime.date | None = None  # the day ages are counted at; today when empty
     grade: str = ""  # the grade of the latest closed evaluation round, or "none"
+    incomplete: bool = False  # only persons with fields to complete (people/completeness.py)
     errors: list[str] = field(default_factory=list)
 
     @classmethod
@@ -129,6 +131,11 @@ class PersonFilter:
                 self.errors.append("筛选条件“年龄段”无效，应为 36-45、-35 或 61- 这样的写法")
             else:
                 self.age = raw
+        raw = params.get("incomplete", "")
+        if raw == "1":
+            self.incomplete = True
+        elif raw:
+            self.errors.append("筛选条件“待补充信息”无效")
         raw = params.get("grade", "")
         if raw == "none" or raw in GRADES:
             self.grade = raw
@@ -147,6 +154,8 @@ class PersonFilter:
                 result[name] = value.isoformat() if name == "on" else str(value)
         if self.ethnicity:
             result["ethnicity"] = ",".join(map(str, self.ethnicity))
+        if self.incomplete:
+            result["incomplete"] = "1"
         return result
 
     @property
@@ -198,6 +207,8 @@ class PersonFilter:
             parts.append(f"年龄：{self.age}岁（按{self.age_on.isoformat()}计）")
         if self.grade:
             parts.append("最近评价等次：" + ("无" if self.grade == "none" else self.grade))
+        if self.incomplete:
+            parts.append("待补充信息")
         return "；".join(parts)
 
 
@@ -268,6 +279,8 @@ def _apply_analysis_filters(qs: QuerySet, f: PersonFilter) -> QuerySet:
         qs = qs.filter(political_status_id=f.political_status)
     if f.age:
         qs = qs.filter(age_band_q(parse_age_band(f.age), f.age_on))
+    if f.incomplete:
+        qs = qs.filter(to_complete_q())
     if f.grade:
         qs = qs.annotate(latest_grade=latest_grade_subquery())
         if f.grade == "none":

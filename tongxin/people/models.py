@@ -285,6 +285,12 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def fields_to_complete(self) -> list[str]:
+        """Labels of the form's fields this record still lacks (people/completeness.py)."""
+        from .completeness import fields_to_complete
+
+        return fields_to_complete(self)
+
     @property
     def masked_id_number(self) -> str:
         return mask_resident_id(self.id_number)

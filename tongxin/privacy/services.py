@@ -130,9 +130,11 @@ def erasure_blockers(person: Person) -> list[str]:
     A running import or report job could write the person's data again after
     the erasure (an import's preview, an export file), so both must finish first.
     """
+    from tongxin.core.leases import recover_abandoned
     from tongxin.imports.models import ImportBatch
     from tongxin.reports.models import ReportJob
 
+    recover_abandoned()  # work whose process died no longer counts as running
     reasons = []
     running = ImportBatch.objects.filter(
         status__in=[ImportBatch.Status.ANALYSING, ImportBatch.Status.COMMITTING]

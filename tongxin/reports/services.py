@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import leases
 from tongxin.people.listing import PersonFilter
 from tongxin.people.services import person_reveal
 
@@ -127,6 +128,11 @@ def report_job_run(*, job_id: int) -> None:
     job = ReportJob.objects.select_related("user").get(pk=job_id)
     if job.status != ReportJob.Status.PENDING:
         return  # already run (a retried or duplicated task)
+    with leases.held(job):  # a worker that dies here leaves a lease to recover (core/leases.py)
+        _report_job_generate(job)
+
+
+def _report_job_generate(job: ReportJob) -> None:
     ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.RUNNING, done=0)
     person_filter = PersonFilter.from_query(job.params)
     suffix = ".zip" if job.kind == ReportJob.Kind.FORM_BATCH else ".xlsx"
@@ -174,6 +180,17 @@ def _report_job_finish(job: ReportJob, *, status: str, rows: int = 0, file_name=
     job.finished_at = timezone.now()
     job._history_user = job.user
     job.save(update_fields=["status", "done", "total", "file_name", "error", "finished_at"])
+
+
+ABANDONED = "后台处理进程意外中止（可能被强制结束、断电或内存不足），请重新生成"
+
+
+def report_job_recover(job_id: int) -> None:
+    """A job whose worker died while generating it is marked failed (with history);
+    its partial file, if any, is removed by exports_expire."""
+    job = ReportJob.objects.filter(pk=job_id).first()
+    if job is not None and job.status == ReportJob.Status.RUNNING:
+        _report_job_finish(job, status=ReportJob.Status.FAILED, error=ABANDONED)
 
 
 def report_job_file(job: ReportJob) -> Path | None:

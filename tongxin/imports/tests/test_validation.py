@@ -79,6 +79,12 @@ def import_cells(values) -> dict:
     return cells
 
 
+# Where the import deliberately differs (issue 17): rosters carry no
+# 自由职业领域, so the row is imported with the field blank and a warning, and
+# the person is listed as 待补充 (people/completeness.py). The form still asks.
+IMPORT_WARNS_INSTEAD = {"freelance without field": {"freelance_field"}}
+
+
 def test_form_and_import_agree(regions, xingning_user):
     validator = RowValidator(user=xingning_user)
     for label, values, expected in cases(regions):
@@ -89,7 +95,9 @@ def test_form_and_import_agree(regions, xingning_user):
         validator.finish(result, None)
         import_fields = {name for name, _ in result.errors}
         assert form_fields == expected, label
-        assert import_fields == expected, label
+        warned = IMPORT_WARNS_INSTEAD.get(label, set())
+        assert import_fields == expected - warned, label
+        assert {name for name, _ in result.warnings} == warned, label
         # Where both word the message, they word it the same.
         for name, message in result.errors:
             if name in {"birth_date", "sex", "freelance_field", "subcategory"}:

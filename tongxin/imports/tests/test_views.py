@@ -376,9 +376,22 @@ def test_the_database_task_backend_runs_the_import_in_the_worker(
         # is the connection holding this test's transaction.
         pytest.skip("runs the real worker inside the test transaction (SQLite only)")
     settings.IMPORT_BACKGROUND_ROWS = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client = client_for(city_user)
-    upload(client, write_xlsx(tmp_path / "名单.xlsx", [roster_row(n) for n in range(1, 6)]))
+    response = upload(
+        client, write_xlsx(tmp_path / "名单.xlsx", [roster_row(n) for n in range(1, 6)])
+    )
     batch = ImportBatch.objects.get()
+    # The request only stored the file: the worker reads it.
+    assert response.url == reverse("imports:detail", args=[batch.pk])
+    assert (batch.status, batch.columns) == (ImportBatch.Status.READING, [])
+    page = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    assert "正在读取文件" in page
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.UPLOADED and batch.header_row == 3
+    progress = client.get(reverse("imports:progress", args=[batch.pk]))
+    assert progress["HX-Redirect"] == reverse("imports:mapping", args=[batch.pk])
     client.post(reverse("imports:mapping", args=[batch.pk]), mapping_post(batch))
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.ANALYSING  # queued, the worker has not run

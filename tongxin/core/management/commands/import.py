@@ -99,7 +99,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb}：共 {counts['rows']} 行；新增 {counts['created']}，更新 {counts['updated']}，"
             f"无变化 {counts['unchanged']}，跳过 {counts['skipped']}，有错误 {counts['invalid']}，"
-            f"文件内重复 {counts['duplicates_in_file']}"
+            f"文件内重复 {counts['duplicates_in_file']}；另有 {analysis.counts['warnings']} 行"
+            "有提示（仍导入）"
         )
         problems = analysis.problems()
         for problem in problems[:SHOWN_PROBLEMS]:
@@ -107,5 +108,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  第{problem['row']}行{column}：{problem['message']}")
         if len(problems) > SHOWN_PROBLEMS:
             self.stdout.write(f"  …另有 {len(problems) - SHOWN_PROBLEMS} 条问题")
+        warnings = analysis.warnings(SHOWN_PROBLEMS)
+        for warning in warnings:
+            column = f" {warning['column']}" if warning["column"] else ""
+            self.stdout.write(f"  提示 第{warning['row']}行{column}：{warning['message']}")
         if result.batch is not None:
             self.stdout.write(f"导入批次 #{result.batch.pk}，可在网页“导入”中查看或撤销。")

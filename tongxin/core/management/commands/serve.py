@@ -22,6 +22,7 @@ from django.db.migrations.executor import MigrationExecutor
 from tongxin.accounts.backends import demo_passwords_allowed
 from tongxin.accounts.checks import demo_accounts_problem
 from tongxin.audit.retention import audit_purge
+from tongxin.core.leases import recover_abandoned
 from tongxin.core.versioned_cache import keep_warm_start
 from tongxin.imports.retention import import_files_purge
 
@@ -83,6 +84,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, workers: int, threads: int, **options):
         check_ready_to_serve()
+        # Work whose process died while the server was down (an import left
+        # "正在导入", a report job "生成中") is marked failed before anyone sees it.
+        for key in recover_abandoned():
+            self.stdout.write(f"后台任务 {key} 的进程已中止，已标记为失败")
         purged = import_files_purge()  # uploaded rosters past TONGXIN_IMPORT_FILE_RETENTION_DAYS
         if purged:
             self.stdout.write(f"已删除 {purged} 个超过保留期限的导入原文件")
