@@ -71,23 +71,52 @@ def summary_counts(user, region_id: int | None) -> dict[tuple, int]:
     return {(g, s, r, lv): n for g, s, r, lv, n in grouped}
 
 
+def _roll_up(node: Region | None, visible: list[Region], counted: set[int]):
+    """(the table's columns, {region id: its column's region id}).
+
+    The columns of a node are the node itself (the persons registered at it)
+    and each of its children, which counts its whole subtree: a province's
+    table has a column per city, a city's per county, a county's per street.
+    Without a node (a user placed at several unrelated nodes), each top node
+    of the user's scope is a column. A column shows when its region is active
+    or anyone is counted in it.
+    """
+    by_id = {r.pk: r for r in visible}
+    if node is None:
+        tops = [r for r in visible if r.parent_id not in by_id]
+        column_ids = {r.pk for r in tops}
+        own_column = None
+    else:
+        tops = [node, *(r for r in visible if r.parent_id == node.pk)]
+        column_ids = {r.pk for r in tops}
+        own_column = node.pk
+    column_of = {}
+    for region in visible:
+        chain = region.ancestor_ids() + [region.pk]
+        if own_column is not None and region.pk == own_column:
+            column_of[region.pk] = own_column
+            continue
+        column_of[region.pk] = next((i for i in chain if i in column_ids and i != own_column), None)
+    shown = {column_of.get(rid) for rid in counted}
+    columns = [r for r in tops if r.is_active or r.pk in shown]
+    return columns, column_of
+
+
 def build_summary(user, region: Region | None, *, on_date: datetime.date) -> Summary:
-    """The table for `region` (None: every region `user` may see)."""
-    counts = summary_counts(user, region.pk if region else None)
+    """The table for the node `region` (None: the top of what `user` may see),
+    its children's subtrees rolled up into their columns."""
+    raw = summary_counts(user, region.pk if region else None)
     visible = summary_regions_for(user)
-    if region is not None:
-        regions = [region]
-    else:
-        # Every region the user may see that is active or holds someone.
-        seen = {key[2] for key in counts}
-        regions = [r for r in visible if r.is_active or r.pk in seen]
-    if region is not None:
-        unit = region.name
-    elif len(regions) == 1:
-        unit = regions[0].name
-    else:
-        city = next((r for r in visible if r.is_city), None)
-        unit = city.name if city else "全部区域"
+    node = region
+    if node is None:
+        ids = {r.pk for r in visible}
+        tops = [r for r in visible if r.parent_id not in ids]
+        node = tops[0] if len(tops) == 1 else None
+    regions, column_of = _roll_up(node, visible, {key[2] for key in raw})
+    counts: dict[tuple, int] = defaultdict(int)
+    for (group_id, sub_id, rid, level), n in raw.items():
+        counts[(group_id, sub_id, column_of.get(rid), level)] += n
+    unit = node.name if node is not None else "全部区域"
 
     level_values = [value for value, _ in LEVELS]
     region_ids = [r.pk for r in regions]

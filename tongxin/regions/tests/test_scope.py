@@ -264,3 +264,22 @@ def test_a_city_round_holds_the_citys_subtree_only(world):
     )
     assert {"街道甲", "兴宁甲", "青秀甲"} <= held
     assert "城中甲" not in held and "迁出乙" not in held
+
+
+def test_the_summary_rolls_each_childs_subtree_into_its_column(world):
+    import datetime
+
+    from tongxin.reports.summary import build_summary
+
+    on = datetime.date(2026, 12, 7)
+    province = build_summary(world.users["province"], None, on_date=on)
+    assert province.unit == "广西壮族自治区"
+    assert [r.name for r in province.regions] == ["广西壮族自治区", "南宁市", "柳州市"]
+    total = province.rows[-1].cells
+    # Per column: 3 levels + 小计. 南宁市 holds 街道甲, 兴宁甲, 青秀甲; 柳州市 城中甲 and the mover.
+    assert [total[3], total[7], total[11], total[-1]] == [0, 3, 2, 5]
+
+    county = build_summary(world.users["xingning"], None, on_date=on)
+    assert county.unit == "兴宁区"
+    assert [r.name for r in county.regions] == ["兴宁区", "民生街道"]
+    assert county.rows[-1].cells[-1] == 2
