@@ -77,6 +77,10 @@ def main() -> int:
     total = Person.objects.count()
     city = User.objects.get(username="city")
     county = User.objects.get(username="xingning")
+    # The region tree's deeper levels (issue 16): a street inside 兴宁区, and
+    # the province above both cities.
+    street = User.objects.get(username="jiedao")
+    province = User.objects.get(username="province")
     region = Region.objects.get(code="450103")
     group = PersonGroup.objects.order_by("sort_order").first()
 
@@ -104,6 +108,10 @@ def main() -> int:
         ("list, filter region", city, {"region": region.pk}),
         ("list, filter group + level", city, {"group": group.pk, "level": "county"}),
         ("list, county user (own region only)", county, {}),
+        ("list, street user (own street only)", street, {}),
+        ("list, province user (whole tree)", province, {}),
+        ("search, name 2 chars, street user", street, {"q": surname_pair}),
+        ("search, name 1 char, county user", county, {"q": sample.name[-1]}),
         ("list, filter region, sorted by name", city, {"region": region.pk, "sort": "name"}),
         ("search, name 2 chars", city, {"q": surname_pair}),
         ("search, name 1 char", city, {"q": sample.name[-1]}),
