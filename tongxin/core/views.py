@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from tongxin.core.hooks import collect
 from tongxin.levels.quotas import level_counts
@@ -8,6 +9,7 @@ from tongxin.people.models import Person, PersonGroup
 from tongxin.regions.scope import read_scope
 
 
+@require_safe
 def home(request):
     """The landing page: counts by level and group for the user's regions.
 

@@ -380,3 +380,45 @@ def test_the_django_admin_is_closed_to_scoped_users(client, world, username):
             continue
         response = client.get(reverse(name))
         assert response.status_code == 404, f"{name} → {response.status_code}"
+
+
+# Routes a read-only account may post to: its own account, sign-in and second factor.
+OWN_ACCOUNT_ROUTES = {
+    "login",
+    "logout",
+    "account:password_change",
+    "account:logout_everywhere",
+    "mfa:setup",
+    "mfa:verify",
+    "mfa:recovery_codes",
+    "mfa:disable",
+    "account:security",
+}
+# Reads that a leader starts as a background job (exports of what they may see).
+READ_JOB_ROUTES = {"reports:person_export", "reports:form_batch"}
+
+
+def test_a_leader_changes_nothing_even_inside_the_scope(client, world):
+    """Every write route refuses a read-only account, with ids it may read."""
+    from tongxin.audit.models import AuditEntry
+
+    leader = world.users["leader"]
+    client.force_login(leader, backend="tongxin.accounts.backends.TongxinBackend")
+    before = (Person.objects.count(), AuditEntry.objects.exclude(action="view").count())
+    accepted = []
+    for name, _text, params in _routes_under_test():
+        if name in OWN_ACCOUNT_ROUTES | READ_JOB_ROUTES:
+            continue
+        if params:
+            spec = PARAMS[name]
+            row = _pick(spec, leader, inside=True)
+            if row is None:
+                continue
+            url = reverse(name, kwargs=_kwargs(spec, row))
+        else:
+            url = reverse(name)
+        status = client.post(url).status_code
+        if status not in {404, 403, 405}:
+            accepted.append(f"POST {url} ({name}) → {status}")
+    assert not accepted, "\n".join(accepted)
+    assert (Person.objects.count(), AuditEntry.objects.exclude(action="view").count()) == before
