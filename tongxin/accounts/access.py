@@ -22,6 +22,27 @@ def require_system_admin(user) -> None:
         raise Http404
 
 
+def require_deployment_admin(user) -> None:
+    """Raise 404 unless `user` administers the whole deployment.
+
+    Dictionaries, qualification conditions and the privacy notice serve every
+    region: an administrator placed at one city manages that city's accounts
+    and regions, not these (docs/access.md).
+    """
+    require_system_admin(user)
+    if not placement_scope(user).everything:
+        raise Http404
+
+
+def deployment_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        require_deployment_admin(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def system_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from tongxin.accounts.access import system_admin_required
+from tongxin.accounts.access import deployment_admin_required
 
 from .dictionary_forms import DICTIONARIES, DictionaryKind, dictionary_form_class
 from .dictionary_services import dictionary_entry_create, dictionary_entry_update
@@ -27,7 +27,7 @@ def _cell(entry, field: str) -> str:
     return "" if value is None else str(value)
 
 
-@system_admin_required
+@deployment_admin_required
 def dictionary_index(request):
     kinds = []
     for kind in DICTIONARIES.values():
@@ -38,7 +38,7 @@ def dictionary_index(request):
     return render(request, "people/dictionary_index.html", {"kinds": kinds})
 
 
-@system_admin_required
+@deployment_admin_required
 def dictionary_list(request, slug: str):
     kind = _kind(slug)
     entries = kind.model.objects.annotate(usage_count=Count(kind.usage_relation))
@@ -53,7 +53,7 @@ def dictionary_list(request, slug: str):
     )
 
 
-@system_admin_required
+@deployment_admin_required
 def dictionary_new(request, slug: str):
     kind = _kind(slug)
     form = dictionary_form_class(kind)(request.POST or None, kind=kind)
@@ -66,7 +66,7 @@ def dictionary_new(request, slug: str):
     return render(request, "people/dictionary_form.html", {"kind": kind, "form": form})
 
 
-@system_admin_required
+@deployment_admin_required
 def dictionary_edit(request, slug: str, pk: int):
     kind = _kind(slug)
     entry = get_object_or_404(kind.model, pk=pk)

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from tongxin.accounts.access import require_system_admin
+from tongxin.accounts.access import require_deployment_admin, require_system_admin
 from tongxin.people.access import person_for_user
 
 from . import services
@@ -31,7 +31,7 @@ def notice(request):
 
 
 def notice_edit(request):
-    require_system_admin(request.user)
+    require_deployment_admin(request.user)
     current = services.notice_current()
     form = NoticeForm(request.POST or None, initial={"text": current.text})
     if request.method == "POST" and form.is_valid():

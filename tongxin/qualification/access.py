@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from tongxin.accounts.access import require_system_admin
+from tongxin.accounts.access import require_deployment_admin
 from tongxin.regions.scope import reads_records
 
 from .models import Condition
@@ -21,7 +21,7 @@ def conditions_visible_to(user) -> QuerySet[Condition]:
 def condition_for_user(user, pk: int, *, write: bool = False) -> Condition:
     """The condition `pk`; writing is for system admins only. Anything else is 404."""
     if write:
-        require_system_admin(user)
+        require_deployment_admin(user)
     try:
         return conditions_visible_to(user).get(pk=pk)
     except (Condition.DoesNotExist, ValueError, TypeError):

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from tongxin.accounts.access import system_admin_required
+from tongxin.accounts.access import deployment_admin_required, system_admin_required
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.people.listing import PersonFilter, keyset_page
@@ -150,7 +150,7 @@ def _save(request, form, condition=None):
     return saved
 
 
-@system_admin_required
+@deployment_admin_required
 def condition_create(request):
     form = ConditionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -283,3 +283,19 @@ def test_the_summary_rolls_each_childs_subtree_into_its_column(world):
     assert county.unit == "兴宁区"
     assert [r.name for r in county.regions] == ["兴宁区", "民生街道"]
     assert county.rows[-1].cells[-1] == 2
+
+
+def test_deployment_wide_settings_belong_to_administrators_of_the_whole_tree(client, world):
+    city_admin = User.objects.create_user("nn-admin", password=PASSWORD, role=User.Role.ADMIN)
+    city_admin.regions.set([world.regions["city"]])
+    province_admin = User.objects.create_user("gx-admin", password=PASSWORD, role=User.Role.ADMIN)
+    province_admin.regions.set([world.regions["province"]])
+
+    for url in (
+        reverse("dictionaries:index"),
+        reverse("dictionaries:create", args=["ethnicities"]),
+        reverse("qualification:condition_create"),
+        reverse("privacy:notice_edit"),
+    ):
+        assert login(client, city_admin).get(url).status_code == 404, url
+        assert login(client, province_admin).get(url).status_code == 200, url
