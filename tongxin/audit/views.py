@@ -86,9 +86,14 @@ def filter_entries(qs, filters: dict):
 def _field_label(object_type: str, field: str) -> str:
     try:
         model = apps.get_model(object_type)
-        return str(model._meta.get_field(field).verbose_name)
+        model_field = model._meta.get_field(field)
     except (LookupError, ValueError, FieldDoesNotExist):
         return field
+    if model_field.auto_created and not model_field.concrete:
+        # A reverse relation ("progress" of a service request) has no
+        # verbose_name of its own: it reads as the related model's name.
+        return str(model_field.related_model._meta.verbose_name)
+    return str(model_field.verbose_name)
 
 
 def _text(value) -> str:
