@@ -7,8 +7,8 @@ outside the browser block (see tongxin/core/tests/browser.py).
 
 import pytest
 
-from tongxin.core.tests.browser import chromium_page, expect, log_in
-from tongxin.service.models import ServiceRequest
+from tongxin.core.tests.browser import chromium_page, expect, log_in, settle
+from tongxin.service.models import ServiceRequest, Suggestion
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,3 +34,28 @@ def test_the_satisfaction_radios_are_clickable_options(
         expect(form.get_by_label("不满意", exact=True)).to_be_checked()
         expect(form.get_by_label("不满意", exact=True)).to_be_focused()
         assert problems == []
+
+
+def test_enter_in_the_submitter_search_searches_and_does_not_save(
+    live_server, xingning_user, make_person
+):
+    make_person("陈晓梅")
+    make_person("黄志强")
+    with chromium_page(live_server) as (page, problems):
+        log_in(page, "xingning", "/service/suggestions/new/")
+        page.fill("#id_title", "关于优化营商环境的建议")
+        page.fill("#id_content", "建议简化审批流程。")
+        search = page.locator("#pick-q-submitters")
+
+        search.fill("陈晓梅")
+        search.press("Enter")
+        page.get_by_label("陈晓梅").check()
+        search.fill("黄志强")
+        search.press("Enter")
+        settle(page)
+        expect(page).to_have_url(f"{live_server.url}/service/suggestions/new/")
+        page.get_by_label("黄志强").check()
+        page.get_by_role("button", name="保存").click()
+        expect(page.get_by_role("heading", name="关于优化营商环境的建议")).to_be_visible()
+    suggestion = Suggestion.objects.get()
+    assert sorted(p.name for p in suggestion.submitters.all()) == ["陈晓梅", "黄志强"]
