@@ -147,7 +147,7 @@ def _positions(link, person):
     )  # fmt: skip
     for pk, type_, level, term, organisation, title, start, end, region_id in rows:
         name = _join(_POSITION_LEVEL.get(level, ""), term, _POSITION_TYPE[type_], title)
-        current = "（现任）" if end is None or end > today else ""
+        current = "（现任）" if start <= today and (end is None or end > today) else ""
         yield TimelineItem(start, "position", name, _join(organisation, current),
                            link("positions", region_id, pk), pk)  # fmt: skip
 
