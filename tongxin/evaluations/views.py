@@ -304,9 +304,11 @@ ROUND_CHANGES_SHOWN = 50
 
 def _round_changes(evaluation_round) -> list[dict]:
     """The round's audit entries, newest first: what changed, by whom, when."""
-    entries = AuditEntry.objects.filter(
-        object_type=EvaluationRound._meta.label_lower, object_id=str(evaluation_round.pk)
-    ).order_by("-id")[:ROUND_CHANGES_SHOWN]
+    entries = (
+        AuditEntry.objects.select_related("user")
+        .filter(object_type=EvaluationRound._meta.label_lower, object_id=str(evaluation_round.pk))
+        .order_by("-id")[:ROUND_CHANGES_SHOWN]
+    )
     return [{"entry": e, "changes": change_rows(e)} for e in entries]
 
 

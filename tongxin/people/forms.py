@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from tongxin.core import pii
@@ -25,6 +26,18 @@ def _cn(d: datetime.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+class PhotoInput(forms.ClearableFileInput):
+    """The current photo as a link to the person's photo page, not its stored path."""
+
+    template_name = "people/widgets/photo_input.html"
+    photo_url = ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["photo_url"] = self.photo_url
+        return context
+
+
 class PersonForm(forms.ModelForm):
     """The registration form (登记表). Validation messages name the field, in Chinese."""
 
@@ -43,6 +56,7 @@ class PersonForm(forms.ModelForm):
             "public_welfare": forms.Textarea(attrs={"rows": 3}),
             "department_opinion": forms.Textarea(attrs={"rows": 2}),
             "remarks": forms.Textarea(attrs={"rows": 2}),
+            "photo": PhotoInput,
         }
         error_messages = {
             "id_number": {"unique": "该公民身份号码已登记，不能重复登记。"},
@@ -83,6 +97,7 @@ class PersonForm(forms.ModelForm):
             ]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["photo"].widget.photo_url = reverse("people:photo", args=[self.instance.pk])
             # Moving an existing person between levels is an action with a
             # reason (levels.services.person_change_level), not a form edit.
             self.fields["level"].disabled = True
