@@ -137,12 +137,14 @@ class PersonForm(forms.ModelForm):
             parsed = parse_resident_id(raw, today=timezone.localdate())
         except ResidentIdError as error:
             raise forms.ValidationError(error.message) from None
+        # Read before the duplicate check: a registered number still fills the
+        # birth date and sex, so its one error is not joined by 请填写性别.
+        self._resident_id = parsed
         duplicate = Person.objects.filter(id_number_hash=pii.id_number_hash(parsed.number)).exclude(
             pk=self.instance.pk
         )
         if duplicate.exists():
             raise forms.ValidationError("该公民身份号码已登记，不能重复登记。")
-        self._resident_id = parsed
         self.warnings.extend(parsed.warnings)
         return parsed.number
 
@@ -179,6 +181,8 @@ class PersonForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        # The ID is required: without a readable one its error is the only one
+        # to show, and with one the birth date and sex are read from it.
         resident = getattr(self, "_resident_id", None)
         if resident is not None:
             birth = data.get("birth_date")
@@ -195,10 +199,6 @@ class PersonForm(forms.ModelForm):
             elif sex != resident.sex:
                 label = Person.Sex(resident.sex).label
                 self.add_error("sex", f"性别与公民身份号码不一致（号码中为{label}）")
-        else:
-            for name in ("birth_date", "sex"):
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, f"请填写{self.fields[name].label}")
 
         group = data.get("group")
         subcategory = data.get("subcategory")
