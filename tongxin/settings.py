@@ -259,7 +259,8 @@ OTP_TOTP_ISSUER = "同心"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The product speaks Chinese only: a browser asking for English still gets zh-hans.
+LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "tongxin" / "locale"]
 # ISO dates first among the input formats: <input type="date"> reads no other.
 FORMAT_MODULE_PATH = ["tongxin.formats"]

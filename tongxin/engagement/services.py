@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.templatetags.tongxin import cn_date
 from tongxin.people.access import regions_writable_by
 from tongxin.people.models import Person
 
@@ -296,7 +297,7 @@ def nomination_advance(
     _refuse_future_stage(stage, on_date)
     last = current.stages.order_by("-date", "-id").first()
     if last is not None and on_date < last.date:
-        raise ValidationError({"on_date": f"日期不能早于上一阶段（{last.date:%Y-%m-%d}）。"})
+        raise ValidationError({"on_date": f"日期不能早于上一阶段（{cn_date(last.date)}）。"})
     NominationStage.objects.create(
         nomination=current,
         stage=stage,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from tongxin.core.templatetags.tongxin import cn_date
 from tongxin.people.history import person_history
 from tongxin.people.models import Person
 
@@ -134,7 +135,7 @@ def _secondments(link, person):
         "pk", "host_unit", "post", "start_date", "end_date", "region_id"
     )
     for pk, host_unit, post, start, end, region_id in rows:
-        until = f"至{end:%Y-%m-%d}" if end else "至今"
+        until = f"至{cn_date(end)}" if end else "至今"
         yield TimelineItem(start, "secondment", f"{host_unit} {post}", until,
                            link("secondments", region_id, pk), pk)  # fmt: skip
 
@@ -184,7 +185,7 @@ def _organisations(link, person):
         "organisation__name", "organisation__region_id",
     )  # fmt: skip
     for pk, role, start, end, created, o_id, name, region_id in rows:
-        detail = _MEMBER_ROLE[role] + (f" · {end:%Y-%m-%d}离任" if end else "")
+        detail = _MEMBER_ROLE[role] + (f" · {cn_date(end)}离任" if end else "")
         yield TimelineItem(start or _day(created), "organisation", name, detail,
                            link("organisations", region_id, o_id), pk)  # fmt: skip
 
