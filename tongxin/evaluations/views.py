@@ -283,10 +283,13 @@ def round_preview(request):
 def round_detail(request, pk: int):
     evaluation_round = round_for_user(request.user, pk)
     can_write = is_evaluation_staff(request.user)
+    evaluators = _evaluator_progress(evaluation_round)
     context = {
         "round": evaluation_round,
         "can_write": can_write,
-        "evaluators": _evaluator_progress(evaluation_round),
+        "evaluators": evaluators,
+        # Asked about before closing: sheets not submitted do not count.
+        "unsubmitted": sum((e["assigned"] or 0) - e.get("submitted", 0) for e in evaluators),
         "today": timezone.localdate(),
         "changes": _round_changes(evaluation_round),
     }
