@@ -265,8 +265,11 @@ OTP_TOTP_ISSUER = "同心"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The product speaks Chinese only: a browser asking for English still gets zh-hans.
+LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "tongxin" / "locale"]
+# ISO dates first among the input formats: <input type="date"> reads no other.
+FORMAT_MODULE_PATH = ["tongxin.formats"]
 TIME_ZONE = os.environ.get("TONGXIN_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -78,4 +78,15 @@
     }
     chosen.appendChild(item);
   });
+
+  // <input data-tx-search-only>: a search box inside a larger form (the
+  // person picker). Enter runs the search; it must not submit the form
+  // around it, which would save a suggestion with half its submitters.
+  document.addEventListener("keydown", function (e) {
+    var input = e.target;
+    if (e.key !== "Enter" || e.isComposing || !input.hasAttribute) return;
+    if (!input.hasAttribute("data-tx-search-only")) return;
+    e.preventDefault();
+    htmx.trigger(input, "search");
+  });
 })();

@@ -434,7 +434,10 @@ def _positions(qs, f, persons_key: tuple) -> Distribution | None:
             .values_list("type", "n")
         )
 
-    counts = remembered("analysis:positions", (persons_key, data_version(position_model)), count)
+    # Today is part of the key: a term that starts or ends overnight changes
+    # the count without any row changing.
+    parts = (persons_key, data_version(position_model), timezone.localdate())
+    counts = remembered("analysis:positions", parts, count)
     buckets = [
         Bucket(label, counts.get(value, 0), _params(f, position=value))
         for value, label in PositionType.choices

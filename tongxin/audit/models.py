@@ -81,6 +81,13 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionDenied("审计日志不可删除。")
 
+    @property
+    def actor_name(self) -> str:
+        """Who acted, as colleagues call them: the user's display name, else the
+        stored username. Select the user with the entries, or this queries per row."""
+        user = self.user if self.user_id else None
+        return (user.display_name if user is not None else "") or self.username
+
 
 # --- The two narrow exceptions to append-only -------------------------------
 # The app, the admin and the audit page can neither change nor delete an entry

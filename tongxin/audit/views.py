@@ -15,6 +15,7 @@ from tongxin.accounts.access import system_admin_required, users_managed_by
 from tongxin.accounts.forms import BootstrapFormMixin
 from tongxin.regions.scope import read_scope
 
+from .labels import KEY_LABELS, LIST_KEYS, VALUE_LABELS
 from .models import AuditEntry
 
 PAGE_SIZE = 50
@@ -88,9 +89,14 @@ def filter_entries(qs, filters: dict):
 def _field_label(object_type: str, field: str) -> str:
     try:
         model = apps.get_model(object_type)
-        return str(model._meta.get_field(field).verbose_name)
+        model_field = model._meta.get_field(field)
     except (LookupError, ValueError, FieldDoesNotExist):
-        return field
+        return KEY_LABELS.get(field, field)
+    if model_field.auto_created and not model_field.concrete:
+        # A reverse relation ("progress" of a service request) has no
+        # verbose_name of its own: it reads as the related model's name.
+        return str(model_field.related_model._meta.verbose_name)
+    return str(model_field.verbose_name)
 
 
 def _text(value) -> str:
@@ -99,8 +105,20 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
-        return "、".join(str(v) for v in value) or "（空）"
+        return "、".join(_text(v) for v in value) or "（空）"
+    if isinstance(value, dict):  # counts by kind: 等次分布, records deleted per table
+        return "，".join(f"{k}：{_text(v)}" for k, v in value.items()) or "（空）"
     return str(value)
+
+
+def _value(object_type: str, key: str, value):
+    """A stored code as the text it stands for: field names as labels, formats by name."""
+    if key == "fields" and isinstance(value, list):
+        return [_field_label(object_type, name) for name in value]
+    labels = VALUE_LABELS.get(key)
+    if labels and isinstance(value, str):
+        return labels.get(value, value)
+    return value
 
 
 def change_rows(entry: AuditEntry) -> list[dict]:
@@ -109,10 +127,10 @@ def change_rows(entry: AuditEntry) -> list[dict]:
     rows = []
     for field, value in changes.items():
         row = {"label": _field_label(entry.object_type, field)}
-        if isinstance(value, list) and len(value) == 2:
+        if isinstance(value, list) and len(value) == 2 and field not in LIST_KEYS:
             row["old"], row["new"] = _text(value[0]), _text(value[1])
         else:
-            row["value"] = _text(value)
+            row["value"] = _text(_value(entry.object_type, field, value))
         rows.append(row)
     return rows
 
@@ -134,7 +152,9 @@ def audit_list(request):
     if form.is_bound:
         form.is_valid()
         filters = form.cleaned_data
-    entries = filter_entries(entries_visible_to(request.user).select_related("region"), filters)
+    entries = filter_entries(
+        entries_visible_to(request.user).select_related("region", "user"), filters
+    )
     before = request.GET.get("before", "")
     if before.isdigit():
         entries = entries.filter(id__lt=int(before))

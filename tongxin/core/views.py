@@ -17,6 +17,12 @@ def home(request):
     user sees (cached until the next change to a person), so the tiles, the
     quota card and the quota page agree and the page costs no scan of its own.
     """
+    user = request.user
+    if not user.is_superuser and user.role == user.Role.EVALUATOR:
+        # Evaluators see no persons: their home is their pending sheets (a
+        # home card of the evaluations app), not a row of zeros.
+        cards = collect("home_cards", user)
+        return render(request, "core/home.html", {"counts_shown": False, "cards": cards})
     by_level: dict[str, int] = defaultdict(int)
     by_group: dict[int, int] = defaultdict(int)
     for (_region, level, group_id, _subcategory), n in level_counts(request.user).items():
@@ -33,6 +39,7 @@ def home(request):
         request,
         "core/home.html",
         {
+            "counts_shown": True,
             "levels": levels,
             "total": sum(n for _, n in levels),
             "by_group": groups,

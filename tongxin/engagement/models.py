@@ -414,15 +414,20 @@ class Position(PersonRecord):
 
     def is_current(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
-        return self.status == RecordStatus.ACTIVE and (
-            self.end_date is None or self.end_date > today
+        return (
+            self.status == RecordStatus.ACTIVE
+            and self.start_date <= today
+            and (self.end_date is None or self.end_date > today)
         )
 
 
 def current_positions_q(prefix: str = "", today: datetime.date | None = None) -> models.Q:
-    """Positions that count today: not cancelled, and no end or an end in the future."""
+    """Positions that count today: not cancelled, begun (a term starting next
+    month is not yet held), and no end or an end in the future."""
     today = today or timezone.localdate()
-    return models.Q(**{f"{prefix}status": RecordStatus.ACTIVE}) & (
+    return models.Q(
+        **{f"{prefix}status": RecordStatus.ACTIVE, f"{prefix}start_date__lte": today}
+    ) & (
         models.Q(**{f"{prefix}end_date__isnull": True})
         | models.Q(**{f"{prefix}end_date__gt": today})
     )

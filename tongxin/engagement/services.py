@@ -12,10 +12,12 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.templatetags.tongxin import cn_date
 from tongxin.people.access import regions_writable_by
 from tongxin.people.models import Person
 
@@ -234,6 +236,7 @@ def nomination_create(
     *, actor, data: dict, on_date: datetime.date, notes: str = "", request=None
 ) -> Nomination:
     """A recommendation: the nomination and its first stage (推荐)."""
+    _refuse_future_stage(Nomination.Stage.RECOMMENDED, on_date)
     nomination = record_create(actor=actor, model=Nomination, data=data, request=request,
                                reason="推荐")  # fmt: skip
     NominationStage.objects.create(
@@ -245,6 +248,14 @@ def nomination_create(
         recorded_by=actor if actor is not None and actor.is_authenticated else None,
     )
     return nomination
+
+
+def _refuse_future_stage(stage: str, on_date: datetime.date) -> None:
+    # A stage records what has happened: a planned inspection is not one yet,
+    # and a future 任职 would start a position nobody holds.
+    if on_date > timezone.localdate():
+        label = Nomination.Stage(stage).label
+        raise ValidationError({"on_date": f"{label}日期不能晚于今天。"})
 
 
 def stage_error(nomination: Nomination, stage: str) -> str | None:
@@ -283,9 +294,10 @@ def nomination_advance(
     error = stage_error(current, stage)
     if error:
         raise ValidationError({"stage": error})
+    _refuse_future_stage(stage, on_date)
     last = current.stages.order_by("-date", "-id").first()
     if last is not None and on_date < last.date:
-        raise ValidationError({"on_date": f"日期不能早于上一阶段（{last.date:%Y-%m-%d}）。"})
+        raise ValidationError({"on_date": f"日期不能早于上一阶段（{cn_date(last.date)}）。"})
     NominationStage.objects.create(
         nomination=current,
         stage=stage,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from tongxin.core.templatetags.tongxin import cn_date
 from tongxin.people.history import person_history
 from tongxin.people.models import Person
 from tongxin.regions.scope import read_scope
@@ -133,7 +134,7 @@ def _secondments(link, person):
         "pk", "host_unit", "post", "start_date", "end_date", "region_id"
     )
     for pk, host_unit, post, start, end, region_id in rows:
-        until = f"至{end:%Y-%m-%d}" if end else "至今"
+        until = f"至{cn_date(end)}" if end else "至今"
         yield TimelineItem(start, "secondment", f"{host_unit} {post}", until,
                            link("secondments", region_id, pk), pk, region_id)  # fmt: skip
 
@@ -146,7 +147,7 @@ def _positions(link, person):
     )  # fmt: skip
     for pk, type_, level, term, organisation, title, start, end, region_id in rows:
         name = _join(_POSITION_LEVEL.get(level, ""), term, _POSITION_TYPE[type_], title)
-        current = "（现任）" if end is None or end > today else ""
+        current = "（现任）" if start <= today and (end is None or end > today) else ""
         yield TimelineItem(start, "position", name, _join(organisation, current),
                            link("positions", region_id, pk), pk, region_id)  # fmt: skip
 
@@ -183,7 +184,7 @@ def _organisations(link, person):
         "organisation__name", "organisation__region_id",
     )  # fmt: skip
     for pk, role, start, end, created, o_id, name, region_id in rows:
-        detail = _MEMBER_ROLE[role] + (f" · {end:%Y-%m-%d}离任" if end else "")
+        detail = _MEMBER_ROLE[role] + (f" · {cn_date(end)}离任" if end else "")
         yield TimelineItem(start or _day(created), "organisation", name, detail,
                            link("organisations", region_id, o_id), pk, region_id)  # fmt: skip
 

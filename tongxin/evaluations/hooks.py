@@ -1,9 +1,11 @@
-"""The evaluation app's sidebar entries and the grade-history panel on a person's page."""
+"""The evaluation app's sidebar entries, the evaluator's home card and the
+grade-history panel on a person's page."""
 
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from .access import can_read_rounds
-from .models import EvaluationRound, RoundResult
+from .models import EvaluationRound, EvaluationSheet, RoundResult
 
 
 def nav_items(user) -> list[dict]:
@@ -39,3 +41,29 @@ def demo_records(seed: int) -> list[str]:
     from .demo import demo_records_ensure
 
     return demo_records_ensure(seed=seed)
+
+
+def home_cards(user) -> list[dict]:
+    """An evaluator's pending sheets, per open round, with the deadline."""
+    if user.role != user.Role.EVALUATOR:
+        return []
+    pending = ~Q(status=EvaluationSheet.Status.SUBMITTED)
+    rounds = (
+        EvaluationSheet.objects.filter(evaluator=user, round__status=EvaluationRound.Status.OPEN)
+        .values("round_id", "round__name", "round__deadline")
+        .annotate(pending=Count("id", filter=pending), total=Count("id"))
+        .order_by("round__deadline", "round_id")
+    )
+    rows = list(rounds)
+    return [
+        {
+            "template": "evaluations/_home_card.html",
+            "context": {
+                "rounds": rows,
+                "pending": sum(r["pending"] for r in rows),
+                "deadline": min((r["round__deadline"] for r in rows if r["pending"]), default=None),
+            },
+            "order": 1,
+            "width": 8,
+        }
+    ]

@@ -291,10 +291,13 @@ def round_preview(request):
 def round_detail(request, pk: int):
     evaluation_round = round_for_user(request.user, pk)
     can_write = is_evaluation_staff(request.user)
+    evaluators = _evaluator_progress(evaluation_round)
     context = {
         "round": evaluation_round,
         "can_write": can_write,
-        "evaluators": _evaluator_progress(evaluation_round),
+        "evaluators": evaluators,
+        # Asked about before closing: sheets not submitted do not count.
+        "unsubmitted": sum((e["assigned"] or 0) - e.get("submitted", 0) for e in evaluators),
         "today": timezone.localdate(),
         "changes": _round_changes(evaluation_round),
     }
@@ -312,9 +315,11 @@ ROUND_CHANGES_SHOWN = 50
 
 def _round_changes(evaluation_round) -> list[dict]:
     """The round's audit entries, newest first: what changed, by whom, when."""
-    entries = AuditEntry.objects.filter(
-        object_type=EvaluationRound._meta.label_lower, object_id=str(evaluation_round.pk)
-    ).order_by("-id")[:ROUND_CHANGES_SHOWN]
+    entries = (
+        AuditEntry.objects.select_related("user")
+        .filter(object_type=EvaluationRound._meta.label_lower, object_id=str(evaluation_round.pk))
+        .order_by("-id")[:ROUND_CHANGES_SHOWN]
+    )
     return [{"entry": e, "changes": change_rows(e)} for e in entries]
 
 

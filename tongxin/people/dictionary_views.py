@@ -41,7 +41,11 @@ def dictionary_index(request):
 @deployment_admin_required
 def dictionary_list(request, slug: str):
     kind = _kind(slug)
-    entries = kind.model.objects.annotate(usage_count=Count(kind.usage_relation))
+    # Spelled out: Django drops Meta.ordering from a GROUP BY query, and the
+    # list then came back in the order of the name index (character codes).
+    entries = kind.model.objects.annotate(usage_count=Count(kind.usage_relation)).order_by(
+        *kind.model._meta.ordering
+    )
     if "group" in kind.fields:
         entries = entries.select_related("group")
     columns = [str(kind.model._meta.get_field(f).verbose_name) for f in kind.extra_fields]

@@ -242,8 +242,12 @@ def _compare(operator: str, actual, expected) -> bool:
 
 @dataclass(frozen=True)
 class Failure:
+    """A condition a person does not meet. `missing`: the record lacks what the
+    condition reads (no 从业起始年份), so the answer is 待补充, not 不符合."""
+
     condition: Condition
     message: str
+    missing: bool = False
 
 
 def _boolean_value(field: CheckableField, person: Person, ctx: CheckContext) -> bool:
@@ -262,13 +266,13 @@ def condition_failure(condition: Condition, person: Person, ctx: CheckContext) -
     if field.kind == NUMBER:
         actual = _number_value(field, person, ctx.on)
         if actual is None:
-            return Failure(condition, field.missing_message)
+            return Failure(condition, field.missing_message, missing=True)
     elif field.kind == BOOLEAN:
         actual = _boolean_value(field, person, ctx)
     else:
         actual = getattr(person, field.column)
         if actual is None and condition.operator == Op.IN:
-            return Failure(condition, f"{field.label}未填写")
+            return Failure(condition, f"{field.label}未填写", missing=True)
     if _compare(condition.operator, actual, condition.value):
         return None
     return Failure(condition, condition.failure_message)

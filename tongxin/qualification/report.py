@@ -91,7 +91,7 @@ def _export_values(row: Row) -> list:
         p.get_level_display(),
         p.political_status.name,
         p.career_start_year or "",
-        "；".join(f.message for f in row.failures),
+        "；".join(("待补充：" if f.missing else "") + f.message for f in row.failures),
     ]
 
 

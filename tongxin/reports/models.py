@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -68,7 +69,8 @@ class ReportJob(models.Model):
 
     @property
     def download_name(self) -> str:
-        stamp = self.created_at.strftime("%Y%m%d-%H%M")
+        # The office's clock (settings.TIME_ZONE), not the UTC it is stored in.
+        stamp = timezone.localtime(self.created_at).strftime("%Y%m%d-%H%M")
         if self.kind == self.Kind.FORM_BATCH:
             return f"登记表-{stamp}.zip"
         return f"代表人士名单-{stamp}.xlsx"

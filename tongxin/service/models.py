@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from tongxin.core.templatetags.tongxin import cn_date
 from tongxin.people.models import DictionaryEntry
 from tongxin.regions.scope import ScopedQuerySet
 
@@ -179,7 +180,7 @@ class ServiceRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person.name}：{self.category.name}（{self.received_on:%Y-%m-%d}）"
+        return f"{self.person.name}：{self.category.name}（{cn_date(self.received_on)}）"
 
     @property
     def is_closed(self) -> bool:
@@ -217,7 +218,7 @@ class RequestProgress(models.Model):
         ordering = ["on_date", "id"]
 
     def __str__(self) -> str:
-        return f"{self.on_date:%Y-%m-%d} {self.note[:30]}"
+        return f"{cn_date(self.on_date)} {self.note[:30]}"
 
 
 class RequestFollowUp(models.Model):
@@ -249,7 +250,7 @@ class RequestFollowUp(models.Model):
         ordering = ["on_date", "id"]
 
     def __str__(self) -> str:
-        return f"{self.on_date:%Y-%m-%d} {self.get_satisfaction_display()}"
+        return f"{cn_date(self.on_date)} {self.get_satisfaction_display()}"
 
 
 class Suggestion(models.Model):

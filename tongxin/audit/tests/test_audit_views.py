@@ -69,7 +69,7 @@ def test_it_lists_entries_newest_first_and_readably(admin_client, admin_user, re
     assert "修改" in page
     assert "名称：青秀区 → 青秀新区" in page
     assert "启用：是 → 否" in page
-    assert "reason：使用演示密码" in page
+    assert "原因：使用演示密码" in page
     assert "区域" in page and "青秀区" in page
     now = timezone.localtime()
     assert f"{now.year}年{now.month}月{now.day}日" in page

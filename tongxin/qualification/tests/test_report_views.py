@@ -125,7 +125,7 @@ def test_the_person_page_says_whether_they_qualify(client_for, xingning_user, ca
     text = client.get(reverse("people:detail", args=[cases["ok"].pk])).content.decode()
     assert "符合全部资格条件" in text
     text = client.get(reverse("people:detail", args=[cases["new"].pk])).content.decode()
-    assert "不符合" in text
+    assert "待补充" in text  # no start year: not known to fail (test_missing_data.py)
     assert "从业起始年份未填写，无法判断从业年限" in text
 
 
