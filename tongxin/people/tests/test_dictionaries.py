@@ -35,8 +35,9 @@ def test_it_lists_every_kind(client_for, admin_user, slug, django_assert_num_que
     kind = DICTIONARIES[slug]
     first = kind.model.objects.first()
 
-    # session, user, entries with usage counts
-    with django_assert_num_queries(3):
+    # session, user, the placement (dictionaries are the whole deployment's:
+    # regions.scope), entries with usage counts
+    with django_assert_num_queries(4):
         response = client.get(reverse("dictionaries:list", args=[slug]))
 
     assert response.status_code == 200
