@@ -625,8 +625,8 @@ def test_the_draft_page_pins_its_query_count(
     client = client_for(city_user)
     url = reverse("evaluations:round_detail", args=[evaluation_round.pk])
     client.get(url)
-    # + 1: the placement (regions.scope)
-    with django_assert_max_num_queries(13):
+    # + 1: the placement (regions.scope); + 1: the ids of the round's subtree
+    with django_assert_max_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert "将新增 3 人" in text_of(response)  # the three taken out may come back
