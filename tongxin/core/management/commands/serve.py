@@ -22,7 +22,7 @@ from django.db.migrations.executor import MigrationExecutor
 from tongxin.accounts.backends import demo_passwords_allowed
 from tongxin.accounts.checks import demo_accounts_problem
 from tongxin.audit.retention import audit_purge
-from tongxin.core.versioned_cache import keep_warm_start
+from tongxin.core.tasks import keep_warm_start
 from tongxin.imports.retention import import_files_purge
 
 STOP_TIMEOUT = 30  # seconds a child gets to finish its work after SIGTERM
