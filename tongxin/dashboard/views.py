@@ -29,7 +29,7 @@ def home(request):
     recent = _recent_changes(request.user) if request.user.can_edit_persons else []
     return render(
         request,
-        "core/home.html",
+        "dashboard/home.html",
         {
             "levels": levels,
             "total": sum(n for _, n in levels),
