@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from tongxin.accounts.access import system_admin_required, users_managed_by
-from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapFormMixin
 from tongxin.regions.scope import read_scope
 
 from .models import AuditEntry
