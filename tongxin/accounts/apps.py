@@ -12,3 +12,9 @@ class AccountsConfig(AppConfig):
         from . import checks  # registers the deploy check
 
         registries.serve_checks.register(checks.serve_check)
+
+        from tongxin.audit.readers import register_reader_rule
+
+        from .access import managed_accounts_entries
+
+        register_reader_rule(managed_accounts_entries)

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from tongxin.accounts.access import system_admin_required
+from tongxin.core.access import system_admin_required
 
 from .dictionary_forms import DICTIONARIES, DictionaryKind, dictionary_form_class
 from .dictionary_services import dictionary_entry_create, dictionary_entry_update

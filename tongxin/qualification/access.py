@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from tongxin.accounts.access import require_system_admin
+from tongxin.core.access import require_system_admin
 from tongxin.regions.scope import reads_records
 
 from .models import Condition

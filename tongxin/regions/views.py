@@ -3,7 +3,7 @@ import copy
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
-from tongxin.accounts.access import system_admin_required
+from tongxin.core.access import system_admin_required
 from tongxin.core.hooks import collect
 
 from .forms import RegionForm

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tongxin.accounts.access import require_system_admin
+from tongxin.core.access import require_system_admin
 from tongxin.people.access import person_for_user
 from tongxin.people.listing import PersonFilter
 from tongxin.people.models import Person, PersonGroup
