@@ -48,9 +48,11 @@ run: install
 	@echo
 	$(BIN)/tongxin serve
 
+# lint-imports: the layer contracts in pyproject.toml (docs/architecture.md).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest -m "not browser" -n 2

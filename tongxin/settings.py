@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "tongxin.qualification",
     "tongxin.analysis",
     "tongxin.privacy",
+    "tongxin.dashboard",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

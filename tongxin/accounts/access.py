@@ -1,25 +1,17 @@
-"""Who may use the system-administration pages. Every such view goes through
-`require_system_admin`, so the rule lives in one tested place."""
+"""Which accounts and regions a system administrator may manage. Whether they
+may use the administration pages at all: core/access.py."""
 
 from collections.abc import Callable
 from functools import wraps
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
+from tongxin.core.access import require_system_admin
 from tongxin.regions.models import Region
 from tongxin.regions.scope import placement_scope
 
 from .models import User
-
-
-def require_system_admin(user) -> None:
-    """Raise 404 unless `user` is an active system administrator.
-
-    404 rather than 403: the pages are not even confirmed to exist for others.
-    """
-    if not (user.is_authenticated and user.is_active and user.is_system_admin):
-        raise Http404
 
 
 def require_deployment_admin(user) -> None:
@@ -43,15 +35,6 @@ def deployment_admin_required(view: Callable[..., HttpResponse]) -> Callable[...
     return wrapper
 
 
-def system_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        require_system_admin(request.user)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def users_managed_by(actor) -> QuerySet[User]:
     """Accounts a system administrator may manage: those placed inside the
     administrator's subtrees (a city's administrator manages the city's
@@ -69,6 +52,12 @@ def users_managed_by(actor) -> QuerySet[User]:
         .exclude(is_superuser=True)
         .distinct()
     )
+
+
+def managed_accounts_entries(actor) -> Q:
+    """Audit entries written by the accounts `actor` manages: an administrator
+    placed at a node reads them besides those of its subtree (audit/readers.py)."""
+    return Q(user__in=users_managed_by(actor))
 
 
 def user_for_admin(actor, pk) -> User:

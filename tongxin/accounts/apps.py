@@ -7,4 +7,14 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户与角色"
 
     def ready(self):
-        from . import checks  # noqa: F401  registers the deploy check
+        from tongxin.core import registries
+
+        from . import checks  # registers the deploy check
+
+        registries.serve_checks.register(checks.serve_check)
+
+        from tongxin.audit.readers import register_reader_rule
+
+        from .access import managed_accounts_entries
+
+        register_reader_rule(managed_accounts_entries)

@@ -38,6 +38,14 @@ def demo_accounts_problem() -> str | None:
     )
 
 
+def serve_check() -> str | None:
+    """`tongxin serve` refuses to start in production (not demo, not
+    development) while demo accounts or passwords remain (core/registries.py)."""
+    if demo_passwords_allowed():
+        return None
+    return demo_accounts_problem()
+
+
 # Tagged deploy, not run on every command: `tongxin migrate` (on an empty
 # database) and `tongxin demo_accounts_disable` (the fix) must still work.
 @checks.register(checks.Tags.security, deploy=True)

@@ -2,35 +2,12 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.db.models import Q
 
+# Also imported from here by tongxin/imports/forms.py (to move in a follow-up).
+from tongxin.core.forms import BootstrapFormMixin
+
 from .access import regions_placeable_by
 from .models import User
 from .services import check_role_regions
-
-
-class BootstrapFormMixin:
-    """Bootstrap classes on every widget; a field with errors is marked is-invalid.
-
-    Forms using it render with the accounts/_form_fields.html include.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
-                css = "form-check-input"  # RadioSelect covers CheckboxSelectMultiple
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self._errors:
-            widget = self.fields[name].widget if name in self.fields else None
-            if widget is not None and "is-invalid" not in widget.attrs["class"]:
-                widget.attrs["class"] += " is-invalid"
 
 
 def _regions_field(field, actor: User, user: User | None = None) -> None:

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tongxin.audit.changes import apply_changes, initial_values
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.changes import apply_changes, initial_values
 from tongxin.regions.models import Region
 
 from .models import PasswordHistory, User

@@ -9,7 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from .access import system_admin_required, user_for_admin, users_managed_by
+from tongxin.core.access import system_admin_required
+
+from .access import user_for_admin, users_managed_by
 from .forms import OwnPasswordChangeForm, UserCreateForm, UserEditForm, UserPasswordForm
 from .locks import KINDS, login_locks_current
 from .middleware import password_change_reason

@@ -451,7 +451,7 @@ def _positions(qs, f, persons_key: tuple) -> Distribution | None:
 
 
 def _grades(qs, f, total: int, persons_key: tuple) -> Distribution | None:
-    """Each person's grade in their latest closed round, as `latest_grade_subquery`
+    """Each person's grade in their latest closed round, as `latest_grade_subquery` (evaluations)
     picks it, read from the (small) results table rather than per person."""
     result_model = _model("evaluations.RoundResult")
     if result_model is None:

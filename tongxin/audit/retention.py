@@ -58,3 +58,13 @@ def audit_purge(*, dry_run: bool = False) -> PurgeResult:
         },
     )
     return PurgeResult(cutoff, days, count)
+
+
+def serve_purge() -> str | None:
+    """At `tongxin serve` start (core/registries.py): purge the entries past
+    TONGXIN_AUDIT_RETENTION_DAYS (never under 180 days), only when some are
+    due, so a restart does not add a purge entry each time."""
+    if not audit_purge(dry_run=True).count:
+        return None
+    result = audit_purge()
+    return f"已删除 {result.count} 条超过{result.days}天保存期的审计日志"

@@ -6,17 +6,17 @@ import datetime
 from django import forms
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from tongxin.accounts.access import system_admin_required, users_managed_by
-from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.core.access import system_admin_required
+from tongxin.core.forms import BootstrapFormMixin
 from tongxin.regions.scope import read_scope
 
 from .labels import KEY_LABELS, LIST_KEYS, VALUE_LABELS
 from .models import AuditEntry
+from .readers import readable_q
 
 PAGE_SIZE = 50
 
@@ -141,7 +141,8 @@ def entries_visible_to(user):
     readable = read_scope(user)
     if readable.everything:
         return AuditEntry.objects.all()
-    return AuditEntry.objects.filter(readable.q("region") | Q(user__in=users_managed_by(user)))
+    # The accounts they manage: the rule is accounts' (accounts/apps.py).
+    return AuditEntry.objects.filter(readable_q(user, readable.q("region")))
 
 
 @require_safe

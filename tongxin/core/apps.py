@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 def _history_written(sender, **kwargs):
-    from .versioned_cache import figures_changed
+    from .tasks import figures_changed
 
     figures_changed()
 

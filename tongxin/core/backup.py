@@ -39,6 +39,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from . import registries
+
 FORMAT = "tongxin-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -452,11 +454,8 @@ def _publish(partial: Path, final: Path) -> None:
 
 
 def _audit_backup(path: Path, manifest: dict, removed: list[Path]) -> None:
-    from tongxin.audit.models import AuditEntry
-    from tongxin.audit.services import audit_log
-
-    audit_log(
-        action=AuditEntry.Action.EXPORT,
+    registries.audit(
+        action="export",
         object_type="backup",
         object_id=path.name,
         object_repr=f"数据备份 {path.name}",
@@ -637,23 +636,23 @@ def _refuse_newer_migrations(manifest: dict) -> None:
 def _refuse_non_empty(connection) -> None:
     """Restoring over live data is how data gets lost: only an empty target
     (no tables at all, or no persons and no users) and an empty MEDIA_ROOT."""
-    from tongxin.people.models import Person
-
     reason = ""
     tables = set(connection.introspection.table_names())
     if tables:
-        person_table = Person._meta.db_table
-        user_table = get_user_model()._meta.db_table
-        if person_table not in tables or user_table not in tables:
+        guarded = [*registries.restore_data_models, (get_user_model(), "个用户")]
+        names = [model._meta.db_table for model, _unit in guarded]
+        if any(name not in tables for name in names):
             reason = f"数据库中已有 {len(tables)} 张数据表，但不是完整的同心数据库"
         else:
+            counts = []
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT COUNT(*) FROM {_quote(person_table)}")
-                persons = cursor.fetchone()[0]
-                cursor.execute(f"SELECT COUNT(*) FROM {_quote(user_table)}")
-                users = cursor.fetchone()[0]
-            if persons or users:
-                reason = f"数据库中已有 {persons} 名人员、{users} 个用户"
+                for name in names:
+                    cursor.execute(f"SELECT COUNT(*) FROM {_quote(name)}")
+                    counts.append(cursor.fetchone()[0])
+            if any(counts):
+                reason = "数据库中已有 " + "、".join(
+                    f"{n} {unit}" for n, (_model, unit) in zip(counts, guarded, strict=True)
+                )
     media_root = Path(settings.MEDIA_ROOT)
     if not reason and media_root.is_dir() and any(p.is_file() for p in media_root.rglob("*")):
         reason = f"上传文件目录 {media_root} 中已有文件"
@@ -747,11 +746,8 @@ def _restore_media(staging: Path) -> int:
 
 
 def _audit_restore(archive: Path, result: Restore) -> None:
-    from tongxin.audit.models import AuditEntry
-    from tongxin.audit.services import audit_log
-
-    audit_log(
-        action=AuditEntry.Action.IMPORT,
+    registries.audit(
+        action="import",
         object_type="backup",
         object_id=archive.name[:50],
         object_repr=f"从备份恢复 {archive.name}"[:200],

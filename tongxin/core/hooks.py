@@ -10,6 +10,8 @@ An app may define `tongxin/<app>/hooks.py` with any of:
 - `home_cards(user) -> list[dict]`: boxes on the home page, each
   {"template": "...html", "context": {...}, "order": int, "width": 1-12};
   the template sees the context as `panel`; only data of the user's regions.
+- `region_list_annotations() -> list[(name, expression)]`: columns counted per
+  region on the region list (people adds `person_count`).
 - `warm_figures(user) -> list`: count the cached figures the app's pages show
   this user by default (core/versioned_cache.py runs it in the background
   after changes); return [].

@@ -8,15 +8,12 @@ state of the data: a key that contains them can never serve a stale figure.
 """
 
 import contextvars
-import datetime
 import hashlib
 import time
-import uuid
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 KEEP_SECONDS = 600
 # The worker counts the default figures again this often, before they expire,
@@ -76,33 +73,15 @@ def remembered(namespace: str, parts, compute, *, seconds: int = KEEP_SECONDS):
     return value
 
 
-def figures_changed() -> None:
-    """After the current transaction commits, recount the default figures in the background.
-
-    Called for every new history row; queues at most one task per transaction.
-    """
-    if any(func is _queue_warm_up for _sids, func, _robust in connection.run_on_commit):
-        return
-    transaction.on_commit(_queue_warm_up)
-
-
-def _queue_warm_up() -> None:
-    from .tasks import warm_figures
-
-    warm_figures.enqueue()
-
-
 def figures_warm(*, refresh_older_than: float | None = None) -> int:
     """Count every active user's default figures (each app's `warm_figures` hook,
     and the home cards); returns how many users were served. Figures already
     counted for the data as it is now are cache hits, so a second run is cheap;
     with `refresh_older_than`, those counted longer ago than that many seconds
     are counted again (users sharing a scope share the fresh count)."""
-    from tongxin.accounts.models import User
-
     from .hooks import collect
 
-    users = list(User.objects.filter(is_active=True))
+    users = list(get_user_model().objects.filter(is_active=True))
     token = _refresh_older_than.set(refresh_older_than)
     try:
         for user in users:
@@ -114,27 +93,3 @@ def figures_warm(*, refresh_older_than: float | None = None) -> int:
 
 
 KEEP_WARM_KEY = "figures:keep-warm"
-
-
-def keep_warm_start() -> None:
-    """Start the chain of keep_figures_warm runs (at `serve` start); a chain
-    started before stops at its next run, so restarts never multiply them."""
-    from .tasks import keep_figures_warm
-
-    chain = uuid.uuid4().hex
-    cache.set(KEEP_WARM_KEY, chain, None)
-    keep_figures_warm.enqueue(chain)
-
-
-def keep_warm_run(chain: str) -> bool:
-    """One link of the chain: count again what is about to expire, then queue
-    the next run REFRESH_SECONDS from now. False (and no next run) when a newer
-    chain has taken over."""
-    from .tasks import keep_figures_warm
-
-    if cache.get(KEEP_WARM_KEY) != chain:
-        return False
-    figures_warm(refresh_older_than=REFRESH_SECONDS)
-    after = timezone.now() + datetime.timedelta(seconds=REFRESH_SECONDS)
-    keep_figures_warm.using(run_after=after).enqueue(chain)
-    return True

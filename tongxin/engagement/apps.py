@@ -8,8 +8,10 @@ class EngagementConfig(AppConfig):
 
     def ready(self):
         from tongxin.people.dictionary_forms import DictionaryKind, register_dictionary_kinds
+        from tongxin.people.listing import ListFilter, register_list_filter
 
-        from .models import ActivityType
+        from .models import ActivityType, PositionType
+        from .selectors import persons_holding_position
 
         register_dictionary_kinds(
             DictionaryKind(
@@ -20,4 +22,13 @@ class EngagementConfig(AppConfig):
                 usage_relation="activity",
                 usage_label="引用活动数",
             )
+        )
+        register_list_filter(
+            "position",
+            ListFilter(
+                label="现任职务",
+                apply=persons_holding_position,
+                valid=lambda value: value in PositionType.values,
+                describe=lambda value: PositionType(value).label,
+            ),
         )

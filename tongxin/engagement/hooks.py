@@ -10,6 +10,7 @@ from tongxin.regions.scope import read_scope
 from .access import can_read
 from .kinds import KINDS, NAV
 from .models import RecordStatus
+from .panels import positions_context, timeline_context
 
 HOME_UPCOMING = 5
 
@@ -25,8 +26,6 @@ def nav_items(user) -> list[dict]:
 def person_panels(request, person) -> list[dict]:
     if not can_read(request.user):
         return []
-    from .views import positions_context, timeline_context
-
     return [
         {
             "template": "engagement/_positions_panel.html",

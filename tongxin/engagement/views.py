@@ -41,13 +41,11 @@ from .models import (
     ActivityParticipant,
     Nomination,
     OrganisationMember,
-    Position,
-    PositionLevel,
     PositionType,
     RecordStatus,
     current_positions_q,
 )
-from .timeline import KIND_LABELS, person_timeline, timeline_rows_html
+from .panels import timeline_context
 
 PREVIEW_SIZE = 20
 
@@ -736,30 +734,3 @@ def person_timeline_panel(request, pk: int):
     return render(
         request, "engagement/_timeline.html", {"panel": timeline_context(request, person)}
     )
-
-
-def timeline_context(request, person) -> dict:
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in KIND_LABELS else ""
-    items = person_timeline(request.user, person, kind)
-    return {
-        "person": person,
-        "items": items,
-        "rows_html": timeline_rows_html(items),
-        "url": reverse("engagement:person_timeline", args=[person.pk]),
-        "kind": kind,
-        "kinds": list(KIND_LABELS.items()),
-    }
-
-
-def positions_context(request, person) -> dict:
-    # The person was checked already; their positions go with them whichever region they are in.
-    positions = Position.objects.filter(current_positions_q(), person=person).order_by(
-        "-start_date"
-    )
-    return {
-        "person": person,
-        "positions": positions,
-        "can_edit": access.can_write(request.user),
-        "levels": PositionLevel,
-    }

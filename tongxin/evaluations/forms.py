@@ -4,8 +4,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.db.models import Q
 
-from tongxin.accounts.forms import BootstrapFormMixin
 from tongxin.accounts.models import User
+from tongxin.core.forms import BootstrapFormMixin
 from tongxin.people.access import regions_writable_by
 from tongxin.people.models import Person, PersonGroup, SubCategory
 from tongxin.regions.scope import read_scope

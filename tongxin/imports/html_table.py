@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .files import ImportFileError, ReadBudget, detect_encoding
 from .parsing import find_header
+from .reading import ImportFileError, ReadBudget, detect_encoding
 
 _BLOCK = 256 * 1024
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.IGNORECASE)

@@ -1,6 +1,6 @@
 from django import forms
 
-from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapFormMixin
 
 from .services import normalize_code
 

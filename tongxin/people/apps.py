@@ -26,3 +26,10 @@ class PeopleConfig(AppConfig):
         post_migrate.connect(_ensure_search_index, sender=self)
         # A rebuilt table has no planner statistics either (core/db_stats.py).
         post_migrate.connect(_ensure_statistics, sender=self)
+
+        from tongxin.core import registries
+
+        from .models import Person
+
+        # A restore refuses a database that already holds persons (core/backup.py).
+        registries.restore_data_models.register((Person, "名人员"))

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.forms import modelform_factory
 
-from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapFormMixin
 
 from .models import Degree, Education, Ethnicity, PersonGroup, PoliticalStatus, SubCategory
 

@@ -6,9 +6,9 @@ is_active. Every write leaves an audit entry.
 
 from django.db import models, transaction
 
-from tongxin.audit.changes import apply_changes, initial_values
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.changes import apply_changes, initial_values
 
 
 @transaction.atomic

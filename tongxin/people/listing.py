@@ -9,9 +9,10 @@ import base64
 import datetime
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tongxin.core.versioned_cache import data_version, remembered
@@ -40,6 +41,34 @@ FILTER_FIELDS = {
     "level": "level",
     "status": "status",
 }
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A filter over persons whose data lives in another app.
+
+    people imports none of its satellites (the layer contracts in
+    pyproject.toml), so they register these in their AppConfig.ready():
+    engagement the current position, evaluations the latest grade.
+    """
+
+    label: str  # as in "筛选条件“现任职务”无效" and "现任职务：…"
+    apply: Callable[[QuerySet, str], QuerySet]  # the persons matching the value
+    valid: Callable[[str], bool] = lambda value: True
+    describe: Callable[[str], str] = str  # the value as the audit log and reports show it
+
+
+LIST_FILTERS: dict[str, ListFilter] = {}
+
+
+def register_list_filter(name: str, list_filter: ListFilter) -> None:
+    """Add the filter behind PersonFilter's field `name` ("position", "grade")."""
+    LIST_FILTERS[name] = list_filter
+
+
+def _list_filter_valid(name: str, value: str) -> bool:
+    list_filter = LIST_FILTERS.get(name)
+    return list_filter is not None and list_filter.valid(value)
 
 
 @dataclass
@@ -88,9 +117,7 @@ class PersonFilter:
         f.sort = sort if sort in SORTS else DEFAULT_SORT
         position = params.get("position", "")
         if position:
-            from tongxin.engagement.models import PositionType
-
-            if position in PositionType.values:
+            if _list_filter_valid("position", position):
                 f.position = position
             else:
                 f.errors.append("筛选条件“现任职务”无效")
@@ -190,9 +217,8 @@ class PersonFilter:
             "状态：全部" if self.status == "all" else f"状态：{Person.Status(self.status).label}"
         )
         if self.position:
-            from tongxin.engagement.models import PositionType
-
-            parts.append(f"现任职务：{PositionType(self.position).label}")
+            position = LIST_FILTERS["position"]
+            parts.append(f"{position.label}：{position.describe(self.position)}")
         if self.sex:
             parts.append(f"性别：{Person.Sex(self.sex).label}")
         if self.ethnicity:
@@ -253,19 +279,6 @@ def age_band_q(band: tuple[int | None, int | None], on: datetime.date) -> Q:
     return q
 
 
-def latest_grade_subquery():
-    """The grade of a person's result in their latest closed evaluation round."""
-    from tongxin.evaluations.models import EvaluationRound, RoundResult
-
-    return Subquery(
-        RoundResult.objects.filter(
-            person=OuterRef("pk"), round__status=EvaluationRound.Status.CLOSED
-        )
-        .order_by(F("round__closed_at").desc(nulls_last=True), "-round_id")
-        .values("grade")[:1]
-    )
-
-
 def _apply_analysis_filters(qs: QuerySet, f: PersonFilter) -> QuerySet:
     if f.sex:
         qs = qs.filter(sex=f.sex)
@@ -282,11 +295,7 @@ def _apply_analysis_filters(qs: QuerySet, f: PersonFilter) -> QuerySet:
     if f.incomplete:
         qs = qs.filter(to_complete_q())
     if f.grade:
-        qs = qs.annotate(latest_grade=latest_grade_subquery())
-        if f.grade == "none":
-            qs = qs.filter(Q(latest_grade__isnull=True) | Q(latest_grade=""))
-        else:
-            qs = qs.filter(latest_grade=f.grade)
+        qs = LIST_FILTERS["grade"].apply(qs, f.grade)
     return qs
 
 
@@ -311,15 +320,7 @@ def filtered_persons(
         elif value not in (None, ""):
             qs = qs.filter(**{column: value})
     if person_filter.position:
-        from tongxin.engagement.models import Position, current_positions_q
-
-        qs = qs.filter(
-            Exists(
-                Position.objects.filter(
-                    current_positions_q(), person=OuterRef("pk"), type=person_filter.position
-                )
-            )
-        )
+        qs = LIST_FILTERS["position"].apply(qs, person_filter.position)
     qs = _apply_analysis_filters(qs, person_filter)
     result = search_persons(qs, person_filter.q, paged=paged)
     return result.queryset, result.hint

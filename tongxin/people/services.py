@@ -12,7 +12,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core.bulk import insert_rows
-from tongxin.core.versioned_cache import figures_changed
+from tongxin.core.tasks import figures_changed
 
 from . import search_index
 from .models import IDENTIFIER_FIELDS, PERSON_FORM_FIELDS, Person

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapFormMixin
 
 
 class NoticeForm(BootstrapFormMixin, forms.Form):

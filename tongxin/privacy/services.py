@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry, redact_entry
 from tongxin.audit.services import audit_log
-from tongxin.core.versioned_cache import figures_changed, figures_reset
+from tongxin.core.tasks import figures_changed
+from tongxin.core.versioned_cache import figures_reset
 from tongxin.people.models import Person
 from tongxin.people.services import person_reveal
 

@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from tongxin.accounts.access import require_deployment_admin, require_system_admin
+from tongxin.accounts.access import require_deployment_admin
+from tongxin.core.access import require_system_admin
 from tongxin.people.access import person_for_user
 
 from . import services

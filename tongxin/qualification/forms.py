@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapFormMixin
 
 from .checks import FIELDS, OPERATORS_BY_KIND, parse_value_text, value_text
 from .models import Condition

@@ -4,9 +4,9 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from tongxin.audit.changes import apply_changes
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.changes import apply_changes
 
 from .checks import FIELDS, NUMBER, describe, validate_value
 from .models import Condition

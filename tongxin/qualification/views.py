@@ -8,9 +8,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from tongxin.accounts.access import deployment_admin_required, system_admin_required
+from tongxin.accounts.access import deployment_admin_required
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.access import system_admin_required
 from tongxin.people.listing import PersonFilter, keyset_page
 from tongxin.people.models import Person, PersonGroup
 from tongxin.regions.scope import readable_regions

@@ -1,8 +1,7 @@
 from django.db import transaction
 
-from tongxin.audit.changes import apply_changes, initial_values
-from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
+from tongxin.core import registries
+from tongxin.core.changes import apply_changes, initial_values
 
 from .models import Region
 
@@ -14,8 +13,10 @@ def region_create(*, actor, data: dict, request=None) -> Region:
     region = Region(**{f: data[f] for f in REGION_FIELDS if f in data})
     region.full_clean()
     region.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
+    # regions sits below audit (whose entries are region-scoped), so its
+    # entries go through the platform's audit writer (core/registries.py).
+    registries.audit(
+        action="create",
         user=actor,
         request=request,
         obj=region,
@@ -34,8 +35,8 @@ def region_update(*, actor, region: Region, data: dict, request=None) -> Region:
         return current
     current.full_clean()
     current.save(update_fields=list(changes))
-    audit_log(
-        action=AuditEntry.Action.UPDATE,
+    registries.audit(
+        action="update",
         user=actor,
         request=request,
         obj=current,

@@ -1,11 +1,10 @@
 import copy
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from tongxin.accounts.access import system_admin_required
-from tongxin.people.models import Person
+from tongxin.core.access import system_admin_required
+from tongxin.core.hooks import collect
 
 from .forms import RegionForm
 from .models import Region
@@ -36,7 +35,8 @@ def region_list(request):
     regions = list(
         placement_scope(request.user)
         .regions()
-        .annotate(person_count=Count("persons", filter=Q(persons__status=Person.Status.ACTIVE)))
+        # person_count from people (people/hooks.py): regions sit below people.
+        .annotate(**dict(collect("region_list_annotations")))
         .order_by("sort_order", "code")
     )
     return render(request, "regions/region_list.html", {"rows": region_tree(regions)})

@@ -1,6 +1,6 @@
 from django import forms
 
-from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapFormMixin
 
 
 class TemplateUploadForm(BootstrapFormMixin, forms.Form):

@@ -99,13 +99,6 @@ def report_job_create(*, user, kind: str, person_filter: PersonFilter, total: in
     return job
 
 
-def report_job_enqueue(job: ReportJob) -> None:
-    """Hand the job to the task backend (db_worker, or inline in tests)."""
-    from .tasks import run_report_job
-
-    run_report_job.enqueue(job.pk)
-
-
 def _set_progress(job_id: int, done: int) -> None:
     ReportJob.objects.filter(pk=job_id).update(done=done)
 

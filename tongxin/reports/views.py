@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tongxin.accounts.access import require_system_admin
+from tongxin.core.access import require_system_admin
 from tongxin.people.access import person_for_user
 from tongxin.people.listing import PersonFilter
 from tongxin.people.models import Person, PersonGroup
 from tongxin.regions.scope import sees_everything
 
-from . import registration, services
+from . import registration, services, tasks
 from .access import report_job_for_user, report_jobs_visible_to, require_reports_user
 from .forms import TemplateUploadForm
 from .models import ReportJob
@@ -82,7 +82,7 @@ def _start_job(request, kind: str, person_filter: PersonFilter, total: int):
     job = services.report_job_create(
         user=request.user, kind=kind, person_filter=person_filter, total=total
     )
-    services.report_job_enqueue(job)
+    tasks.report_job_enqueue(job)
     return redirect("reports:job", pk=job.pk)
 
 

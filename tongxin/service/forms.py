@@ -1,6 +1,6 @@
 from django import forms
 
-from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapFormMixin
 from tongxin.people.access import persons_visible_to, regions_writable_by
 
 from .models import (

@@ -10,9 +10,9 @@ import datetime
 
 from django.db import transaction
 
-from tongxin.audit.changes import apply_changes, initial_values
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core.changes import apply_changes, initial_values
 from tongxin.people.models import Person
 
 from .models import (

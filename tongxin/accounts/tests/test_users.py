@@ -6,10 +6,10 @@ import pytest
 from django.http import Http404
 from django.urls import reverse
 
-from tongxin.accounts.access import require_system_admin
 from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
 from tongxin.conftest import PASSWORD
+from tongxin.core.access import require_system_admin
 
 OUTSIDERS = ["xingning_user", "city_user", "leader_user"]
 NEW_PASSWORD = "Lanterns-over-Yong-River-7"

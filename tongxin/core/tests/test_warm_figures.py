@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tongxin.core import versioned_cache
+from tongxin.core import tasks, versioned_cache
 from tongxin.core.versioned_cache import figures_warm
 
 pytestmark = pytest.mark.django_db
@@ -13,12 +13,12 @@ pytestmark = pytest.mark.django_db
 
 def test_a_change_queues_one_recount_after_it_commits(make_person, monkeypatch):
     queued = []
-    monkeypatch.setattr(versioned_cache, "_queue_warm_up", lambda: queued.append(1))
+    monkeypatch.setattr(tasks, "_queue_warm_up", lambda: queued.append(1))
     with transaction.atomic():  # two persons, two history rows, one transaction
         make_person("张三")
         make_person("李四")
         callbacks = [f for _s, f, _r in connection.run_on_commit]
-    assert callbacks.count(versioned_cache._queue_warm_up) == 1
+    assert callbacks.count(tasks._queue_warm_up) == 1
 
 
 def test_the_recount_fills_what_the_home_and_analysis_pages_read(
@@ -51,7 +51,7 @@ def test_a_bulk_insert_queues_a_recount_too(regions, city_user):
     with transaction.atomic():
         persons_bulk_insert([unsaved("王五", regions["xingning"])], actor=city_user, reason="导入")
         callbacks = [f for _s, f, _r in connection.run_on_commit]
-    assert versioned_cache._queue_warm_up in callbacks
+    assert tasks._queue_warm_up in callbacks
 
 
 def test_a_refresh_counts_again_only_what_is_older_than_asked():
@@ -98,19 +98,17 @@ def test_keep_warm_recounts_before_expiry_and_queues_its_next_run(
     import time_machine
     from django.utils import timezone
 
-    from tongxin.core import tasks
-
     fake = _FakeTask()
     monkeypatch.setattr(tasks, "keep_figures_warm", fake)
     make_person("张三")
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
-        versioned_cache.keep_warm_start()
+        tasks.keep_warm_start()
         chain = fake.queued[-1][1]
         client_for(city_user).get(reverse("home"))  # counted now
         clock.shift(versioned_cache.REFRESH_SECONDS + 10)  # about to expire
         with CaptureQueriesContext(connection) as queries:
-            assert versioned_cache.keep_warm_run(chain) is True
+            assert tasks.keep_warm_run(chain) is True
     recounted = [
         q["sql"] for q in queries.captured_queries
         if "GROUP BY" in q["sql"] and 'FROM "people_person"' in q["sql"]
@@ -123,15 +121,14 @@ def test_keep_warm_recounts_before_expiry_and_queues_its_next_run(
 
 
 def test_an_older_chain_stops_when_serve_started_a_new_one(monkeypatch):
-    from tongxin.core import tasks
 
     fake = _FakeTask()
     monkeypatch.setattr(tasks, "keep_figures_warm", fake)
-    versioned_cache.keep_warm_start()
+    tasks.keep_warm_start()
     old_chain = fake.queued[-1][1]
-    versioned_cache.keep_warm_start()  # a restart
+    tasks.keep_warm_start()  # a restart
 
-    assert versioned_cache.keep_warm_run(old_chain) is False
+    assert tasks.keep_warm_run(old_chain) is False
     assert len(fake.queued) == 2  # the old chain queued nothing more
 
 
@@ -155,8 +152,6 @@ def test_the_chain_deletes_its_own_finished_rows_after_a_day():
 
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
-
-    from tongxin.core import tasks
 
     old = tasks.keep_figures_warm.enqueue("x")
     young = tasks.keep_figures_warm.enqueue("x")

@@ -9,9 +9,7 @@ removes old keys that a scan finds unused. Procedure: docs/deployment.md.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
-from tongxin.core import pii, pii_rotation
+from tongxin.core import pii, pii_rotation, registries
 
 
 class Command(BaseCommand):
@@ -57,8 +55,8 @@ class Command(BaseCommand):
 
         counts = pii_rotation.reencrypt_all(batch_size=batch_size, progress=progress)
         with transaction.atomic():
-            audit_log(
-                action=AuditEntry.Action.UPDATE,
+            registries.audit(
+                action="update",
                 object_type="pii_key",
                 object_id=key_id,
                 object_repr="个人信息加密密钥轮换",
@@ -73,8 +71,8 @@ class Command(BaseCommand):
         retired, usage = pii_rotation.retire_keys(key_ids or None)
         in_use = {key: count for key, count in usage.items() if count}
         with transaction.atomic():
-            audit_log(
-                action=AuditEntry.Action.UPDATE,
+            registries.audit(
+                action="update",
                 object_type="pii_key",
                 object_id=",".join(retired),
                 object_repr="停用个人信息加密旧密钥",

@@ -37,7 +37,7 @@ def home(request):
     recent = _recent_changes(request.user) if request.user.can_edit_persons else []
     return render(
         request,
-        "core/home.html",
+        "dashboard/home.html",
         {
             "counts_shown": True,
             "levels": levels,
