@@ -22,7 +22,7 @@ def home(request):
         # Evaluators see no persons: their home is their pending sheets (a
         # home card of the evaluations app), not a row of zeros.
         cards = collect("home_cards", user)
-        return render(request, "core/home.html", {"counts_shown": False, "cards": cards})
+        return render(request, "dashboard/home.html", {"counts_shown": False, "cards": cards})
     by_level: dict[str, int] = defaultdict(int)
     by_group: dict[int, int] = defaultdict(int)
     for (_region, level, group_id, _subcategory), n in level_counts(request.user).items():
