@@ -314,6 +314,8 @@ class RowValidator:
         values = result.values
         errors = result.errors
         failed = {name for name, _ in errors}
+        # Given but unreadable (not missing): the row's one error to fix.
+        id_unreadable = "id_number" in failed
 
         def current(name):
             if name in values:
@@ -364,8 +366,9 @@ class RowValidator:
             elif sex and sex != result.sex_from_id:
                 label = Person.Sex(result.sex_from_id).label
                 errors.append(("sex", f"性别与公民身份号码不一致（号码中为{label}）"))
-        else:
-            # Without a readable ID they cannot be filled in: the form asks for them.
+        elif not id_unreadable:
+            # Without an ID to fill them from, the form asks for them; beside an
+            # unreadable ID they would only be its side effects.
             for name in ("birth_date", "sex"):
                 if name not in failed and current(name) in (None, ""):
                     errors.append((name, f"请填写{FIELD_LABELS[name]}"))

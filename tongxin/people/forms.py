@@ -202,10 +202,11 @@ class PersonForm(forms.ModelForm):
             elif sex != resident.sex:
                 label = Person.Sex(resident.sex).label
                 self.add_error("sex", f"性别与公民身份号码不一致（号码中为{label}）")
-        else:
-            # An unreadable ID fills nothing, so the form asks for these as the
+        elif "id_number" not in self.errors or not self.data.get(self.add_prefix("id_number")):
+            # Without an ID to fill them from, the form asks for these, as the
             # importer does (imports/tests/test_validation.py keeps the two in
-            # step; the importer is being rewritten, so both change together).
+            # step). An unreadable ID is the one error to fix: 请填写性别 beside
+            # it would only be its side effect.
             for name in ("birth_date", "sex"):
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, f"请填写{self.fields[name].label}")

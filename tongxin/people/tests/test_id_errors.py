@@ -28,12 +28,6 @@ def test_a_registered_id_is_the_only_error(client_for, city_user, make_person, r
     assert Person.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#18: an unreadable ID still adds 请填写出生日期/性别, in the form and the importer "
-    "alike (imports/tests/test_validation.py keeps them in step); to change with the imports "
-    "rewrite (tongxin/imports/validation.py, the else branch after the ID checks)",
-)
 def test_an_unreadable_id_is_the_only_error(client_for, city_user, regions):
     data = form_data(
         region=regions["xingning"].pk, id_number="450102198506010000", birth_date="", sex=""
