@@ -8,6 +8,7 @@ from django.db.models.expressions import RawSQL
 
 from tongxin.people.access import persons_visible_to
 from tongxin.people.search import search_persons
+from tongxin.regions.scope import subtree_of
 
 from .access import service_requests_visible_to, suggestions_visible_to
 from .models import ServiceRequest, Suggestion
@@ -84,10 +85,12 @@ def filtered_requests(user, request_filter: RequestFilter) -> tuple[QuerySet, st
         qs = qs.filter(status=f.status)
     if f.overdue:
         qs = qs.overdue()
-    for name in ("category", "department", "region"):
+    for name in ("category", "department"):
         value = getattr(f, name)
         if value is not None:
             qs = qs.filter(**{f"{name}_id": value})
+    if f.region is not None:
+        qs = subtree_of(f.region).filter(qs)  # a region means its subtree
     match, hint = _person_match(user, f.q, f"{ServiceRequest._meta.db_table}.person_id")
     if match is not None:
         qs = qs.filter(match)
@@ -119,10 +122,10 @@ def filtered_suggestions(user, suggestion_filter: SuggestionFilter) -> tuple[Que
         qs = qs.filter(outcome="")
     elif f.outcome:
         qs = qs.filter(outcome=f.outcome)
-    for name in ("department", "region"):
-        value = getattr(f, name)
-        if value is not None:
-            qs = qs.filter(**{f"{name}_id": value})
+    if f.department is not None:
+        qs = qs.filter(department_id=f.department)
+    if f.region is not None:
+        qs = subtree_of(f.region).filter(qs)  # a region means its subtree
     through = Suggestion.submitters.through._meta.db_table
     match, hint = _person_match(user, f.q, "person_id")
     if match is not None:

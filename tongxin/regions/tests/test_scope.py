@@ -299,3 +299,12 @@ def test_deployment_wide_settings_belong_to_administrators_of_the_whole_tree(cli
     ):
         assert login(client, city_admin).get(url).status_code == 404, url
         assert login(client, province_admin).get(url).status_code == 200, url
+
+
+def test_the_service_lists_filter_a_region_as_its_subtree(client, world):
+    client = login(client, world.users["xingning"])
+    region = world.regions["xingning"].pk
+    requests = client.get(reverse("service:request_list"), {"region": region}).content.decode()
+    assert "街道诉求内容" in requests and "兴宁诉求内容" in requests
+    suggestions = client.get(reverse("service:suggestion_list"), {"region": region})
+    assert "街道建言" in suggestions.content.decode()
