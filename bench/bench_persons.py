@@ -109,6 +109,8 @@ def main() -> int:
         ("list, filter group + level", city, {"group": group.pk, "level": "county"}),
         ("list, county user (own region only)", county, {}),
         ("list, street user (own street only)", street, {}),
+        ("list, county user, sorted by name", county, {"sort": "name"}),
+        ("list, street user, sorted by age", street, {"sort": "age"}),
         ("list, province user (whole tree)", province, {}),
         ("search, name 2 chars, street user", street, {"q": surname_pair}),
         ("search, name 1 char, county user", county, {"q": sample.name[-1]}),

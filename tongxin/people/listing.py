@@ -307,7 +307,12 @@ def filtered_persons(
     `paged=True` when the queryset is only read a page at a time (the list
     page); counts and aggregates use the default (see search.search_persons).
     """
-    qs = persons_visible_to(user)
+    # A page in name or age order walks that column's index (Scope.filter_in_order).
+    in_order = paged and SORTS[person_filter.sort][0] not in {"id", "region_id"}
+    if in_order:
+        qs = scope.read_scope(user).filter_in_order(Person.objects.all())
+    else:
+        qs = persons_visible_to(user)
     for name, column in FILTER_FIELDS.items():
         value = getattr(person_filter, name)
         if name == "status" and value == "all":
@@ -316,7 +321,8 @@ def filtered_persons(
             qs = qs.filter(**{f"{column}__isnull": True})
         elif name == "region" and value not in (None, ""):
             # A region means its subtree: 兴宁区 includes its streets and communities.
-            qs = qs.filter(scope.subtree_of(value).q("region"))
+            subtree = scope.subtree_of(value)
+            qs = subtree.filter_in_order(qs) if in_order else subtree.filter(qs)
         elif value not in (None, ""):
             qs = qs.filter(**{column: value})
     if person_filter.position:

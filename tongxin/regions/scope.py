@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from .models import Region
 
@@ -76,6 +76,25 @@ class Scope:
         if self.everything:
             return qs
         return qs.filter(self.q(field))
+
+    def filter_in_order(self, qs: QuerySet, field: str = "region") -> QuerySet:
+        """`filter`, for a page read in the order of another column (a name).
+
+        With several regions the (status, region, name) index cannot give
+        rows in name order: both databases then read every person of the
+        subtree and sort them (a county with its streets, 140,000 persons:
+        270-1,670 ms on SQLite at 1M). Written as `region_id + 0 IN (...)`
+        the condition uses no index, so the name index is walked in order
+        and filtered, stopping after one page. One region keeps its index,
+        which is in name order already. Counts never use this form.
+        """
+        if self.is_empty or self.everything:
+            return self.filter(qs, field)
+        ids = sorted(self.region_ids())
+        if len(ids) == 1:
+            return qs.filter(**{f"{field}_id": ids[0]})
+        name = f"_in_scope_{len(qs.query.annotations)}"
+        return qs.alias(**{name: F(f"{field}_id") + 0}).filter(**{f"{name}__in": ids})
 
     def region_ids(self) -> frozenset[int] | None:
         """The ids of every region in scope; None when that is every region."""

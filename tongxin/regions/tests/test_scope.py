@@ -308,3 +308,24 @@ def test_the_service_lists_filter_a_region_as_its_subtree(client, world):
     assert "街道诉求内容" in requests and "兴宁诉求内容" in requests
     suggestions = client.get(reverse("service:suggestion_list"), {"region": region})
     assert "街道建言" in suggestions.content.decode()
+
+
+def test_a_subtree_sorted_by_name_lists_the_same_persons_in_order(client, world, make_person):
+    street = world.regions["street"]
+    community = Region.objects.get(code="450102001001")
+    for name, region in [
+        ("阿甲", community),
+        ("张乙", street),
+        ("白丙", world.regions["xingning"]),
+    ]:
+        make_person(name, region=region)
+    from tongxin.people.listing import PersonFilter, filtered_persons
+
+    xingning = world.users["xingning"]
+    paged, _ = filtered_persons(xingning, PersonFilter(sort="name"), paged=True)
+    counted, _ = filtered_persons(xingning, PersonFilter(sort="name"))
+    assert '"region_id" + 0) IN' in str(paged.query)  # the name index is walked
+    names = list(paged.order_by("name_pinyin", "id").values_list("name", flat=True))
+    assert sorted(names, key=lambda n: Person.objects.get(name=n).name_pinyin) == names
+    assert set(names) == set(counted.values_list("name", flat=True))
+    assert {"阿甲", "张乙", "白丙", "街道甲", "兴宁甲"} <= set(names)
