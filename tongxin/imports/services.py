@@ -42,7 +42,7 @@ from tongxin.regions import scope
 
 from .files import ImportFileError, check_file, read_sheet
 from .models import ImportBatch, ImportedRecord
-from .parsing import cell_text, column_letter, find_header, suggest_mapping
+from .parsing import cell_text, column_letter, find_header, is_example_row, suggest_mapping
 from .validation import FIELD_LABELS, IMPORTABLE_FIELDS, RowResult, RowValidator
 
 Progress = Callable[[str, int, int], None]
@@ -207,8 +207,13 @@ def analyse(
     results = analysis.results
     first_row = table.header_row + 1
     total = table.size_hint
+    name_index = next((index for index, name in columns if name == "name"), None)
+    examples = 0
     for offset, row in enumerate(table.rows):
         if _blank(row):
+            continue
+        if name_index is not None and name_index < len(row) and is_example_row(row[name_index]):
+            examples += 1  # the template's 示例 row (imports/template.py)
             continue
         width = len(row)
         cells = {name: row[index] for index, name in columns if index < width}
@@ -259,7 +264,7 @@ def analyse(
                 result.outcome = "update"
             else:
                 result.outcome = "skip"
-    analysis.counts = _count(results)
+    analysis.counts = {**_count(results), "examples": examples}
     progress("检查完成", len(results), len(results))
     return analysis
 
