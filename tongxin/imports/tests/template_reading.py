@@ -82,10 +82,13 @@ def read_template(data: bytes) -> Template:
             if col >= len(header):
                 continue
             column = columns[header[col]]
-            column.kind = validation.get("type", "any")
+            # LibreOffice writes input help only as type="none" (Excel leaves it out)
+            column.kind = {"none": "any"}.get(validation.get("type", "any"), validation.get("type"))
             column.prompt = validation.get("prompt", "")
             column.prompt_title = validation.get("promptTitle", "")
             formula = validation.findtext(f"{MAIN}formula1") or ""
+            if column.kind != "list":
+                continue
             if formula.startswith('"'):
                 column.values = formula.strip('"').split(",")
             elif formula:
