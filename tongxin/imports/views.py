@@ -10,6 +10,7 @@ from . import services, tasks
 from .access import batch_for_user, batches_visible_to, may_import
 from .files import ImportFileError
 from .forms import MappingForm, UploadForm
+from .mappings import REMEMBERED_NOTICE, batch_mapping_is_remembered
 from .models import ImportBatch
 from .retention import PURGE_REASON, file_is_available, file_was_purged
 from .template import roster_template_xlsx
@@ -97,10 +98,15 @@ def batch_mapping(request, pk: int):
         else:
             services.import_batch_analyse(batch=batch)
         return redirect("imports:detail", pk=batch.pk)
+    remembered = request.method == "GET" and batch_mapping_is_remembered(batch)
     return render(
         request,
         "imports/mapping.html",
-        {"batch": batch, "form": form},
+        {
+            "batch": batch,
+            "form": form,
+            "remembered_notice": REMEMBERED_NOTICE if remembered else "",
+        },
         status=400 if form.errors else 200,
     )
 

@@ -83,7 +83,8 @@ def read_template(data: bytes) -> Template:
                 continue
             column = columns[header[col]]
             # LibreOffice writes input help only as type="none" (Excel leaves it out)
-            column.kind = {"none": "any"}.get(validation.get("type", "any"), validation.get("type"))
+            kind = validation.get("type", "any")
+            column.kind = "any" if kind == "none" else kind
             column.prompt = validation.get("prompt", "")
             column.prompt_title = validation.get("promptTitle", "")
             formula = validation.findtext(f"{MAIN}formula1") or ""
