@@ -115,3 +115,14 @@ def test_another_office_does_not_get_it(tmp_path, client_for, xingning_user, qin
     assert "1" not in batch.mapping
     page = client.get(reverse("imports:mapping", args=[batch.pk]))
     assert REMEMBERED_NOTICE not in page.content.decode()
+
+
+def test_the_command_line_uses_it_too(tmp_path, client_for, xingning_user):
+    from tongxin.imports.services import import_file
+
+    upload_and_commit(
+        client_for(xingning_user), roster(tmp_path, "一月.xlsx", 1), col_1="id_number"
+    )
+    result = import_file(actor=xingning_user, path=roster(tmp_path, "二月.xlsx", 2))
+    assert result.analysis.mapping[1] == "id_number"
+    assert result.analysis.counts["created"] == 1
