@@ -138,3 +138,61 @@ class ImportedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number}"
+
+
+class RememberedMapping(models.Model):
+    """The column mapping last committed for one header layout, per office.
+
+    Offices export their rosters from the same old sheet again and again; the
+    next upload with the same header (as normalised by parsing.normalise_header)
+    starts from this mapping instead of the guessed one (imports/mappings.py).
+    """
+
+    # The office the batches belong to (ImportBatch.region); empty for city-wide imports.
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="区域",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    header_hash = models.CharField("表头摘要", max_length=64)
+    columns = models.JSONField("表头", default=list)
+    mapping = models.JSONField("列对应关系", default=dict)
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name="来自导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("记录时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "记住的列对应关系"
+        verbose_name_plural = "记住的列对应关系"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "header_hash"],
+                condition=models.Q(region__isnull=False),
+                name="remembered_mapping_per_region",
+            ),
+            models.UniqueConstraint(
+                fields=["header_hash"],
+                condition=models.Q(region__isnull=True),
+                name="remembered_mapping_city_wide",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region or '全市'}：{' | '.join(self.columns)[:60]}"

@@ -103,6 +103,16 @@ def field_for_header(value) -> str | None:
     return HEADER_INDEX.get(normalise_header(value))
 
 
+EXAMPLE_MARK = "示例"
+
+
+def is_example_row(name_cell) -> bool:
+    """A row whose name cell starts with 示例 (the roster template's example row,
+    imports/template.py) describes nobody: the importer skips it."""
+    text = normalise_text(cell_text(name_cell)).lstrip("([【")
+    return text.startswith(EXAMPLE_MARK)
+
+
 HEADER_SCAN_ROWS = 30
 
 

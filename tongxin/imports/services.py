@@ -41,8 +41,9 @@ from tongxin.people.validators import mask_resident_id
 from tongxin.regions import scope
 
 from .files import ImportFileError, check_file, read_sheet
+from .mappings import column_mapping_remember, remembered_mapping
 from .models import ImportBatch, ImportedRecord
-from .parsing import cell_text, column_letter, find_header, suggest_mapping
+from .parsing import cell_text, column_letter, find_header, is_example_row, suggest_mapping
 from .validation import FIELD_LABELS, IMPORTABLE_FIELDS, RowResult, RowValidator
 
 Progress = Callable[[str, int, int], None]
@@ -207,8 +208,13 @@ def analyse(
     results = analysis.results
     first_row = table.header_row + 1
     total = table.size_hint
+    name_index = next((index for index, name in columns if name == "name"), None)
+    examples = 0
     for offset, row in enumerate(table.rows):
         if _blank(row):
+            continue
+        if name_index is not None and name_index < len(row) and is_example_row(row[name_index]):
+            examples += 1  # the template's 示例 row (imports/template.py)
             continue
         width = len(row)
         cells = {name: row[index] for index, name in columns if index < width}
@@ -259,7 +265,7 @@ def analyse(
                 result.outcome = "update"
             else:
                 result.outcome = "skip"
-    analysis.counts = _count(results)
+    analysis.counts = {**_count(results), "examples": examples}
     progress("检查完成", len(results), len(results))
     return analysis
 
@@ -514,7 +520,8 @@ def import_file(
     path = Path(path)
     file_name = file_name or path.name
     table = read_table(path, file_name)
-    mapping = suggest_mapping(table.header)
+    mapping = remembered_mapping(region=_batch_region(actor), columns=table.header)
+    mapping = mapping or suggest_mapping(table.header)
     analysis = analyse(
         user=actor,
         table=table,
@@ -625,7 +632,9 @@ def import_batch_read(*, batch: ImportBatch) -> ImportBatch:
         batch.file_kind = table.kind
         batch.header_row = table.header_row
         batch.columns = table.header
-        batch.mapping = _stored_mapping(suggest_mapping(table.header))
+        # The mapping last committed for the same header layout, else the guess.
+        mapping = remembered_mapping(region=batch.region, columns=table.header)
+        batch.mapping = _stored_mapping(mapping or suggest_mapping(table.header))
         batch.progress_total = table.size_hint
         batch.status = ImportBatch.Status.UPLOADED
         batch.phase = ""
@@ -769,6 +778,7 @@ def _commit(*, batch: ImportBatch, actor, request) -> ImportBatch:
                 request=request,
                 progress=_write_progress_reporter(batch),
             )
+            column_mapping_remember(batch=batch, actor=actor)
     except ImportFileError as error:
         _fail(batch, error.message, ImportBatch.Status.PREVIEWED)
         raise ImportCommitError(error.message) from None

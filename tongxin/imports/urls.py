@@ -6,6 +6,7 @@ app_name = "imports"
 urlpatterns = [
     path("", views.batch_list, name="list"),
     path("new/", views.batch_upload, name="upload"),
+    path("template.xlsx", views.roster_template, name="template"),
     path("<int:pk>/", views.batch_detail, name="detail"),
     path("<int:pk>/mapping/", views.batch_mapping, name="mapping"),
     path("<int:pk>/progress/", views.batch_progress, name="progress"),

@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,8 +10,10 @@ from . import services, tasks
 from .access import batch_for_user, batches_visible_to, may_import
 from .files import ImportFileError
 from .forms import MappingForm, UploadForm
+from .mappings import REMEMBERED_NOTICE, batch_mapping_is_remembered
 from .models import ImportBatch
 from .retention import PURGE_REASON, file_is_available, file_was_purged
+from .template import roster_template_xlsx
 
 SHOWN_PROBLEMS = 500
 
@@ -24,6 +28,21 @@ def batch_list(request):
     _require_importer(request.user)
     batches = batches_visible_to(request.user).select_related("created_by")[:100]
     return render(request, "imports/batch_list.html", {"batches": batches})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_GET
+def roster_template(request):
+    """The registration form as an xlsx to fill in (dropdowns for this user's regions)."""
+    _require_importer(request.user)
+    response = HttpResponse(roster_template_xlsx(user=request.user), content_type=XLSX)
+    name = quote("人员登记表模板.xlsx")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''{name}"
+    )
+    return response
 
 
 def batch_upload(request):
@@ -79,10 +98,15 @@ def batch_mapping(request, pk: int):
         else:
             services.import_batch_analyse(batch=batch)
         return redirect("imports:detail", pk=batch.pk)
+    remembered = request.method == "GET" and batch_mapping_is_remembered(batch)
     return render(
         request,
         "imports/mapping.html",
-        {"batch": batch, "form": form},
+        {
+            "batch": batch,
+            "form": form,
+            "remembered_notice": REMEMBERED_NOTICE if remembered else "",
+        },
         status=400 if form.errors else 200,
     )
 
@@ -191,9 +215,6 @@ def batch_rejected(request, pk: int):
     except ImportFileError as error:
         messages.error(request, error.message)
         return redirect("imports:detail", pk=batch.pk)
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="rejected-rows-{batch.pk}.xlsx"'
     return response

@@ -102,6 +102,8 @@ class Command(BaseCommand):
             f"文件内重复 {counts['duplicates_in_file']}；另有 {analysis.counts['warnings']} 行"
             "有提示（仍导入）"
         )
+        if analysis.counts.get("examples"):
+            self.stdout.write(f"已跳过模板中的示例行 {analysis.counts['examples']} 行")
         problems = analysis.problems()
         for problem in problems[:SHOWN_PROBLEMS]:
             column = f" {problem['column']}" if problem["column"] else ""
