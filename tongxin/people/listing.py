@@ -307,8 +307,10 @@ def filtered_persons(
     `paged=True` when the queryset is only read a page at a time (the list
     page); counts and aggregates use the default (see search.search_persons).
     """
-    # A page in name or age order walks that column's index (Scope.filter_in_order).
-    in_order = paged and SORTS[person_filter.sort][0] not in {"id", "region_id"}
+    # A page in name order walks the (name_pinyin, id) index (Scope.filter_in_order).
+    # Not the age sorts: birth_date has no index of its own, and without the
+    # region index a street's 31,000 persons cost a scan of all 1M (0.7 s).
+    in_order = paged and SORTS[person_filter.sort][0] == "name_pinyin"
     if in_order:
         qs = scope.read_scope(user).filter_in_order(Person.objects.all())
     else:

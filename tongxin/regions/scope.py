@@ -78,7 +78,7 @@ class Scope:
         return qs.filter(self.q(field))
 
     def filter_in_order(self, qs: QuerySet, field: str = "region") -> QuerySet:
-        """`filter`, for a page read in the order of another column (a name).
+        """`filter`, for a page read in the order of an indexed column (the name).
 
         With several regions the (status, region, name) index cannot give
         rows in name order: both databases then read every person of the
