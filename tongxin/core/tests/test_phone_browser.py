@@ -115,3 +115,24 @@ def test_the_desktop_keeps_its_sidebar(live_server, xingning_user, county_office
         assert page_width(page) <= DESKTOP["width"]
         page.screenshot(path=SCREENSHOTS / "desktop-persons.png")
     assert problems == []
+
+
+@pytest.mark.parametrize("username", ["xingning", "city"])
+def test_no_page_of_the_menu_is_wider_than_a_phone(
+    live_server, xingning_user, city_user, county_office, username
+):
+    with chromium_page(live_server) as (page, problems):
+        page.set_viewport_size(PHONE)
+        log_in(page, username)
+        urls = page.locator("#tx-nav a.nav-link").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+        wide = {}
+        for url in urls:
+            page.goto(url)
+            settle(page)
+            if page_width(page) > PHONE["width"]:
+                wide[url] = page_width(page)
+    assert len(urls) > 10
+    assert wide == {}
+    assert problems == []
