@@ -9,7 +9,8 @@ text, on Python values shown as values (None, True, False) and on model
 field names shown as text. Only what a user reads counts: tags, scripts and
 styles are stripped first, so attribute values (name="id_number") pass.
 
-Forms are then sent back empty, so their error messages are read too.
+Forms are then sent back empty, and filter bars given nonsense, so their
+error messages are read too.
 """
 
 import html
@@ -199,6 +200,36 @@ def test_every_form_sent_empty_answers_in_chinese(client, world, username):
             continue
         for found in problems_in(visible_text(response.content.decode()), field_names):
             problems.append(f"POST {url} ({name}): {found}")
+    assert not problems, "\n".join(sorted(set(problems)))
+
+
+GET_FORM = re.compile(r'<form\b(?![^>]*method="post")[^>]*>(.*?)</form>', re.I | re.S)
+FIELD_NAME = re.compile(r'<(?:input|select)\b[^>]*\bname="([^"]+)"', re.I)
+
+
+@pytest.mark.parametrize("username", ["admin", "xingning"])
+def test_every_filter_given_nonsense_answers_in_chinese(client, world, username):
+    """A filter bar fed letters where it expects a number, a date or a choice
+    (a hand-edited or outdated link) explains itself in Chinese."""
+    user = world.users[username]
+    _log_in(client, user)
+    field_names = _field_names()
+    problems = []
+    for name, url in _urls_for(user):
+        page = client.get(url)
+        if not _is_html(page):
+            continue
+        for form in GET_FORM.findall(page.content.decode()):
+            fields = {f for f in FIELD_NAME.findall(form) if f != "csrfmiddlewaretoken"}
+            if not fields:
+                continue
+            response = client.get(url, {f: "abc" for f in fields})
+            if response.status_code >= 500:
+                problems.append(f"GET {url}?… ({name}) → {response.status_code}")
+            if not _is_html(response):
+                continue
+            for found in problems_in(visible_text(response.content.decode()), field_names):
+                problems.append(f"GET {url} filtered ({name}): {found}")
     assert not problems, "\n".join(sorted(set(problems)))
 
 
