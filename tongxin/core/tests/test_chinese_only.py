@@ -55,6 +55,8 @@ ENGLISH = [
     "Previous page",
 ]
 PYTHON_VALUES = re.compile(r"(?<![A-Za-z_])(None|True|False)(?![A-Za-z_])")
+# Python's repr of a dict, list, model or object: {'B': 1}, ['a'], <Person: 张三>.
+PYTHON_REPR = re.compile(r"[{\[]'|<[A-Z][A-Za-z]+: |<QuerySet|object at 0x")
 # snake_case words: the shape of a field, model or template variable name.
 IDENTIFIER = re.compile(r"(?<![A-Za-z0-9_./@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_/@-])")
 
@@ -80,6 +82,7 @@ def visible_text(page: str) -> str:
 
 def problems_in(text: str, field_names: set[str]) -> list[str]:
     found = [phrase for phrase in ENGLISH if phrase in text]
+    found += [f"repr {m.group(0)!r}: …{_around(text, m)}…" for m in PYTHON_REPR.finditer(text)]
     found += [f"value {m.group(0)!r}: …{_around(text, m)}…" for m in PYTHON_VALUES.finditer(text)]
     for m in IDENTIFIER.finditer(text):
         kind = "field name" if m.group(0) in field_names else "identifier"
@@ -107,6 +110,7 @@ def _act(world):
     histories and logs then hold real entries to render."""
     from django.utils import timezone
 
+    from tongxin.evaluations import services as evaluations
     from tongxin.people import services as people
     from tongxin.service import services as service
     from tongxin.service.models import Department
@@ -127,6 +131,9 @@ def _act(world):
     service.service_request_progress_add(
         actor=admin, service_request=request, on_date=today, note="已联系"
     )
+    evaluation_round = world.by_unit["xingning"]["round"]
+    evaluation_round = evaluations.round_open(actor=admin, evaluation_round=evaluation_round)
+    evaluations.round_close(actor=admin, evaluation_round=evaluation_round)
 
 
 def _urls_for(user):
@@ -237,10 +244,11 @@ def test_the_detector_sees_english_and_raw_values():
     page = (
         '<script>var x = "None";</script><input name="id_number" value="True">'
         "<ul class='errorlist'><li>This field is required.</li></ul>"
-        "<td>None</td><td>birth_date</td><td>False</td>"
+        "<td>None</td><td>birth_date</td><td>False</td><p>等次分布：{'B': 1}</p>"
     )
     found = problems_in(visible_text(page), {"birth_date"})
     assert "This field is required" in found
     assert any("'None'" in f for f in found) and any("'False'" in f for f in found)
     assert any("field name 'birth_date'" in f for f in found)
+    assert any(f.startswith("repr") for f in found)
     assert not any("id_number" in f or "'True'" in f for f in found)
