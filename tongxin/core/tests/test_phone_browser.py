@@ -95,6 +95,14 @@ def test_a_county_user_reads_every_main_page_on_a_phone(live_server, xingning_us
         wrapper = table.locator("xpath=..")
         assert wrapper.evaluate("el => getComputedStyle(el).overflowX") == "auto"
 
+        # The registration form stacks into one column.
+        page.goto(f"/persons/{person.pk}/edit/")
+        settle(page)
+        assert page_width(page) <= PHONE["width"]
+        name, sex = page.locator("#id_name").bounding_box(), page.locator("#id_sex").bounding_box()
+        assert name["x"] == sex["x"] and sex["y"] > name["y"] + name["height"]
+        page.screenshot(path=SCREENSHOTS / "phone-person-edit.png")
+
         # The menu leads somewhere: 代表人士 from the home page.
         page.goto("/")
         settle(page)
