@@ -34,6 +34,15 @@
       return;
     }
 
+    // The 菜单 button of the narrow layout: opens and folds the navigation.
+    var menu = target.closest("[data-tx-menu]");
+    if (menu) {
+      var open = menu.getAttribute("aria-expanded") !== "true";
+      menu.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.closest(".tx-sidebar").classList.toggle("tx-nav-open", open);
+      return;
+    }
+
     if (target.closest("[data-tx-print]")) {
       window.print();
       return;
