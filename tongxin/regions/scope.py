@@ -19,7 +19,7 @@ else in the code writes a region condition. docs/access.md states the rule.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from .models import Region
@@ -88,7 +88,10 @@ class Scope:
         and filtered, stopping after one page. One region keeps its index,
         which is in name order already. Counts never use this form.
         """
-        if self.is_empty or self.everything:
+        if self.is_empty or self.everything or connection.vendor != "sqlite":
+            # PostgreSQL estimates the plain list well and, with the keyset's
+            # row comparison, walks the name index by itself (0.45 ms); the
+            # `+ 0` form hid the list's selectivity from it.
             return self.filter(qs, field)
         ids = sorted(self.region_ids())
         if len(ids) == 1:

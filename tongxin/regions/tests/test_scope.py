@@ -2,6 +2,7 @@
 person who moves, counts that say what they count, and city administrators."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tongxin.accounts.models import User
@@ -324,7 +325,9 @@ def test_a_subtree_sorted_by_name_lists_the_same_persons_in_order(client, world,
     xingning = world.users["xingning"]
     paged, _ = filtered_persons(xingning, PersonFilter(sort="name"), paged=True)
     counted, _ = filtered_persons(xingning, PersonFilter(sort="name"))
-    assert '"region_id" + 0) IN' in str(paged.query)  # the name index is walked
+    if connection.vendor == "sqlite":
+        # SQLite walks the name index only if the region list cannot use its own.
+        assert '"region_id" + 0) IN' in str(paged.query)
     names = list(paged.order_by("name_pinyin", "id").values_list("name", flat=True))
     assert sorted(names, key=lambda n: Person.objects.get(name=n).name_pinyin) == names
     assert set(names) == set(counted.values_list("name", flat=True))
