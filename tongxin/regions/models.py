@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
+from .versions import placements_changed
+
 
 class Region(models.Model):
     """A node of the deployment's region tree: 省/自治区 → 市 → 县级单位 →
@@ -62,6 +64,7 @@ class Region(models.Model):
         # node whose subtree condition is wrong, which would be a leak.
         super().save(*args, **kwargs)
         self._rebuild_path()
+        placements_changed()
 
     def _rebuild_path(self) -> None:
         parent_path = ""

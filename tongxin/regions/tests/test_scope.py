@@ -332,3 +332,20 @@ def test_a_subtree_sorted_by_name_lists_the_same_persons_in_order(client, world,
     assert sorted(names, key=lambda n: Person.objects.get(name=n).name_pinyin) == names
     assert set(names) == set(counted.values_list("name", flat=True))
     assert {"阿甲", "张乙", "白丙", "街道甲", "兴宁甲"} <= set(names)
+
+
+def test_a_kept_scope_is_forgotten_when_a_placement_or_the_tree_changes(world):
+    jiedao = world.users["jiedao"]
+    assert not read_scope(User.objects.get(pk=jiedao.pk)).contains(world.regions["qingxiu"])
+
+    # A placement changed however it is changed (here without a service).
+    jiedao.regions.add(world.regions["qingxiu"])
+    assert read_scope(User.objects.get(pk=jiedao.pk)).contains(world.regions["qingxiu"])
+
+    # The tree changed: 青秀区 moves under 柳州市, so the liuzhou account sees it.
+    liuzhou = world.users["liuzhou"]
+    assert not read_scope(User.objects.get(pk=liuzhou.pk)).contains(world.regions["qingxiu"])
+    qingxiu = Region.objects.get(pk=world.regions["qingxiu"].pk)
+    qingxiu.parent = world.regions["liuzhou"]
+    qingxiu.save()
+    assert read_scope(User.objects.get(pk=liuzhou.pk)).contains(qingxiu)

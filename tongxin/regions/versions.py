@@ -1,0 +1,20 @@
+"""The version of the region tree and of every placement, kept in the shared
+cache: scopes are kept under it (scope.placement_scope) and forgotten when it
+moves. Its own module so the model and the scope module can both use it."""
+
+from django.core.cache import cache
+
+KEY = "scope:version"
+
+
+def placements_version() -> int:
+    return cache.get(KEY) or 0
+
+
+def placements_changed(**_ignored) -> None:
+    """A region was saved or an account's placement changed: every kept scope
+    is stale (a move can change any subtree)."""
+    try:
+        cache.incr(KEY)
+    except ValueError:  # not set yet
+        cache.set(KEY, 1, None)
