@@ -540,11 +540,12 @@ def suggestion_edit(request, pk: int):
 
 def _suggestion_detail_context(request, suggestion: Suggestion, **forms) -> dict:
     can_write = can_write_records(request.user)
+    inside, outside = _submitters_split(request.user, suggestion)
     context = {
         "suggestion": suggestion,
         # Submitters outside the user's scope are counted, never named.
-        "submitters": _submitters_split(request.user, suggestion)[0],
-        "outside": len(_submitters_split(request.user, suggestion)[1]),
+        "submitters": inside,
+        "outside": len(outside),
         "history": record_history(suggestion, SUGGESTION_HISTORY_FIELDS),
         "can_write": can_write,
     }

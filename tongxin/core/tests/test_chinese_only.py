@@ -1,4 +1,4 @@
-"""The crawler of issue 18: every page, for every role, speaks Chinese.
+"""The page walk of issue 18: every page, for every role, speaks Chinese.
 
 It walks the resolver like the leak test (regions/tests/test_leaks.py), so a
 new page is crawled the day it is added: every route without parameters, and
@@ -137,7 +137,7 @@ def _act(world):
 
 
 def _urls_for(user):
-    """(route name, url) of every page the crawler opens for `user`."""
+    """(route name, url) of every page the walk opens for `user`."""
     for name, text, params in _routes():
         if not name or text.startswith("django-admin/") or name in SKIPPED:
             continue
@@ -181,7 +181,7 @@ def test_every_page_speaks_chinese(client, world, username):
             pages += 1
             for found in problems_in(visible_text(response.content.decode()), field_names):
                 problems.append(f"GET {url} ({name}): {found}")
-    assert pages > 50, "the crawler must reach the product's pages"
+    assert pages > 50, "the walk must reach the product's own pages"
     assert not problems, "\n".join(sorted(set(problems)))
 
 
