@@ -14,7 +14,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
-from tongxin.core.management.commands.demo import _secondary_indexes, secondary_indexes_dropped
+from tongxin.dashboard.management.commands.demo import _secondary_indexes, secondary_indexes_dropped
 from tongxin.core.management.commands.serve import (
     check_ready_to_serve,
     pending_migrations,
