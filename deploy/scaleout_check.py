@@ -159,20 +159,22 @@ def app_figures(dsn: str, database: str) -> dict:
         }
 
 
-def replica_caught_up(primary_dsn: str, replica_dsn: str, timeout: float = 60) -> None:
+def replica_caught_up(primary_dsn: str, replica_dsn: str, timeout: float = 60) -> float:
+    """Wait until the replica has replayed the primary's WAL as it is now; the seconds it took."""
+    started = time.monotonic()
     with psycopg.connect(primary_dsn) as primary:
         target = primary.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
-    deadline = time.monotonic() + timeout
+    deadline = started + timeout
     with psycopg.connect(replica_dsn, autocommit=True) as replica:
         while True:
             behind = replica.execute(
                 "SELECT pg_wal_lsn_diff(%s, pg_last_wal_replay_lsn())", [target]
             ).fetchone()[0]
             if behind <= 0:
-                return
+                return time.monotonic() - started
             if time.monotonic() > deadline:
                 raise CheckFailed(f"the replica is still {behind} bytes behind after {timeout}s")
-            time.sleep(0.2)
+            time.sleep(0.01)
 
 
 def app_connections(dsn: str, database: str) -> int:
@@ -212,6 +214,8 @@ def before(state_file: str) -> None:
         {"reason": "moved_away", "on_date": datetime.date.today().isoformat(), "version": version},
     )
     check(status == 302, "archived through server 1")
+    lag = replica_caught_up(primary_dsn, replica_dsn)
+    print(f"   (the replica had replayed the change {lag * 1000:.0f} ms after the response)")
     _, state = person_version(staff, web2, pk)
     check(state == "已出库", "server 2 shows it 已出库 at once (same database, shared cache)")
 
@@ -231,10 +235,17 @@ def before(state_file: str) -> None:
     reader.forget(COOKIE_PRIMARY)  # the browser has dropped it by now (max-age)
     replica_caught_up(primary_dsn, replica_dsn)
     ok("replica caught up with the primary's WAL")
+    started = time.monotonic()
     from_replica = summary_table(reader, web2)
+    replica_ms = (time.monotonic() - started) * 1000
     check(app_connections(replica_dsn, database) > 0, "the web server reads the replica")
     reader.set_cookie(COOKIE_PRIMARY, "1")  # as after a change: read from the primary
+    started = time.monotonic()
     from_primary = summary_table(reader, web2)
+    print(
+        f"   (附件1 page: {replica_ms:.0f} ms from the replica, "
+        f"{(time.monotonic() - started) * 1000:.0f} ms from the primary)"
+    )
     check(
         from_replica == from_primary and "<td" in from_replica,
         f"附件1 from the replica equals the primary's ({len(from_replica)} characters of table)",
