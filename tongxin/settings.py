@@ -416,6 +416,9 @@ BACKUP_DIR = Path(os.environ.get("TONGXIN_BACKUP_DIR") or DATA_DIR / "backups")
 # (0 switches a rule off; both 0 keeps everything).
 BACKUP_KEEP = int(os.environ.get("TONGXIN_BACKUP_KEEP", "14"))
 BACKUP_KEEP_DAYS = int(os.environ.get("TONGXIN_BACKUP_KEEP_DAYS", "0"))
+# Directories of MEDIA_ROOT left out of backups: generated export files
+# (reports/services.py), deleted after 7 days and made again on demand.
+BACKUP_SKIP_MEDIA = ["exports"]
 # Where pg_dump/pg_restore live if not /usr/lib/postgresql/<server major>/bin or PATH.
 BACKUP_PG_BIN_DIR = os.environ.get("TONGXIN_PG_BIN_DIR", "")
 
