@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "tongxin.analysis",
     "tongxin.privacy",
     "tongxin.dashboard",
+    "tongxin.api",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
