@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from tongxin.core.forms import BootstrapFormMixin
 from tongxin.regions.scope import regions_writable_by
@@ -19,7 +20,10 @@ class ApiClientForm(BootstrapFormMixin, forms.ModelForm):
         }
         error_messages = {
             "name": {"required": "请填写客户端名称", "unique": "已有同名的接口客户端"},
-            "region": {"required": "请选择限定区域"},
+            "region": {
+                "required": "请选择限定区域",
+                "invalid_choice": "限定区域必须在您负责的区域之内",
+            },
             "expires_on": {"required": "请填写有效期", "invalid": "有效期至应为日期"},
         }
 
@@ -31,3 +35,9 @@ class ApiClientForm(BootstrapFormMixin, forms.ModelForm):
         field.empty_label = "请选择"
         if not self.is_bound:
             self.initial.setdefault("expires_on", expiry_default())
+
+    def clean_expires_on(self):
+        value = self.cleaned_data["expires_on"]
+        if value < timezone.localdate():
+            raise forms.ValidationError("有效期至不能早于今天")
+        return value
