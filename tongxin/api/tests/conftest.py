@@ -2,14 +2,18 @@ import datetime
 
 import pytest
 
+from tongxin.accounts.models import User
 from tongxin.api.models import ApiClient
 from tongxin.api.services import api_client_create
+from tongxin.conftest import PASSWORD
 
 
 @pytest.fixture
-def make_api_client(regions, admin_user):
-    """make_api_client(region, access="read", unmasked=False) → (client, token)."""
+def make_api_client(regions):
+    """make_api_client(region, access="read", unmasked=False) → (client, token),
+    created by a superuser (any node of the tree)."""
     counter = iter(range(1, 1000))
+    admin = User.objects.create_superuser(username="apiadmin", password=PASSWORD)
 
     def make(region=None, *, access=ApiClient.Access.READ, unmasked=False, actor=None, **extra):
         data = {
@@ -22,7 +26,7 @@ def make_api_client(regions, admin_user):
             ),
             **extra,
         }
-        return api_client_create(actor=actor or admin_user, data=data)
+        return api_client_create(actor=actor or admin, data=data)
 
     return make
 
