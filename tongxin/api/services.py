@@ -137,7 +137,7 @@ def api_call_record(
             "method": request.method,
             "query": request.META.get("QUERY_STRING", "")[:500],
             "status": status,
-            "records": touched,
+            "touched": touched,
             "identifiers": "完整" if client.unmasked_identifiers else "打码",
         },
     )

@@ -166,3 +166,16 @@ def test_an_administrator_of_another_county_does_not_find_the_client(
     assert client.get(reverse("api_clients:detail", args=[api_client.pk])).status_code == 404
     assert client.post(reverse("api_clients:rotate", args=[api_client.pk])).status_code == 404
     assert "市委组织部" not in client.get(reverse("api_clients:list")).content.decode()
+
+
+def test_the_audit_log_shows_a_call_in_words(client_for, admin_user, regions, make_person):
+    web = client_for(admin_user)
+    person = make_person("张三")
+    api_client, token = _create(web, regions["xingning"])
+    web.get(f"/api/v1/persons/{person.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    page = web.get(reverse("audit:list")).content.decode()
+
+    assert f"接口：{api_client.name}" in page
+    assert "接口路径：api:person" in page
+    assert f"涉及的记录：people.person：{person.pk}" in page

@@ -37,7 +37,7 @@ def test_it_lists_the_persons_of_the_clients_region_only_with_identifiers_masked
     assert row.action == AuditEntry.Action.VIEW
     assert row.region == regions["xingning"]
     assert row.changes["route"] == "api:persons"
-    assert row.changes["records"] == {"people.person": [mine.pk]}
+    assert row.changes["touched"] == {"people.person": [mine.pk]}
     assert row.changes["status"] == 200
     assert row.changes["identifiers"] == "打码"
 
@@ -178,7 +178,7 @@ def test_a_batch_creates_and_updates_persons_keyed_by_resident_id(
     assert update.changes["employer"] == ["旧单位", "新单位"]
     call_row = _call_rows().get()
     assert call_row.action == AuditEntry.Action.IMPORT
-    assert sorted(call_row.changes["records"]["people.person"]) == sorted([created.pk, existing.pk])
+    assert sorted(call_row.changes["touched"]["people.person"]) == sorted([created.pk, existing.pk])
     assert call_row.username == f"接口：{client.name}"
 
 
@@ -315,3 +315,23 @@ def test_a_malformed_body_is_answered_in_the_error_shape(make_api_client, call):
     error = response.json()["error"]
     assert {item["field"] for item in error["items"]} == {"items", "on_existing"}
     assert "数据项" in error["message"] and "已登记人员的处理方式" in error["message"]
+
+
+def test_a_page_costs_the_same_queries_for_two_persons_as_for_twenty(
+    make_api_client, call, make_person
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _client, token = make_api_client()
+    make_person("人员甲")
+    make_person("人员乙")
+    call(token, "get", "/api/v1/persons")  # the first call also notes last_used_at
+    with CaptureQueriesContext(connection) as two:
+        assert len(call(token, "get", "/api/v1/persons").json()["items"]) == 2
+    for i in range(18):
+        make_person(f"人员{i}")
+    with CaptureQueriesContext(connection) as twenty:
+        assert len(call(token, "get", "/api/v1/persons").json()["items"]) == 20
+
+    assert len(twenty) == len(two) <= 8, [q["sql"][:80] for q in twenty]

@@ -171,6 +171,6 @@ def test_every_call_is_audited_with_client_route_and_records(make_api_client, ca
 
     row = AuditEntry.objects.get(object_type="api.call")
     assert row.changes["route"] == "api:honours_one"
-    assert row.changes["records"] == {"engagement.honour": [honour.pk]}
+    assert row.changes["touched"] == {"engagement.honour": [honour.pk]}
     assert row.object_repr == f"GET /api/v1/engagement/honours/{honour.pk}"
     assert row.username == f"接口：{client.name}"
