@@ -11,6 +11,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import pii
+from tongxin.core.access import require_system_admin
 from tongxin.core.changes import initial_values
 from tongxin.imports.validation import IMPORTABLE_FIELDS, RowResult, RowValidator
 from tongxin.people.models import Person
@@ -40,6 +41,7 @@ def _new_token() -> tuple[str, str, str]:
 
 
 def _check_client(*, actor, data: dict) -> None:
+    require_system_admin(actor)
     errors = {}
     region = data.get("region")
     if region is None or not write_scope(actor).contains(region):
@@ -82,6 +84,7 @@ def api_client_create(*, actor, data: dict, request=None) -> tuple[ApiClient, st
 @transaction.atomic
 def api_client_rotate(*, actor, client: ApiClient, request=None) -> str:
     """A new token for `client`; the old one stops working at once."""
+    require_system_admin(actor)
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     if client.is_revoked:
         raise ClientError({"": "已停用的客户端不能更换令牌"})
@@ -103,6 +106,7 @@ def api_client_rotate(*, actor, client: ApiClient, request=None) -> str:
 @transaction.atomic
 def api_client_revoke(*, actor, client: ApiClient, request=None) -> ApiClient:
     """Stop the client for good: its token is refused from now on."""
+    require_system_admin(actor)
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     if client.is_revoked:
         return client
