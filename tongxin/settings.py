@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "tongxin.analysis",
     "tongxin.privacy",
     "tongxin.dashboard",
+    "tongxin.api",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -391,6 +392,8 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 # Person list page size; search results are capped to keep every query bounded.
 PAGE_SIZE = 50
 UPLOAD_MAX_MEGABYTES = int(os.environ.get("TONGXIN_UPLOAD_MAX_MB", "50"))
+# Calls per API client (tongxin/api/auth.py), e.g. "600/min", "20/s".
+TONGXIN_API_RATE = os.environ.get("TONGXIN_API_RATE", "600/min")
 # Uploaded roster files of finished imports are deleted after this many days.
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("TONGXIN_IMPORT_FILE_RETENTION_DAYS", "90"))
 # The largest sheet an import reads (imports/files.py, "bounded reading"): the

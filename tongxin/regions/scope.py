@@ -168,6 +168,16 @@ class Scope:
             return False
         return all(any(p.startswith(mine) for mine in self.paths) for p in other.paths)
 
+    @classmethod
+    def of_region(cls, region: Region | int) -> "Scope":
+        """The scope of someone limited to one node (an API client): its
+        subtree, or everything when the node is the tree's only root, as
+        `read_scope` gives a user placed there."""
+        # The path is read again: an instance read before its subtree moved
+        # would carry a stale one.
+        region_id = region.pk if isinstance(region, Region) else region
+        return scope_of_regions(Region.objects.filter(pk=region_id).only("path"))
+
     @property
     def key(self) -> str:
         """The scope as part of a cache key: "all", "none" or its root paths."""
@@ -278,12 +288,21 @@ def _placement_read(user) -> Scope:
 
 
 def read_scope(user) -> Scope:
-    """Where `user` may read region-owned records."""
+    """Where `user` may read region-owned records.
+
+    `user` may also be a Scope already decided (an API client's,
+    `Scope.of_region`): every `visible_to`, list, count and report then
+    reads through the same rule as for a staff account.
+    """
+    if isinstance(user, Scope):
+        return user
     return placement_scope(user) if reads_records(user) else NOTHING
 
 
 def write_scope(user) -> Scope:
-    """Where `user` may create and change region-owned records."""
+    """Where `user` may create and change region-owned records (or a Scope, as above)."""
+    if isinstance(user, Scope):
+        return user
     return placement_scope(user) if writes_records(user) else NOTHING
 
 
