@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "tongxin.qualification",
     "tongxin.analysis",
     "tongxin.privacy",
+    "tongxin.dedupe",
     "tongxin.dashboard",
     "django_otp",
     "django_otp.plugins.otp_totp",
