@@ -98,6 +98,9 @@ class PersonKey(models.Model):
             models.Index(fields=["id_tail_hash"], name="dedupe_key_id_tail"),
         ]
 
+    def __str__(self) -> str:
+        return f"查重键 #{self.person_id}"
+
 
 class PairQuerySet(ScopedQuerySet):
     def seen_by(self, user) -> "PairQuerySet":
@@ -152,6 +155,9 @@ class DuplicatePair(models.Model):
         ]
         indexes = [models.Index(fields=["status", "rule"], name="dedupe_pair_status_rule")]
 
+    def __str__(self) -> str:
+        return f"疑似重复 #{self.person_a_id} / #{self.person_b_id}"
+
 
 class Merge(models.Model):
     """One merge of `merged` into `survivor`, with what undoing it needs."""
@@ -180,3 +186,6 @@ class Merge(models.Model):
         verbose_name = "合并记录"
         verbose_name_plural = "合并记录"
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"合并 #{self.merged_id} → #{self.survivor_id}"

@@ -131,11 +131,14 @@ def test_it_follows_an_edited_rule(person):
 def test_it_lists_pairs_for_scripts_by_region(person, regions):
     a = person("罗兰", id_number=rid("45010219800314045"), mobile="13577778888")
     b = person("吴刚", id_number=rid("45010219800314046"), mobile="13577778888")
-    person("罗兰", id_number=rid("45010319800314047"), region=regions["qingxiu"])
+    c = person("罗兰", id_number=rid("45010319800314047"), region=regions["qingxiu"])
     out = io.StringIO()
     call_command("duplicates", "--json", "--region", "450102", stdout=out, stderr=io.StringIO())
     rows = json.loads(out.getvalue())
     assert rows == [{"person_a": a.pk, "person_b": b.pk, "rule": "mobile", "score": 10.0}]
     out = io.StringIO()
     call_command("duplicates", stdout=out, stderr=io.StringIO())
-    assert len(out.getvalue().splitlines()) == 3
+    assert out.getvalue().splitlines() == [
+        f"{a.pk}\t{b.pk}\tmobile\t10.0",
+        f"{a.pk}\t{c.pk}\tname_birth\t10.0",
+    ]
