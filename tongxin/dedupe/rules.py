@@ -211,7 +211,7 @@ def find_all(rules: list[DuplicateRule] | None = None) -> Run:
                 for i, a in enumerate(members):
                     for b in members[i + 1 :]:
                         pairs_by_rule[rule.pk].add((a, b))
-        if "name_similar" in rule.weights and "employer" in rule.weights:
+        if _married(rule):
             for a, b in _married_pairs():
                 pairs_by_rule[rule.pk].add((min(a, b), max(a, b)))
 
@@ -243,45 +243,100 @@ def _records(person_ids: Iterable[int]) -> dict[int, dict]:
 
 def find_for(values: dict, *, exclude: int | None = None) -> list[Candidate]:
     """Registered persons a new or edited record (its key values, keys.py) may
-    duplicate; indexed lookups only, for the registration form and imports.
-    The candidates' person_a is the matched person, person_b `exclude` or 0."""
+    duplicate; indexed lookups only. The candidates' person_a is the matched
+    person, person_b `exclude` or 0."""
+    return find_for_many([values], exclude=[exclude])[0]
+
+
+def _lookup(block: str, records: list[dict]) -> dict[tuple, set[int]]:
+    """Persons by their key in `block`, for the keys the records have."""
+    columns = BLOCKS[block]
+    keys = {tuple(r.get(c) for c in columns) for r in records}
+    keys = sorted((k for k in keys if all(k)), key=str)
+    found: dict[tuple, set[int]] = {}
+    for start in range(0, len(keys), 300):
+        chunk = set(keys[start : start + 300])
+        rows = PersonKey.objects.all()
+        for position, column in enumerate(columns):
+            rows = rows.filter(**{f"{column}__in": {k[position] for k in chunk}})
+        for person_id, *key in rows.values_list("person_id", *columns).iterator(2000):
+            if tuple(key) in chunk:
+                found.setdefault(tuple(key), set()).add(person_id)
+    return found
+
+
+def _married_lookup(records: list[dict]) -> dict[tuple, set[int]]:
+    """(employer, name) → persons whose name or name after its first character
+    is that name, at that employer (the married-name pattern, both ways)."""
+    employers = {r["employer"] for r in records if r.get("employer")}
+    names = {n for r in records if r.get("employer") for n in (r.get("name"), r.get("given")) if n}
+    found: dict[tuple, set[int]] = {}
+    employer_list, name_list = sorted(employers), sorted(names)
+    for start in range(0, len(employer_list), 300):
+        at = PersonKey.objects.filter(employer__in=employer_list[start : start + 300])
+        for column in ("name", "given"):
+            for n_start in range(0, len(name_list), 300):
+                rows = at.filter(**{f"{column}__in": name_list[n_start : n_start + 300]})
+                for person_id, employer, value in rows.values_list("person_id", "employer", column):
+                    found.setdefault((column, employer, value), set()).add(person_id)
+    return found
+
+
+def find_for_many(records: list[dict], *, exclude: list[int | None]) -> list[list[Candidate]]:
+    """find_for over many records at once (the rows of an import): one query
+    per block and chunk of keys, not per row."""
     rules = active_rules()
-    record = {**values, "person_id": exclude or 0}
-    excluded = merged_away_ids() | ({exclude} if exclude else set())
-    matches: dict[int, Candidate] = {}
+    merged = merged_away_ids()
+    blocks = {block for rule in rules for block in rule.blocking}
+    index = {block: _lookup(block, records) for block in blocks}
+    married = _married_lookup(records) if any(_married(rule) for rule in rules) else {}
     ids = IdNumbers()
-    if record.get("id_number"):
-        ids[record["person_id"]] = record["id_number"]
-    for rule in rules:
-        found_ids: set[int] = set()
-        for block in rule.blocking:
-            columns = BLOCKS[block]
-            if not all(record.get(c) for c in columns):
-                continue
-            found_ids.update(
-                PersonKey.objects.filter(**{c: record[c] for c in columns}).values_list(
-                    "person_id", flat=True
-                )[: MAX_BLOCK + 1]
-            )
-        if "name_similar" in rule.weights and "employer" in rule.weights and record.get("employer"):
-            married = PersonKey.objects.filter(employer=record["employer"])
-            found_ids.update(
-                married.filter(name=record["given"]).values_list("person_id", flat=True)
-            )
-            found_ids.update(
-                married.filter(given=record["name"]).values_list("person_id", flat=True)
-            )
-        found_ids -= excluded
-        if not found_ids:
-            continue
-        records = _records(found_ids)
-        if _needs_ids(rule):
-            ids.need(found_ids)
-        for pk, other in records.items():
-            value = score(rule, record, other, ids)
-            if value >= rule.threshold and pk not in matches:
-                matches[pk] = Candidate(pk, exclude or 0, rule, round(value, 2))
-    return sorted(matches.values(), key=lambda c: -c.score)
+    per_record: list[dict[int, set[int]]] = []
+    for position, record in enumerate(records):
+        own = exclude[position]
+        candidates_by_rule = {}
+        for rule in rules:
+            found: set[int] = set()
+            for block in rule.blocking:
+                found |= index[block].get(tuple(record.get(c) for c in BLOCKS[block]), set())
+            if _married(rule) and record.get("employer"):
+                employer = record["employer"]
+                found |= married.get(("name", employer, record.get("given")), set())
+                found |= married.get(("given", employer, record.get("name")), set())
+            found -= merged | {own}
+            candidates_by_rule[rule.pk] = found
+        per_record.append(candidates_by_rule)
+    everyone = {pk for by_rule in per_record for found in by_rule.values() for pk in found}
+    known = _records(everyone)
+    if any(_needs_ids(rule) for rule in rules):
+        ids.need(
+            pk
+            for by_rule in per_record
+            for rule in rules
+            if _needs_ids(rule)
+            for pk in by_rule[rule.pk]
+        )
+    results = []
+    for position, record in enumerate(records):
+        own = exclude[position] or 0
+        record = {**record, "person_id": own}
+        if record.get("id_number"):
+            ids[own] = record["id_number"]
+        matches: dict[int, Candidate] = {}
+        for rule in rules:
+            for pk in per_record[position][rule.pk]:
+                other = known.get(pk)
+                if other is None or pk in matches:
+                    continue
+                value = score(rule, record, other, ids)
+                if value >= rule.threshold:
+                    matches[pk] = Candidate(pk, own, rule, round(value, 2))
+        results.append(sorted(matches.values(), key=lambda c: -c.score))
+    return results
+
+
+def _married(rule: DuplicateRule) -> bool:
+    return "name_similar" in rule.weights and "employer" in rule.weights
 
 
 def entry_values(*, name, birth_date, id_number, mobile_hash, email, employer, pinyin) -> dict:

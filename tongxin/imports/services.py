@@ -28,6 +28,7 @@ from tongxin.audit.services import audit_log
 from tongxin.core import leases, pii
 from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
+from tongxin.core.hooks import collect
 from tongxin.core.tasks import refresh_statistics
 from tongxin.people.models import IDENTIFIER_FIELDS, Person
 from tongxin.people.search import (
@@ -265,6 +266,14 @@ def analyse(
                 result.outcome = "update"
             else:
                 result.outcome = "skip"
+    # Apps that know who may already be registered under another number
+    # (dedupe) warn on the rows to create; the row is imported all the same.
+    creating = [result for result in results if result.outcome == "create"]
+    if creating and user is not None:
+        for position, message in collect(
+            "import_row_matches", user, [result.values for result in creating]
+        ):
+            creating[position].warnings += (("name", message),)
     analysis.counts = {**_count(results), "examples": examples}
     progress("检查完成", len(results), len(results))
     return analysis
