@@ -86,6 +86,10 @@ class PersonKey(models.Model):
     # (or a missing row) means the keys are stale.
     person_version = models.PositiveIntegerField(default=0)
 
+    # Made from the person alone and deleted with it: no reason to keep an
+    # import from being undone (imports/services.py).
+    derived_from_person = True
+
     class Meta:
         indexes = [
             models.Index(fields=["pinyin", "birth_date"], name="dedupe_key_pinyin_birth"),
@@ -143,6 +147,7 @@ class DuplicatePair(models.Model):
 
     objects = PairQuerySet.as_manager()
     scope_field = "person_a__region"
+    derived_from_person = True  # see PersonKey
 
     class Meta:
         verbose_name = "疑似重复"

@@ -18,7 +18,7 @@ from tongxin.people.models import Person
 
 from . import rules
 from .keys import key_values, person_key_values
-from .models import BLOCKINGS, COMPARISONS, DuplicatePair, DuplicateRule, PersonKey
+from .models import BLOCKINGS, COMPARISONS, DuplicatePair, DuplicateRule, Merge, PersonKey
 
 _KEY_COLUMNS = [
     "name",
@@ -108,6 +108,10 @@ def _ordered(a: int, b: int) -> tuple[int, int]:
 def person_pairs_refresh(*, person: Person) -> list[rules.Candidate]:
     """Propose the pairs `person` now forms; drop its open pairs no longer found."""
     person_keys_refresh(person=person)
+    mine = Q(person_a_id=person.pk) | Q(person_b_id=person.pk)
+    if Merge.objects.filter(merged=person, undone_at__isnull=True).exists():
+        DuplicatePair.objects.filter(mine, status=DuplicatePair.Status.OPEN).delete()
+        return []
     values = {**person_key_values(person), "id_number": person.id_number}
     found = rules.find_for(values, exclude=person.pk)
     keep = set()
@@ -119,7 +123,6 @@ def person_pairs_refresh(*, person: Person) -> list[rules.Candidate]:
             person_b_id=b,
             defaults={"rule": candidate.rule, "score": candidate.score},
         )
-    mine = Q(person_a_id=person.pk) | Q(person_b_id=person.pk)
     for pair in DuplicatePair.objects.filter(mine, status=DuplicatePair.Status.OPEN):
         if (pair.person_a_id, pair.person_b_id) not in keep:
             pair.delete()

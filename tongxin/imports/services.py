@@ -859,7 +859,10 @@ def _referenced_elsewhere(person_ids: list[int]) -> set[int]:
     found: set[int] = set()
     for relation in Person._meta.related_objects:
         model = relation.related_model
+        # Rows derived from the person alone (dedupe's keys and pairs) go with it.
         if model is ImportedRecord or not relation.field.concrete:
+            continue
+        if getattr(model, "derived_from_person", False):
             continue
         column = relation.field.attname
         for start in range(0, len(person_ids), LOOKUP_CHUNK):
