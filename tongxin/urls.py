@@ -25,5 +25,6 @@ urlpatterns = [
     path("qualification/", include("tongxin.qualification.urls")),
     path("analysis/", include("tongxin.analysis.urls")),
     path("privacy/", include("tongxin.privacy.urls")),
+    path("dedupe/", include("tongxin.dedupe.urls")),
     path("django-admin/", admin.site.urls),
 ]
