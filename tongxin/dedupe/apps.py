@@ -22,3 +22,9 @@ class DedupeConfig(AppConfig):
         # saved person, whichever app saved it. Bulk inserts send none;
         # services.keys_refresh catches those up before a full run.
         post_save.connect(_person_saved, sender=Person, dispatch_uid="dedupe_person_saved")
+
+        from tongxin.people.listing import ListFilter, register_list_filter
+
+        from .freshness import STALE_LABEL, persons_stale
+
+        register_list_filter("stale", ListFilter(label=STALE_LABEL, apply=persons_stale))

@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from tongxin.regions.scope import reads_records
 
+from . import freshness
 from .entry import matches_for, matches_for_many, row_warning
 
 
@@ -22,7 +23,28 @@ def import_row_matches(user, rows: list[dict]) -> list[tuple[int, str]]:
 def nav_items(user) -> list[dict]:
     if not reads_records(user):
         return []
-    items = [{"label": "查重与合并", "url": reverse("dedupe:queue")}]
+    items = [
+        {"label": "查重与合并", "url": reverse("dedupe:queue")},
+        {"label": "信息完整与更新", "url": reverse("dedupe:completeness")},
+    ]
     if user.is_system_admin:
         items.append({"label": "查重规则", "url": reverse("dedupe:rules")})
     return items
+
+
+def home_cards(user) -> list[dict]:
+    """The node's completeness and freshness, with the change since the last
+    figures kept at least a week ago (freshness.trend)."""
+    if not reads_records(user):
+        return []
+    total = freshness.total(user)
+    if not total.persons:
+        return []
+    return [
+        {
+            "template": "dedupe/home_card.html",
+            "order": 30,
+            "width": 4,
+            "context": {"total": total, "trend": freshness.trend(user, total)},
+        }
+    ]

@@ -194,3 +194,20 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"合并 #{self.merged_id} → #{self.survivor_id}"
+
+
+class CompletenessSnapshot(models.Model):
+    """A scope's completeness and freshness on a day, for the home card's trend."""
+
+    scope_key = models.CharField(max_length=200)
+    day = models.DateField()
+    percent_complete = models.PositiveSmallIntegerField()
+    percent_current = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope_key", "day"], name="dedupe_snapshot_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope_key} {self.day}"

@@ -246,3 +246,15 @@ def rule_update(*, actor, rule: DuplicateRule, data: dict, request=None) -> Dupl
         action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=rule, changes=changes
     )
     return rule
+
+
+def completeness_exported(*, actor, rows: int, reveal: bool, request=None) -> None:
+    """Audit an export of the to-complete list (full mobiles when `reveal`)."""
+    audit_log(
+        action=AuditEntry.Action.EXPORT,
+        user=actor,
+        request=request,
+        object_type="dedupe.completeness",
+        object_repr="待补充与待更新名单",
+        changes={"rows": rows, "revealed": ["mobile"] if reveal else []},
+    )

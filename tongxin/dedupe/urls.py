@@ -11,4 +11,6 @@ urlpatterns = [
     path("dismiss-by-rule/", views.rule_dismiss, name="dismiss_rule"),
     path("merges/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
     path("rules/", views.rules, name="rules"),
+    path("completeness/", views.completeness, name="completeness"),
+    path("completeness/export/", views.completeness_export, name="completeness_export"),
 ]

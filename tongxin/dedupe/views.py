@@ -1,16 +1,22 @@
+import tempfile
+
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
+from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.access import system_admin_required
 from tongxin.people.models import Person
 from tongxin.people.services import display_value
 from tongxin.regions.scope import read_scope, split_by_scope, writes_records
+from tongxin.reports.xlsx_stream import XlsxRowWriter
 
+from . import freshness, services
 from . import merge as merging
-from . import services
-from .access import merge_for_user, pair_for_user, pairs_for_user, require_editor
+from .access import merge_for_user, pair_for_user, pairs_for_user, require_editor, require_reader
 from .forms import RuleForm
 from .models import DuplicatePair, DuplicateRule, Merge
 
@@ -181,3 +187,55 @@ def rules(request):
                 return redirect("dedupe:rules")
         forms.append((rule, form))
     return render(request, "dedupe/rules.html", {"forms": forms})
+
+
+@require_GET
+def completeness(request):
+    """Complete and current: the node's figures by child region and group, worst records first."""
+    require_reader(request.user)
+    context = {
+        "total": freshness.total(request.user),
+        "regions": freshness.by_child_region(request.user),
+        "groups": freshness.by_group(request.user),
+        "worst": list(freshness.worst(request.user, limit=PAGE)),
+        "stale_days": settings.STALE_AFTER_DAYS,
+        "photo_years": settings.PHOTO_MAX_AGE_YEARS,
+    }
+    return render(request, "dedupe/completeness.html", context)
+
+
+EXPORT_HEADERS = ["姓名", "所属区域", "人员类别", "联系电话", "待补充", "希望补充", "最近确认"]
+
+
+@require_GET
+def completeness_export(request):
+    """The to-complete list (who, what is missing) as xlsx, to chase by phone.
+
+    Full mobiles only for roles that may reveal identifiers; the export is audited.
+    """
+    require_reader(request.user)
+    reveal = request.user.can_reveal_identifiers
+    target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    with XlsxRowWriter(
+        target,
+        sheet_name="待补充与待更新",
+        headers=EXPORT_HEADERS,
+        widths=[10, 14, 24, 14, 30, 40, 12],
+    ) as writer:
+        writer.write_rows(
+            [
+                chase.person.name,
+                chase.person.region.name,
+                chase.person.group.name,
+                chase.person.mobile if reveal else chase.person.masked_mobile,
+                "、".join(chase.missing),
+                "、".join(chase.wanted),
+                timezone.localtime(chase.confirmed).date(),
+            ]
+            for chase in freshness.worst(request.user, limit=None)
+        )
+    services.completeness_exported(
+        actor=request.user, rows=writer.rows, reveal=reveal, request=request
+    )
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename="待补充与待更新名单.xlsx")
