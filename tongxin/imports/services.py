@@ -977,6 +977,11 @@ def _delete_created(person_ids: list[int], *, actor, reason: str) -> None:
                 [timezone.now(), actor_id, reason, *chunk],
             )
         ImportedRecord.objects.filter(person_id__in=chunk).update(person=None)
+        # Rows derived from the person alone (_referenced_elsewhere) go with it.
+        for relation in Person._meta.related_objects:
+            if getattr(relation.related_model, "derived_from_person", False):
+                column = relation.field.attname
+                relation.related_model._base_manager.filter(**{f"{column}__in": chunk}).delete()
         Person.objects.filter(pk__in=chunk)._raw_delete(Person.objects.db)
     username = actor.get_username() if actor is not None else ""
     AuditEntry.objects.bulk_create(
