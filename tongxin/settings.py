@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "tongxin.qualification",
     "tongxin.analysis",
     "tongxin.privacy",
+    "tongxin.dedupe",
     "tongxin.dashboard",
     "tongxin.api",
     "django_otp",
@@ -490,3 +491,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TONGXIN_LOG_LEVEL", "WARNING")},
 }
+
+# Completeness and freshness of the registration form (people/completeness.py,
+# docs/features/dedupe.md). REQUIRED fields left blank make a record 待补充
+# (besides a freelancer's field of work); WANTED ones only lower its
+# completeness. A photo older than PHOTO_MAX_AGE_YEARS (by the year it was
+# uploaded) counts as missing. A record not confirmed (a staff edit or the
+# annual review) for STALE_AFTER_DAYS is 超过一年未更新.
+COMPLETENESS_REQUIRED = [
+    f.strip() for f in os.environ.get("TONGXIN_COMPLETENESS_REQUIRED", "").split(",") if f.strip()
+]
+COMPLETENESS_WANTED = [
+    f.strip()
+    for f in os.environ.get(
+        "TONGXIN_COMPLETENESS_WANTED",
+        "mobile,email,address,employer,job_title,education,resume,photo",
+    ).split(",")
+    if f.strip()
+]
+PHOTO_MAX_AGE_YEARS = int(os.environ.get("TONGXIN_PHOTO_MAX_AGE_YEARS", "2"))
+STALE_AFTER_DAYS = int(os.environ.get("TONGXIN_STALE_AFTER_DAYS", "365"))

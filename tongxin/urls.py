@@ -28,5 +28,6 @@ urlpatterns = [
     path("privacy/", include("tongxin.privacy.urls")),
     path("api/v1/", audited_urls()),
     path("api/clients/", include("tongxin.api.urls")),
+    path("dedupe/", include("tongxin.dedupe.urls")),
     path("django-admin/", admin.site.urls),
 ]

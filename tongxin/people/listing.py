@@ -94,6 +94,7 @@ class PersonFilter:
     on: datetime.date | None = None  # the day ages are counted at; today when empty
     grade: str = ""  # the grade of the latest closed evaluation round, or "none"
     incomplete: bool = False  # only persons with fields to complete (people/completeness.py)
+    stale: bool = False  # not confirmed for a year (LIST_FILTERS["stale"], tongxin/dedupe)
     errors: list[str] = field(default_factory=list)
 
     @classmethod
@@ -163,6 +164,8 @@ class PersonFilter:
         raw = params.get("incomplete", "")
         if raw == "1":
             self.incomplete = True
+        elif raw == "stale" and "stale" in LIST_FILTERS:
+            self.stale = True
         elif raw:
             self.errors.append("筛选条件“待补充信息”无效")
         raw = params.get("grade", "")
@@ -185,6 +188,8 @@ class PersonFilter:
             result["ethnicity"] = ",".join(map(str, self.ethnicity))
         if self.incomplete:
             result["incomplete"] = "1"
+        elif self.stale:
+            result["incomplete"] = "stale"
         return result
 
     @property
@@ -237,6 +242,8 @@ class PersonFilter:
             parts.append("最近评价等次：" + ("无" if self.grade == "none" else self.grade))
         if self.incomplete:
             parts.append("待补充信息")
+        if self.stale:
+            parts.append(LIST_FILTERS["stale"].label)
         return "；".join(parts)
 
 
@@ -296,6 +303,8 @@ def _apply_analysis_filters(qs: QuerySet, f: PersonFilter) -> QuerySet:
         qs = qs.filter(age_band_q(parse_age_band(f.age), f.age_on))
     if f.incomplete:
         qs = qs.filter(to_complete_q())
+    if f.stale:
+        qs = LIST_FILTERS["stale"].apply(qs, "1")
     if f.grade:
         qs = LIST_FILTERS["grade"].apply(qs, f.grade)
     return qs

@@ -87,15 +87,24 @@ def person_create(request):
     if not regions_writable_by(request.user).exists():
         raise PermissionDenied
     form = PersonForm(request.POST or None, request.FILES or None, user=request.user)
+    matches = []
     if request.method == "POST" and form.is_valid():
-        person = services.person_create(
-            actor=request.user, data=form.changed_data_for_service(), request=request
-        )
-        messages.success(request, f"已登记：{person.name}")
-        for warning in form.warnings:
-            messages.warning(request, warning)
-        return redirect("people:detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "person": None})
+        data = form.changed_data_for_service()
+        # Apps that know who may already be registered (dedupe) are asked
+        # first; the user saves anyway after checking them.
+        if not request.POST.get("confirm_possible_duplicate"):
+            matches = collect("person_entry_matches", request.user, data)
+        if not matches:
+            person = services.person_create(actor=request.user, data=data, request=request)
+            messages.success(request, f"已登记：{person.name}")
+            for warning in form.warnings:
+                messages.warning(request, warning)
+            return redirect("people:detail", pk=person.pk)
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "person": None, "possible_duplicates": matches},
+    )
 
 
 def person_edit(request, pk: int):

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tongxin.accounts.models import User
 from tongxin.api.models import ApiClient
+from tongxin.dedupe.models import DuplicatePair, Merge
 from tongxin.engagement.models import (
     Activity,
     ActivityAttachment,
@@ -100,6 +101,8 @@ VISIBLE = {
     Department: None,  # a directory every reader uses, not region-owned
     Condition: None,  # deployment-wide settings
 }
+VISIBLE[DuplicatePair] = DuplicatePair.objects.seen_by
+VISIBLE[Merge] = _region_owned(Merge)
 VISIBLE[ActivityParticipant] = _by_parent(ActivityParticipant, "activity", VISIBLE[Activity])
 VISIBLE[TrainingParticipant] = _by_parent(TrainingParticipant, "training", VISIBLE[Training])
 VISIBLE[OrganisationMember] = _by_parent(OrganisationMember, "organisation", VISIBLE[Organisation])
@@ -142,6 +145,10 @@ WITHDRAW_ROWS = {
 
 # How to fill each route's parameters. A new route with parameters must be added here.
 PARAMS = {
+    "dedupe:pair": _pk(DuplicatePair),
+    "dedupe:dismiss": _pk(DuplicatePair),
+    "dedupe:merge": _pk(DuplicatePair),
+    "dedupe:merge_undo": _pk(Merge),
     "people:detail": _pk(Person),
     "people:edit": _pk(Person),
     "people:archive": _pk(Person),
