@@ -49,9 +49,28 @@ class Summary:
         names = [r.name for r in self.regions]
         return names + (["合计"] if self.show_total_block else [])
 
+    def sheets(self) -> list["SummarySheet"]:
+        """The table cut into one sheet per column block (region, then 合计):
+        each prints on its own A4 page at a readable size, where all blocks
+        side by side (70 columns for a province) shrink to unreadable type."""
+        width = len(self.level_labels)
+        return [
+            SummarySheet(
+                block=block,
+                rows=[(row, row.cells[i * width : (i + 1) * width]) for row in self.rows],
+            )
+            for i, block in enumerate(self.column_blocks)
+        ]
+
     @property
     def grand_total(self) -> int:
         return self.rows[-1].cells[-1] if self.rows else 0
+
+
+@dataclass
+class SummarySheet:
+    block: str  # the region's name, or 合计
+    rows: list[tuple[SummaryRow, list[int]]]  # each row with its cells in this block
 
 
 def summary_regions_for(user) -> list[Region]:

@@ -144,6 +144,18 @@ def summary(request):
 
 
 @require_GET
+def summary_print(request):
+    """附件1 for paper: one A4 sheet per region, then the 合计 sheet."""
+    require_reports_user(request.user)
+    _regions, region, table = _summary_for_request(request)
+    return render(
+        request,
+        "reports/summary_print.html",
+        {"region": region, "summary": table, "sheets": table.sheets(), "title": TITLE},
+    )
+
+
+@require_GET
 def summary_xlsx(request):
     require_reports_user(request.user)
     _regions, region, table = _summary_for_request(request)

@@ -162,3 +162,32 @@ def test_it_counts_with_one_grouped_query(city_user, population, django_assert_m
 
     with django_assert_max_num_queries(5):
         build_summary(city_user, None, on_date=datetime.date.today())
+
+
+def test_the_print_view_has_one_sheet_per_region_then_the_total(
+    client_for, city_user, xingning_user, population, regions
+):
+    response = client_for(city_user).get(reverse("reports:summary_print"))
+    assert response.status_code == 200
+    sheets = response.context["sheets"]
+    assert [s.block for s in sheets] == ["南宁市", "兴宁区", "青秀区", "合计"]
+    # Each sheet holds its block's cells only: the levels and their 小计.
+    summary = response.context["summary"]
+    width = len(summary.level_labels)
+    for i, sheet in enumerate(sheets):
+        assert [cells for _, cells in sheet.rows] == [
+            row.cells[i * width : (i + 1) * width] for row in summary.rows
+        ]
+    qingxiu_total = sheets[2].rows[-1][1][-1]
+    assert qingxiu_total == db_count(region=regions["qingxiu"])
+    assert sheets[-1].rows[-1][1][-1] == db_count()
+    text = response.content.decode()
+    assert text.count('data-testid="sheet"') == 4
+    assert "区域：青秀区" in text and "第 4 页，共 4 页" in text
+
+    client = client_for(xingning_user)
+    own = client.get(reverse("reports:summary_print"))
+    assert [s.block for s in own.context["sheets"]] == ["兴宁区"]
+    assert "青秀区" not in own.content.decode()
+    other = client.get(reverse("reports:summary_print"), {"region": regions["qingxiu"].pk})
+    assert other.status_code == 404
