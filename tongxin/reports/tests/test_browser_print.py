@@ -42,7 +42,6 @@ def test_the_citywide_summary_prints_one_region_per_a4_sheet(
         assert TITLE in text and "填报单位：南宁市" in text and heading in text
         assert "合计" in text and "小计" in text
         # Readable: no text below 8 pt (the 70-column table came out at about 3 pt).
-        print(sorted(set(sheet["sizes"])))
         assert min(sheet["sizes"]) >= 8, sorted(set(sheet["sizes"]))
     # Each sheet's own figures: the 合计 row ends with the region's total.
     last_numbers = [s["text"].split("合计")[-1].split()[:4] for s in sheets]
