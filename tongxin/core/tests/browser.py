@@ -114,7 +114,10 @@ def log_in(page, username: str, landing: str = "/persons/") -> None:
 # The CJK font's ToUnicode map names some characters by their radical twins
 # (⼈ U+2F08 for 人, ⺠ U+2EA0 for 民): read them as the characters they print.
 _RADICALS = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)} | {
-    ord(radical): char for radical, char in zip("⺟⺠⻄⻅⻆⻋⻓⻔⻘⻚⻛⻜⻝⻢", "母民西见角车长门青页风飞食马")
+    ord(radical): char
+    for radical, char in zip(
+        "⺟⺠⻄⻅⻆⻋⻓⻔⻘⻚⻛⻜⻝⻢", "母民西见角车长门青页风飞食马", strict=True
+    )
 }
 
 

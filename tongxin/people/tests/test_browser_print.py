@@ -34,6 +34,14 @@ def test_the_person_page_prints_the_record_without_form_controls(
     text = "".join("".join(s["text"].split()) for s in sheets)  # without the spacing
     for shown in ["蒙海燕", "基本信息", "南宁海燕科技有限公司", "2010年起从事软件开发", "变更历史"]:
         assert shown in text
-    for control in ["确认出库", "登记表(Word)", "个人信息权利", "退出", "账号安全", "出库原因", "新增职务"]:
+    for control in [
+        "确认出库",
+        "登记表(Word)",
+        "个人信息权利",
+        "退出",
+        "账号安全",
+        "出库原因",
+        "新增职务",
+    ]:
         assert control not in text, control
     assert len(sheets) <= 2
