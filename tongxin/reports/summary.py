@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from tongxin.core.kept_counts import kept_counts
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person, PersonGroup, SubCategory
 from tongxin.regions.models import Region
-from tongxin.regions.scope import readable_regions
+from tongxin.regions.scope import readable_regions, sees_everything
 
 TITLE = "新的社会阶层人士分级分类管理汇总表"
 LEVELS = list(Person.Level.choices)  # [(value, label), …] in the paper order
@@ -78,16 +79,28 @@ def summary_regions_for(user) -> list[Region]:
     return list(readable_regions(user).order_by("sort_order", "code"))
 
 
+def default_summary_region(user, regions: list[Region]) -> Region | None:
+    """The region the table opens on: a user of one region sees it; others the top."""
+    return regions[0] if len(regions) == 1 and not sees_everything(user) else None
+
+
 def summary_counts(user, region_id: int | None) -> dict[tuple, int]:
-    """{(group_id, subcategory_id, region_id, level): count} over active persons."""
+    """{(group_id, subcategory_id, region_id, level): count} over active persons.
+
+    The GROUP BY walks every active person the user sees: 115 ms a request at
+    1M persons, half the server's CPU under 20 sessions. The counts are kept
+    (core/kept_counts.py) under a key made of this query, whose SQL holds the
+    user's scope, and the persons' data version: a change recounts only the
+    changed persons, and the task worker keeps the default table warm.
+    """
     person_filter = PersonFilter(region=region_id, status=Person.Status.ACTIVE)
     qs, _ = filtered_persons(user, person_filter)
     grouped = (
         qs.order_by()
         .values_list("group_id", "subcategory_id", "region_id", "level")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
-    return {(g, s, r, lv): n for g, s, r, lv, n in grouped}
+    return dict(kept_counts(grouped, models=(Person,)))
 
 
 def _roll_up(node: Region | None, visible: list[Region], counted: set[int]):

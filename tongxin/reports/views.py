@@ -10,13 +10,12 @@ from tongxin.core.access import require_system_admin
 from tongxin.people.access import person_for_user
 from tongxin.people.listing import PersonFilter
 from tongxin.people.models import Person, PersonGroup
-from tongxin.regions.scope import sees_everything
 
 from . import registration, services, tasks
 from .access import report_job_for_user, report_jobs_visible_to, require_reports_user
 from .forms import TemplateUploadForm
 from .models import ReportJob
-from .summary import TITLE, build_summary, summary_regions_for
+from .summary import TITLE, build_summary, default_summary_region, summary_regions_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -124,10 +123,8 @@ def _summary_for_request(request):
         region = next((r for r in regions if str(r.pk) == raw), None)
         if region is None:
             raise Http404
-    elif len(regions) == 1 and not sees_everything(request.user):
-        region = regions[0]
     else:
-        region = None
+        region = default_summary_region(request.user, regions)
     table = build_summary(request.user, region, on_date=services.today())
     return regions, region, table
 

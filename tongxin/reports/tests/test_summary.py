@@ -160,7 +160,11 @@ def test_the_xlsx_is_laid_out_for_a4_landscape_and_audited(
 def test_it_counts_with_one_grouped_query(city_user, population, django_assert_max_num_queries):
     import datetime
 
-    with django_assert_max_num_queries(5):
+    # Cold: regions, the grouped count, the persons' data version and history
+    # window (kept counts), groups and sub-categories.
+    with django_assert_max_num_queries(7):
+        build_summary(city_user, None, on_date=datetime.date.today())
+    with django_assert_max_num_queries(4):
         build_summary(city_user, None, on_date=datetime.date.today())
 
 
@@ -191,3 +195,34 @@ def test_the_print_view_has_one_sheet_per_region_then_the_total(
     assert "青秀区" not in own.content.decode()
     other = client.get(reverse("reports:summary_print"), {"region": regions["qingxiu"].pk})
     assert other.status_code == 404
+
+
+def test_the_counts_are_kept_until_persons_change(
+    city_user, population, regions, make_person, django_assert_max_num_queries
+):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = datetime.date.today()
+    before = build_summary(city_user, None, on_date=today).grand_total
+    with CaptureQueriesContext(connection) as queries:
+        assert build_summary(city_user, None, on_date=today).grand_total == before
+    assert not [q for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+    make_person("新来者", region=regions["qingxiu"])
+    assert build_summary(city_user, None, on_date=today).grand_total == before + 1 == db_count()
+
+
+def test_the_worker_counts_the_table_each_user_opens_on(xingning_user, population, regions):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongxin.reports.hooks import warm_figures
+
+    warm_figures(xingning_user)
+    with CaptureQueriesContext(connection) as queries:
+        build_summary(xingning_user, regions["xingning"], on_date=datetime.date.today())
+    assert not [q for q in queries.captured_queries if "GROUP BY" in q["sql"]]
