@@ -40,8 +40,8 @@ class OptionsForm(BootstrapFormMixin, forms.Form):
         for option in options.OPTIONS:
             current = options.value(option.key)
             default = option.display(option.default())
-            help_text = f"{option.help}（部署默认值：{default}）"
             if option.kind == "bands":
+                help_text = f"{option.help}（部署默认值：{default}）"
                 field = forms.CharField(
                     label=option.label,
                     help_text=help_text,
@@ -49,6 +49,8 @@ class OptionsForm(BootstrapFormMixin, forms.Form):
                     initial=options.bands_lines(current),
                 )
             else:
+                bounds = f"{option.minimum}—{option.upper_bound()}{option.unit}"
+                help_text = f"{option.help}（可设{bounds}；部署默认值：{default}）"
                 field = forms.IntegerField(
                     label=f"{option.label}（{option.unit}）" if option.unit else option.label,
                     help_text=help_text,

@@ -43,6 +43,11 @@ SECTION_PAGES = {
     "reports": "reports",
     "settings": "settings",
 }
+# Sections of the feature docs written for developers (how it is counted,
+# tested, benchmarked, run from the command line): left out of the manual.
+_DEVELOPER_SECTION = re.compile(
+    r"^#{2,6}\s.*(口径|设计决定|开销|测试|命令行|有界读取|中止后的恢复)"
+)
 # Headings of the docs carry the issue they came from; users don't need it.
 _ISSUE_NOTE = re.compile(r"\s*[（(]issue[^）)]*[）)]", re.IGNORECASE)
 
@@ -83,7 +88,7 @@ def contents() -> list[ManualPage]:
 
 @lru_cache(maxsize=64)
 def _render(slug: str, path: str, stamp: int) -> ManualPage:
-    text = Path(path).read_text(encoding="utf-8")
+    text = _for_users(Path(path).read_text(encoding="utf-8"))
     markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = markdown.parse(text)
     # The first heading names the page (some files start at ## as parts of a whole).
@@ -105,6 +110,21 @@ def _render(slug: str, path: str, stamp: int) -> ManualPage:
     html = markdown.renderer.render(tokens, markdown.options, {})
     html = html.replace("<table>", '<table class="table table-sm table-bordered">')
     return ManualPage(slug, title, html, titled)
+
+
+def _for_users(text: str) -> str:
+    """The Markdown without the developer sections (each up to the next
+    heading of its level or above)."""
+    kept, skipping = [], 0
+    for line in text.splitlines():
+        level = len(line) - len(line.lstrip("#")) if line.startswith("#") else 0
+        if skipping and level and level <= skipping:
+            skipping = 0
+        if not skipping and level and _DEVELOPER_SECTION.match(line):
+            skipping = level
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def _link(folder: Path, href: str) -> str:

@@ -162,7 +162,7 @@ OPTIONS = [
         "登录与会话",
         "登录有效时长",
         "登录后超过此小时数，无论是否在操作都需重新登录；0 表示不限。"
-        "不能超过部署设定的会话保存时长（TONGXIN_SESSION_MAX_HOURS）。",
+        "上限为部署设定的会话保存时长。",
         lambda: settings.SESSION_MAX_HOURS,
         minimum=0,
         maximum=_session_hours_ceiling,

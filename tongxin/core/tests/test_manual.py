@@ -78,3 +78,11 @@ def test_the_registration_form_explains_its_fields(client_for, xingning_user):
         "留空则按身份证号码填写。",
     ]:
         assert help_text in page
+
+
+def test_developer_sections_stay_out_of_the_manual(client_for, xingning_user):
+    body = client_for(xingning_user).get("/help/analysis/").content.decode()
+    assert "能做什么" in body and "点击穿透" in body
+    assert "口径与设计决定" not in body and "首页的开销" not in body
+    reports = client_for(xingning_user).get("/help/reports/").content.decode()
+    assert "附件2 分级分类管理登记表" in reports and "test_browser_reports.py" not in reports

@@ -48,7 +48,7 @@ def test_it_is_for_system_admins_only(client_for, admin_user, city_user):
         "市级重点联系名额默认值",
     ]:
         assert shown in text
-    assert "部署默认值：30分钟" in text
+    assert "可设0—1440分钟；部署默认值：30分钟" in text
     assert client_for(city_user).get(URL).status_code == 404
     assert client_for(city_user).post(URL, form_data()).status_code == 404
     assert not RuntimeOption.objects.exists()
