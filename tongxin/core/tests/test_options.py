@@ -66,6 +66,8 @@ def test_a_changed_session_limit_applies_at_once_and_is_audited(
     assert entry.user == admin_user and entry.action == "update"
     assert entry.changes == {"无操作自动退出": ["30分钟", "5分钟"]}
     assert "已保存：无操作自动退出" in client_for(admin_user).get(URL).content.decode()
+    audit_page = client_for(admin_user).get(reverse("audit:list")).content.decode()
+    assert "系统参数" in audit_page and "无操作自动退出" in audit_page and "5分钟" in audit_page
     client.logout()
 
     # A staff member idle for 6 minutes is now signed out.
