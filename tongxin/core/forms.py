@@ -48,6 +48,13 @@ class OptionsForm(BootstrapFormMixin, forms.Form):
                     widget=forms.Textarea(attrs={"rows": 5, "cols": 20}),
                     initial=options.bands_lines(current),
                 )
+            elif option.kind == "monthday":
+                field = forms.CharField(
+                    label=option.label,
+                    help_text=f"{option.help}（部署默认值：{default}）",
+                    max_length=10,
+                    initial=options.month_day_text(current),
+                )
             else:
                 bounds = f"{option.minimum}—{option.upper_bound()}{option.unit}"
                 help_text = f"{option.help}（可设{bounds}；部署默认值：{default}）"

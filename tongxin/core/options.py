@@ -13,6 +13,7 @@ are read in one query and kept: in the shared cache until a change commits
 process follows a change within a second.
 """
 
+import datetime
 import re
 import time
 from collections.abc import Callable
@@ -40,7 +41,7 @@ class Option:
     label: str
     help: str
     default: Callable[[], Any]
-    kind: str = "int"  # "int" | "bands"
+    kind: str = "int"  # "int" | "bands" | "monthday"
     minimum: int = 0
     maximum: int | Callable[[], int] = 0
     unit: str = ""
@@ -51,6 +52,9 @@ class Option:
     def display(self, value) -> str:
         if self.kind == "bands":
             return bands_text(value)
+        if self.kind == "monthday":
+            month, day = value
+            return f"每年{month}月{day}日"
         return f"{value}{self.unit}"
 
 
@@ -106,6 +110,14 @@ OPTIONS = [
         minimum=1,
         maximum=1000,
         unit="人",
+    ),
+    Option(
+        "review_due",
+        "年度更新",
+        "年度更新截止日期",
+        "每年的月和日，如“12-31”；年度更新页显示本年度的截止日期和剩余天数，逾期时提示。",
+        lambda: [12, 31],
+        kind="monthday",
     ),
     Option(
         "upload_max_megabytes",
@@ -260,10 +272,32 @@ def parse_bands(text: str) -> list[list]:
     return bands
 
 
+_MONTH_DAY = re.compile(r"^\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+def parse_month_day(text: str) -> list[int]:
+    """ "12-31" or "12月31日" → [12, 31]; ValidationError in Chinese."""
+    match = _MONTH_DAY.match(text or "")
+    if not match:
+        raise ValidationError("应写成“月-日”，如“12-31”")
+    month, day = int(match.group(1)), int(match.group(2))
+    try:
+        datetime.date(2001, month, day)  # not a leap year: 2月29日 is not every year's
+    except ValueError:
+        raise ValidationError(f"没有{month}月{day}日这一天（每年都要有）") from None
+    return [month, day]
+
+
+def month_day_text(value) -> str:
+    return f"{value[0]:02d}-{value[1]:02d}"
+
+
 def clean(option: Option, raw) -> Any:
     """The value to store for the form's `raw` input (already an int for int options)."""
     if option.kind == "bands":
         return parse_bands(raw)
+    if option.kind == "monthday":
+        return parse_month_day(raw)
     if not option.minimum <= raw <= option.upper_bound():
         raise ValidationError(f"应在{option.minimum}到{option.upper_bound()}之间")
     return raw
@@ -309,6 +343,8 @@ def options_update(*, actor, values: dict[str, Any], request=None) -> dict[str, 
 
 
 def _same(option: Option, a, b) -> bool:
+    if option.kind == "monthday":
+        return list(a) == list(b)
     if option.kind == "bands":
         return [[g, float(low)] for g, low in a] == [[g, float(low)] for g, low in b]
     return a == b

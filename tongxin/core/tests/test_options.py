@@ -26,7 +26,11 @@ def form_data(**changes) -> dict:
     data = {}
     for option in options.OPTIONS:
         current = options.value(option.key)
-        data[option.key] = options.bands_lines(current) if option.kind == "bands" else current
+        if option.kind == "bands":
+            current = options.bands_lines(current)
+        elif option.kind == "monthday":
+            current = options.month_day_text(current)
+        data[option.key] = current
     return {**data, **changes}
 
 
@@ -127,6 +131,8 @@ def test_the_readers_follow_the_page(client_for, admin_user, regions,
         ("grade_bands", "A 90\nA 60\nC 0", "等次名称不能重复"),
         ("grade_bands", "A九十\nB 0", "第1行"),
         ("session_max_hours", 13, "12"),
+        ("review_due", "2-29", "没有2月29日这一天"),
+        ("review_due", "年底", "应写成“月-日”"),
         ("import_max_rows", 10, "100"),
     ],
 )
@@ -155,3 +161,22 @@ def test_values_are_read_once_then_kept_until_a_change(
         options.options_update(actor=admin_user, values={"session_idle_minutes": 15})
     with django_assert_num_queries(1):
         assert options.value("session_idle_minutes") == 15
+
+
+def test_the_review_deadline_shows_on_the_review_page(
+    client_for, admin_user, city_user, make_person, django_capture_on_commit_callbacks
+):
+    from tongxin.levels.services import review_cycle_start
+
+    make_person("待复核")  # one person not yet reviewed
+    review_cycle_start(actor=city_user, year=2026)
+    start = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        page = client_for(city_user).get("/levels/review/?year=2026").content.decode()
+        assert "截止日期：2026年12月31日" in page and "还剩24天" in page
+        save(client_for(admin_user), django_capture_on_commit_callbacks, review_due="11月30日")
+        assert RuntimeOption.objects.get(key="review_due").value == [11, 30]
+        page = client_for(city_user).get("/levels/review/?year=2026").content.decode()
+        assert "截止日期：2026年11月30日" in page and "已逾期7天" in page
+    entry = AuditEntry.objects.get(object_type="core.runtimeoption")
+    assert entry.changes == {"年度更新截止日期": ["每年12月31日", "每年11月30日"]}
