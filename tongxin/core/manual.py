@@ -48,6 +48,9 @@ SECTION_PAGES = {
 _DEVELOPER_SECTION = re.compile(
     r"^#{2,6}\s.*(口径|设计决定|开销|测试|命令行|有界读取|中止后的恢复)"
 )
+# Inline code naming a function, a setting, a file or a command: a paragraph
+# (or list item) that needs one is written for operators and developers.
+_CODE_TALK = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9]|/|\.py\b|^tongxin\s")
 # Headings of the docs carry the issue they came from; users don't need it.
 _ISSUE_NOTE = re.compile(r"\s*[（(]issue[^）)]*[）)]", re.IGNORECASE)
 
@@ -90,7 +93,7 @@ def contents() -> list[ManualPage]:
 def _render(slug: str, path: str, stamp: int) -> ManualPage:
     text = _for_users(Path(path).read_text(encoding="utf-8"))
     markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
-    tokens = markdown.parse(text)
+    tokens = _without_code_talk(markdown.parse(text))
     # The first heading names the page (some files start at ## as parts of a whole).
     headings = [
         (t.tag, tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open"
@@ -110,6 +113,28 @@ def _render(slug: str, path: str, stamp: int) -> ManualPage:
     html = markdown.renderer.render(tokens, markdown.options, {})
     html = html.replace("<table>", '<table class="table table-sm table-bordered">')
     return ManualPage(slug, title, html, titled)
+
+
+def _without_code_talk(tokens: list) -> list:
+    """The tokens without each paragraph that names code, nor the list item it opens."""
+    drop: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token.type != "inline" or not any(
+            child.type == "code_inline" and _CODE_TALK.search(child.content)
+            for child in token.children or []
+        ):
+            continue
+        start, end = i - 1, i + 1
+        if start > 0 and tokens[start - 1].type == "list_item_open":
+            start -= 1
+            level = tokens[start].level
+            end = next(
+                j
+                for j in range(i, len(tokens))
+                if tokens[j].type == "list_item_close" and tokens[j].level == level
+            )
+        drop.update(range(start, end + 1))
+    return [token for k, token in enumerate(tokens) if k not in drop]
 
 
 def _for_users(text: str) -> str:

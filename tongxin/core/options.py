@@ -216,6 +216,12 @@ def forget() -> None:
     cache.delete(CACHE_KEY)
 
 
+def assume_none_stored() -> None:
+    """Cache "no option set" without asking the database (test set-up, where
+    every test starts from an empty table)."""
+    cache.set(CACHE_KEY, {}, CACHE_SECONDS)
+
+
 def value(key: str):
     """The option's value now: the one set on the page, else the default."""
     option = BY_KEY[key]

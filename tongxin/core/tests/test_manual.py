@@ -86,3 +86,19 @@ def test_developer_sections_stay_out_of_the_manual(client_for, xingning_user):
     assert "口径与设计决定" not in body and "首页的开销" not in body
     reports = client_for(xingning_user).get("/help/reports/").content.decode()
     assert "附件2 分级分类管理登记表" in reports and "test_browser_reports.py" not in reports
+
+
+def test_paragraphs_that_name_code_stay_out(client_for, xingning_user, settings, tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "manual.md").write_text(
+        "# 使用手册\n\n上传后页面显示进度。\n\n后台由 `tongxin db_worker` 处理。\n\n"
+        "- 第一项\n- 由 `import_batch_read` 读表\n- 第三项\n\n见 `IMPORT_BACKGROUND_ROWS`。\n",
+        encoding="utf-8",
+    )
+    settings.BASE_DIR = tmp_path
+    body = client_for(xingning_user).get("/help/").content.decode()
+    assert (
+        "上传后页面显示进度。" in body and "<li>第一项</li>" in body and "<li>第三项</li>" in body
+    )
+    for code in ["db_worker", "import_batch_read", "IMPORT_BACKGROUND_ROWS"]:
+        assert code not in body
