@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from tongxin.accounts.auth_views import LoginView
 from tongxin.api.api import audited_urls
+from tongxin.core import views as core_views
 from tongxin.dashboard import views as dashboard_views
 
 urlpatterns = [
@@ -11,6 +12,9 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("tongxin.accounts.account_urls")),
+    path("settings/", core_views.options_edit, name="options"),
+    path("help/", core_views.manual_index, name="manual_index"),
+    path("help/<slug:page>/", core_views.manual, name="manual"),
     path("persons/", include("tongxin.people.urls")),
     path("dictionaries/", include("tongxin.people.dictionary_urls")),
     path("regions/", include("tongxin.regions.urls")),

@@ -86,7 +86,7 @@
   window.addEventListener("resize", resizeAll);
   // Charts are sized for the printed page before printing, and back afterwards.
   window.addEventListener("beforeprint", function () {
-    charts.forEach(function (c) { c.resize({ width: 620, height: 300 }); });
+    charts.forEach(function (c) { c.resize({ width: 620, height: 240 }); });
   });
   window.addEventListener("afterprint", resizeAll);
 })();

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
+from tongxin.core import options
+
 from .backends import demo_passwords_allowed
 
 # Session keys: when this login began and when the user last did something
@@ -92,10 +94,12 @@ class SessionLimitsMiddleware:
         # on the first request, so query counts stay as they were.
         login_at = session.get(LOGIN_AT) or _timestamp(request.user.last_login) or now
         last_activity = session.get(LAST_ACTIVITY) or login_at
-        age_limit = settings.SESSION_MAX_HOURS * 3600
-        idle_limit = settings.SESSION_IDLE_MINUTES * 60
+        # Set on the 系统参数 page (core/options.py), else from the environment.
+        max_hours = options.value("session_max_hours")
+        age_limit = max_hours * 3600
+        idle_limit = options.value("session_idle_minutes") * 60
         if age_limit and now - login_at > age_limit:
-            return self._end(request, MAX_AGE_MESSAGE.format(hours=settings.SESSION_MAX_HOURS))
+            return self._end(request, MAX_AGE_MESSAGE.format(hours=max_hours))
         if idle_limit and now - last_activity > idle_limit:
             return self._end(request, IDLE_MESSAGE)
         if now - last_activity >= ACTIVITY_WRITE_INTERVAL:

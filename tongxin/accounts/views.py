@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from tongxin.core import options
 from tongxin.core.access import system_admin_required
 
 from .access import user_for_admin, users_managed_by
@@ -137,8 +138,8 @@ def account_security(request):
         request,
         "accounts/account_security.html",
         {
-            "idle_minutes": settings.SESSION_IDLE_MINUTES,
-            "max_hours": settings.SESSION_MAX_HOURS,
+            "idle_minutes": options.value("session_idle_minutes"),
+            "max_hours": options.value("session_max_hours"),
             "password_max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
         },
     )

@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from .hooks import collect
+from .manual import page_for_path
 
 
 def navigation(request):
@@ -22,6 +23,7 @@ def navigation(request):
             {"label": "数据字典", "url": reverse("dictionaries:index")},
             {"label": "审计日志", "url": reverse("audit:list")},
             {"label": "个人信息告知", "url": reverse("privacy:notice_edit")},
+            {"label": "系统参数", "url": reverse("options")},
         ]
     for item in items:
         url = item.get("url")
@@ -32,4 +34,8 @@ def navigation(request):
     for item in active:
         if any(o is not item and o["url"].startswith(item["url"]) for o in active):
             item["active"] = False
-    return {"nav_items": items}
+    section = page_for_path(path)
+    manual_url = (
+        reverse("manual", args=[section]) if section != "index" else reverse("manual_index")
+    )
+    return {"nav_items": items, "manual_url": manual_url}

@@ -10,15 +10,15 @@ The same factors feed the SQL of round closing and the sheet page.
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
+from tongxin.core import options
 
-# Lower bounds, inclusive, best grade first. Override with TONGXIN_GRADE_BANDS.
-DEFAULT_GRADE_BANDS = [["A", 90], ["B", 75], ["C", 60], ["D", 0]]
 CENT = Decimal("0.01")
 
 
 def grade_bands() -> list[list]:
-    bands = getattr(settings, "TONGXIN_GRADE_BANDS", None) or DEFAULT_GRADE_BANDS
+    """Lower bounds, inclusive, best grade first: set on the 系统参数 page
+    (core/options.py), else TONGXIN_GRADE_BANDS, else A 90, B 75, C 60, D 0."""
+    bands = options.value("grade_bands")
     return sorted(([str(g), float(low)] for g, low in bands), key=lambda b: -b[1])
 
 

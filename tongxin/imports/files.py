@@ -28,6 +28,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from tongxin.core import options
+
 from .reading import ImportFileError, ReadBudget, detect_encoding
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -56,7 +58,7 @@ class Sheet:
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "UPLOAD_MAX_MEGABYTES", 50)) * 1024 * 1024
+    return int(options.value("upload_max_megabytes")) * 1024 * 1024
 
 
 def max_uncompressed_bytes() -> int:
@@ -266,8 +268,8 @@ def _csv_iter(path: Path, encoding: str, delimiter: str) -> Iterator[list]:
 
 def read_budget() -> ReadBudget:
     return ReadBudget(
-        rows=int(getattr(settings, "IMPORT_MAX_ROWS", 200_000)),
-        columns=int(getattr(settings, "IMPORT_MAX_COLUMNS", 200)),
+        rows=int(options.value("import_max_rows")),
+        columns=int(options.value("import_max_columns")),
         cells=int(getattr(settings, "IMPORT_MAX_CELLS", 10_000_000)),
     )
 

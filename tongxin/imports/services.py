@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
 from django.db import connection, transaction
@@ -25,7 +24,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import leases, pii
+from tongxin.core import leases, options, pii
 from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.hooks import collect
@@ -59,7 +58,7 @@ WRITING = "写入数据库"  # the phase while rows are written
 
 def background_threshold() -> int:
     """Files with more data rows than this are checked and imported by the task worker."""
-    return int(getattr(settings, "IMPORT_BACKGROUND_ROWS", 2000))
+    return int(options.value("import_background_rows"))
 
 
 def _no_progress(phase: str, done: int, total: int) -> None:

@@ -10,9 +10,9 @@ review's due counts are sums over the same rows.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count
 
+from tongxin.core import options
 from tongxin.core.kept_counts import kept_counts
 from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person, PersonGroup, SubCategory
@@ -21,21 +21,20 @@ from tongxin.regions.models import Region
 from .models import Quota
 
 # Defaults when a region has no Quota row (SPEC: about 200 at city level for
-# the city, about 50 at county level for each county-level unit).
-DEFAULT_QUOTAS = {Person.Level.CITY: 200, Person.Level.COUNTY: 50}
+# the city, about 50 at county level for each county-level unit); an office
+# changes them on the 系统参数 page (core/options.py).
 
 
 def thin_below() -> int:
     """A coverage cell with fewer persons than this is "thin" (but not empty)."""
-    return int(getattr(settings, "TONGXIN_QUOTA_THIN_BELOW", 3))
+    return int(options.value("quota_thin_below"))
 
 
 def default_quota(region: Region, level: str) -> int | None:
-    defaults = getattr(settings, "TONGXIN_QUOTA_DEFAULTS", DEFAULT_QUOTAS)
     if region.is_city and level == Person.Level.CITY:
-        return defaults.get(Person.Level.CITY)
+        return options.value("quota_city_default")
     if not region.is_city and level == Person.Level.COUNTY:
-        return defaults.get(Person.Level.COUNTY)
+        return options.value("quota_county_default")
     return None
 
 

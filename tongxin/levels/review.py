@@ -4,11 +4,13 @@ Due means active now: a person archived during the year drops out of the
 year's count, one restored comes back in.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
+from tongxin.core import options
 from tongxin.core.kept_counts import kept_counts
 from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person
@@ -73,3 +75,9 @@ def reviews_of(cycle: ReviewCycle, person_ids: list[int]) -> dict[int, PersonRev
         "reviewed_by"
     )
     return {r.person_id: r for r in rows}
+
+
+def review_due_date(year: int) -> datetime.date:
+    """The year's review deadline, set on the 系统参数 page (default 31 December)."""
+    month, day = options.value("review_due")
+    return datetime.date(year, month, day)

@@ -145,7 +145,10 @@ def review_overview(request):
         "can_mark": request.user.is_superuser or request.user.can_edit_persons,
         "start_form": ReviewStartForm(),
         "is_current": year == timezone.localdate().year,
+        "due_date": review.review_due_date(year),
     }
+    context["days_left"] = (context["due_date"] - timezone.localdate()).days
+    context["days_overdue"] = -context["days_left"]
     if cycle is not None:
         qs = review.with_review_state(
             review.due_persons(request.user, region=region), cycle, reviewed

@@ -9,6 +9,7 @@ urlpatterns = [
     path("persons/<int:pk>/form/", views.person_form, name="person_form"),
     path("forms/", views.form_batch, name="form_batch"),
     path("summary/", views.summary, name="summary"),
+    path("summary/print/", views.summary_print, name="summary_print"),
     path("summary/xlsx/", views.summary_xlsx, name="summary_xlsx"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),

@@ -12,13 +12,12 @@ from tongxin.core.access import require_system_admin
 from tongxin.people.access import person_for_user
 from tongxin.people.listing import PersonFilter
 from tongxin.people.models import Person, PersonGroup
-from tongxin.regions.scope import sees_everything
 
 from . import registration, services, tasks
 from .access import report_job_for_user, report_jobs_visible_to, require_reports_user
 from .forms import TemplateUploadForm
 from .models import ReportJob
-from .summary import TITLE, build_summary, summary_regions_for
+from .summary import TITLE, build_summary, default_summary_region, summary_regions_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -129,10 +128,8 @@ def _summary_for_request(request):
         region = next((r for r in regions if str(r.pk) == raw), None)
         if region is None:
             raise Http404
-    elif len(regions) == 1 and not sees_everything(request.user):
-        region = regions[0]
     else:
-        region = None
+        region = default_summary_region(request.user, regions)
     table = build_summary(request.user, region, on_date=services.today())
     return regions, region, table
 
@@ -145,6 +142,18 @@ def summary(request):
         request,
         "reports/summary.html",
         {"regions": regions, "region": region, "summary": table, "title": TITLE},
+    )
+
+
+@require_GET
+def summary_print(request):
+    """附件1 for paper: one A4 sheet per region, then the 合计 sheet."""
+    require_reports_user(request.user)
+    _regions, region, table = _summary_for_request(request)
+    return render(
+        request,
+        "reports/summary_print.html",
+        {"region": region, "summary": table, "sheets": table.sheets(), "title": TITLE},
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tongxin.core.tests.browser import chromium_page, expect, log_in
+from tongxin.core.tests.browser import chromium_page, expect, log_in, print_to_pdf
 from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
 
 pytestmark = [
@@ -146,3 +146,26 @@ def test_the_page_prints_only_its_figures_on_a4(live_server, leader_user, popula
         # A4 in points (210 × 297 mm), portrait.
         assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]", pdf)
         assert problems == []
+
+
+def test_one_regions_analysis_prints_without_empty_pages(
+    live_server, leader_user, population, regions
+):
+    """Each section used to start a page of its own: 11 sheets, most of them
+    holding a small table and white space. Sections now follow each other."""
+    url = f"/analysis/?region={regions['xingning'].pk}"
+    with chromium_page(live_server) as (page, problems):
+        log_in(page, "leader", "/analysis/")
+        page.goto(url)
+        expect(page.locator("[data-chart] canvas").first).to_be_visible()
+        sections = page.locator(".tx-analysis-section h2").all_inner_texts()
+        sheets = print_to_pdf(page)
+        assert problems == []
+    printed = "".join(s["text"] for s in sheets)
+    for title in sections:
+        assert title.split()[0] in printed
+    assert len(sheets) <= len(sections) // 2 + 1, [len(s["text"]) for s in sheets]
+    # No empty sheet: every one carries a table.
+    for sheet in sheets:
+        assert "合计" in sheet["text"], sheet["text"]
+    assert "区域：兴宁区" in sheets[0]["text"]

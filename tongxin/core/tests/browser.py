@@ -10,6 +10,7 @@ here that lands on a page waits for `load` (and for htmx to go quiet).
 
 import os
 import re
+import unicodedata
 from contextlib import contextmanager
 
 import pytest
@@ -108,3 +109,44 @@ def log_in(page, username: str, landing: str = "/persons/") -> None:
     expect(page).to_have_url(re.compile(re.escape(landing) + "$"))
     expect(page.locator(".tx-user")).to_be_visible()
     settle(page)
+
+
+# The CJK font's ToUnicode map names some characters by their radical twins
+# (⼈ U+2F08 for 人, ⺠ U+2EA0 for 民): read them as the characters they print.
+_RADICALS = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)} | {
+    ord(radical): char
+    for radical, char in zip(
+        "⺟⺠⻄⻅⻆⻋⻓⻔⻘⻚⻛⻜⻝⻢", "母民西见角车长门青页风飞食马", strict=True
+    )
+}
+
+
+def print_to_pdf(page) -> list[dict]:
+    """The page as Chromium prints it on A4, CSS @page rules honoured: per
+    sheet, {"text": its text, "sizes": the font sizes its text is set in, in
+    points}. `beforeprint` listeners (charts sizing themselves for paper) run
+    first, as they do before the print dialog."""
+    import io
+
+    from pypdf import PdfReader
+
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    data = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    page.emulate_media(media="screen")
+    sheets = []
+    for sheet in PdfReader(io.BytesIO(data)).pages:
+        sizes: list[float] = []
+
+        def visit(text, cm, tm, font, size, sizes=sizes):
+            if text.strip():
+                # The size set by Tf, scaled by the text and transformation matrices.
+                scale = (abs(tm[0] * tm[3] - tm[1] * tm[2]) ** 0.5) * (
+                    abs(cm[0] * cm[3] - cm[1] * cm[2]) ** 0.5
+                )
+                sizes.append(round(size * scale, 1))
+
+        text = sheet.extract_text(visitor_text=visit).translate(_RADICALS)
+        sheets.append({"text": text, "sizes": sizes})
+    return sheets

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tongxin.accounts.models import User
+from tongxin.core import options
 from tongxin.levels.hooks import home_cards
 from tongxin.levels.models import Quota
 from tongxin.levels.services import person_review_mark, quota_set, review_cycle_start
@@ -22,6 +23,7 @@ YEAR = timezone.localdate().year
 def _fresh_cache():
     """The card's counts are cached per data version; rolled-back tests may reuse ids."""
     cache.clear()
+    options.assume_none_stored()  # as the root conftest leaves it: no 系统参数 set
     yield
     cache.clear()
 

@@ -155,6 +155,7 @@ PARAMS = {
     "people:restore": _pk(Person),
     "people:reveal": _pk(Person),
     "people:photo": _pk(Person),
+    "manual": _fixed(page="imports"),
     "dictionaries:list": _fixed(slug="ethnicities"),
     "dictionaries:create": _fixed(slug="ethnicities"),
     "dictionaries:edit": _fixed(slug="ethnicities", pk=1),

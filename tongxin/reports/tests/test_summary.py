@@ -160,5 +160,69 @@ def test_the_xlsx_is_laid_out_for_a4_landscape_and_audited(
 def test_it_counts_with_one_grouped_query(city_user, population, django_assert_max_num_queries):
     import datetime
 
-    with django_assert_max_num_queries(5):
+    # Cold: regions, the grouped count, the persons' data version and history
+    # window (kept counts), groups and sub-categories.
+    with django_assert_max_num_queries(7):
         build_summary(city_user, None, on_date=datetime.date.today())
+    with django_assert_max_num_queries(4):
+        build_summary(city_user, None, on_date=datetime.date.today())
+
+
+def test_the_print_view_has_one_sheet_per_region_then_the_total(
+    client_for, city_user, xingning_user, population, regions
+):
+    response = client_for(city_user).get(reverse("reports:summary_print"))
+    assert response.status_code == 200
+    sheets = response.context["sheets"]
+    assert [s.block for s in sheets] == ["南宁市", "兴宁区", "青秀区", "合计"]
+    # Each sheet holds its block's cells only: the levels and their 小计.
+    summary = response.context["summary"]
+    width = len(summary.level_labels)
+    for i, sheet in enumerate(sheets):
+        assert [cells for _, cells in sheet.rows] == [
+            row.cells[i * width : (i + 1) * width] for row in summary.rows
+        ]
+    qingxiu_total = sheets[2].rows[-1][1][-1]
+    assert qingxiu_total == db_count(region=regions["qingxiu"])
+    assert sheets[-1].rows[-1][1][-1] == db_count()
+    text = response.content.decode()
+    assert text.count('data-testid="sheet"') == 4
+    assert "区域：青秀区" in text and "第 4 页，共 4 页" in text
+
+    client = client_for(xingning_user)
+    own = client.get(reverse("reports:summary_print"))
+    assert [s.block for s in own.context["sheets"]] == ["兴宁区"]
+    assert "青秀区" not in own.content.decode()
+    other = client.get(reverse("reports:summary_print"), {"region": regions["qingxiu"].pk})
+    assert other.status_code == 404
+
+
+def test_the_counts_are_kept_until_persons_change(
+    city_user, population, regions, make_person, django_assert_max_num_queries
+):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = datetime.date.today()
+    before = build_summary(city_user, None, on_date=today).grand_total
+    with CaptureQueriesContext(connection) as queries:
+        assert build_summary(city_user, None, on_date=today).grand_total == before
+    assert not [q for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+    make_person("新来者", region=regions["qingxiu"])
+    assert build_summary(city_user, None, on_date=today).grand_total == before + 1 == db_count()
+
+
+def test_the_worker_counts_the_table_each_user_opens_on(xingning_user, population, regions):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongxin.reports.hooks import warm_figures
+
+    warm_figures(xingning_user)
+    with CaptureQueriesContext(connection) as queries:
+        build_summary(xingning_user, regions["xingning"], on_date=datetime.date.today())
+    assert not [q for q in queries.captured_queries if "GROUP BY" in q["sql"]]

@@ -1,0 +1,253 @@
+"""Staff pages measured from outside, through the real `tongxin serve` (issue 18).
+
+Usage (from the checkout, with the virtualenv), against a database already
+loaded (this script never adds or changes persons):
+
+    TONGXIN_DATA_DIR=/tmp/bench1m .venv/bin/python bench/bench_pages.py
+    TONGXIN_DATA_DIR=/tmp/bench1m .venv/bin/python bench/bench_pages.py --workers 2 --threads 1
+    TONGXIN_DATABASE_URL=postgres://… TONGXIN_DATA_DIR=/tmp/x .venv/bin/python bench/bench_pages.py
+
+It starts `tongxin serve --no-task-worker` with --workers/--threads on a free
+port (TONGXIN_DEMO=1 so the demo accounts' password works), signs in as
+--user over HTTP and then, for each page:
+
+- **first**: the first request after the server started (every cache of the
+  web processes cold; the shared figure cache as the data left it);
+- **warm**: --runs sequential requests, p50 and p95 in ms;
+
+then --sessions sessions (each signed in on its own, no think time) request
+the pages round-robin for --seconds: requests/s, p95, errors, beside the
+ceiling 2 cores ÷ the mean warm page time (what the machine could serve if
+every core did nothing but pages). The client runs on the same machine: its
+own CPU (printed) comes out of the server's.
+
+Targets (issue 18, 2-core machine, 1M persons): every page p95 ≤ 50 ms warm
+and ≤ 300 ms first; 附件1 ≤ 50 ms warm; the sessions reach ≥ 80 % of the
+ceiling with 0 errors.
+"""
+
+import argparse
+import http.cookiejar
+import os
+import platform
+import re
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TONGXIN = ROOT / ".venv" / "bin" / "tongxin"
+
+# (name, path); {person} is filled with a person the user may open.
+PAGES = [
+    ("home", "/"),
+    ("list", "/persons/"),
+    ("search", "/persons/?q=" + urllib.parse.quote("张伟")),
+    ("search 1 char", "/persons/?q=" + urllib.parse.quote("芳")),
+    ("person", "/persons/{person}/"),
+    ("analysis", "/analysis/"),
+    ("附件1", "/reports/summary/"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Session:
+    """One signed-in browser: a cookie jar and an opener that does not follow redirects."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+        )
+
+    def get(self, path: str) -> tuple[int, bytes, float]:
+        started = time.perf_counter()
+        try:
+            with self.opener.open(self.base + path, timeout=60) as response:
+                body = response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            body, status = error.read(), error.code
+        return status, body, time.perf_counter() - started
+
+    def sign_in(self, username: str, password: str) -> None:
+        status, body, _ = self.get("/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+        data = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": username, "password": password}
+        ).encode()
+        request = urllib.request.Request(
+            self.base + "/login/", data=data, headers={"Referer": self.base + "/login/"}
+        )
+        try:
+            response = self.opener.open(request, timeout=60)
+            status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        if status != 302:
+            raise SystemExit(f"signing in as {username} failed (HTTP {status})")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = {**os.environ, "TONGXIN_DEMO": "1", "PORT": str(port)}
+    command = [str(TONGXIN), "serve", "--no-task-worker", "--workers", str(workers),
+               "--threads", str(threads)]  # fmt: skip
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(server.stderr.read().decode()[-2000:]) from None
+            time.sleep(0.2)
+    raise SystemExit("the server did not start within 60 s")
+
+
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time so far of `tongxin serve` and every process below it (gunicorn's
+    master and workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, cpu = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parent[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total = 0.0
+    for pid in cpu:
+        ancestor = pid
+        while ancestor > 1 and ancestor != server.pid:
+            ancestor = parent.get(ancestor, 0)
+        if ancestor == server.pid:
+            total += cpu[pid]
+    return total
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def pick_person(session: Session) -> str:
+    status, body, _ = session.get("/persons/")
+    match = re.search(rb'href="/persons/(\d+)/"', body)
+    if status != 200 or not match:
+        raise SystemExit("no person on the list page to open")
+    return match.group(1).decode()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--user", default="city")
+    parser.add_argument("--password", default="tongxin-demo")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+
+    port = free_port()
+    load_before = os.getloadavg()[0]
+    server = start_server(port, args.workers, args.threads)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        first = Session(base)
+        first.sign_in(args.user, args.password)
+        person = pick_person(first)
+        pages = [(name, path.format(person=person)) for name, path in PAGES]
+        rows = []
+        for name, path in pages:
+            status, _, cold = first.get(path)
+            if status != 200:
+                raise SystemExit(f"{name} {path}: HTTP {status}")
+            times = []
+            for _ in range(args.runs):
+                status, _, seconds = first.get(path)
+                times.append(seconds)
+            rows.append((name, cold, times))
+        mean_page = statistics.mean(t for _, _, times in rows for t in times)
+        ceiling = (os.cpu_count() or 2) / mean_page
+
+        sessions = [Session(base) for _ in range(args.sessions)]
+        for session in sessions:
+            session.sign_in(args.user, args.password)
+        latencies: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+        stop_at = time.monotonic() + args.seconds
+
+        def hammer(session: Session, offset: int):
+            i = offset
+            while time.monotonic() < stop_at:
+                status, _, seconds = session.get(pages[i % len(pages)][1])
+                with lock:
+                    latencies.append(seconds)
+                    if status != 200:
+                        errors[0] += 1
+                i += 1
+
+        client_cpu = resource.getrusage(resource.RUSAGE_SELF)
+        server_cpu = server_cpu_seconds(server)
+        started = time.monotonic()
+        workers = [threading.Thread(target=hammer, args=(s, n)) for n, s in enumerate(sessions)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        elapsed = time.monotonic() - started
+        server_cpu = server_cpu_seconds(server) - server_cpu
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        client_cpu = (after.ru_utime + after.ru_stime) - (client_cpu.ru_utime + client_cpu.ru_stime)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=60)
+
+    rate = len(latencies) / elapsed
+    print(f"# pages through `tongxin serve --workers {args.workers} --threads {args.threads}`,"
+          f" {platform.node()}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M')},"
+          f" load average before {load_before:.1f}")  # fmt: skip
+    print("| page | first (ms) | warm p50 (ms) | warm p95 (ms) |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, cold, times in rows:
+        print(f"| {name} | {cold * 1000:.0f} | {percentile(times, 50) * 1000:.1f} "
+              f"| {percentile(times, 95) * 1000:.1f} |")  # fmt: skip
+    print()
+    print(f"{args.sessions} sessions, {elapsed:.0f} s: {rate:.1f} requests/s, "
+          f"p95 {percentile(latencies, 95) * 1000:.0f} ms, {errors[0]} errors; "
+          f"ceiling {os.cpu_count()} cores ÷ {mean_page * 1000:.1f} ms = {ceiling:.1f}/s "
+          f"→ {100 * rate / ceiling:.0f} % of it; server CPU {server_cpu / elapsed:.2f} cores, "
+          f"client CPU {client_cpu / elapsed:.2f} cores")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
