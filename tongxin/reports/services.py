@@ -148,9 +148,7 @@ def _report_job_generate(job: ReportJob) -> None:
                     progress=lambda n: _set_progress(job.pk, n),
                 )
             partial.seek(0)
-            stored = default_storage.save(
-                f"{EXPORTS}/{job.pk}-{job.token}{suffix}", File(partial)
-            )
+            stored = default_storage.save(f"{EXPORTS}/{job.pk}-{job.token}{suffix}", File(partial))
     except Exception as error:
         _report_job_finish(job, status=ReportJob.Status.FAILED, error=str(error)[:500])
         raise
@@ -271,9 +269,7 @@ def _keep_dated_template() -> None:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     target = registration.OVERRIDE_NAME
     with default_storage.open(target, "rb") as handle:
-        default_storage.save(
-            target.replace(".docx", f".{stamp}.docx"), ContentFile(handle.read())
-        )
+        default_storage.save(target.replace(".docx", f".{stamp}.docx"), ContentFile(handle.read()))
     default_storage.delete(target)
 
 
