@@ -133,7 +133,9 @@ INSTALLED_APPS = [
     "tongxin.qualification",
     "tongxin.analysis",
     "tongxin.privacy",
+    "tongxin.dedupe",
     "tongxin.dashboard",
+    "tongxin.api",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -391,6 +393,8 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 # Person list page size; search results are capped to keep every query bounded.
 PAGE_SIZE = 50
 UPLOAD_MAX_MEGABYTES = int(os.environ.get("TONGXIN_UPLOAD_MAX_MB", "50"))
+# Calls per API client (tongxin/api/auth.py), e.g. "600/min", "20/s".
+TONGXIN_API_RATE = os.environ.get("TONGXIN_API_RATE", "600/min")
 # Uploaded roster files of finished imports are deleted after this many days.
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("TONGXIN_IMPORT_FILE_RETENTION_DAYS", "90"))
 # The largest sheet an import reads (imports/files.py, "bounded reading"): the
@@ -487,3 +491,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TONGXIN_LOG_LEVEL", "WARNING")},
 }
+
+# Completeness and freshness of the registration form (people/completeness.py,
+# docs/features/dedupe.md). REQUIRED fields left blank make a record 待补充
+# (besides a freelancer's field of work); WANTED ones only lower its
+# completeness. A photo older than PHOTO_MAX_AGE_YEARS (by the year it was
+# uploaded) counts as missing. A record not confirmed (a staff edit or the
+# annual review) for STALE_AFTER_DAYS is 超过一年未更新.
+COMPLETENESS_REQUIRED = [
+    f.strip() for f in os.environ.get("TONGXIN_COMPLETENESS_REQUIRED", "").split(",") if f.strip()
+]
+COMPLETENESS_WANTED = [
+    f.strip()
+    for f in os.environ.get(
+        "TONGXIN_COMPLETENESS_WANTED",
+        "mobile,email,address,employer,job_title,education,resume,photo",
+    ).split(",")
+    if f.strip()
+]
+PHOTO_MAX_AGE_YEARS = int(os.environ.get("TONGXIN_PHOTO_MAX_AGE_YEARS", "2"))
+STALE_AFTER_DAYS = int(os.environ.get("TONGXIN_STALE_AFTER_DAYS", "365"))
