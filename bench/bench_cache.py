@@ -152,7 +152,25 @@ def _child(args) -> None:
         ]
         for name in alone
     }
+    _clean_up(args.child)
     print(repr(result))
+
+
+def _clean_up(backend: str) -> None:
+    """Remove what the run left: its keys, and the file cache's directory."""
+    import shutil
+
+    from django.conf import settings
+    from django.core.cache import cache
+
+    minute = int(time.time()) // 60
+    cache.delete_many(
+        ["scope:version", "figures:epoch", "scope:7:42", "import:progress:1"]
+        + [f"counts:v2:figure{n}" for n in range(3)]
+        + [f"rate:client:{m}" for m in range(minute - 30, minute + 1)]
+    )
+    if backend == "file":
+        shutil.rmtree(settings.CACHES["default"]["LOCATION"], ignore_errors=True)
 
 
 def _pct(samples, q):

@@ -235,10 +235,12 @@ def before(state_file: str) -> None:
     reader.forget(COOKIE_PRIMARY)  # the browser has dropped it by now (max-age)
     replica_caught_up(primary_dsn, replica_dsn)
     ok("replica caught up with the primary's WAL")
+    # Nothing so far was a page that may read the replica: no server is connected to it.
+    check(app_connections(replica_dsn, database) == 0, "no server has read the replica yet")
     started = time.monotonic()
     from_replica = summary_table(reader, web2)
     replica_ms = (time.monotonic() - started) * 1000
-    check(app_connections(replica_dsn, database) > 0, "the web server reads the replica")
+    check(app_connections(replica_dsn, database) > 0, "serving 附件1 connected to the replica")
     reader.set_cookie(COOKIE_PRIMARY, "1")  # as after a change: read from the primary
     started = time.monotonic()
     from_primary = summary_table(reader, web2)
