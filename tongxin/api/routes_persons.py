@@ -44,6 +44,10 @@ FILTER_PARAMS = [
 ]
 
 
+# What keyset_page reads of each row: the id and the sort columns (listing.SORTS).
+PAGE_KEYS = ("id", "name_pinyin", "birth_date", "region")
+
+
 def _filter_errors(params) -> list[ErrorItem]:
     """Each invalid filter parameter, checked on its own so the item names it."""
     items = []
@@ -67,15 +71,18 @@ def persons_list(request, query: Query[PersonQuery]):
         items = _filter_errors(request.GET)
         raise ApiError(422, "invalid", "；".join(person_filter.errors), items)
     qs, hint = filtered_persons(client.read_scope(), person_filter, paged=True)
+    # The page first (its keys only), then its rows with their relations by
+    # primary key: with the seven joins in the page's own query SQLite left
+    # the index the filter chose (a county's first page: 250 ms instead of
+    # 4 ms at 100k persons), and full rows would be decrypted twice.
     page = keyset_page(
-        qs.select_related(*PERSON_RELATIONS),
-        person_filter.sort,
-        after=query.cursor or "",
-        size=query.size,
+        qs.only(*PAGE_KEYS), person_filter.sort, after=query.cursor or "", size=query.size
     )
-    touch(request, Person, [p.pk for p in page.rows])
+    ids = [p.pk for p in page.rows]
+    loaded = Person.objects.select_related(*PERSON_RELATIONS).in_bulk(ids)
+    touch(request, Person, ids)
     return {
-        "items": [person_out(p, client) for p in page.rows],
+        "items": [person_out(loaded[pk], client) for pk in ids],
         "next_cursor": page.next_cursor,
         "total": count_filtered(client.read_scope(), person_filter) if query.with_total else None,
         "search_hint": hint or "",
