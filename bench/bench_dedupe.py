@@ -81,20 +81,28 @@ def _variant(kind: str, original, rng: random.Random, taken: set) -> dict | None
         if name[0] not in HOMOPHONES:
             return None
         return other_county and {
-            "name": HOMOPHONES[name[0]] + name[1:], "id_number": other_county, "mobile": mobile
+            "name": HOMOPHONES[name[0]] + name[1:],
+            "id_number": other_county,
+            "mobile": mobile,
         }
     if kind == "mobile":
         if not original.mobile:
             return None
         stranger = f"{original.name[0]}{rng.choice('一二三四五六七八九')}{rng.choice('甲乙丙丁')}"
-        return other_county and {"name": stranger, "id_number": other_county,
-                                 "birth_date": original.birth_date - datetime.timedelta(days=400)}
+        return other_county and {
+            "name": stranger,
+            "id_number": other_county,
+            "birth_date": original.birth_date - datetime.timedelta(days=400),
+        }
     if kind == "email":
         if not original.email:
             return None
-        return other_county and {"name": name[0] + "某", "id_number": other_county,
-                                 "mobile": mobile,
-                                 "birth_date": original.birth_date + datetime.timedelta(days=40)}
+        return other_county and {
+            "name": name[0] + "某",
+            "id_number": other_county,
+            "mobile": mobile,
+            "birth_date": original.birth_date + datetime.timedelta(days=40),
+        }
     if kind == "similar_employer":
         if not original.employer:
             return None
@@ -103,8 +111,12 @@ def _variant(kind: str, original, rng: random.Random, taken: set) -> dict | None
             similar = name[:changed] + GIVEN_HOMOPHONES[name[changed]] + name[changed + 1 :]
         else:
             similar = rng.choice("王李张陈刘") + name  # 冠夫姓
-        return other_county and {"name": similar, "id_number": other_county, "mobile": mobile,
-                                 "birth_date": original.birth_date - datetime.timedelta(days=3)}
+        return other_county and {
+            "name": similar,
+            "id_number": other_county,
+            "mobile": mobile,
+            "birth_date": original.birth_date - datetime.timedelta(days=3),
+        }
     if kind == "id_15":
         century = {"19": "18", "20": "19", "18": "19"}[number[6:8]]
         new = fresh_id(number[:6] + century + number[8:17])
@@ -234,9 +246,7 @@ def main() -> int:
     rng = random.Random(5)
     samples = [duplicate for _o, duplicate, _k in rng.sample(planted, args.entries // 2)]
     fields = ["name", "birth_date", "id_number", "mobile", "email", "employer"]
-    entries = [
-        {f: getattr(p, f) for f in fields} for p in Person.objects.filter(pk__in=samples)
-    ]
+    entries = [{f: getattr(p, f) for f in fields} for p in Person.objects.filter(pk__in=samples)]
     for n in range(args.entries - len(entries)):
         entries.append({"name": f"新{n}号", "birth_date": datetime.date(1990, 1, 1 + n % 28),
                         "id_number": f"45010219900101{n:03d}X", "mobile": f"1770000{n:04d}",
