@@ -142,7 +142,7 @@ def plant(total: int, seed: int = 21) -> list[tuple[int, int, str]]:
     existing = Person.objects.count()
     wanted = total - existing
     if wanted <= 0:
-        return []
+        return planted_earlier()
     rng = random.Random(seed)
     ids = list(Person.objects.values_list("pk", flat=True))
     taken = set(Person.objects.values_list("id_number_hash", flat=True))
@@ -170,11 +170,41 @@ def plant(total: int, seed: int = 21) -> list[tuple[int, int, str]]:
                 setattr(copy, column, value)
             copies.append(copy)
             planted_from.append((original.pk, kind))
-    persons_bulk_insert(copies, reason="bench_dedupe planted duplicate")
+    persons_bulk_insert(copies, reason=REASON)
     assert all(p.pk for p in copies)
     del taken
     _ = pii  # the hashes above came from the same keyring
     return [(o, c.pk, kind) for (o, kind), c in zip(planted_from, copies, strict=True)]
+
+
+REASON = "bench_dedupe planted duplicate"
+# Copied unchanged into every planted duplicate, and together unique to a demo person.
+MATCH = ["region_id", "employer", "resume", "address", "job_title", "school", "major"]
+
+
+def planted_earlier() -> list[tuple[int, int, str]]:
+    """The pairs an earlier run planted (a rerun on the same database): the
+    duplicates by their history reason, their originals by the columns each
+    copy kept; kinds in planting order."""
+    from tongxin.people.models import Person
+
+    copies = sorted(
+        Person.history.filter(history_change_reason=REASON).values_list("id", flat=True)
+    )
+    if not copies:
+        return []
+    wanted = set(copies)
+    originals = {}
+    for row in Person.objects.filter(pk__lt=copies[0]).values_list("pk", *MATCH).iterator(5000):
+        originals.setdefault(row[1:], row[0])
+    found = []
+    for position, row in enumerate(
+        Person.objects.filter(pk__in=wanted).order_by("pk").values_list("pk", *MATCH)
+    ):
+        original = originals.get(row[1:])
+        if original is not None:
+            found.append((original, row[0], KINDS[position % len(KINDS)]))
+    return found
 
 
 def child() -> None:

@@ -106,11 +106,10 @@ def keys_refresh(*, batch: int = 5000) -> int:
         "WHERE id >= %s AND id <= %s ORDER BY id"
     )
     if rebuild:
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
             PersonKey.objects.all().delete()
-            with connection.schema_editor() as editor:
-                for index in PersonKey._meta.indexes:
-                    editor.remove_index(PersonKey, index)
+            for index in PersonKey._meta.indexes:
+                cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(index.name)}")
     # As for bulk person inserts (NOTES.md): the cyclic collector, not the
     # work, dominates a loop making a million small objects.
     gc.freeze()
@@ -129,10 +128,19 @@ def keys_refresh(*, batch: int = 5000) -> int:
         gc.enable()
         gc.unfreeze()
         if rebuild:
-            with connection.schema_editor() as editor:
-                for index in PersonKey._meta.indexes:
-                    editor.add_index(PersonKey, index)
+            _create_key_indexes()
     return len(stale)
+
+
+def _create_key_indexes() -> None:
+    """The indexes of PersonKey's Meta, by plain SQL: a schema editor cannot
+    run inside a transaction on SQLite, and callers may hold one."""
+    quote = connection.ops.quote_name
+    table = quote(PersonKey._meta.db_table)
+    with connection.cursor() as cursor:
+        for index in PersonKey._meta.indexes:
+            columns = ", ".join(quote(PersonKey._meta.get_field(f).column) for f in index.fields)
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {quote(index.name)} ON {table} ({columns})")
 
 
 def _ordered(a: int, b: int) -> tuple[int, int]:
