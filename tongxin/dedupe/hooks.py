@@ -48,3 +48,14 @@ def home_cards(user) -> list[dict]:
             "context": {"total": total, "trend": freshness.trend(user, total)},
         }
     ]
+
+
+def demo_records(seed: int) -> list[str]:
+    """After the demo's persons are loaded: the full duplicate run, once."""
+    from .models import DuplicatePair
+    from .services import candidates_refresh
+
+    if DuplicatePair.objects.exists():
+        return []
+    summary = candidates_refresh()
+    return [f"查重：发现疑似重复 {summary['found']} 对（菜单“查重与合并”）"]

@@ -49,42 +49,40 @@ def id_halves(id_number: str) -> tuple[str, str]:
     return number[:9], number[9:17]
 
 
-def key_values(
-    *,
-    name: str,
-    pinyin: str,
-    birth_date,
-    mobile_hash: str,
-    email: str,
-    employer: str,
-    id_number: str,
-    ring: pii.Keyring | None = None,
-) -> dict:
+class KeyMaker:
+    """key_values with the index key bound once, for a million persons."""
+
+    def __init__(self):
+        self.id15 = pii.bulk_blind_index("dedupe_id15")
+        self.head = pii.bulk_blind_index("dedupe_id_head")
+        self.tail = pii.bulk_blind_index("dedupe_id_tail")
+
+    def __call__(
+        self, *, name, pinyin, birth_date, mobile_hash, email, employer, id_number
+    ) -> dict:
+        clean = normalise_name(name)
+        head, tail = id_halves(id_number)
+        return {
+            "name": clean[:50],
+            "pinyin": pinyin or "",
+            "surname": clean[:1],
+            "given": clean[1:49],
+            "birth_date": birth_date,
+            "mobile_hash": mobile_hash or "",
+            "email": normalise_email(email),
+            "employer": normalise_employer(employer),
+            "id15_hash": self.id15(id15_form(id_number)),
+            "id_head_hash": self.head(f"{clean}|{head}") if head else "",
+            "id_tail_hash": self.tail(f"{clean}|{tail}") if tail else "",
+        }
+
+
+def key_values(**values) -> dict:
     """The PersonKey columns (without person and version) of one record."""
-    ring = ring or pii.keyring()
-    clean = normalise_name(name)
-    head, tail = id_halves(id_number)
-    id15 = id15_form(id_number)
-    return {
-        "name": clean[:50],
-        "pinyin": pinyin or "",
-        "surname": clean[:1],
-        "given": clean[1:49],
-        "birth_date": birth_date,
-        "mobile_hash": mobile_hash or "",
-        "email": normalise_email(email),
-        "employer": normalise_employer(employer),
-        "id15_hash": pii.blind_index(id15, "dedupe_id15", ring=ring) if id15 else "",
-        "id_head_hash": (
-            pii.blind_index(f"{clean}|{head}", "dedupe_id_head", ring=ring) if head else ""
-        ),
-        "id_tail_hash": (
-            pii.blind_index(f"{clean}|{tail}", "dedupe_id_tail", ring=ring) if tail else ""
-        ),
-    }
+    return KeyMaker()(**values)
 
 
-def person_key_values(person, *, ring: pii.Keyring | None = None) -> dict:
+def person_key_values(person) -> dict:
     return key_values(
         name=person.name,
         pinyin=person.name_pinyin,
@@ -93,5 +91,4 @@ def person_key_values(person, *, ring: pii.Keyring | None = None) -> dict:
         email=person.email,
         employer=person.employer,
         id_number=person.id_number,
-        ring=ring,
     )

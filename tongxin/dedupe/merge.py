@@ -56,8 +56,9 @@ MERGE_RULES = {
 }
 
 # The fields a user picks between; the survivor keeps its own ID number (the
-# survivor is chosen as the record with the right one) and its region.
-PICKABLE_FIELDS = [f for f in PERSON_FORM_FIELDS if f not in ("id_number", "region")]
+# survivor is chosen as the record with the right one), its region, and its
+# level (a level moves only with a reason, through levels.services).
+PICKABLE_FIELDS = [f for f in PERSON_FORM_FIELDS if f not in ("id_number", "region", "level")]
 _ARCHIVE_FIELDS = ["status", "archived_reason", "archived_on", "archived_note"]
 
 

@@ -65,7 +65,7 @@ def queue(request):
 def _rows(a: Person, b: Person) -> list[dict]:
     """The registration form's fields of both records, marking those that differ."""
     rows = []
-    for name in ["id_number", "region", *merging.PICKABLE_FIELDS]:
+    for name in ["id_number", "region", "level", *merging.PICKABLE_FIELDS]:
         field = Person._meta.get_field(name)
         left, right = getattr(a, field.attname), getattr(b, field.attname)
         rows.append(

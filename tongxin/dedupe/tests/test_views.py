@@ -1,19 +1,33 @@
 """The review queue, a pair side by side, dismiss, merge, undo, the rules page."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
+from tongxin.conftest import make_id_number
 from tongxin.dedupe.models import DuplicatePair, DuplicateRule, Merge
 from tongxin.people.models import Person
 
 pytestmark = pytest.mark.django_db
 
 
+def _id(county: str) -> str:
+    return make_id_number(county, datetime.date(1985, 6, 1))
+
+
 @pytest.fixture
 def pair(make_person):
-    make_person("陶然", mobile="13700000101", employer="甲单位")
-    make_person("陶然", mobile="13700000102", employer="乙单位", email="t@example.cn")
+    # IDs of two counties far apart: the pair is found by name and birth date only.
+    make_person("陶然", mobile="13700000101", employer="甲单位", id_number=_id("450102"))
+    make_person(
+        "陶然",
+        mobile="13700000102",
+        employer="乙单位",
+        email="t@example.cn",
+        id_number=_id("450205"),
+    )
     return DuplicatePair.objects.get()
 
 
@@ -63,8 +77,8 @@ def test_it_remembers_not_the_same_person(client_for, xingning_user, pair):
 
 
 def test_it_dismisses_a_rule_s_pairs_at_once(client_for, xingning_user, pair, make_person):
-    make_person("江河", mobile="13700000105")
-    make_person("江河", mobile="13700000106")
+    make_person("江河", mobile="13700000105", id_number=_id("450102"))
+    make_person("江河", mobile="13700000106", id_number=_id("450205"))
     rule = pair.rule
     assert DuplicatePair.objects.filter(rule=rule).count() == 2
     client = client_for(xingning_user)
