@@ -21,7 +21,7 @@ pytestmark = [
 
 def test_it_uploads_maps_previews_and_commits(live_server, xingning_user, tmp_path):
     header = [("证件" if h == "身份证号" else h) for h in HEADER]  # not recognised on its own
-    rows = [roster_row(1, "蒙海燕"), roster_row(2, "农建军"), roster_row(3, "错号", 手机="123")]
+    rows = [roster_row(1, "蒙海燕"), roster_row(2, "农建军"), roster_row(3, "错号", 政治面貌="火星党")]
     path = write_xlsx(tmp_path / "兴宁区名单.xlsx", rows, header=header)
 
     with chromium_page(live_server) as (page, problems):
@@ -45,7 +45,7 @@ def test_it_uploads_maps_previews_and_commits(live_server, xingning_user, tmp_pa
         expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
         expect(page.locator("body")).to_contain_text("预览（尚未写入任何数据）")
         expect(page.get_by_test_id("problems")).to_contain_text("第6行")
-        expect(page.get_by_test_id("problems")).to_contain_text("手机号码应为11位中国大陆手机号")
+        expect(page.get_by_test_id("problems")).to_contain_text("政治面貌“火星党”无法识别")
         page.get_by_role("button", name=re.compile("确认导入")).click()
 
         expect(page.get_by_role("alert").filter(has_text="导入完成")).to_contain_text("新增 2 人")
