@@ -73,6 +73,9 @@ class ImportBatch(models.Model):
     # Rows imported with a warning (a blank to complete, an unknown address code):
     # [{"row", "column", "message"}], the first 1,000.
     warnings = models.JSONField("提示", default=list, blank=True)
+    # Values no dictionary entry claims, grouped: [{"field", "value", "rows",
+    # "first_rows"}] (imports/value_mappings.py), mapped from the preview.
+    unknown_values = models.JSONField("无法识别的值", default=list, blank=True)
     error_message = models.TextField("错误信息", blank=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
     undone_at = models.DateTimeField("撤销时间", null=True, blank=True)
@@ -196,3 +199,76 @@ class RememberedMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region or '全市'}：{' | '.join(self.columns)[:60]}"
+
+
+class ValueMappingProposal(models.Model):
+    """A county's proposal that a written value mean a dictionary entry.
+
+    City staff map an unknown roster value straight to an entry (it becomes
+    the entry's synonym, for every later import); county staff propose it,
+    and the city staff whose subtree holds the proposing office accept or
+    decline it (imports/value_mappings.py).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待确认"
+        ACCEPTED = "accepted", "已采纳"
+        DECLINED = "declined", "未采纳"
+
+    # The proposing office (the batch's region), for the region rule.
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="提议单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="value_proposals",
+    )
+    field = models.CharField("字段", max_length=30)
+    value = models.CharField("文件中的写法", max_length=60)
+    entry_id = models.PositiveIntegerField("对应项编号")
+    entry_name = models.CharField("对应项", max_length=60)
+    state = models.CharField(
+        "状态", max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提议人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField("提议时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "同义写法提议"
+        verbose_name_plural = "同义写法提议"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"“{self.value}”→{self.entry_name}"
+
+    @property
+    def field_label(self) -> str:
+        from tongxin.people.models import Person
+
+        return str(Person._meta.get_field(self.field).verbose_name)

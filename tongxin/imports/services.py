@@ -43,14 +43,22 @@ from tongxin.regions import scope
 from .files import ImportFileError, check_file, read_sheet
 from .mappings import column_mapping_remember, remembered_mapping
 from .models import ImportBatch, ImportedRecord
-from .parsing import cell_text, column_letter, find_header, is_example_row, suggest_mapping
-from .validation import FIELD_LABELS, IMPORTABLE_FIELDS, RowResult, RowValidator
+from .parsing import (
+    cell_text,
+    column_letter,
+    find_header,
+    is_example_row,
+    lookup_key,
+    suggest_mapping,
+)
+from .validation import FIELD_LABELS, IMPORTABLE_FIELDS, MAPPABLE, RowResult, RowValidator
 
 Progress = Callable[[str, int, int], None]
 
 PROGRESS_EVERY = 2000
 SHOWN_EXISTING = 1000
 SHOWN_WARNINGS = 1000
+SHOWN_UNKNOWN_VALUES = 200
 LOOKUP_CHUNK = 2000
 WRITE_BATCH = 5000  # new persons per COPY / executemany
 WRITING = "写入数据库"  # the phase while rows are written
@@ -171,6 +179,30 @@ class Analysis:
                     }
                 )
         return rows
+
+    def unknown_values(self, limit: int = SHOWN_UNKNOWN_VALUES) -> list[dict]:
+        """Each dictionary value no entry claims, once, with the rows that use it
+        (值 → 出现行数), for the preview to map; most frequent first per column."""
+        groups: dict[tuple[str, str], dict] = {}
+        for result in self.results:
+            for field_name, text in result.unknown:
+                key = (field_name, lookup_key(text))
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = {
+                        "field": field_name,
+                        "label": FIELD_LABELS[field_name],
+                        "column": self.column_label(field_name),
+                        "value": text,
+                        "rows": 0,
+                        "first_rows": [],
+                    }
+                group["rows"] += 1
+                if len(group["first_rows"]) < 5:
+                    group["first_rows"].append(result.row_number)
+        order = {name: index for index, name in enumerate(MAPPABLE)}
+        found = sorted(groups.values(), key=lambda g: (order[g["field"]], -g["rows"]))
+        return found[:limit]
 
     def existing(self, limit: int = SHOWN_EXISTING) -> list[dict]:
         rows = []
@@ -728,10 +760,14 @@ def _store_preview(batch: ImportBatch, analysis: Analysis, actor) -> ImportBatch
     batch.problems = analysis.problems()
     batch.existing = analysis.existing()
     batch.warnings = analysis.warnings()
+    batch.unknown_values = analysis.unknown_values()
     batch.status = ImportBatch.Status.PREVIEWED
     batch.phase = ""
     batch._history_user = actor
-    batch.save(update_fields=["counts", "problems", "existing", "warnings", "status", "phase"])
+    batch.save(
+        update_fields=["counts", "problems", "existing", "warnings", "unknown_values", "status",
+                       "phase"]
+    )  # fmt: skip
     return batch
 
 

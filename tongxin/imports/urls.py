@@ -13,4 +13,8 @@ urlpatterns = [
     path("<int:pk>/commit/", views.batch_commit, name="commit"),
     path("<int:pk>/undo/", views.batch_undo, name="undo"),
     path("<int:pk>/rejected.xlsx", views.batch_rejected, name="rejected"),
+    path("<int:pk>/values/", views.batch_map_value, name="map_value"),
+    path("<int:pk>/recheck/", views.batch_recheck, name="recheck"),
+    path("proposals/", views.proposal_list, name="proposals"),
+    path("proposals/<int:pk>/decide/", views.proposal_decide, name="decide_proposal"),
 ]

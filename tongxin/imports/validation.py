@@ -142,6 +142,32 @@ FREELANCE_FIELD_MISSING = (
 )
 
 
+def dictionary_lookup(name: str) -> Lookup:
+    """Every written form the importer reads as an entry of dictionary `name`:
+    the names, the synonyms in the database, the short names (groups) and the
+    forms of roster_values.toml, in that order of precedence."""
+    model = DICTIONARIES[name]
+    entries = list(model.objects.filter(is_active=True))
+    lookup = Lookup((e, e.name, e.synonyms) for e in entries)
+    if model is PersonGroup:  # the short names the product's own lists show
+        for entry in entries:
+            if entry.short_name:
+                lookup.add(entry.short_name, entry)
+    _add_roster_forms(lookup, name, entries)
+    return lookup
+
+
+def value_suffixes(name: str) -> tuple[str, ...]:
+    """What may be left off a value of `name` (汉 → 汉族, 兴宁 → 兴宁区)."""
+    return tuple(roster_values().get("suffixes", {}).get(name, ()))
+
+
+def subcategory_lookup() -> Lookup:
+    return _subcategory_lookup(
+        list(SubCategory.objects.filter(is_active=True).select_related("group"))
+    )
+
+
 def _subcategory_lookup(subcategories: list[SubCategory]) -> Lookup:
     """Names and synonyms, then the examples the seed lists (网络作家 → 自由写作人员)."""
     lookup = Lookup((s, s.name, s.synonyms) for s in subcategories)
@@ -203,18 +229,8 @@ class RowValidator:
     def __init__(self, *, user, default_region: Region | None = None, today=None):
         self.user = user
         self.today = today or timezone.localdate()
-        self.lookups = {}
-        for name, model in DICTIONARIES.items():
-            entries = list(model.objects.filter(is_active=True))
-            lookup = Lookup((e, e.name, e.synonyms) for e in entries)
-            if model is PersonGroup:  # the short names the product's own lists show
-                for entry in entries:
-                    if entry.short_name:
-                        lookup.add(entry.short_name, entry)
-            _add_roster_forms(lookup, name, entries)
-            self.lookups[name] = lookup
-        suffixes = roster_values().get("suffixes", {})
-        self.suffixes = {name: tuple(suffixes.get(name, ())) for name in (*DICTIONARIES, "region")}
+        self.lookups = {name: dictionary_lookup(name) for name in DICTIONARIES}
+        self.suffixes = {name: value_suffixes(name) for name in (*DICTIONARIES, "region")}
         subcategories = list(SubCategory.objects.filter(is_active=True).select_related("group"))
         self.subcategories_by_group: dict[int, Lookup] = {}
         for group_id in {s.group_id for s in subcategories}:
