@@ -21,7 +21,11 @@ pytestmark = [
 
 def test_it_uploads_maps_previews_and_commits(live_server, xingning_user, tmp_path):
     header = [("证件" if h == "身份证号" else h) for h in HEADER]  # not recognised on its own
-    rows = [roster_row(1, "蒙海燕"), roster_row(2, "农建军"), roster_row(3, "错号", 政治面貌="火星党")]
+    rows = [
+        roster_row(1, "蒙海燕"),
+        roster_row(2, "农建军"),
+        roster_row(3, "错号", 政治面貌="火星党"),
+    ]
     path = write_xlsx(tmp_path / "兴宁区名单.xlsx", rows, header=header)
 
     with chromium_page(live_server) as (page, problems):
