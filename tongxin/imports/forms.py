@@ -54,9 +54,11 @@ class MappingForm(BootstrapFormMixin, forms.Form):
         error_messages={"required": "请选择如何处理已登记的人员"},
     )
 
-    def __init__(self, *args, batch: ImportBatch, **kwargs):
+    def __init__(self, *args, batch: ImportBatch, initial_mapping: dict | None = None, **kwargs):
+        """`initial_mapping` ({"0": field, …}) replaces the batch's own as the starting choice."""
         super().__init__(*args, **kwargs)
         self.batch = batch
+        starting = batch.mapping if initial_mapping is None else initial_mapping
         self.fields["on_duplicate"].initial = batch.on_duplicate
         self.column_names = []
         for index, header in enumerate(batch.columns):
@@ -65,7 +67,7 @@ class MappingForm(BootstrapFormMixin, forms.Form):
                 label=f"{column_letter(index)}列：{header or '（无列名）'}",
                 choices=FIELD_CHOICES,
                 required=False,
-                initial=batch.mapping.get(str(index), IGNORE),
+                initial=starting.get(str(index), IGNORE),
             )
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
             self.column_names.append(name)

@@ -520,6 +520,11 @@ def _stored_mapping(mapping: dict[int, str]) -> dict[str, str]:
     return {str(index): name for index, name in sorted(mapping.items())}
 
 
+def guessed_mapping(batch: ImportBatch) -> dict[str, str]:
+    """The mapping recognised from the batch's column names alone (as stored)."""
+    return _stored_mapping(suggest_mapping(batch.columns))
+
+
 def _mapping_from_stored(stored: dict) -> dict[int, str]:
     return {int(index): name for index, name in stored.items() if name in IMPORTABLE_FIELDS}
 

@@ -105,7 +105,10 @@ def batch_mapping(request, pk: int):
     }:
         messages.error(request, "该批次已导入或正在处理，不能再修改列对应关系")
         return redirect("imports:detail", pk=batch.pk)
-    form = MappingForm(request.POST or None, batch=batch)
+    # ?guess=1: start from the columns' names instead of the remembered mapping.
+    guessing = request.method == "GET" and request.GET.get("guess") == "1"
+    initial = services.guessed_mapping(batch) if guessing else None
+    form = MappingForm(request.POST or None, batch=batch, initial_mapping=initial)
     if request.method == "POST" and form.is_valid():
         services.import_batch_set_mapping(
             actor=request.user,
@@ -115,7 +118,7 @@ def batch_mapping(request, pk: int):
         )
         _check(batch)
         return redirect("imports:detail", pk=batch.pk)
-    remembered = request.method == "GET" and batch_mapping_is_remembered(batch)
+    remembered = request.method == "GET" and not guessing and batch_mapping_is_remembered(batch)
     return render(
         request,
         "imports/mapping.html",
@@ -123,6 +126,7 @@ def batch_mapping(request, pk: int):
             "batch": batch,
             "form": form,
             "remembered_notice": REMEMBERED_NOTICE if remembered else "",
+            "guessing": guessing,
         },
         status=400 if form.errors else 200,
     )
