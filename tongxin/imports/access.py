@@ -11,7 +11,7 @@ from tongxin.accounts.models import User
 from tongxin.regions import scope
 from tongxin.regions.models import Region
 
-from .models import ImportBatch, ValueMappingProposal
+from .models import ImportBatch, PhotoBatch, ValueMappingProposal
 
 
 def may_import(user: User) -> bool:
@@ -63,4 +63,15 @@ def proposal_for_user(user: User, pk: int) -> ValueMappingProposal:
     try:
         return proposals_visible_to(user).get(pk=pk)
     except (ValueMappingProposal.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def photo_batches_visible_to(user: User) -> QuerySet[PhotoBatch]:
+    return PhotoBatch.objects.writable_by(user) if may_import(user) else PhotoBatch.objects.none()
+
+
+def photo_batch_for_user(user: User, pk: int) -> PhotoBatch:
+    try:
+        return photo_batches_visible_to(user).select_related("created_by").get(pk=pk)
+    except (PhotoBatch.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -9,7 +9,9 @@ class ImportsConfig(AppConfig):
     def ready(self):
         from tongxin.core import leases
 
-        from .models import ImportBatch
+        from .models import ImportBatch, PhotoBatch
+        from .photos import photo_batch_recover
         from .services import import_batch_recover
 
         leases.register(ImportBatch, import_batch_recover)
+        leases.register(PhotoBatch, photo_batch_recover)

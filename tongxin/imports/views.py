@@ -6,19 +6,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services, tasks
+from . import photos, services, tasks
 from .access import (
     batch_for_user,
     batches_visible_to,
     may_import,
     may_map_values,
+    photo_batch_for_user,
+    photo_batches_visible_to,
     proposal_for_user,
     proposals_visible_to,
 )
 from .files import ImportFileError
-from .forms import MappingForm, UploadForm
+from .forms import MappingForm, PhotoUploadForm, UploadForm
 from .mappings import REMEMBERED_NOTICE, batch_mapping_is_remembered
-from .models import ImportBatch, ValueMappingProposal
+from .models import ImportBatch, PhotoBatch, ValueMappingProposal
 from .parsing import lookup_key
 from .retention import PURGE_REASON, file_is_available, file_was_purged
 from .template import roster_template_xlsx
@@ -43,7 +45,11 @@ def _require_importer(user) -> None:
 def batch_list(request):
     _require_importer(request.user)
     batches = batches_visible_to(request.user).select_related("created_by")[:100]
-    context = {"batches": batches, "may_map_values": may_map_values(request.user)}
+    context = {
+        "batches": batches,
+        "photo_batches": photo_batches_visible_to(request.user).select_related("created_by")[:20],
+        "may_map_values": may_map_values(request.user),
+    }
     if context["may_map_values"]:
         context["pending_proposals"] = (
             proposals_visible_to(request.user)
@@ -357,3 +363,73 @@ def proposal_decide(request, pk: int):
         verb = "已采纳" if accept else "未采纳"
         messages.success(request, f"{verb}：“{proposal.value}”→{proposal.entry_name}")
     return redirect("imports:proposals")
+
+
+# --- photos in bulk ------------------------------------------------------------------
+
+
+def photo_upload(request):
+    """A zip of photos named by ID number; read and matched by the task worker."""
+    _require_importer(request.user)
+    form = PhotoUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = photos.photo_batch_create(actor=request.user, upload=form.cleaned_data["file"])
+        except photos.PhotoZipError as error:
+            form.add_error("file", error.message)
+        else:
+            tasks.read_photos.enqueue(batch.pk)
+            return redirect("imports:photo_detail", pk=batch.pk)
+    return render(
+        request,
+        "imports/photo_upload.html",
+        {"form": form, "limits": {name: photos.limit(name) for name in photos.DEFAULTS}},
+        status=400 if form.errors else 200,
+    )
+
+
+SHOWN_PHOTO_ENTRIES = 1000
+
+
+def _photo_context(batch, blockers=None) -> dict:
+    order = list(photos.OUTCOMES)
+    entries = sorted(batch.entries, key=lambda e: (order.index(e["outcome"]), e["file"]))
+    return {
+        "batch": batch,
+        "entries": entries[:SHOWN_PHOTO_ENTRIES],
+        "more_entries": max(0, len(entries) - SHOWN_PHOTO_ENTRIES),
+        "outcomes": [
+            (key, label, batch.counts.get(key, 0)) for key, label in photos.OUTCOMES.items()
+        ],
+        "blockers": blockers,
+    }
+
+
+@require_GET
+def photo_detail(request, pk: int):
+    batch = photo_batch_for_user(request.user, pk)
+    return render(request, "imports/photo_detail.html", _photo_context(batch))
+
+
+@require_POST
+def photo_commit(request, pk: int):
+    batch = photo_batch_for_user(request.user, pk)
+    if batch.status != PhotoBatch.Status.PREVIEWED or not batch.counts.get("matched"):
+        messages.error(request, "该批次当前不能导入")
+        return redirect("imports:photo_detail", pk=batch.pk)
+    PhotoBatch.objects.filter(pk=batch.pk).update(status=PhotoBatch.Status.COMMITTING)
+    tasks.commit_photos.enqueue(batch.pk)
+    return redirect("imports:photo_detail", pk=batch.pk)
+
+
+@require_POST
+def photo_undo(request, pk: int):
+    batch = photo_batch_for_user(request.user, pk)
+    try:
+        photos.photo_batch_undo(actor=request.user, batch=batch, request=request)
+    except photos.PhotoUndoBlocked as blocked:
+        messages.error(request, "撤销未执行：以下人员在导入照片后已被修改，整批不能撤销。")
+        context = _photo_context(batch, blocked.blockers[:SHOWN_PROBLEMS])
+        return render(request, "imports/photo_detail.html", context, status=409)
+    messages.success(request, "已撤销本次照片导入，原照片已恢复")
+    return redirect("imports:photo_detail", pk=batch.pk)
