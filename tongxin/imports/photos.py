@@ -21,6 +21,7 @@ import hashlib
 import io
 import re
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -146,7 +147,11 @@ def reencode(data: bytes) -> bytes:
     from PIL import Image, ImageOps
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            # Pillow warns from 89 megapixels; the limit below is ours and stricter.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        with image:
             width, height = image.size
             if width * height > limit("PHOTO_MAX_PIXELS"):
                 raise TooManyPixels(f"{width}×{height}")
@@ -364,6 +369,9 @@ def photo_batch_commit(*, batch: PhotoBatch, actor=None, request=None) -> PhotoB
             entries = check_zip(Path(batch.file.path), user=actor, keep_photos=True)
             with transaction.atomic():
                 _set_photos(batch, entries, actor=actor, request=request, written=written)
+            # The zip held the photos of everyone in it: not kept once they are set.
+            batch.file.delete(save=False)
+            PhotoBatch.objects.filter(pk=batch.pk).update(file="")
         except (PhotoZipError, StaleEditError) as error:
             for name in written:
                 default_storage.delete(name)
@@ -408,7 +416,6 @@ def _set_photos(batch, entries: list[Entry], *, actor, request, written: list[st
             )
         )
     PhotoRecord.objects.bulk_create(records)
-    file = batch.file
     batch.entries = [e.as_json() for e in entries]
     batch.counts = _counts(entries)
     batch.status = PhotoBatch.Status.COMMITTED
@@ -422,14 +429,6 @@ def _set_photos(batch, entries: list[Entry], *, actor, request, written: list[st
         region=batch.region,
         changes={"file_name": batch.file_name, "photos_set": len(records)},
     )
-    # The zip held the photos of everyone in it: not kept once they are set.
-    transaction.on_commit(lambda: _forget_zip(batch.pk, file.name))
-
-
-def _forget_zip(batch_id: int, name: str) -> None:
-    if name:
-        default_storage.delete(name)
-    PhotoBatch.objects.filter(pk=batch_id).update(file="")
 
 
 def photo_batch_commit_quietly(*, batch: PhotoBatch) -> PhotoBatch:
@@ -447,10 +446,18 @@ class PhotoUndoBlocked(Exception):
         self.blockers = blockers
 
 
-@transaction.atomic
 def photo_batch_undo(*, actor, batch: PhotoBatch, request=None) -> PhotoBatch:
     """Put every previous photo back, or nothing while any of the persons has
-    been changed since (raises PhotoUndoBlocked naming them)."""
+    been changed since (raises PhotoUndoBlocked naming them). The photos the
+    batch set are deleted once the restore is written."""
+    batch, replaced = _undo(actor=actor, batch=batch, request=request)
+    for name in replaced:
+        default_storage.delete(name)
+    return batch
+
+
+@transaction.atomic
+def _undo(*, actor, batch: PhotoBatch, request) -> tuple[PhotoBatch, list[str]]:
     batch = PhotoBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != PhotoBatch.Status.COMMITTED:
         raise PhotoUndoBlocked([{"file": "", "name": "", "reason": "只有已导入的批次可以撤销"}])
@@ -489,8 +496,7 @@ def photo_batch_undo(*, actor, batch: PhotoBatch, request=None) -> PhotoBatch:
         region=batch.region,
         changes={"undo": True, "photos_restored": len(records)},
     )
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in replaced])
-    return batch
+    return batch, replaced
 
 
 ABANDONED = "后台处理进程意外中止（可能被强制结束、断电或内存不足），未设置任何照片。请重新上传。"
