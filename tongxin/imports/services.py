@@ -385,11 +385,12 @@ def _write(
     written = 0
     progress(WRITING, 0, to_write)
     name_fields: dict[str, dict] = {}
+    ring = pii.keyring()  # once, not twice per person (hashes of ID and mobile)
 
     def new_persons():
         # Made one at a time while the rows before them are being written.
         for result in creates:
-            person = _new_person(result.values, name_fields)
+            person = _new_person(result.values, name_fields, ring=ring)
             result.values = {}  # no longer needed; keeps peak memory down
             yield person
 
@@ -494,7 +495,7 @@ def _write(
     )
 
 
-def _new_person(values: dict, name_fields: dict[str, dict]) -> Person:
+def _new_person(values: dict, name_fields: dict[str, dict], *, ring: pii.Keyring) -> Person:
     """A Person ready for persons_bulk_insert, with its derived search columns.
 
     Rosters repeat names a lot, and pinyin is the slow part of derived_fields,
@@ -509,8 +510,8 @@ def _new_person(values: dict, name_fields: dict[str, dict]) -> Person:
         {
             **values,
             **derived,
-            **id_derived_fields(values.get("id_number", "")),
-            **mobile_derived_fields(values.get("mobile", "")),
+            **id_derived_fields(values.get("id_number", ""), ring=ring),
+            **mobile_derived_fields(values.get("mobile", ""), ring=ring),
             "version": 1,
         },
     )
