@@ -166,7 +166,7 @@ def _progress_context(batch: ImportBatch) -> dict:
     }
 
 
-def _unknown_values(batch: ImportBatch, user) -> list[dict]:
+def _unknown_values(batch: ImportBatch) -> list[dict]:
     """The preview's unknown values, each with the entries to pick from and the
     office's pending proposal for it, if any."""
     if batch.status != ImportBatch.Status.PREVIEWED or not batch.unknown_values:
@@ -185,7 +185,7 @@ def _unknown_values(batch: ImportBatch, user) -> list[dict]:
 
 def _detail_context(batch: ImportBatch, blockers=None, user=None) -> dict:
     return {
-        "unknown_values": _unknown_values(batch, user) if user is not None else [],
+        "unknown_values": _unknown_values(batch) if user is not None else [],
         "may_map_values": user is not None and may_map_values(user),
         "mapping_remembered": bool(batch.counts) and batch_mapping_is_remembered(batch),
         **_progress_context(batch),
@@ -299,31 +299,31 @@ def batch_map_value(request, pk: int):
     field = request.POST.get("field", "")
     value = request.POST.get("value", "")
     entry_id = request.POST.get("entry", "")
+    direct = may_map_values(request.user)
     try:
-        if may_map_values(request.user):
+        if direct:
             entry = value_mapping_apply(
                 actor=request.user, field=field, value=value, entry_id=entry_id, request=request
+            )
+            done = (
+                f"已把“{value.strip()}”记为“{entry}”的同义写法（以后的导入都能识别），"
+                "并已重新检查本文件"
             )
         else:
             proposal = value_mapping_propose(
                 actor=request.user, batch=batch, field=field, value=value, entry_id=entry_id,
                 request=request,
             )  # fmt: skip
+            done = (
+                f"已提议把“{proposal.value}”对应为“{proposal.entry_name}”，"
+                "市级工作人员采纳后点“重新检查”即可"
+            )
     except ValueMappingError as error:
         messages.error(request, error.message)
         return redirect("imports:detail", pk=batch.pk)
-    if may_map_values(request.user):
-        messages.success(
-            request,
-            f"已把“{value.strip()}”记为“{entry}”的同义写法（以后的导入都能识别），并已重新检查本文件",
-        )
+    if direct:
         _check(batch)
-    else:
-        messages.success(
-            request,
-            f"已提议把“{proposal.value}”对应为“{proposal.entry_name}”，"
-            "市级工作人员采纳后点“重新检查”即可",
-        )
+    messages.success(request, done)
     return redirect("imports:detail", pk=batch.pk)
 
 
