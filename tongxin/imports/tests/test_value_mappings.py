@@ -218,3 +218,12 @@ def test_another_regions_batch_cannot_be_mapped(tmp_path, client_for, xingning_u
     )
     assert response.status_code == 404
     assert not ValueMappingProposal.objects.exists()
+
+
+def test_the_command_line_lists_the_unknown_values(tmp_path, regions, capsys):
+    from django.core.management import call_command
+
+    call_command("import", str(write_xlsx(tmp_path / "名单.xlsx", ROWS)))
+    out = capsys.readouterr().out
+    assert "无法识别的值（在网页导入的预览中可为每个写法选择一次对应项）" in out
+    assert "D列“民族”“漢”：3 行" in out and "H列“学历”“博士后”：1 行" in out
