@@ -225,3 +225,27 @@ def test_another_regions_user_gets_404(client_for, xingning_user, qingxiu_user, 
     assert response.status_code == 404
     batch.refresh_from_db()
     assert batch.status == PhotoBatch.Status.PREVIEWED
+
+
+def test_a_photo_batch_whose_worker_died_is_marked_failed(client_for, xingning_user, people):
+    import socket
+
+    from django.utils import timezone
+
+    from tongxin.core import leases
+    from tongxin.core.models import TaskLease
+
+    upload(client_for(xingning_user), make_zip({f"{people['zhang'].id_number}.jpg": image_bytes()}))
+    batch = latest()
+    PhotoBatch.objects.filter(pk=batch.pk).update(status=PhotoBatch.Status.COMMITTING)
+    # A lease left by a process that no longer exists (no such pid on this machine).
+    TaskLease.objects.create(
+        key=leases.lease_key(batch), owner=f"{socket.gethostname()}::999999999:1",
+        taken_at=timezone.now(), expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )  # fmt: skip
+    assert leases.recover_abandoned() == [leases.lease_key(batch)]
+    batch.refresh_from_db()
+    assert batch.status == PhotoBatch.Status.FAILED
+    assert "后台处理进程意外中止" in batch.error_message
+    assert AuditEntry.objects.filter(object_type="imports.photobatch", action="update").exists()
+    assert Person.objects.get(pk=people["zhang"].pk).photo.name == ""
