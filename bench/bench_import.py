@@ -328,7 +328,7 @@ def main() -> int:
         print(json.dumps(result, ensure_ascii=False))
         return 0
 
-    from tongxin.core.management.commands.demo import demo_regions_ensure, demo_users_ensure
+    from tongxin.dashboard.management.commands.demo import demo_regions_ensure, demo_users_ensure
 
     call_command("migrate", verbosity=0)
     demo_regions_ensure()

@@ -133,7 +133,9 @@ INSTALLED_APPS = [
     "tongxin.qualification",
     "tongxin.analysis",
     "tongxin.privacy",
+    "tongxin.dedupe",
     "tongxin.dashboard",
+    "tongxin.api",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -146,6 +148,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, so static files keep their caching headers.
     "tongxin.core.middleware.NoStoreMiddleware",
+    # Pages that may read the replica, and read-your-writes (core/db_router.py).
+    "tongxin.core.db_router.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,6 +195,44 @@ DATABASES = {
     if _database_url
     else _sqlite(DATA_DIR / "tongxin.sqlite3")
 }
+# --- Read replica (issue 23; tongxin/core/db_router.py, docs/deployment.md) ---
+# TONGXIN_REPLICA_URL: a PostgreSQL streaming replica of the database above.
+# Pages that may show figures a moment old (REPLICA_READ_VIEWS) read from it,
+# except for REPLICA_READ_YOUR_WRITES_SECONDS after the user changed something.
+# Without it the alias stays defined but is never used nor connected (tests
+# switch REPLICA_ENABLED on and read it as a mirror of the test database).
+_replica_url = os.environ.get("TONGXIN_REPLICA_URL")
+REPLICA_ENABLED = bool(_replica_url)
+DATABASES["replica"] = {
+    **(_database_from_url(_replica_url) if _replica_url else DATABASES["default"]),
+    "TEST": {"MIRROR": "default"},
+}
+DATABASE_ROUTERS = ["tongxin.core.db_router.ReplicaRouter"]
+# URL names ("namespace:*" for a whole app) whose GET requests may read the replica.
+REPLICA_READ_VIEWS = [
+    "home",
+    "analysis:*",
+    "reports:summary",
+    "reports:summary_xlsx",
+    "reports:person_export",
+]
+# Apps always read from the primary: who is signed in, their placement and
+# lockouts, the task queue (a job is read right after it is queued).
+REPLICA_NEVER_APPS = [
+    "accounts",
+    "admin",
+    "auth",
+    "axes",
+    "contenttypes",
+    "core",
+    "django_tasks_database",
+    "mfa",
+    "otp_static",
+    "otp_totp",
+    "regions",
+    "sessions",
+]
+REPLICA_READ_YOUR_WRITES_SECONDS = int(os.environ.get("TONGXIN_READ_YOUR_WRITES_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -278,10 +320,44 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 
-# Counted figures (core/versioned_cache.py) are shared by the web workers and
-# the task worker, which counts them again in the background after changes.
+
+# --- The shared cache (issue 23; docs/deployment.md, docs/decisions.md) ---
+# Counted figures (core/versioned_cache.py), kept scopes (regions/scope.py)
+# and import progress are shared by the web workers and the task worker,
+# which counts them again in the background after changes. One machine: a
+# file cache in the data directory. Several machines: TONGXIN_CACHE_URL,
+# redis://host:6379/0 (Redis or Valkey; measured fastest) or db:// (a table
+# in the database, created by `tongxin createcachetable`).
+def _cache_from_url(url: str) -> dict:
+    parsed = urlparse(url)
+    if parsed.scheme in {"redis", "rediss", "valkey"}:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url.replace("valkey://", "redis://", 1),
+            "KEY_PREFIX": os.environ.get("TONGXIN_CACHE_PREFIX", "tongxin"),
+        }
+    if parsed.scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tongxin_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    if parsed.scheme == "file":
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": unquote(parsed.path),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    raise ValueError(
+        f"TONGXIN_CACHE_URL: unsupported scheme {parsed.scheme!r} (redis://, db:// or file://)"
+    )
+
+
+_cache_url = os.environ.get("TONGXIN_CACHE_URL")
 CACHES = {
-    "default": {
+    "default": _cache_from_url(_cache_url)
+    if _cache_url
+    else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": DATA_DIR / "cache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
@@ -289,7 +365,11 @@ CACHES = {
 }
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATA_DIR / "media"
+# --- Uploaded and generated files (issue 23; docs/deployment.md) ---
+# Photos, attachments, import rosters, report files and the registration form
+# template all go through default_storage. Several servers: TONGXIN_MEDIA_DIR
+# on a directory every server mounts (NFS, a cloud file system).
+MEDIA_ROOT = Path(os.environ.get("TONGXIN_MEDIA_DIR") or DATA_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -313,6 +393,8 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 # Person list page size; search results are capped to keep every query bounded.
 PAGE_SIZE = 50
 UPLOAD_MAX_MEGABYTES = int(os.environ.get("TONGXIN_UPLOAD_MAX_MB", "50"))
+# Calls per API client (tongxin/api/auth.py), e.g. "600/min", "20/s".
+TONGXIN_API_RATE = os.environ.get("TONGXIN_API_RATE", "600/min")
 # Uploaded roster files of finished imports are deleted after this many days.
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("TONGXIN_IMPORT_FILE_RETENTION_DAYS", "90"))
 # The largest sheet an import reads (imports/files.py, "bounded reading"): the
@@ -338,6 +420,9 @@ BACKUP_DIR = Path(os.environ.get("TONGXIN_BACKUP_DIR") or DATA_DIR / "backups")
 # (0 switches a rule off; both 0 keeps everything).
 BACKUP_KEEP = int(os.environ.get("TONGXIN_BACKUP_KEEP", "14"))
 BACKUP_KEEP_DAYS = int(os.environ.get("TONGXIN_BACKUP_KEEP_DAYS", "0"))
+# Directories of MEDIA_ROOT left out of backups: generated export files
+# (reports/services.py), deleted after 7 days and made again on demand.
+BACKUP_SKIP_MEDIA = ["exports"]
 # Where pg_dump/pg_restore live if not /usr/lib/postgresql/<server major>/bin or PATH.
 BACKUP_PG_BIN_DIR = os.environ.get("TONGXIN_PG_BIN_DIR", "")
 
@@ -406,3 +491,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TONGXIN_LOG_LEVEL", "WARNING")},
 }
+
+# Completeness and freshness of the registration form (people/completeness.py,
+# docs/features/dedupe.md). REQUIRED fields left blank make a record 待补充
+# (besides a freelancer's field of work); WANTED ones only lower its
+# completeness. A photo older than PHOTO_MAX_AGE_YEARS (by the year it was
+# uploaded) counts as missing. A record not confirmed (a staff edit or the
+# annual review) for STALE_AFTER_DAYS is 超过一年未更新.
+COMPLETENESS_REQUIRED = [
+    f.strip() for f in os.environ.get("TONGXIN_COMPLETENESS_REQUIRED", "").split(",") if f.strip()
+]
+COMPLETENESS_WANTED = [
+    f.strip()
+    for f in os.environ.get(
+        "TONGXIN_COMPLETENESS_WANTED",
+        "mobile,email,address,employer,job_title,education,resume,photo",
+    ).split(",")
+    if f.strip()
+]
+PHOTO_MAX_AGE_YEARS = int(os.environ.get("TONGXIN_PHOTO_MAX_AGE_YEARS", "2"))
+STALE_AFTER_DAYS = int(os.environ.get("TONGXIN_STALE_AFTER_DAYS", "365"))

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tongxin.accounts.auth_views import LoginView
+from tongxin.api.api import audited_urls
 from tongxin.dashboard import views as dashboard_views
 
 urlpatterns = [
@@ -25,5 +26,8 @@ urlpatterns = [
     path("qualification/", include("tongxin.qualification.urls")),
     path("analysis/", include("tongxin.analysis.urls")),
     path("privacy/", include("tongxin.privacy.urls")),
+    path("api/v1/", audited_urls()),
+    path("api/clients/", include("tongxin.api.urls")),
+    path("dedupe/", include("tongxin.dedupe.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -10,8 +10,14 @@ def nav_items(user) -> list[dict]:
 
 
 def warm_figures(user) -> list:
-    """Count the structure page as it first opens (see core.versioned_cache)."""
+    """Count the structure page as it first opens (see core.versioned_cache),
+    and keep the finished years' counts its trend reads."""
     if may_use_analysis(user):
+        from django.utils import timezone
+
+        from .services import year_end_snapshots_keep
+
+        year_end_snapshots_keep(today=timezone.localdate())
         from .selectors import page_filter, structure
 
         structure(user, page_filter({}))

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db import transaction
 from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -504,7 +503,7 @@ def year_ends(today: datetime.date, years: int = TREND_YEARS) -> list[datetime.d
     return [datetime.date(today.year - n, 12, 31) for n in range(years, 0, -1)]
 
 
-def _history_counts(year_end: datetime.date) -> QuerySet:
+def history_counts(year_end: datetime.date) -> QuerySet:
     """(region, level, group, n) of the persons active at the end of `year_end`:
     each person's latest history row dated up to that day, if not a deletion."""
     history = Person.history.model
@@ -528,30 +527,21 @@ def _history_counts(year_end: datetime.date) -> QuerySet:
     )
 
 
-def year_end_snapshot(year_end: datetime.date) -> YearEndSnapshot:
-    """The counts at a finished year's end, computed from history on first use."""
+def year_end_counts(year_end: datetime.date) -> QuerySet | None:
+    """The kept counts of a finished year's end (analysis/services.py keeps
+    them from the worker); None until they are kept. A page never writes them."""
     snapshot = YearEndSnapshot.objects.filter(year_end=year_end).first()
-    if snapshot is not None:
-        return snapshot
-    with transaction.atomic():
-        snapshot, created = YearEndSnapshot.objects.get_or_create(year_end=year_end)
-        if created:
-            YearEndCount.objects.bulk_create(
-                YearEndCount(
-                    snapshot=snapshot, region_id=region, level=level, group_id=group, count=n
-                )
-                for region, level, group, n in _history_counts(year_end)
-            )
-    return snapshot
+    if snapshot is None:
+        return None
+    return YearEndCount.objects.filter(snapshot=snapshot).values_list(
+        "region_id", "level", "group_id", "count"
+    )
 
 
 def _year_end_rows(user, f: PersonFilter, year_end: datetime.date, today: datetime.date):
-    if year_end < today:
-        rows = YearEndCount.objects.filter(snapshot=year_end_snapshot(year_end)).values_list(
-            "region_id", "level", "group_id", "count"
-        )
-    else:  # the year is not over: its end is not history yet
-        rows = _history_counts(year_end)
+    rows = year_end_counts(year_end) if year_end < today else None
+    if rows is None:  # not kept yet, or the year is not over
+        rows = history_counts(year_end)
     readable = scope.read_scope(user)
     for region, level, group, n in rows:
         if not readable.contains(region):

@@ -1,12 +1,16 @@
 """The structure analysis as a workbook: one sheet per table on the page."""
 
+import datetime
+
 import xlsxwriter
+from django.db import transaction
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.people.listing import PersonFilter
 
-from .selectors import Structure, Trend, cn_day, structure, trends
+from .models import YearEndCount, YearEndSnapshot
+from .selectors import Structure, Trend, cn_day, history_counts, structure, trends, year_ends
 
 # Every value is written as what it is: a label such as "=1+1" or "-35" stays text.
 WORKBOOK_OPTIONS = {
@@ -15,6 +19,28 @@ WORKBOOK_OPTIONS = {
     "strings_to_numbers": False,
 }
 TREND_KEYS = {"trend_level", "trend_group"}
+
+
+def year_end_snapshots_keep(*, today: datetime.date) -> int:
+    """Keep the counts at each finished year end of the trend (computed once
+    from history, which is slow at a million persons); how many were made.
+    Run by the task worker with the warm figures (hooks.warm_figures), never
+    by a page: a GET changes nothing."""
+    made = 0
+    for year_end in year_ends(today):
+        if YearEndSnapshot.objects.filter(year_end=year_end).exists():
+            continue
+        with transaction.atomic():
+            snapshot, created = YearEndSnapshot.objects.get_or_create(year_end=year_end)
+            if created:
+                YearEndCount.objects.bulk_create(
+                    YearEndCount(
+                        snapshot=snapshot, region_id=region, level=level, group_id=group, count=n
+                    )
+                    for region, level, group, n in history_counts(year_end)
+                )
+                made += 1
+    return made
 
 
 def filter_description(person_filter: PersonFilter) -> str:

@@ -12,7 +12,12 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.core import checks
         from simple_history.signals import post_create_historical_record
+
+        from .checks import check_scale_out
+
+        checks.register(check_scale_out, checks.Tags.compatibility, deploy=False)
 
         # Every change worth recounting writes a history row (the figures' cache
         # keys are made of the newest history ids); bulk inserts call

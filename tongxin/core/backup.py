@@ -138,7 +138,11 @@ def backup_create(*, output_dir: Path | None = None, database: str = DEFAULT_DB_
                 "counts": snapshot["counts"],
                 "files": {},
             }
-            _write_archive(partial, db_file, manifest, skip=[output_dir])
+            skip = [
+                output_dir,
+                *(Path(settings.MEDIA_ROOT) / d for d in settings.BACKUP_SKIP_MEDIA),
+            ]
+            _write_archive(partial, db_file, manifest, skip=skip)
         _publish(partial, final)
     except OSError as error:
         raise BackupError(f"写入备份失败：{error.strerror or error}（{output_dir}）") from None

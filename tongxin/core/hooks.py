@@ -15,6 +15,13 @@ An app may define `tongxin/<app>/hooks.py` with any of:
 - `warm_figures(user) -> list`: count the cached figures the app's pages show
   this user by default (core/versioned_cache.py runs it in the background
   after changes); return [].
+- `person_entry_matches(user, data) -> list[dict]`: persons a record being
+  registered (form values) may duplicate, each {"person", "reason"}; a
+  person outside the user's scope comes as {"person": None, "reason":
+  "可能已在其他区域登记"} and is never named (tongxin/dedupe).
+- `import_row_matches(user, rows) -> list[(position, message)]`: the same for
+  the rows (values dicts) an import would create, in one batch; the import
+  preview shows each message as the row's warning.
 - `demo_records(seed) -> list[str]`: `tongxin demo` calls it once persons
   exist; the app fills its own pages with a few records in every region of the
   demo tree, once (nothing if it has records already), and returns one line

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Max, Model, QuerySet
 
 from .versioned_cache import data_version, figures_epoch, refresh_older_than, remembered
@@ -88,8 +88,10 @@ def kept_counts(
 
 def _current(rows, sql, params, models, links) -> dict:
     key = "kept-counts:" + hashlib.sha1(repr((sql, params, figures_epoch())).encode()).hexdigest()
-    with _snapshot():
-        version, window = _version(models)
+    # The database the rows are read from: the replica on pages that may read
+    # it (core/db_router.py); the version and the counts come from the same one.
+    with _snapshot(rows.db):
+        version, window = _version(models, rows.db)
         kept = cache.get(key)
         counts = _brought_up_to_date(kept, version, rows, sql, params, models, links)
         if counts is None:
@@ -105,10 +107,14 @@ class _snapshot:
     under it (SQLite's read transaction is one already; PostgreSQL needs
     REPEATABLE READ). Inside a caller's transaction, that transaction's view."""
 
+    def __init__(self, using: str):
+        self.using = using
+
     def __enter__(self):
         self.atomic = None
+        connection = connections[self.using]
         if not connection.in_atomic_block:
-            self.atomic = transaction.atomic()
+            self.atomic = transaction.atomic(using=self.using)
             self.atomic.__enter__()
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
@@ -127,7 +133,7 @@ def _grouped(rows: QuerySet, raw: tuple[str, list] | None = None) -> dict:
     if raw is None:
         result = rows.all()  # a fresh query, never a queryset's cached rows
     else:
-        with connection.cursor() as cursor:
+        with connections[rows.db].cursor() as cursor:
             cursor.execute(*raw)
             result = cursor.fetchall()
     return {
@@ -136,10 +142,11 @@ def _grouped(rows: QuerySet, raw: tuple[str, list] | None = None) -> dict:
     }
 
 
-def _version(models) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _version(models, using: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(the newest history id of each model, as `data_version` reads it; how
     many history rows each has in the LATE_WINDOW ids up to that), one query each."""
     version, window = [], []
+    connection = connections[using]
     qn = connection.ops.quote_name
     for model in models:
         table = qn(model.history.model._meta.db_table)
@@ -230,7 +237,7 @@ def _as_of(sql, params, models, links, version, ids) -> tuple[str, list]:
 
 
 def _replace_table(sql: str, model, history, history_ids: list[int]) -> str:
-    qn = connection.ops.quote_name
+    qn = connections[model.objects.db].ops.quote_name
     present = {f.column for f in history._meta.concrete_fields}
     columns = ", ".join(
         qn(f.column) if f.column in present else f"NULL AS {qn(f.column)}"

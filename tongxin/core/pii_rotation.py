@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.apps import apps
 from django.db import connection, transaction
 
-from . import pii
+from . import pii, registries
 
 BATCH_SIZE = 2000
 
@@ -90,50 +90,6 @@ def _reencrypt_table(model, fields, *, batch_size: int, progress=None) -> int:
             progress(model._meta.db_table, changed)
 
 
-def _import_records():
-    from tongxin.imports.models import ImportedRecord
-
-    return ImportedRecord
-
-
-# ImportedRecord.previous keeps the values an import overwrote, for undo;
-# identifiers among them are encrypted (imports/services.py).
-_PREVIOUS_KEYS = ("id_number", "mobile")
-
-
-def _encrypted_previous(record) -> dict[str, str]:
-    previous = record.previous if isinstance(record.previous, dict) else {}
-    return {
-        name: value
-        for name, value in previous.items()
-        if name in _PREVIOUS_KEYS and isinstance(value, str) and "$" in value
-    }
-
-
-def _reencrypt_import_records() -> int:
-    model = _import_records()
-    changed = 0
-    ids = list(model.objects.exclude(previous={}).values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH_SIZE):
-        with transaction.atomic():
-            ring = pii.keyring()
-            chunk = ids[start : start + BATCH_SIZE]
-            for record in model.objects.select_for_update().filter(pk__in=chunk):
-                stale = {
-                    name: value
-                    for name, value in _encrypted_previous(record).items()
-                    if pii.key_id_of(value) != ring.current
-                }
-                if not stale:
-                    continue
-                for name, value in stale.items():
-                    plain = pii.decrypt(value, name, ring=ring)
-                    record.previous[name] = pii.encrypt(plain, name, ring=ring)
-                record.save(update_fields=["previous"])
-                changed += len(stale)
-    return changed
-
-
 def reencrypt_all(
     *, batch_size: int = BATCH_SIZE, progress: Callable[[str, int], None] | None = None
 ) -> dict[str, int]:
@@ -146,7 +102,9 @@ def reencrypt_all(
         counts[model._meta.db_table] = _reencrypt_table(
             model, fields, batch_size=batch_size, progress=progress
         )
-    counts["imports_importedrecord"] = _reencrypt_import_records()
+    # Values kept outside encrypted columns (an import's undo data, …).
+    for extra in registries.encrypted_extras:
+        counts[extra.table] = extra.reencrypt()
     return counts
 
 
@@ -169,9 +127,9 @@ def key_usage() -> Counter:
                 )
                 for key_id, count in cursor.fetchall():
                     usage[key_id] += count
-    for record in _import_records().objects.exclude(previous={}).iterator():
-        for value in _encrypted_previous(record).values():
-            usage[pii.key_id_of(value)] += 1
+    for extra in registries.encrypted_extras:
+        for key_id in extra.key_ids():
+            usage[key_id] += 1
     return usage
 
 

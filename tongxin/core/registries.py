@@ -56,6 +56,15 @@ audit_writers = Registry("audit_writers")
 restore_data_models = Registry("restore_data_models")
 
 
+# Encrypted values kept outside the encrypted columns that `tongxin
+# pii_rotate_key` finds by itself (core/pii_rotation.py), each an object with
+# `table` (a name for the counts), `reencrypt() -> int` (values encrypted
+# again under the current key) and `key_ids()` (the key id of every such
+# value, for the scan before old keys are retired); e.g. an import's undo
+# data (imports/apps.py).
+encrypted_extras = Registry("encrypted_extras")
+
+
 def audit(**fields) -> Any:
     """Write an audit entry through the registered writer.
 

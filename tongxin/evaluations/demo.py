@@ -15,6 +15,7 @@ from tongxin.accounts.models import User
 from tongxin.people.demo import demo_mover
 from tongxin.people.models import Person
 from tongxin.regions.models import Region
+from tongxin.regions.scope import subtree_of
 
 from .models import EvaluationRound, EvaluationSheet, IndicatorSystem, RoundResult
 from .services import (
@@ -32,7 +33,7 @@ ROUND_SIZE = 12
 
 def _round_persons(city: Region, system: IndicatorSystem, rng: random.Random, extra=()):
     """A dozen active persons of the city's subtree, from as many units as possible."""
-    persons = Person.objects.filter(region__path__startswith=city.path, status=Person.Status.ACTIVE)
+    persons = subtree_of(city).filter(Person.objects.filter(status=Person.Status.ACTIVE))
     group_ids = list(system.groups.values_list("id", flat=True))
     if group_ids:
         persons = persons.filter(group_id__in=group_ids)

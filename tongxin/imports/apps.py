@@ -7,11 +7,16 @@ class ImportsConfig(AppConfig):
     verbose_name = "导入"
 
     def ready(self):
-        from tongxin.core import leases
+        from tongxin.core import leases, registries
 
+        from . import pii_records
         from .models import ImportBatch, PhotoBatch
         from .photos import photo_batch_recover
+        from .retention import serve_purge
         from .services import import_batch_recover
 
         leases.register(ImportBatch, import_batch_recover)
         leases.register(PhotoBatch, photo_batch_recover)
+        registries.serve_purges.register(serve_purge)
+        # Undo data keeps overwritten identifiers encrypted (core/pii_rotation.py).
+        registries.encrypted_extras.register(pii_records.ENCRYPTED_PREVIOUS)

@@ -91,3 +91,9 @@ def import_files_purge(*, now: datetime.datetime | None = None) -> int:
 
     transaction.on_commit(delete_files)
     return len(batches)
+
+
+def serve_purge() -> str | None:
+    """Run by `tongxin serve` at start (core/registries.serve_purges)."""
+    purged = import_files_purge()  # uploaded rosters past TONGXIN_IMPORT_FILE_RETENTION_DAYS
+    return f"已删除 {purged} 个超过保留期限的导入原文件" if purged else None

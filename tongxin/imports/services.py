@@ -28,6 +28,7 @@ from tongxin.audit.services import audit_log
 from tongxin.core import leases, pii
 from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
+from tongxin.core.hooks import collect
 from tongxin.core.tasks import refresh_statistics
 from tongxin.people.models import IDENTIFIER_FIELDS, Person
 from tongxin.people.search import (
@@ -297,6 +298,14 @@ def analyse(
                 result.outcome = "update"
             else:
                 result.outcome = "skip"
+    # Apps that know who may already be registered under another number
+    # (dedupe) warn on the rows to create; the row is imported all the same.
+    creating = [result for result in results if result.outcome == "create"]
+    if creating and user is not None:
+        for position, message in collect(
+            "import_row_matches", user, [result.values for result in creating]
+        ):
+            creating[position].warnings += (("name", message),)
     analysis.counts = {**_count(results), "examples": examples}
     progress("检查完成", len(results), len(results))
     return analysis
@@ -892,7 +901,10 @@ def _referenced_elsewhere(person_ids: list[int]) -> set[int]:
     found: set[int] = set()
     for relation in Person._meta.related_objects:
         model = relation.related_model
+        # Rows derived from the person alone (dedupe's keys and pairs) go with it.
         if model is ImportedRecord or not relation.field.concrete:
+            continue
+        if getattr(model, "derived_from_person", False):
             continue
         column = relation.field.attname
         for start in range(0, len(person_ids), LOOKUP_CHUNK):
@@ -1007,6 +1019,11 @@ def _delete_created(person_ids: list[int], *, actor, reason: str) -> None:
                 [timezone.now(), actor_id, reason, *chunk],
             )
         ImportedRecord.objects.filter(person_id__in=chunk).update(person=None)
+        # Rows derived from the person alone (_referenced_elsewhere) go with it.
+        for relation in Person._meta.related_objects:
+            if getattr(relation.related_model, "derived_from_person", False):
+                column = relation.field.attname
+                relation.related_model._base_manager.filter(**{f"{column}__in": chunk}).delete()
         Person.objects.filter(pk__in=chunk)._raw_delete(Person.objects.db)
     username = actor.get_username() if actor is not None else ""
     AuditEntry.objects.bulk_create(

@@ -12,6 +12,7 @@ from tongxin.accounts.models import User
 from tongxin.people.demo import demo_persons, demo_places
 from tongxin.people.models import Person
 from tongxin.regions.models import Region
+from tongxin.regions.scope import subtree_of
 
 from .models import LevelChange, PersonReview, ReviewCycle
 from .services import person_change_level, person_review_mark, review_cycle_start
@@ -51,11 +52,8 @@ def demo_records_ensure(*, seed: int = 1) -> list[str]:
         if city is None or user is None:
             continue
         person = (
-            Person.objects.filter(
-                region__path__startswith=city.path,
-                status=Person.Status.ACTIVE,
-                level=Person.Level.COUNTY,
-            )
+            subtree_of(city)
+            .filter(Person.objects.filter(status=Person.Status.ACTIVE, level=Person.Level.COUNTY))
             .order_by("id")
             .first()
         )

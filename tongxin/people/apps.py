@@ -28,8 +28,13 @@ class PeopleConfig(AppConfig):
         post_migrate.connect(_ensure_statistics, sender=self)
 
         from tongxin.core import registries
+        from tongxin.core.kept_tables import forget_on_change
 
-        from .models import Person
+        from .models import Person, PersonGroup, SubCategory
+
+        # The list page's kept choices and labels (people/listing.py).
+        forget_on_change("people.groups", PersonGroup)
+        forget_on_change("people.subcategories", SubCategory, PersonGroup)
 
         # A restore refuses a database that already holds persons (core/backup.py).
         registries.restore_data_models.register((Person, "名人员"))

@@ -14,8 +14,17 @@ from . import services
 from .access import person_for_user, regions_writable_by
 from .forms import ArchiveForm, PersonForm, RestoreForm
 from .history import person_history
-from .listing import SORTS, PersonFilter, count_filtered, filtered_persons, keyset_page
-from .models import Person, PersonGroup, SubCategory
+from .listing import (
+    SORTS,
+    PersonFilter,
+    attach_labels,
+    count_filtered,
+    filtered_persons,
+    keyset_page,
+    person_groups,
+    subcategories,
+)
+from .models import Person, SubCategory
 
 
 def _require_editor(user) -> None:
@@ -28,23 +37,25 @@ def person_list(request):
     person_filter = PersonFilter.from_query(request.GET)
     qs, hint = filtered_persons(request.user, person_filter, paged=True)
     page = keyset_page(
-        # Not joined: with the joins PostgreSQL misjudged deep pages sorted by
-        # name and sorted 10,000 rows (60 ms); these tables hold a few rows.
-        qs.prefetch_related("region", "group", "subcategory"),
+        qs,
         person_filter.sort,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
         size=settings.PAGE_SIZE,
     )
+    # Not joined: with the joins PostgreSQL misjudged deep pages sorted by
+    # name and sorted 10,000 rows (60 ms); these tables hold a few rows,
+    # kept in memory (core/kept_tables.py).
+    attach_labels(page.rows)
     context = {
         "filter": person_filter,
         "page": page,
         "total": count_filtered(request.user, person_filter),
         "hint": hint,
         "sorts": [(key, label) for key, (_, _, label) in SORTS.items()],
-        "regions": scope.readable_regions(request.user),
-        "groups": PersonGroup.objects.all(),
-        "subcategories": SubCategory.objects.select_related("group"),
+        "regions": scope.read_scope(request.user).region_rows(),
+        "groups": person_groups(),
+        "subcategories": subcategories(),
         "levels": Person.Level.choices,
         "statuses": Person.Status.choices,
         "can_edit": request.user.can_edit_persons,
@@ -76,15 +87,24 @@ def person_create(request):
     if not regions_writable_by(request.user).exists():
         raise PermissionDenied
     form = PersonForm(request.POST or None, request.FILES or None, user=request.user)
+    matches = []
     if request.method == "POST" and form.is_valid():
-        person = services.person_create(
-            actor=request.user, data=form.changed_data_for_service(), request=request
-        )
-        messages.success(request, f"已登记：{person.name}")
-        for warning in form.warnings:
-            messages.warning(request, warning)
-        return redirect("people:detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "person": None})
+        data = form.changed_data_for_service()
+        # Apps that know who may already be registered (dedupe) are asked
+        # first; the user saves anyway after checking them.
+        if not request.POST.get("confirm_possible_duplicate"):
+            matches = collect("person_entry_matches", request.user, data)
+        if not matches:
+            person = services.person_create(actor=request.user, data=data, request=request)
+            messages.success(request, f"已登记：{person.name}")
+            for warning in form.warnings:
+                messages.warning(request, warning)
+            return redirect("people:detail", pk=person.pk)
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "person": None, "possible_duplicates": matches},
+    )
 
 
 def person_edit(request, pk: int):

@@ -23,8 +23,16 @@ from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from tongxin.core.kept_tables import kept_rows
+
 from .models import Region
 from .versions import placements_version
+
+
+def all_regions() -> list[Region]:
+    """Every region in the tree's order, kept in this process until a region
+    changes (core/kept_tables.py; Region.save says when). Shared rows: read only."""
+    return kept_rows("regions", Region.objects.all)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,15 @@ class Scope:
         if self.is_empty:
             return Region.objects.none()
         return Region.objects.filter(self.region_q())
+
+    def region_rows(self) -> list[Region]:
+        """`regions()` as kept rows, for choices and labels on every page."""
+        if self.is_empty:
+            return []
+        if self.everything:
+            return all_regions()
+        ids = self.region_ids()
+        return [region for region in all_regions() if region.pk in ids]
 
     def q(self, field: str = "region") -> Q:
         """The condition on a model whose `field` (a path of relations) is a Region.
@@ -106,7 +123,9 @@ class Scope:
         if self.everything:
             return None
         if "ids" not in self._cache:
-            self._cache["ids"] = frozenset(self.regions().values_list("id", flat=True))
+            self._cache["ids"] = frozenset(
+                region.pk for region in all_regions() if region.path.startswith(self.paths)
+            )
         return self._cache["ids"]
 
     def contains(self, region: Region | int | None) -> bool:
@@ -149,6 +168,16 @@ class Scope:
             return False
         return all(any(p.startswith(mine) for mine in self.paths) for p in other.paths)
 
+    @classmethod
+    def of_region(cls, region: Region | int) -> "Scope":
+        """The scope of someone limited to one node (an API client): its
+        subtree, or everything when the node is the tree's only root, as
+        `read_scope` gives a user placed there."""
+        # The path is read again: an instance read before its subtree moved
+        # would carry a stale one.
+        region_id = region.pk if isinstance(region, Region) else region
+        return scope_of_regions(Region.objects.filter(pk=region_id).only("path"))
+
     @property
     def key(self) -> str:
         """The scope as part of a cache key: "all", "none" or its root paths."""
@@ -185,7 +214,7 @@ def subtree_of(region: Region | int) -> Scope:
     """The subtree under one region (a filter "in 兴宁区" includes its streets)."""
     if isinstance(region, Region) and region.path:
         return Scope(paths=(region.path,))
-    path = Region.objects.filter(pk=region).values_list("path", flat=True).first()
+    path = next((row.path for row in all_regions() if row.pk == region), None)
     return Scope(paths=(path,)) if path else NOTHING
 
 
@@ -259,12 +288,21 @@ def _placement_read(user) -> Scope:
 
 
 def read_scope(user) -> Scope:
-    """Where `user` may read region-owned records."""
+    """Where `user` may read region-owned records.
+
+    `user` may also be a Scope already decided (an API client's,
+    `Scope.of_region`): every `visible_to`, list, count and report then
+    reads through the same rule as for a staff account.
+    """
+    if isinstance(user, Scope):
+        return user
     return placement_scope(user) if reads_records(user) else NOTHING
 
 
 def write_scope(user) -> Scope:
-    """Where `user` may create and change region-owned records."""
+    """Where `user` may create and change region-owned records (or a Scope, as above)."""
+    if isinstance(user, Scope):
+        return user
     return placement_scope(user) if writes_records(user) else NOTHING
 
 

@@ -2,7 +2,8 @@
 
 The form is a docxtpl template: the packaged one (built by
 docx/build_template.py) unless an admin uploaded a replacement, which then
-lives at DATA_DIR/templates/registration_form.docx. Templates render in a
+lives in the shared file storage (default_storage, OVERRIDE_NAME), so every
+web server and the task worker fill the same one. Templates render in a
 sandboxed Jinja environment: an uploaded file can lay out the form, not run
 code.
 """
@@ -13,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2.sandbox import SandboxedEnvironment
@@ -62,17 +64,23 @@ MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 MAX_TEMPLATE_UNCOMPRESSED = 50 * 1024 * 1024
 
 
-def override_template_path() -> Path:
-    return Path(settings.DATA_DIR) / "templates" / "registration_form.docx"
+# The admin's replacement, in default_storage; earlier ones are kept beside it, dated.
+OVERRIDE_NAME = "templates/registration_form.docx"
 
 
-def template_path() -> Path:
+def template_overridden() -> bool:
+    return default_storage.exists(OVERRIDE_NAME)
+
+
+def template_bytes() -> bytes:
     """The admin's replacement if there is one, else the packaged template."""
     configured = getattr(settings, "REPORTS_REGISTRATION_TEMPLATE", None)
     if configured:
-        return Path(configured)
-    override = override_template_path()
-    return override if override.exists() else PACKAGED_TEMPLATE
+        return Path(configured).read_bytes()
+    if template_overridden():
+        with default_storage.open(OVERRIDE_NAME, "rb") as handle:
+            return handle.read()
+    return PACKAGED_TEMPLATE.read_bytes()
 
 
 def _join(*parts: str, sep: str = " ") -> str:
@@ -134,9 +142,11 @@ def _photo(template: DocxTemplate, person: Person):
     return InlineImage(template, data, width=Mm(25), height=Mm(35))
 
 
-def render_form(person: Person, *, reveal: bool, today: datetime.date, path: Path | None = None):
-    """The filled form as bytes."""
-    template = DocxTemplate(str(path or template_path()))
+def render_form(
+    person: Person, *, reveal: bool, today: datetime.date, template: bytes | None = None
+):
+    """The filled form as bytes (`template`: the docx to fill, by default template_bytes())."""
+    template = DocxTemplate(io.BytesIO(template or template_bytes()))
     context = form_context(person, reveal=reveal, today=today)
     context["photo"] = _photo(template, person)
     template.render(context, jinja_env=SandboxedEnvironment(), autoescape=True)
@@ -196,14 +206,7 @@ def check_template(data: bytes) -> None:
                 raise TemplateRejected("模板文件解压后过大，已拒绝")
     except zipfile.BadZipFile:
         raise TemplateRejected("模板文件不是Word文档（.docx）") from None
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(suffix=".docx") as handle:
-        handle.write(data)
-        handle.flush()
-        try:
-            render_form(
-                sample_person(), reveal=False, today=datetime.date.today(), path=Path(handle.name)
-            )
-        except Exception as error:  # a template error can be any of Jinja's or lxml's
-            raise TemplateRejected(f"模板无法填充示例人员：{error}") from None
+    try:
+        render_form(sample_person(), reveal=False, today=datetime.date.today(), template=data)
+    except Exception as error:  # a template error can be any of Jinja's or lxml's
+        raise TemplateRejected(f"模板无法填充示例人员：{error}") from None

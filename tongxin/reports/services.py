@@ -4,13 +4,13 @@ shown in full)."""
 
 import datetime
 import hashlib
-import os
-import shutil
 import tempfile
 import zipfile
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,10 +41,9 @@ def form_batch_max() -> int:
     return getattr(settings, "REPORTS_FORM_BATCH_MAX", DEFAULT_FORM_BATCH_MAX)
 
 
-def exports_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+# Generated files live in the shared file storage (default_storage): the task
+# worker writes them, any web server hands them out.
+EXPORTS = "exports"
 
 
 def _audit_export(*, user, what: str, request=None, region=None, **details) -> None:
@@ -106,11 +105,16 @@ def _set_progress(job_id: int, done: int) -> None:
 def exports_expire(*, now: datetime.datetime | None = None) -> int:
     """Delete generated files older than REPORTS_FILE_DAYS; returns how many."""
     days = getattr(settings, "REPORTS_FILE_DAYS", DEFAULT_FILE_DAYS)
-    cutoff = (now or timezone.now()).timestamp() - days * 86400
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     removed = 0
-    for path in exports_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    try:
+        _dirs, names = default_storage.listdir(EXPORTS)
+    except FileNotFoundError:  # nothing generated yet
+        return 0
+    for name in names:
+        path = f"{EXPORTS}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
             removed += 1
     return removed
 
@@ -129,27 +133,28 @@ def _report_job_generate(job: ReportJob) -> None:
     ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.RUNNING, done=0)
     person_filter = PersonFilter.from_query(job.params)
     suffix = ".zip" if job.kind == ReportJob.Kind.FORM_BATCH else ".xlsx"
-    final = exports_dir() / f"{job.pk}-{job.token}{suffix}"
-    handle, partial = tempfile.mkstemp(dir=exports_dir(), suffix=".partial")
-    os.close(handle)
+    # Written to a local temporary file first, then stored whole: a file in
+    # the shared storage is never a half-written one.
     try:
-        if job.kind == ReportJob.Kind.FORM_BATCH:
-            rows = _write_form_batch(job, person_filter, Path(partial))
-        else:
-            rows = person_export_to(
-                partial,
-                user=job.user,
-                person_filter=person_filter,
-                reveal=job.user.can_reveal_identifiers,
-                progress=lambda n: _set_progress(job.pk, n),
-            )
-        os.replace(partial, final)
+        with tempfile.TemporaryFile() as partial:
+            if job.kind == ReportJob.Kind.FORM_BATCH:
+                rows = _write_form_batch(job, person_filter, partial)
+            else:
+                rows = person_export_to(
+                    partial,
+                    user=job.user,
+                    person_filter=person_filter,
+                    reveal=job.user.can_reveal_identifiers,
+                    progress=lambda n: _set_progress(job.pk, n),
+                )
+            partial.seek(0)
+            stored = default_storage.save(f"{EXPORTS}/{job.pk}-{job.token}{suffix}", File(partial))
     except Exception as error:
-        Path(partial).unlink(missing_ok=True)
         _report_job_finish(job, status=ReportJob.Status.FAILED, error=str(error)[:500])
         raise
     with transaction.atomic():
-        _report_job_finish(job, status=ReportJob.Status.DONE, rows=rows, file_name=final.name)
+        file_name = stored.rsplit("/", 1)[-1]
+        _report_job_finish(job, status=ReportJob.Status.DONE, rows=rows, file_name=file_name)
         what = "form_batch" if job.kind == ReportJob.Kind.FORM_BATCH else "person_export"
         _audit_export(
             user=job.user,
@@ -186,11 +191,12 @@ def report_job_recover(job_id: int) -> None:
         _report_job_finish(job, status=ReportJob.Status.FAILED, error=ABANDONED)
 
 
-def report_job_file(job: ReportJob) -> Path | None:
+def report_job_file(job: ReportJob) -> str | None:
+    """The name of the job's file in default_storage, or None (not done, or expired)."""
     if job.status != ReportJob.Status.DONE or not job.file_name:
         return None
-    path = exports_dir() / job.file_name
-    return path if path.exists() else None
+    name = f"{EXPORTS}/{job.file_name}"
+    return name if default_storage.exists(name) else None
 
 
 # --- summary table (附件1) ----------------------------------------------------
@@ -238,17 +244,17 @@ def form_file_name(person, index: int | None = None) -> str:
     return f"{prefix}{safe}-登记表.docx"
 
 
-def _write_form_batch(job: ReportJob, person_filter: PersonFilter, path: Path) -> int:
+def _write_form_batch(job: ReportJob, person_filter: PersonFilter, target) -> int:
     reveal = job.user.can_reveal_identifiers
     today = timezone.localdate()
-    template = registration.template_path()
+    template = registration.template_bytes()
     qs = export_queryset(job.user, person_filter).select_related(
         "region", "ethnicity", "political_status", "education", "degree", "group", "subcategory"
     )
     count = 0
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for count, person in enumerate(qs.iterator(chunk_size=200), start=1):
-            data = registration.render_form(person, reveal=reveal, today=today, path=template)
+            data = registration.render_form(person, reveal=reveal, today=today, template=template)
             archive.writestr(form_file_name(person, count), data)
             if count % 20 == 0:
                 _set_progress(job.pk, count)
@@ -258,21 +264,26 @@ def _write_form_batch(job: ReportJob, person_filter: PersonFilter, path: Path) -
 # --- the template itself ----------------------------------------------------------
 
 
+def _keep_dated_template() -> None:
+    """Move the current replacement aside under a dated name (nothing is lost)."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    target = registration.OVERRIDE_NAME
+    with default_storage.open(target, "rb") as handle:
+        default_storage.save(target.replace(".docx", f".{stamp}.docx"), ContentFile(handle.read()))
+    default_storage.delete(target)
+
+
 @transaction.atomic
-def registration_template_replace(*, user, data: bytes, file_name: str, request=None) -> Path:
+def registration_template_replace(*, user, data: bytes, file_name: str, request=None) -> str:
     """Install an admin's replacement template after it rendered a sample person.
 
     The previous replacement is kept beside it, dated, so nothing is lost.
     """
     registration.check_template(data)
-    target = registration.override_template_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-        shutil.copy2(target, target.with_name(f"registration_form.{stamp}.docx"))
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(data)
-    os.replace(partial, target)
+    target = registration.OVERRIDE_NAME
+    if default_storage.exists(target):
+        _keep_dated_template()
+    default_storage.save(target, ContentFile(data))
     audit_log(
         action=AuditEntry.Action.UPDATE,
         user=user,
@@ -291,11 +302,9 @@ def registration_template_replace(*, user, data: bytes, file_name: str, request=
 @transaction.atomic
 def registration_template_reset(*, user, request=None) -> None:
     """Go back to the packaged template; the replacement is kept, dated."""
-    target = registration.override_template_path()
-    if not target.exists():
+    if not registration.template_overridden():
         return
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    os.replace(target, target.with_name(f"registration_form.{stamp}.docx"))
+    _keep_dated_template()
     audit_log(
         action=AuditEntry.Action.UPDATE,
         user=user,

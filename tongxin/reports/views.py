@@ -1,6 +1,8 @@
+import io
 import tempfile
 
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -101,12 +103,15 @@ def job_detail(request, pk: int):
 @require_GET
 def job_download(request, pk: int):
     job = report_job_for_user(request.user, pk)
-    path = services.report_job_file(job)
-    if path is None:
+    name = services.report_job_file(job)
+    if name is None:
         raise Http404
-    content_type = "application/zip" if path.suffix == ".zip" else XLSX
+    content_type = "application/zip" if name.endswith(".zip") else XLSX
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=job.download_name, content_type=content_type
+        default_storage.open(name, "rb"),
+        as_attachment=True,
+        filename=job.download_name,
+        content_type=content_type,
     )
 
 
@@ -223,7 +228,7 @@ def form_template(request):
             return redirect("reports:form_template")
     context = {
         "form": form,
-        "overridden": registration.override_template_path().exists(),
+        "overridden": registration.template_overridden(),
         "fields": registration.FORM_FIELDS,
     }
     return render(
@@ -242,7 +247,9 @@ def form_template_reset(request):
 @require_GET
 def form_template_download(request):
     require_system_admin(request.user)
-    path = registration.template_path()
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename="登记表模板.docx", content_type=DOCX
+        io.BytesIO(registration.template_bytes()),
+        as_attachment=True,
+        filename="登记表模板.docx",
+        content_type=DOCX,
     )

@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from tongxin.analysis.models import YearEndCount, YearEndSnapshot
 from tongxin.analysis.selectors import trends
+from tongxin.analysis.services import year_end_snapshots_keep
 from tongxin.audit.models import AuditEntry
 from tongxin.people.listing import PersonFilter
 from tongxin.people.models import Education, Person, PersonGroup
@@ -55,9 +56,15 @@ def test_a_person_archived_this_year_counts_at_past_year_ends_only(make_person, 
     assert city == [0, 0, 0, 1, 1, 0]
     county = dict(trend.by_level)["县区联系"]
     assert county == [0, 0, 0, 0, 0, 1]
-    # Finished years are kept, computed once from history.
-    assert YearEndSnapshot.objects.count() == 5
+    # A page writes nothing; the worker keeps the finished years, computed
+    # once from history, and the trend reads the same figures from them.
+    assert YearEndSnapshot.objects.count() == 0
+    assert year_end_snapshots_keep(today=TODAY) == 5
+    assert year_end_snapshots_keep(today=TODAY) == 0
     assert YearEndCount.objects.filter(snapshot__year_end=datetime.date(2025, 12, 31)).count() == 1
+    kept = trends(city_user, PersonFilter(), today=TODAY)
+    assert kept.totals == trend.totals
+    assert kept.by_level == trend.by_level
 
 
 def test_a_county_user_sees_trends_by_the_region_recorded_then(

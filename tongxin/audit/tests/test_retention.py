@@ -129,7 +129,6 @@ def _serve(monkeypatch) -> str:
     from tongxin.core.management.commands import serve
 
     monkeypatch.setattr(serve, "check_ready_to_serve", lambda: None)
-    monkeypatch.setattr(serve, "import_files_purge", lambda: 0)
     # The child processes are not the point here.
     monkeypatch.setattr(serve, "run_together", lambda commands, stderr: 0)
     monkeypatch.setattr(serve.connections, "close_all", lambda: None)

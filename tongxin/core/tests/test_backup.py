@@ -94,6 +94,17 @@ def fake_archives(directory: Path, *stamps: str) -> None:
 # --- tongxin backup ---------------------------------------------------------------
 
 
+def test_generated_export_files_are_left_out(deployment, tmp_path):
+    """They are made again on demand and deleted after 7 days (settings.BACKUP_SKIP_MEDIA)."""
+    exports = Path(deployment.MEDIA_ROOT) / "exports"
+    exports.mkdir()
+    (exports / "7-token.xlsx").write_bytes(b"PK generated")
+    backup(output=str(tmp_path / "out"))
+    content = members(only_archive(tmp_path / "out"))
+    assert "media/photos/2026/张三.jpg" in content
+    assert not any(name.startswith("media/exports") for name in content)
+
+
 def test_it_writes_one_archive_with_database_media_and_manifest(deployment, make_person, tmp_path):
     make_person("张三")
 

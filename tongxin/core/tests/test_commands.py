@@ -14,12 +14,12 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
-from tongxin.core.management.commands.demo import _secondary_indexes, secondary_indexes_dropped
 from tongxin.core.management.commands.serve import (
     check_ready_to_serve,
     pending_migrations,
     run_together,
 )
+from tongxin.dashboard.management.commands.demo import _secondary_indexes, secondary_indexes_dropped
 from tongxin.people.demo import ID_ADDRESS_CODES, MAX_PERSONS, _id_slot, generate_persons
 from tongxin.people.models import Person
 from tongxin.people.search import derived_fields

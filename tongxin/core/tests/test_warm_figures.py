@@ -139,7 +139,6 @@ def test_serve_starts_the_chain(monkeypatch):
 
     started = []
     monkeypatch.setattr(serve, "check_ready_to_serve", lambda: None)
-    monkeypatch.setattr(serve, "import_files_purge", lambda: 0)
     monkeypatch.setattr(serve, "keep_warm_start", lambda: started.append(1))
     monkeypatch.setattr(serve, "run_together", lambda commands, stderr: 0)
     monkeypatch.setattr(serve.connections, "close_all", lambda: None)

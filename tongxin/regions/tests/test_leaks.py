@@ -12,7 +12,9 @@ each user it requests
   (xlsx/docx/zip) and read too.
 """
 
+import datetime
 import io
+import json
 import re
 import zipfile
 
@@ -20,6 +22,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tongxin.accounts.models import User
+from tongxin.api.models import ApiClient
+from tongxin.dedupe.models import DuplicatePair, Merge
 from tongxin.engagement.models import (
     Activity,
     ActivityAttachment,
@@ -98,10 +102,13 @@ VISIBLE = {
     PhotoBatch: photo_batches_visible_to,
     ReportJob: report_jobs_visible_to,
     User: _nobody(User),
+    ApiClient: _nobody(ApiClient),
     Region: _nobody(Region),
     Department: None,  # a directory every reader uses, not region-owned
     Condition: None,  # deployment-wide settings
 }
+VISIBLE[DuplicatePair] = DuplicatePair.objects.seen_by
+VISIBLE[Merge] = _region_owned(Merge)
 VISIBLE[ActivityParticipant] = _by_parent(ActivityParticipant, "activity", VISIBLE[Activity])
 VISIBLE[TrainingParticipant] = _by_parent(TrainingParticipant, "training", VISIBLE[Training])
 VISIBLE[OrganisationMember] = _by_parent(OrganisationMember, "organisation", VISIBLE[Organisation])
@@ -144,6 +151,10 @@ WITHDRAW_ROWS = {
 
 # How to fill each route's parameters. A new route with parameters must be added here.
 PARAMS = {
+    "dedupe:pair": _pk(DuplicatePair),
+    "dedupe:dismiss": _pk(DuplicatePair),
+    "dedupe:merge": _pk(DuplicatePair),
+    "dedupe:merge_undo": _pk(Merge),
     "people:detail": _pk(Person),
     "people:edit": _pk(Person),
     "people:archive": _pk(Person),
@@ -222,6 +233,24 @@ PARAMS = {
     "privacy:correct": _pk(Person),
     "privacy:erase": _pk(Person),
 }
+# The API (tongxin/api): requested with a client's token by test_an_api_client_…
+API_RECORD_MODELS = {
+    "activities": Activity,
+    "trainings": Training,
+    "secondments": Secondment,
+    "positions": Position,
+    "nominations": Nomination,
+    "honours": Honour,
+    "service_requests": ServiceRequest,
+    "suggestions": Suggestion,
+}
+PARAMS["api_clients:detail"] = _pk(ApiClient)
+PARAMS["api_clients:rotate"] = _pk(ApiClient)
+PARAMS["api_clients:revoke"] = _pk(ApiClient)
+PARAMS["api:person"] = _row(Person, person_id="pk")
+PARAMS["api:region"] = _row(Region, region_id="pk")
+for _slug, _model in API_RECORD_MODELS.items():
+    PARAMS[f"api:{_slug}_one"] = _row(_model, record_id="pk")
 for _slug, _model in ENGAGEMENT_MODELS.items():
     for _action in ("detail", "edit", "cancel"):
         PARAMS[f"engagement:{_slug}_{_action}"] = _pk(_model)
@@ -251,6 +280,11 @@ def _is_admin(text: str) -> bool:
     return text.startswith("django-admin/")
 
 
+def _is_api(text: str) -> bool:
+    """The API answers tokens, not sessions (401): its own test below walks it."""
+    return text.startswith("api/v1/")
+
+
 def _routes_under_test():
     return [(n, t, params) for n, t, params in _routes() if n and not _is_admin(t)]
 
@@ -273,12 +307,12 @@ def _kwargs(spec, row) -> dict:
     return {key: getattr(row, attr) for key, attr in fields.items()}
 
 
-def _pick(spec, user, *, inside: bool):
+def _pick(spec, user, *, inside: bool, table=None):
     """A row for the route: one the user may see (inside) or may not (outside)."""
     kind, model, _ = spec
     if kind == "fixed":
         return None if not inside else "fixed"
-    visible = VISIBLE[model]
+    visible = (table or VISIBLE)[model]
     if visible is None:
         return model.objects.order_by("pk").first() if inside else None
     ids = visible(user).values("pk")
@@ -289,10 +323,11 @@ def _pick(spec, user, *, inside: bool):
 # --- what may not appear --------------------------------------------------------------
 
 
-def forbidden_for(world, username: str) -> set[str]:
-    """Names, titles, ID numbers and mobiles of records outside the user's scope."""
-    user = world.users[username]
-    readable = read_scope(user)
+def forbidden_for(world, username: str, readable=None) -> set[str]:
+    """Names, titles, ID numbers and mobiles of records outside the user's scope
+    (or outside `readable`, an API client's scope)."""
+    if readable is None:
+        readable = read_scope(world.users[username])
     strings = set()
     for unit, label in UNITS.items():
         if readable.contains(world.unit_regions[unit]):
@@ -345,7 +380,15 @@ def _leaks(text: str, forbidden: set[str]) -> list[str]:
 
 @pytest.fixture
 def world(make_person, regions):
-    return build_world(make_person, regions)
+    world = build_world(make_person, regions)
+    for unit, label in UNITS.items():  # system-admin pages: no scoped user opens them
+        ApiClient.objects.create(
+            name=f"{label}接口客户端",
+            region=world.unit_regions[unit],
+            expires_on=datetime.date.today(),
+            token_digest=unit,
+        )
+    return world
 
 
 @pytest.mark.parametrize("username", SCOPED_USERS)
@@ -355,7 +398,9 @@ def test_nothing_outside_the_scope_is_reachable_or_named(client, world, username
     forbidden = forbidden_for(world, username)
     assert forbidden, "the world must hold something outside every scoped user's reach"
     problems = []
-    for name, _text, params in _routes_under_test():
+    for name, text, params in _routes_under_test():
+        if _is_api(text):
+            continue
         if params:
             spec = PARAMS[name]
             outside = _pick(spec, user, inside=False)
@@ -418,8 +463,8 @@ def test_a_leader_changes_nothing_even_inside_the_scope(client, world):
     client.force_login(leader, backend="tongxin.accounts.backends.TongxinBackend")
     before = (Person.objects.count(), AuditEntry.objects.exclude(action="view").count())
     accepted = []
-    for name, _text, params in _routes_under_test():
-        if name in OWN_ACCOUNT_ROUTES | READ_JOB_ROUTES:
+    for name, text, params in _routes_under_test():
+        if name in OWN_ACCOUNT_ROUTES | READ_JOB_ROUTES or _is_api(text):
             continue
         if params:
             spec = PARAMS[name]
@@ -434,3 +479,93 @@ def test_a_leader_changes_nothing_even_inside_the_scope(client, world):
             accepted.append(f"POST {url} ({name}) → {status}")
     assert not accepted, "\n".join(accepted)
     assert (Person.objects.count(), AuditEntry.objects.exclude(action="view").count()) == before
+
+
+# --- the API ---------------------------------------------------------------------------
+
+# name → (the node the client is limited to, may it write, does it receive full identifiers)
+API_CLIENTS = {
+    "xingning": ("xingning", True, True),
+    "jiedao": ("street", False, False),
+    "liuzhou": ("liuzhou", False, True),
+}
+API_VISIBLE = {**VISIBLE, Region: lambda scope: scope.regions()}
+
+
+@pytest.mark.parametrize("name", API_CLIENTS)
+def test_an_api_client_reaches_nothing_outside_its_region(client, world, name):
+    from tongxin.api.services import api_client_create
+
+    node, writes, unmasked = API_CLIENTS[name]
+    superuser = User.objects.create_superuser(username="leak-admin", password="x" * 20)
+    api_client, token = api_client_create(
+        actor=superuser,
+        data={
+            "name": f"泄露测试{name}",
+            "region": world.regions[node],
+            "access": ApiClient.Access.READ_WRITE if writes else ApiClient.Access.READ,
+            "unmasked_identifiers": unmasked,
+            "expires_on": datetime.date.today() + datetime.timedelta(days=1),
+        },
+    )
+    scope = api_client.read_scope()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    forbidden = forbidden_for(world, name, readable=scope)
+    forbidden |= {r.name for r in world.unit_regions.values() if not scope.contains(r)}
+    assert forbidden
+
+    def text_of(response) -> str:
+        # Parsed and dumped again, so an escaped \\uXXXX could not hide a name.
+        return json.dumps(response.json(), ensure_ascii=False)
+
+    problems, answered = [], 0
+    for route, text, params in _routes_under_test():
+        if not _is_api(text) or route in {"api:openapi-json", "api:openapi-view"}:
+            continue
+        if params:
+            spec = PARAMS[route]
+            outside = _pick(spec, scope, inside=False, table=API_VISIBLE)
+            if outside is not None:
+                url = reverse(route, kwargs=_kwargs(spec, outside))
+                response = client.get(url, **headers)
+                if response.status_code != 404 or response.json()["error"]["code"] != "not_found":
+                    problems.append(f"GET {url} ({route}) outside → {response.status_code}")
+            inside = _pick(spec, scope, inside=True, table=API_VISIBLE)
+            if inside is None:
+                continue
+            url = reverse(route, kwargs=_kwargs(spec, inside))
+        else:
+            url = reverse(route)
+        response = client.get(url, **headers)
+        if response.status_code == 200:
+            answered += 1
+            found = _leaks(text_of(response), forbidden)
+            if found:
+                problems.append(f"GET {url} ({route}) names {found}")
+    # Lists with every filter the list page has, and a search for every outside name.
+    for params in ({"status": "all"}, {"q": "甲"}, *({"q": s} for s in sorted(forbidden))):
+        response = client.get(reverse("api:persons"), params, **headers)
+        found = _leaks(text_of(response), forbidden)
+        if found:
+            problems.append(f"GET persons {params} names {found}")
+    # A batch naming every person outside: refused, with nothing about them.
+    outside_ids = [
+        p.id_number for p in Person.objects.exclude(pk__in=Person.objects.visible_to(scope))
+    ]
+    response = client.post(
+        reverse("api:persons_batch"),
+        {"items": [{"id_number": number, "employer": "改"} for number in outside_ids]},
+        content_type="application/json",
+        **headers,
+    )
+    if writes:
+        messages = {i["message"] for i in response.json()["error"]["items"]}
+        assert messages == {"该公民身份号码已在其他区域登记"}, messages
+    else:
+        assert response.status_code == 403
+    found = _leaks(text_of(response), forbidden)
+    if found:
+        problems.append(f"POST batch names {found}")
+    assert not Person.objects.filter(employer="改").exists()
+    assert answered >= 15, answered  # the walk reached the API's routes
+    assert not problems, "\n".join(problems)

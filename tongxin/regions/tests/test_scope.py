@@ -91,6 +91,22 @@ def test_scopes_follow_the_placements(world):
     assert nested.paths == (Region.objects.get(pk=world.regions["city"].pk).path,)
 
 
+def test_a_scope_of_one_node_reads_as_a_user_placed_there(world):
+    """Scope.of_region (an API client's scope) and read_scope of a Scope."""
+    from tongxin.regions.scope import Scope
+
+    assert Scope.of_region(world.regions["province"]) is EVERYTHING
+    county = Scope.of_region(world.regions["xingning"])
+    assert county.contains(world.regions["street"])
+    assert not county.contains(world.regions["qingxiu"])
+    assert read_scope(county) is county and write_scope(county) is county
+    as_user = Person.objects.visible_to(world.users["xingning"])
+    assert set(Person.objects.visible_to(county)) == set(as_user)
+    other_city = set(Person.objects.visible_to(Scope.of_region(world.regions["chengzhong"])))
+    assert world.persons["chengzhong"] in other_city
+    assert world.persons["xingning"] not in other_city
+
+
 def test_a_street_user_works_inside_their_street_only(client, world):
     jiedao = login(client, world.users["jiedao"])
     street_person, county_person = world.persons["street"], world.persons["xingning"]

@@ -1,4 +1,5 @@
-"""Report tests write their files under a temporary DATA_DIR and run tasks inline."""
+"""Report tests write their files under a temporary DATA_DIR and MEDIA_ROOT (the
+root conftest) and run tasks inline."""
 
 import pytest
 

@@ -193,7 +193,7 @@ def test_an_admin_replaces_the_template(client_for, admin_user, make_person, set
     data = edited_template("附件2", "附件二（本市修订版）")
     response = upload(client, data)
     assert response.status_code == 302
-    assert (settings.DATA_DIR / "templates" / "registration_form.docx").read_bytes() == data
+    assert (settings.MEDIA_ROOT / "templates" / "registration_form.docx").read_bytes() == data
     entry = AuditEntry.objects.get(object_type="reports.registration_template")
     assert entry.user == admin_user and entry.changes["bytes"] == len(data)
     assert "附件二（本市修订版）" in docx_text(get_form(client, person))
@@ -202,7 +202,7 @@ def test_an_admin_replaces_the_template(client_for, admin_user, make_person, set
     # Back to the packaged one; the replacement is kept, dated.
     client.post(reverse("reports:form_template_reset"))
     assert "附件二（本市修订版）" not in docx_text(get_form(client, person))
-    kept = list((settings.DATA_DIR / "templates").glob("registration_form.*.docx"))
+    kept = list((settings.MEDIA_ROOT / "templates").glob("registration_form.*.docx"))
     assert len(kept) == 1
 
 
@@ -220,7 +220,7 @@ def test_a_broken_template_is_refused(client_for, admin_user, settings, data, me
     response = upload(client_for(admin_user), data)
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert not (settings.DATA_DIR / "templates" / "registration_form.docx").exists()
+    assert not (settings.MEDIA_ROOT / "templates" / "registration_form.docx").exists()
     assert not AuditEntry.objects.filter(object_type="reports.registration_template").exists()
 
 
@@ -228,7 +228,7 @@ def test_a_template_cannot_reach_into_python(client_for, admin_user, settings):
     data = edited_template("{{ name }}", "{{ name.__class__.__mro__ }}")
     response = upload(client_for(admin_user), data)
     assert response.status_code == 400
-    assert not (settings.DATA_DIR / "templates" / "registration_form.docx").exists()
+    assert not (settings.MEDIA_ROOT / "templates" / "registration_form.docx").exists()
 
 
 def test_only_system_admins_manage_the_template(client_for, city_user, leader_user):

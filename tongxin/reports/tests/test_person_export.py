@@ -229,8 +229,8 @@ def test_a_failed_job_says_so_and_leaves_no_file(
     assert job.status == ReportJob.Status.FAILED
     text = client.get(reverse("reports:job", args=[job.pk])).content.decode()
     assert "生成失败" in text and "磁盘已满" in text
-    exports = settings.DATA_DIR / "exports"
-    assert list(exports.iterdir()) == []
+    exports = settings.MEDIA_ROOT / "exports"  # the shared file storage
+    assert not exports.exists() or list(exports.iterdir()) == []
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).exists()
 
 
@@ -266,7 +266,7 @@ def test_old_files_are_deleted_and_the_page_says_so(client_for, city_user, make_
     client = client_for(city_user)
     client.post(reverse("reports:person_export"))
     old = ReportJob.objects.get()
-    path = settings.DATA_DIR / "exports" / old.file_name
+    path = settings.MEDIA_ROOT / "exports" / old.file_name
     eight_days_ago = path.stat().st_mtime - 8 * 86400
     os.utime(path, (eight_days_ago, eight_days_ago))
     client.post(reverse("reports:person_export"))  # the next job sweeps old files

@@ -23,10 +23,6 @@ from tongxin.core import registries
 from tongxin.core.leases import recover_abandoned
 from tongxin.core.tasks import keep_warm_start
 
-# The one domain import left here (an exception in the layer contract): the
-# imports app registers its purge in a follow-up, when its files are free.
-from tongxin.imports.retention import import_files_purge
-
 STOP_TIMEOUT = 30  # seconds a child gets to finish its work after SIGTERM
 
 
@@ -90,10 +86,8 @@ class Command(BaseCommand):
         # "正在导入", a report job "生成中") is marked failed before anyone sees it.
         for key in recover_abandoned():
             self.stdout.write(f"后台任务 {key} 的进程已中止，已标记为失败")
-        purged = import_files_purge()  # uploaded rosters past TONGXIN_IMPORT_FILE_RETENTION_DAYS
-        if purged:
-            self.stdout.write(f"已删除 {purged} 个超过保留期限的导入原文件")
-        # E.g. audit entries past their retention (audit/apps.py).
+        # E.g. audit entries past their retention (audit/apps.py), uploaded
+        # rosters past theirs (imports/apps.py).
         for purge in registries.serve_purges:
             line = purge()
             if line:
