@@ -57,12 +57,20 @@ def write_roster(path: Path, rows: int, seed: int = 7) -> dict:
 
     rng = random.Random(seed)
     surnames = [s for s, _ in SURNAMES]
-    regions = [("兴宁区", "450102"), ("青秀区", "450103"), ("江南区", "450105"),
-               ("西乡塘区", "450107"), ("良庆区", "450108"), ("武鸣区", "450110")]  # fmt: skip
-    educations = ["本科", "大学本科", "大专", "研究生", "硕士", "中专", "高中 ", "大学专科"]
-    statuses = ["群众", "无党派人士", "无党派", "民盟", "九三学社社员", "民建", "共青团员"]
+    # (as written in the roster, the code its IDs carry): names with and
+    # without suffix, codes, and a former name and code (横县 450127 → 横州市).
+    regions = [("兴宁区", "450102"), ("青秀", "450103"), ("江南区", "450105"),
+               ("西乡塘区", "450107"), ("良庆", "450108"), ("武鸣区", "450110"),
+               ("横县", "450127"), ("450127", "450127")]  # fmt: skip
+    educations = ["本科", "大学本科", "大专", "研究生", "硕士", "中专", "高中 ", "大学专科",
+                  "本科学历", "大专学历"]  # fmt: skip
+    statuses = ["群众", "无党派人士", "无党派", "民盟", "九三学社社员", "民建", "共青团员",
+                "无党派民主人士", "九三学社成员", "普通群众"]  # fmt: skip
+    ethnicities = ["汉族", "汉", "壮族", "壮", "瑶", "回族", "苗"]
+    # Long names, short names, and freelancers (rosters carry no 自由职业领域 column).
     groups = ["民营企业和外商投资企业管理技术人员", "中介组织和社会组织从业人员",
-              "新媒体从业人员"]  # fmt: skip
+              "新媒体从业人员", "民营企业", "新媒体", "中介组织", "民营外资企业", "自由职业",
+              "自由职业人员"]  # fmt: skip
     levels = ["储备", "县区联系", "储备 ", "县区联系"]
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = workbook.add_worksheet("名单")
@@ -98,7 +106,7 @@ def write_roster(path: Path, rows: int, seed: int = 7) -> dict:
             str(n + 1),
             name + (" " if n % 13 == 0 else ""),
             "男" if sex == "M" else "女",
-            "汉族" if n % 3 else "壮族",
+            ethnicities[n % len(ethnicities)],
             shown_id,
             None,  # birth date below
             statuses[n % len(statuses)],
@@ -118,7 +126,7 @@ def write_roster(path: Path, rows: int, seed: int = 7) -> dict:
         for col, value in enumerate(values):
             if value:
                 sheet.write_string(r, col, value)
-        forms = n % 8
+        forms = n % 10
         if forms == 0:
             sheet.write_datetime(
                 r, 5, datetime.datetime.combine(born, datetime.time()), date_format
@@ -133,6 +141,8 @@ def write_roster(path: Path, rows: int, seed: int = 7) -> dict:
                 f"{born:%Y%m%d}",
                 "",
                 f"{born:%Y-%m-%d}",
+                f"{born.year}.{born.month}",  # year and month only
+                f"{born.year}年{born.month}月",
             ][forms]
             if text:
                 sheet.write_string(r, 5, text)
@@ -172,6 +182,41 @@ def child_ours(path: Path) -> dict:
     result = import_file(actor=actor, path=path, commit=True)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, **result.analysis.counts, "persons": Person.objects.count()}
+
+
+def child_floor(path: Path) -> dict:
+    """The floor the import is compared with, measured in the same run: reading
+    the file (python-calamine, every row as Python values) plus one raw
+    executemany (SQLite) or COPY (PostgreSQL) of its rows, as text, into an
+    unindexed table in one transaction. No checking, no derived columns."""
+    import python_calamine
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    sheet = python_calamine.load_workbook(str(path)).get_sheet_by_index(0)
+    rows = [[str(v) if v not in (None, "") else None for v in row] for row in sheet.iter_rows()]
+    rows = rows[3:]  # title, blank and header rows
+    read_seconds = time.perf_counter() - started
+    width = len(HEADER)
+    rows = [(row + [None] * width)[:width] for row in rows]
+    columns = ", ".join(f"c{i} text" for i in range(width))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_import_floor")
+        cursor.execute(f"CREATE TABLE bench_import_floor ({columns})")
+    started_write = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy("COPY bench_import_floor FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * width)
+            cursor.executemany(f"INSERT INTO bench_import_floor VALUES ({marks})", rows)
+    write_seconds = time.perf_counter() - started_write
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_import_floor")
+    return {"seconds": read_seconds + write_seconds, "read_seconds": read_seconds,
+            "write_seconds": write_seconds, "rows": len(rows)}  # fmt: skip
 
 
 def child_iie(path: Path) -> dict:
@@ -275,7 +320,8 @@ def main() -> int:
 
     if args.child:
         kind, file_name = args.child
-        result = (child_ours if kind == "ours" else child_iie)(Path(file_name))
+        child = {"ours": child_ours, "floor": child_floor, "iie": child_iie}[kind]
+        result = child(Path(file_name))
         usage = resource.getrusage(resource.RUSAGE_SELF)
         result["peak_rss_mb"] = usage.ru_maxrss / 1024
         result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
@@ -305,6 +351,10 @@ def main() -> int:
             ("tongxin import", ours["seconds"], ours["cpu_seconds"], ours["peak_rss_mb"],
              ours["created"], ours["persons"])
         )  # fmt: skip
+    floor = None
+    if not args.skip_ours:
+        floor = run_child("floor", path)
+        print(f"floor: {json.dumps(floor, ensure_ascii=False)}", flush=True)
     if args.compare:
         _clean_database()
         theirs = run_child("iie", path)
@@ -327,6 +377,11 @@ def main() -> int:
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, seconds, cpu, peak, created, persons in rows:
         print(f"| {label} | {seconds:.1f} | {cpu:.1f} | {peak:.0f} | {created:,} | {persons:,} |")
+    if floor is not None:
+        write = "COPY" if connection.vendor == "postgresql" else "executemany"
+        print(f"\nfloor (read {floor['read_seconds']:.2f} s + one raw {write} "
+              f"{floor['write_seconds']:.2f} s) = {floor['seconds']:.2f} s; "
+              f"tongxin import / floor: {rows[0][1] / floor['seconds']:.1f}×")  # fmt: skip
     if len(rows) == 2:
         print(f"\nratio (django-import-export / tongxin), wall: {rows[1][1] / rows[0][1]:.1f}×, "
               f"CPU: {rows[1][2] / rows[0][2]:.1f}×")  # fmt: skip

@@ -9,8 +9,9 @@ from django.http import Http404
 
 from tongxin.accounts.models import User
 from tongxin.regions import scope
+from tongxin.regions.models import Region
 
-from .models import ImportBatch
+from .models import ImportBatch, PhotoBatch, ValueMappingProposal
 
 
 def may_import(user: User) -> bool:
@@ -31,4 +32,46 @@ def batch_for_user(user: User, pk: int, *, write: bool = False) -> ImportBatch:
     try:
         return batches_visible_to(user).select_related("created_by", "default_region").get(pk=pk)
     except (ImportBatch.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def may_map_values(user: User) -> bool:
+    """May turn an unknown roster value into a dictionary synonym directly.
+
+    Dictionaries serve every region, so this is for city staff (a staff or
+    administrator account placed at a city or above) and superusers; county
+    staff propose instead (imports/value_mappings.py).
+    """
+    if not may_import(user):
+        return False
+    if user.is_superuser or scope.sees_everything(user):
+        return True
+    if not user.can_place_at_city_level:
+        return False
+    placed_kinds = user.regions.values_list("kind", flat=True)
+    return any(Region.RANK.get(kind, 2) <= Region.RANK[Region.Kind.CITY] for kind in placed_kinds)
+
+
+def proposals_visible_to(user: User) -> QuerySet[ValueMappingProposal]:
+    """The proposals a city user may decide: those of offices in their subtrees."""
+    if not may_map_values(user):
+        return ValueMappingProposal.objects.none()
+    return ValueMappingProposal.objects.writable_by(user)
+
+
+def proposal_for_user(user: User, pk: int) -> ValueMappingProposal:
+    try:
+        return proposals_visible_to(user).get(pk=pk)
+    except (ValueMappingProposal.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def photo_batches_visible_to(user: User) -> QuerySet[PhotoBatch]:
+    return PhotoBatch.objects.writable_by(user) if may_import(user) else PhotoBatch.objects.none()
+
+
+def photo_batch_for_user(user: User, pk: int) -> PhotoBatch:
+    try:
+        return photo_batches_visible_to(user).select_related("created_by").get(pk=pk)
+    except (PhotoBatch.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -10,11 +10,13 @@ class ImportsConfig(AppConfig):
         from tongxin.core import leases, registries
 
         from . import pii_records
-        from .models import ImportBatch
+        from .models import ImportBatch, PhotoBatch
+        from .photos import photo_batch_recover
         from .retention import serve_purge
         from .services import import_batch_recover
 
         leases.register(ImportBatch, import_batch_recover)
+        leases.register(PhotoBatch, photo_batch_recover)
         registries.serve_purges.register(serve_purge)
         # Undo data keeps overwritten identifiers encrypted (core/pii_rotation.py).
         registries.encrypted_extras.register(pii_records.ENCRYPTED_PREVIOUS)

@@ -41,6 +41,26 @@ class UploadForm(BootstrapFormMixin, forms.Form):
         return upload
 
 
+class PhotoUploadForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(
+        label="照片压缩包（.zip）",
+        help_text="每张照片以公民身份号码命名（如 450102198506010012.jpg），或“姓名-公民身份号码”（如 张三-450102198506010012.jpg）。",
+        error_messages={"required": "请选择要上传的压缩包", "empty": "文件是空的"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ".zip"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".zip"):
+            raise forms.ValidationError(
+                "请上传 .zip 压缩包（把照片放进一个文件夹，右键“压缩”或“发送到→压缩文件夹”）"
+            )
+        return upload
+
+
 FIELD_CHOICES = [(IGNORE, "忽略此列")] + [(f, FIELD_LABELS[f]) for f in IMPORTABLE_FIELDS]
 
 
@@ -54,9 +74,11 @@ class MappingForm(BootstrapFormMixin, forms.Form):
         error_messages={"required": "请选择如何处理已登记的人员"},
     )
 
-    def __init__(self, *args, batch: ImportBatch, **kwargs):
+    def __init__(self, *args, batch: ImportBatch, initial_mapping: dict | None = None, **kwargs):
+        """`initial_mapping` ({"0": field, …}) replaces the batch's own as the starting choice."""
         super().__init__(*args, **kwargs)
         self.batch = batch
+        starting = batch.mapping if initial_mapping is None else initial_mapping
         self.fields["on_duplicate"].initial = batch.on_duplicate
         self.column_names = []
         for index, header in enumerate(batch.columns):
@@ -65,7 +87,7 @@ class MappingForm(BootstrapFormMixin, forms.Form):
                 label=f"{column_letter(index)}列：{header or '（无列名）'}",
                 choices=FIELD_CHOICES,
                 required=False,
-                initial=batch.mapping.get(str(index), IGNORE),
+                initial=starting.get(str(index), IGNORE),
             )
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
             self.column_names.append(name)

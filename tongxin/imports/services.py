@@ -43,14 +43,22 @@ from tongxin.regions import scope
 from .files import ImportFileError, check_file, read_sheet
 from .mappings import column_mapping_remember, remembered_mapping
 from .models import ImportBatch, ImportedRecord
-from .parsing import cell_text, column_letter, find_header, is_example_row, suggest_mapping
-from .validation import FIELD_LABELS, IMPORTABLE_FIELDS, RowResult, RowValidator
+from .parsing import (
+    cell_text,
+    column_letter,
+    find_header,
+    is_example_row,
+    lookup_key,
+    suggest_mapping,
+)
+from .validation import FIELD_LABELS, IMPORTABLE_FIELDS, MAPPABLE, RowResult, RowValidator
 
 Progress = Callable[[str, int, int], None]
 
 PROGRESS_EVERY = 2000
 SHOWN_EXISTING = 1000
 SHOWN_WARNINGS = 1000
+SHOWN_UNKNOWN_VALUES = 200
 LOOKUP_CHUNK = 2000
 WRITE_BATCH = 5000  # new persons per COPY / executemany
 WRITING = "写入数据库"  # the phase while rows are written
@@ -171,6 +179,30 @@ class Analysis:
                     }
                 )
         return rows
+
+    def unknown_values(self, limit: int = SHOWN_UNKNOWN_VALUES) -> list[dict]:
+        """Each dictionary value no entry claims, once, with the rows that use it
+        (值 → 出现行数), for the preview to map; most frequent first per column."""
+        groups: dict[tuple[str, str], dict] = {}
+        for result in self.results:
+            for field_name, text in result.unknown:
+                key = (field_name, lookup_key(text))
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = {
+                        "field": field_name,
+                        "label": FIELD_LABELS[field_name],
+                        "column": self.column_label(field_name),
+                        "value": text,
+                        "rows": 0,
+                        "first_rows": [],
+                    }
+                group["rows"] += 1
+                if len(group["first_rows"]) < 5:
+                    group["first_rows"].append(result.row_number)
+        order = {name: index for index, name in enumerate(MAPPABLE)}
+        found = sorted(groups.values(), key=lambda g: (order[g["field"]], -g["rows"]))
+        return found[:limit]
 
     def existing(self, limit: int = SHOWN_EXISTING) -> list[dict]:
         rows = []
@@ -361,11 +393,12 @@ def _write(
     written = 0
     progress(WRITING, 0, to_write)
     name_fields: dict[str, dict] = {}
+    ring = pii.keyring()  # once, not twice per person (hashes of ID and mobile)
 
     def new_persons():
         # Made one at a time while the rows before them are being written.
         for result in creates:
-            person = _new_person(result.values, name_fields)
+            person = _new_person(result.values, name_fields, ring=ring)
             result.values = {}  # no longer needed; keeps peak memory down
             yield person
 
@@ -470,7 +503,7 @@ def _write(
     )
 
 
-def _new_person(values: dict, name_fields: dict[str, dict]) -> Person:
+def _new_person(values: dict, name_fields: dict[str, dict], *, ring: pii.Keyring) -> Person:
     """A Person ready for persons_bulk_insert, with its derived search columns.
 
     Rosters repeat names a lot, and pinyin is the slow part of derived_fields,
@@ -485,8 +518,8 @@ def _new_person(values: dict, name_fields: dict[str, dict]) -> Person:
         {
             **values,
             **derived,
-            **id_derived_fields(values.get("id_number", "")),
-            **mobile_derived_fields(values.get("mobile", "")),
+            **id_derived_fields(values.get("id_number", ""), ring=ring),
+            **mobile_derived_fields(values.get("mobile", ""), ring=ring),
             "version": 1,
         },
     )
@@ -494,6 +527,11 @@ def _new_person(values: dict, name_fields: dict[str, dict]) -> Person:
 
 def _stored_mapping(mapping: dict[int, str]) -> dict[str, str]:
     return {str(index): name for index, name in sorted(mapping.items())}
+
+
+def guessed_mapping(batch: ImportBatch) -> dict[str, str]:
+    """The mapping recognised from the batch's column names alone (as stored)."""
+    return _stored_mapping(suggest_mapping(batch.columns))
 
 
 def _mapping_from_stored(stored: dict) -> dict[int, str]:
@@ -736,10 +774,14 @@ def _store_preview(batch: ImportBatch, analysis: Analysis, actor) -> ImportBatch
     batch.problems = analysis.problems()
     batch.existing = analysis.existing()
     batch.warnings = analysis.warnings()
+    batch.unknown_values = analysis.unknown_values()
     batch.status = ImportBatch.Status.PREVIEWED
     batch.phase = ""
     batch._history_user = actor
-    batch.save(update_fields=["counts", "problems", "existing", "warnings", "status", "phase"])
+    batch.save(
+        update_fields=["counts", "problems", "existing", "warnings", "unknown_values", "status",
+                       "phase"]
+    )  # fmt: skip
     return batch
 
 

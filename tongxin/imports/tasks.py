@@ -2,8 +2,8 @@
 
 from django_tasks import task
 
-from . import services
-from .models import ImportBatch
+from . import photos, services
+from .models import ImportBatch, PhotoBatch
 
 
 @task()
@@ -19,3 +19,13 @@ def analyse_import(batch_id: int) -> None:
 @task()
 def commit_import(batch_id: int) -> None:
     services.import_batch_commit_quietly(batch=ImportBatch.objects.get(pk=batch_id))
+
+
+@task()
+def read_photos(batch_id: int) -> None:
+    photos.photo_batch_read(batch=PhotoBatch.objects.get(pk=batch_id))
+
+
+@task()
+def commit_photos(batch_id: int) -> None:
+    photos.photo_batch_commit_quietly(batch=PhotoBatch.objects.get(pk=batch_id))

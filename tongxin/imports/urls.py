@@ -13,4 +13,12 @@ urlpatterns = [
     path("<int:pk>/commit/", views.batch_commit, name="commit"),
     path("<int:pk>/undo/", views.batch_undo, name="undo"),
     path("<int:pk>/rejected.xlsx", views.batch_rejected, name="rejected"),
+    path("<int:pk>/values/", views.batch_map_value, name="map_value"),
+    path("<int:pk>/recheck/", views.batch_recheck, name="recheck"),
+    path("photos/new/", views.photo_upload, name="photo_upload"),
+    path("photos/<int:pk>/", views.photo_detail, name="photo_detail"),
+    path("photos/<int:pk>/commit/", views.photo_commit, name="photo_commit"),
+    path("photos/<int:pk>/undo/", views.photo_undo, name="photo_undo"),
+    path("proposals/", views.proposal_list, name="proposals"),
+    path("proposals/<int:pk>/decide/", views.proposal_decide, name="decide_proposal"),
 ]

@@ -62,6 +62,13 @@ DICTIONARIES = {
 # What a row cannot be imported without (docs/features/imports.md, "必填项").
 # Level is not among them: a new person without one is 储备.
 REQUIRED = ["name", "id_number", "region", "group", "ethnicity", "political_status"]
+# Fields whose unreadable value is the row's error. Every other field given in
+# a form the importer cannot read is imported blank with a warning on the row
+# ("required means required by the office"); birth date and sex are then
+# taken from the ID.
+REFUSE_UNREADABLE = frozenset(REQUIRED)
+# The dictionaries whose unknown values the preview offers to map (as a synonym).
+MAPPABLE = (*DICTIONARIES, "subcategory")
 
 ROSTER_VALUES = Path(__file__).resolve().parent.parent / "people" / "data" / "roster_values.toml"
 
@@ -129,9 +136,36 @@ _FIELDS_OF_WORK = {
 }
 
 
+UNREADABLE_BLANK = "；该项未导入（留空），请在人员信息中补充"
 FREELANCE_FIELD_MISSING = (
     "自由职业人员的自由职业领域（文化艺术领域或经济社会领域）未填写，已导入为空，请在人员信息中补充"
 )
+
+
+def dictionary_lookup(name: str) -> Lookup:
+    """Every written form the importer reads as an entry of dictionary `name`:
+    the names, the synonyms in the database, the short names (groups) and the
+    forms of roster_values.toml, in that order of precedence."""
+    model = DICTIONARIES[name]
+    entries = list(model.objects.filter(is_active=True))
+    lookup = Lookup((e, e.name, e.synonyms) for e in entries)
+    if model is PersonGroup:  # the short names the product's own lists show
+        for entry in entries:
+            if entry.short_name:
+                lookup.add(entry.short_name, entry)
+    _add_roster_forms(lookup, name, entries)
+    return lookup
+
+
+def value_suffixes(name: str) -> tuple[str, ...]:
+    """What may be left off a value of `name` (汉 → 汉族, 兴宁 → 兴宁区)."""
+    return tuple(roster_values().get("suffixes", {}).get(name, ()))
+
+
+def subcategory_lookup() -> Lookup:
+    return _subcategory_lookup(
+        list(SubCategory.objects.filter(is_active=True).select_related("group"))
+    )
 
 
 def _subcategory_lookup(subcategories: list[SubCategory]) -> Lookup:
@@ -141,6 +175,16 @@ def _subcategory_lookup(subcategories: list[SubCategory]) -> Lookup:
         for example in split_synonyms(sub.examples):
             lookup.add(example, sub)
     return lookup
+
+
+def unknown_value_message(field_name: str, text: str) -> str:
+    """Said of a value no dictionary entry claims. Every importer can act on it:
+    the preview lists it under 无法识别的值, where it is mapped (city staff) or
+    proposed (county staff) once for all later imports."""
+    return (
+        f"{FIELD_LABELS[field_name]}“{text}”无法识别（不在数据字典中）："
+        "可在网页导入预览的“无法识别的值”中为它选择对应项，或改用下拉列表中的名称"
+    )
 
 
 def required_message(field_name: str) -> str:
@@ -164,6 +208,9 @@ class RowResult:
     values: dict = field(default_factory=dict)  # field name → Python value (instances for FKs)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (field or "", message)
     warnings: tuple[tuple[str, str], ...] = ()  # (field or "", message): imported all the same
+    # (field, text as written) of dictionary values no entry claims: the preview
+    # groups them so the user can map each once (imports/value_mappings.py).
+    unknown: tuple[tuple[str, str], ...] = ()
     birth_month_only: bool = False  # the cell gave a year and month (1985.3, 1985年3月)
     birth_from_id: datetime.date | None = None
     sex_from_id: str = ""
@@ -182,18 +229,8 @@ class RowValidator:
     def __init__(self, *, user, default_region: Region | None = None, today=None):
         self.user = user
         self.today = today or timezone.localdate()
-        self.lookups = {}
-        for name, model in DICTIONARIES.items():
-            entries = list(model.objects.filter(is_active=True))
-            lookup = Lookup((e, e.name, e.synonyms) for e in entries)
-            if model is PersonGroup:  # the short names the product's own lists show
-                for entry in entries:
-                    if entry.short_name:
-                        lookup.add(entry.short_name, entry)
-            _add_roster_forms(lookup, name, entries)
-            self.lookups[name] = lookup
-        suffixes = roster_values().get("suffixes", {})
-        self.suffixes = {name: tuple(suffixes.get(name, ())) for name in (*DICTIONARIES, "region")}
+        self.lookups = {name: dictionary_lookup(name) for name in DICTIONARIES}
+        self.suffixes = {name: value_suffixes(name) for name in (*DICTIONARIES, "region")}
         subcategories = list(SubCategory.objects.filter(is_active=True).select_related("group"))
         self.subcategories_by_group: dict[int, Lookup] = {}
         for group_id in {s.group_id for s in subcategories}:
@@ -230,7 +267,10 @@ class RowValidator:
             try:
                 value = self._parse(name, raw, result)
             except ValueProblem as problem:
-                result.errors.append((name, problem.message))
+                if name in REFUSE_UNREADABLE:
+                    result.errors.append((name, problem.message))
+                else:
+                    result.warnings += ((name, problem.message + UNREADABLE_BLANK),)
                 continue
             if value is not None and value != "":
                 values[name] = value
@@ -279,10 +319,9 @@ class RowValidator:
         if name in self.lookups:
             entry = self.lookups[name].get(raw, suffixes=self.suffixes[name])
             if entry is None:
-                raise ValueProblem(
-                    f"{FIELD_LABELS[name]}“{cell_text(raw).strip()}”不在数据字典中，"
-                    "请改用数据字典中的名称（可在登记表的下拉列表中查看）"
-                )
+                text = cell_text(raw).strip()
+                result.unknown += ((name, text),)
+                raise ValueProblem(unknown_value_message(name, text))
             return entry
         if name == "region":
             region = self.regions.get(raw, suffixes=self.suffixes["region"])
@@ -383,7 +422,9 @@ class RowValidator:
             if found is None:
                 found = self.subcategories.get(key)
             if found is None:
-                errors.append(("subcategory", f"细分类别“{text}”不在数据字典中"))
+                result.unknown += (("subcategory", text),)
+                message = unknown_value_message("subcategory", text) + UNREADABLE_BLANK
+                result.warnings += (("subcategory", message),)
                 del values["subcategory"]
             else:
                 values["subcategory"] = found
@@ -392,7 +433,8 @@ class RowValidator:
             errors.append(("subcategory", f"细分类别“{subcategory}”不属于“{group}”"))
         freelance = current("freelance_field")
         if group is not None and "freelance_field" not in failed:
-            if group.is_freelance and not freelance:
+            unreadable = any(name == "freelance_field" for name, _ in result.warnings)
+            if group.is_freelance and not freelance and not unreadable:
                 # Rosters do not carry the field: imported blank, to be completed
                 # (the person is listed under 待补充信息, people/completeness.py).
                 result.warnings += (("freelance_field", FREELANCE_FIELD_MISSING),)

@@ -231,8 +231,9 @@ class PersonForm(forms.ModelForm):
         subcategory = data.get("subcategory")
         if group and subcategory and subcategory.group_id != group.pk:
             self.add_error("subcategory", f"细分类别“{subcategory}”不属于“{group}”")
-        if group and group.is_freelance and not data.get("freelance_field"):
-            self.add_error("freelance_field", "自由职业人员须选择文化艺术领域或经济社会领域")
+        # A freelancer's 自由职业领域 is not required (issue 17: required means
+        # required by the office); a person saved without it is listed as
+        # 待补充 (completeness.py), as an imported one is.
         if group and not group.is_freelance and data.get("freelance_field"):
             self.add_error("freelance_field", "只有自由职业人员需要选择领域")
         return data

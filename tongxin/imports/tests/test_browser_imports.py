@@ -7,6 +7,7 @@ Run with `pytest -m browser tongxin/imports/tests/test_browser_imports.py -p no:
 import re
 
 import pytest
+from django.urls import reverse
 
 from tongxin.core.tests.browser import chromium_page, expect, log_in
 from tongxin.imports.models import ImportBatch
@@ -21,7 +22,11 @@ pytestmark = [
 
 def test_it_uploads_maps_previews_and_commits(live_server, xingning_user, tmp_path):
     header = [("证件" if h == "身份证号" else h) for h in HEADER]  # not recognised on its own
-    rows = [roster_row(1, "蒙海燕"), roster_row(2, "农建军"), roster_row(3, "错号", 手机="123")]
+    rows = [
+        roster_row(1, "蒙海燕"),
+        roster_row(2, "农建军"),
+        roster_row(3, "错号", 政治面貌="火星党"),
+    ]
     path = write_xlsx(tmp_path / "兴宁区名单.xlsx", rows, header=header)
 
     with chromium_page(live_server) as (page, problems):
@@ -45,7 +50,7 @@ def test_it_uploads_maps_previews_and_commits(live_server, xingning_user, tmp_pa
         expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
         expect(page.locator("body")).to_contain_text("预览（尚未写入任何数据）")
         expect(page.get_by_test_id("problems")).to_contain_text("第6行")
-        expect(page.get_by_test_id("problems")).to_contain_text("手机号码应为11位中国大陆手机号")
+        expect(page.get_by_test_id("problems")).to_contain_text("政治面貌“火星党”无法识别")
         page.get_by_role("button", name=re.compile("确认导入")).click()
 
         expect(page.get_by_role("alert").filter(has_text="导入完成")).to_contain_text("新增 2 人")
@@ -62,3 +67,68 @@ def test_it_uploads_maps_previews_and_commits(live_server, xingning_user, tmp_pa
     batch = ImportBatch.objects.get()
     assert batch.mapping["4"] == "id_number"
     assert batch.status == ImportBatch.Status.COMMITTED
+
+
+SHOTS = "/tmp/shots-imports"
+
+
+def test_city_staff_map_an_unknown_value_and_set_photos_in_bulk(
+    live_server, city_user, make_person, regions, tmp_path
+):
+    import datetime
+    import io
+    import os
+    import zipfile
+
+    from PIL import Image
+
+    from tongxin.conftest import make_id_number
+
+    os.makedirs(SHOTS, exist_ok=True)
+    rows = [roster_row(1, "蒙海燕", 民族="漢"), roster_row(2, "农建军", 民族="漢"),
+            roster_row(3, "韦小宝", 学历="博士后")]  # fmt: skip
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+    born = datetime.date(1980, 1, 1)
+    person = make_person("照片人", region=regions["xingning"], birth_date=born, sex="M",
+                         id_number=make_id_number("450102", born, "M"))  # fmt: skip
+    picture = io.BytesIO()
+    Image.new("RGB", (1200, 1600), (180, 40, 40)).save(picture, "JPEG")
+    archive = tmp_path / "照片.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"照片人-{person.id_number}.jpg", picture.getvalue())
+        zipped.writestr("450102199901010019.jpg", picture.getvalue())
+
+    with chromium_page(live_server) as (page, problems):
+        page.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)
+        page.set_viewport_size({"width": 1366, "height": 768})
+        log_in(page, "city")
+        page.goto(f"{live_server.url}/imports/new/")
+        page.set_input_files("#id_file", str(path))
+        page.get_by_role("button", name="上传并识别表头").click()
+        page.get_by_role("button", name="预览导入结果").click()
+        card = page.get_by_test_id("unknown-values")
+        expect(card).to_contain_text("“漢”")
+        expect(card).to_contain_text("2（如第4、5行）")
+        page.screenshot(path=f"{SHOTS}/unknown-values.png", full_page=True)
+        card.get_by_label("“漢”对应的民族").select_option(label="汉族")
+        card.get_by_role("button", name="对应并重新检查").first.click()
+        expect(page.get_by_role("alert").filter(has_text="同义写法")).to_contain_text(
+            "已把“漢”记为“汉族”的同义写法"
+        )
+        expect(page.get_by_test_id("counts")).to_contain_text("3")
+        expect(page.get_by_test_id("unknown-values")).not_to_contain_text("“漢”")
+        page.screenshot(path=f"{SHOTS}/unknown-values-mapped.png", full_page=True)
+
+        page.goto(f"{live_server.url}/imports/")
+        page.get_by_role("link", name="批量上传照片").click()
+        page.set_input_files("#id_file", str(archive))
+        page.get_by_role("button", name="上传并预览").click()
+        expect(page.get_by_test_id("photo-entries")).to_contain_text("查无此人")
+        page.screenshot(path=f"{SHOTS}/photos-preview.png", full_page=True)
+        page.get_by_role("button", name="确认设置 1 人的照片").click()
+        expect(page.get_by_test_id("status")).to_have_text("已导入")
+        page.screenshot(path=f"{SHOTS}/photos-committed.png", full_page=True)
+        page.goto(live_server.url + reverse("people:detail", args=[person.pk]))
+        page.screenshot(path=f"{SHOTS}/person-with-photo.png")
+        assert problems == []

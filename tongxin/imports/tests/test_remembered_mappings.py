@@ -126,3 +126,30 @@ def test_the_command_line_uses_it_too(tmp_path, client_for, xingning_user):
     result = import_file(actor=xingning_user, path=roster(tmp_path, "二月.xlsx", 2))
     assert result.analysis.mapping[1] == "id_number"
     assert result.analysis.counts["created"] == 1
+
+
+def test_the_pages_say_when_it_was_applied_and_let_the_user_start_from_the_guess(
+    tmp_path, client_for, xingning_user
+):
+    client = client_for(xingning_user)
+    upload_and_commit(client, roster(tmp_path, "一月.xlsx", 1), col_1="id_number", col_8="remarks")
+    upload(client, roster(tmp_path, "二月.xlsx", 2))
+    batch = ImportBatch.objects.latest("pk")
+    mapping_url = reverse("imports:mapping", args=[batch.pk])
+    page = client.get(mapping_url)
+    assert 'data-testid="guess-mapping"' in page.content.decode()
+    guessed = client.get(mapping_url, {"guess": "1"})
+    text = guessed.content.decode()
+    assert "各列已按列名自动识别（未用本单位记住的对应关系）" in text
+    assert REMEMBERED_NOTICE not in text
+    assert selected(guessed, 1) == "" and selected(guessed, 8) == ""  # the names alone
+    assert selected(guessed, 0) == "name"
+
+    # Previewed with the remembered mapping: the preview says so.
+    client.post(mapping_url, mapping_post(batch))
+    detail = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    assert "列对应关系：按本单位上次导入相同表头时确认的对应关系" in detail
+    # Changed by the user: no longer said.
+    client.post(mapping_url, mapping_post(batch, col_8=""))
+    detail = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    assert "列对应关系：按本单位上次导入相同表头时确认的对应关系" not in detail

@@ -28,7 +28,7 @@ UPLOADED = datetime.datetime(2026, 1, 5, 10, 0, tzinfo=SHANGHAI)
 
 def uploaded_batch(client, tmp_path, name="名单.xlsx", rows=None) -> ImportBatch:
     """A batch uploaded through the web at UPLOADED (status: uploaded)."""
-    rows = rows or [roster_row(1, "张三"), roster_row(2, "李四", 手机="123")]
+    rows = rows or [roster_row(1, "张三"), roster_row(2, "李四", 政治面貌="火星党")]
     with time_machine.travel(UPLOADED, tick=False):
         response = upload(client, write_xlsx(tmp_path / name, rows))
     assert response.status_code == 302
@@ -149,7 +149,7 @@ def test_the_detail_page_says_the_file_is_gone_and_downloads_answer_404(
     text = response.content.decode()
     assert "原文件已按保留期限删除" in text
     assert rejected not in text  # no link to a download that cannot work
-    assert "手机号码应为11位中国大陆手机号" in text  # the stored problems are still shown
+    assert "政治面貌“火星党”无法识别" in text  # the stored problems are still shown
     response = client.get(rejected)
     assert response.status_code == 404
     assert "原文件已按保留期限删除，无法再下载未导入的行" in response.content.decode()
@@ -173,9 +173,9 @@ def test_a_purged_failed_batch_cannot_be_mapped_again(client_for, xingning_user,
 
 
 def test_a_command_line_import_without_a_file_is_not_called_purged(client_for, city_user, tmp_path):
-    path = write_xlsx(tmp_path / "名单.xlsx", [roster_row(1), roster_row(2, 手机="123")])
+    path = write_xlsx(tmp_path / "名单.xlsx", [roster_row(1), roster_row(2, 政治面貌="火星党")])
     batch = import_file(actor=city_user, path=path, commit=True).batch
-    problem = {"row": 5, "column": "I列“手机”", "message": "手机号码应为11位中国大陆手机号"}
+    problem = {"row": 5, "column": "G列“政治面貌”", "message": "政治面貌无法识别"}
     ImportBatch.objects.filter(pk=batch.pk).update(problems=[problem])
     response = client_for(city_user).get(reverse("imports:detail", args=[batch.pk]))
     assert "原文件已按保留期限删除" not in response.content.decode()

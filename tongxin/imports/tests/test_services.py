@@ -73,13 +73,23 @@ def test_it_records_each_created_person_with_its_own_row_over_several_batches(
 
 
 def test_it_reports_the_excel_row_and_column_of_each_problem(tmp_path, city_user):
-    rows = [roster_row(1), roster_row(2, 身份证号="450102198506010011", 手机="12345")]
+    rows = [
+        roster_row(1),
+        roster_row(2, 身份证号="450102198506010011", 手机="12345"),
+        roster_row(3, 身份证号=make_id_number("450102", datetime.date(1990, 1, 2), "F"),
+                   性别="女", 出生年月="1990-01-02", 手机="12345"),
+    ]  # fmt: skip
     path = write_xlsx(tmp_path / "名单.xlsx", rows)
-    problems = import_file(actor=city_user, path=path).analysis.problems()
-    assert {(p["row"], p["column"], p["message"]) for p in problems} == {
+    analysis = import_file(actor=city_user, path=path).analysis
+    # A mobile number that cannot be read does not reject its row (an optional
+    # field: imported blank, with a warning); an unreadable ID does.
+    assert {(p["row"], p["column"], p["message"]) for p in analysis.problems()} == {
         (5, "E列“身份证号”", "公民身份号码校验位不正确"),
-        (5, "I列“手机”", "手机号码应为11位中国大陆手机号"),
     }
+    assert [(w["row"], w["column"], w["message"]) for w in analysis.warnings()] == [
+        (6, "I列“手机”", "手机号码应为11位中国大陆手机号；该项未导入（留空），请在人员信息中补充"),
+    ]
+    assert analysis.counts["created"] == 2 and analysis.counts["warnings"] == 1
 
 
 def test_it_reports_ids_repeated_inside_the_file(tmp_path, city_user):

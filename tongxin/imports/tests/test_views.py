@@ -39,7 +39,7 @@ def existing_rows(response) -> list[list[str]]:
 
 def test_it_walks_through_upload_mapping_preview_and_commit(tmp_path, client_for, xingning_user):
     client = client_for(xingning_user)
-    rows = [roster_row(1, "张三"), roster_row(2, "李四", 手机="123")]
+    rows = [roster_row(1, "张三"), roster_row(2, "李四", 政治面貌="火星党")]
     response = upload(client, write_xlsx(tmp_path / "兴宁名单.xlsx", rows))
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
@@ -59,7 +59,7 @@ def test_it_walks_through_upload_mapping_preview_and_commit(tmp_path, client_for
     page = client.get(reverse("imports:detail", args=[batch.pk]))
     text = page.content.decode()
     assert "预览（尚未写入任何数据）" in text
-    assert "第5行" in text and "I列“手机”" in text and "手机号码应为11位中国大陆手机号" in text
+    assert "第5行" in text and "G列“政治面貌”" in text and "政治面貌“火星党”无法识别" in text
     assert Person.objects.count() == 0
 
     response = client.post(reverse("imports:commit", args=[batch.pk]))
@@ -212,7 +212,7 @@ def test_the_downloaded_rejected_rows_can_be_fixed_and_imported_again(
     tmp_path, client_for, city_user
 ):
     client = client_for(city_user)
-    rows = [roster_row(1, "张三"), roster_row(2, "李四", 手机="139001390")]
+    rows = [roster_row(1, "张三"), roster_row(2, "李四", 政治面貌="火星党")]
     upload(client, write_xlsx(tmp_path / "名单.xlsx", rows))
     first = ImportBatch.objects.get()
     client.post(reverse("imports:mapping", args=[first.pk]), mapping_post(first))
@@ -224,7 +224,7 @@ def test_the_downloaded_rejected_rows_can_be_fixed_and_imported_again(
     header, *rejected = book.get_sheet_by_index(0).to_python()
     assert header == [*HEADER, "原行号", "未导入原因"]
     assert len(rejected) == 1
-    rejected[0][HEADER.index("手机")] = "13900139000"
+    rejected[0][HEADER.index("政治面貌")] = "群众"
     path = write_xlsx(
         tmp_path / "名单-已改正.xlsx", rejected, title=None, blank_rows=0, header=header
     )
@@ -243,7 +243,7 @@ def test_the_downloaded_rejected_rows_can_be_fixed_and_imported_again(
     second.refresh_from_db()
     assert second.status == ImportBatch.Status.COMMITTED
     person = Person.objects.get(name="李四")
-    assert person.mobile == "13900139000"
+    assert person.political_status.name == "群众"
     assert person.employer == "南宁某公司"
     assert person.remarks == ""
     assert ImportedRecord.objects.get(batch=second).row_number == 2
@@ -332,7 +332,7 @@ def test_the_list_shows_own_region_batches_only(
 )
 def test_another_regions_user_gets_404(tmp_path, client_for, xingning_user, qingxiu_user, name,
                                        method):  # fmt: skip
-    path = write_xlsx(tmp_path / "兴宁.xlsx", [roster_row(1), roster_row(2, 手机="1")])
+    path = write_xlsx(tmp_path / "兴宁.xlsx", [roster_row(1), roster_row(2, 政治面貌="火星党")])
     batch = import_file(actor=xingning_user, path=path, commit=True).batch
     response = getattr(client_for(qingxiu_user), method)(
         reverse(f"imports:{name}", args=[batch.pk])

@@ -46,8 +46,12 @@ from tongxin.evaluations.models import (
     IndicatorSystem,
     RemovalProposal,
 )
-from tongxin.imports.access import batches_visible_to
-from tongxin.imports.models import ImportBatch
+from tongxin.imports.access import (
+    batches_visible_to,
+    photo_batches_visible_to,
+    proposals_visible_to,
+)
+from tongxin.imports.models import ImportBatch, PhotoBatch, ValueMappingProposal
 from tongxin.people.models import Person
 from tongxin.privacy.models import PrivacyRequest
 from tongxin.qualification.models import Condition
@@ -94,6 +98,8 @@ VISIBLE = {
     IndicatorSystem: evaluation_access.indicator_systems_visible_to,
     EvaluationSheet: evaluation_access.sheets_visible_to,
     ImportBatch: batches_visible_to,
+    ValueMappingProposal: proposals_visible_to,
+    PhotoBatch: photo_batches_visible_to,
     ReportJob: report_jobs_visible_to,
     User: _nobody(User),
     ApiClient: _nobody(ApiClient),
@@ -170,6 +176,12 @@ PARAMS = {
     "imports:commit": _pk(ImportBatch),
     "imports:undo": _pk(ImportBatch),
     "imports:rejected": _pk(ImportBatch),
+    "imports:map_value": _pk(ImportBatch),
+    "imports:recheck": _pk(ImportBatch),
+    "imports:decide_proposal": _pk(ValueMappingProposal),
+    "imports:photo_detail": _pk(PhotoBatch),
+    "imports:photo_commit": _pk(PhotoBatch),
+    "imports:photo_undo": _pk(PhotoBatch),
     "reports:person_form": _pk(Person),
     "reports:job": _pk(ReportJob),
     "reports:job_download": _pk(ReportJob),

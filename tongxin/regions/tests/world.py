@@ -41,7 +41,7 @@ from tongxin.evaluations.models import (
     IndicatorSystem,
     RoundResult,
 )
-from tongxin.imports.models import ImportBatch
+from tongxin.imports.models import ImportBatch, PhotoBatch, ValueMappingProposal
 from tongxin.levels.models import LevelChange, PersonReview, ReviewCycle
 from tongxin.people.models import Person
 from tongxin.privacy.models import PrivacyRequest
@@ -79,6 +79,8 @@ SUFFIXES = [
     "表彰",
     "推荐单位",
     "指标体系",
+    "写法",  # a value-mapping proposal (imports)
+    "照片包",  # a photo batch (imports)
 ]
 
 
@@ -191,9 +193,15 @@ def build_world(make_person, regions) -> World:
         )
         records.append(sheet)
         RoundResult.objects.create(round=made["round"], person=person, n_evaluators=1)
-        make(
+        batch = make(
             ImportBatch, region=region, file_name=f"{label}名册.xlsx", file_kind="xlsx", sha256="0"
         )
+        make(
+            ValueMappingProposal, region=region, batch=batch, field="ethnicity",
+            value=f"{label}写法", entry_id=person.ethnicity_id, entry_name="汉族",
+        )  # fmt: skip
+        make(PhotoBatch, region=region, file_name=f"{label}照片包.zip", sha256="0",
+             status=PhotoBatch.Status.COMMITTED)  # fmt: skip
         LevelChange.objects.create(
             person=person, from_level="reserve", to_level="county", reason="调整"
         )

@@ -114,5 +114,10 @@ class Command(BaseCommand):
         for warning in warnings:
             column = f" {warning['column']}" if warning["column"] else ""
             self.stdout.write(f"  提示 第{warning['row']}行{column}：{warning['message']}")
+        unknown = analysis.unknown_values()
+        if unknown:
+            self.stdout.write("无法识别的值（在网页导入的预览中可为每个写法选择一次对应项）：")
+            for group in unknown:
+                self.stdout.write(f"  {group['column']}“{group['value']}”：{group['rows']} 行")
         if result.batch is not None:
             self.stdout.write(f"导入批次 #{result.batch.pk}，可在网页“导入”中查看或撤销。")
