@@ -29,7 +29,9 @@ class PeopleConfig(AppConfig):
 
         from tongxin.core import registries
 
+        from .bulk import ARCHIVE, register_bulk_action
         from .models import Person
 
         # A restore refuses a database that already holds persons (core/backup.py).
         registries.restore_data_models.register((Person, "名人员"))
+        register_bulk_action(ARCHIVE)

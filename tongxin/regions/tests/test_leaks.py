@@ -30,6 +30,7 @@ from tongxin.engagement.models import (
     Nomination,
     Organisation,
     OrganisationMember,
+    ParticipantBatch,
     Position,
     Secondment,
     Training,
@@ -103,6 +104,11 @@ VISIBLE[ClusterMembership] = _by_parent(ClusterMembership, "cluster", VISIBLE[Cl
 VISIBLE[ActivityAttachment] = _by_parent(ActivityAttachment, "activity", VISIBLE[Activity])
 VISIBLE[RemovalProposal] = _by_parent(RemovalProposal, "round", VISIBLE[EvaluationRound])
 VISIBLE[PrivacyRequest] = _by_parent(PrivacyRequest, "person", VISIBLE[Person])
+VISIBLE[ParticipantBatch] = lambda user: (
+    ParticipantBatch.objects.filter(activity__in=VISIBLE[Activity](user))
+    | ParticipantBatch.objects.filter(training__in=VISIBLE[Training](user))
+    | ParticipantBatch.objects.filter(cluster__in=VISIBLE[Cluster](user))
+)
 
 
 def _row(model, **kwargs_from_row):
@@ -217,6 +223,14 @@ for _slug in ("activities", "trainings", "clusters"):
     PARAMS[f"engagement:{_slug}_add_persons"] = _pk(ENGAGEMENT_MODELS[_slug])
 for _slug, (_model, _parent) in WITHDRAW_ROWS.items():
     PARAMS[f"engagement:{_slug}_withdraw"] = _row(_model, pk=_parent, row_pk="pk")
+for _slug in ("activities", "trainings", "clusters"):
+    PARAMS[f"engagement:{_slug}_withdraw_chosen"] = _pk(ENGAGEMENT_MODELS[_slug])
+for _slug in ("activities", "trainings"):
+    PARAMS[f"engagement:{_slug}_attended"] = _pk(ENGAGEMENT_MODELS[_slug])
+PARAMS["engagement:batch_undo"] = _pk(ParticipantBatch)
+PARAMS["engagement:training_participant_update"] = _row(
+    TrainingParticipant, pk="training_id", participant_pk="pk"
+)
 
 
 def _routes():
