@@ -417,7 +417,11 @@ def _history_of_deletion(rows: list, actor, reason: str) -> None:
 
 def _withdraw_rows(rows: list, actor, reason: str) -> None:
     _history_of_deletion(rows, actor, reason)
-    type(rows[0]).objects.filter(pk__in=[row.pk for row in rows]).delete()
+    # A raw delete: QuerySet.delete() would send post_delete per row and
+    # simple-history would write a second, anonymous "-" row for each. Nothing
+    # points at these rows, so there is no cascade to miss.
+    doomed = type(rows[0]).objects.filter(pk__in=[row.pk for row in rows])
+    doomed._raw_delete(doomed.db)
 
 
 def batches_to_undo(target) -> QuerySet:

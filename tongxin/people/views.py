@@ -72,8 +72,9 @@ def person_bulk(request):
     count = persons.count()
     form = None
     if action.form_class is not None:
+        # Prefixed: the action's "level" is not the list filter's "level".
         form = action.form_class(
-            request.POST if request.method == "POST" else None, user=request.user
+            request.POST if request.method == "POST" else None, user=request.user, prefix="do"
         )
     errors = list(selection.errors)
     if request.method == "POST" and not errors:
