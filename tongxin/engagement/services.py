@@ -544,7 +544,7 @@ def training_participant_update(
     current = TrainingParticipant.objects.select_for_update().get(pk=participant.pk)
     limit = current.training.hours
     if hours is not None and (hours < 0 or (limit is not None and hours > limit)):
-        top = f"{limit:g}" if limit is not None else "999"
+        top = f"{limit:f}".rstrip("0").rstrip(".") if limit is not None else "9999"
         errors["hours"] = f"学时应在0到{top}之间。"
     if errors:
         raise ValidationError(errors)
