@@ -57,6 +57,13 @@ def person_list(request):
     return render(request, template, context)
 
 
+def _list_url(selection: Selection) -> str:
+    """The list the selection was made on: its filter, without the ticked rows."""
+    query = selection.person_filter.as_query()
+    query.pop("ids", None)
+    return f"{reverse('people:list')}?{urlencode(query)}"
+
+
 @require_http_methods(["GET", "POST"])
 def person_bulk(request):
     """One action on the persons chosen on the list (GET: how many and the
@@ -95,8 +102,7 @@ def person_bulk(request):
             else:
                 if result.message:
                     messages.success(request, result.message)
-                back = f"{reverse('people:list')}?{urlencode(selection.person_filter.as_query())}"
-                return redirect(result.redirect_to or back)
+                return redirect(result.redirect_to or _list_url(selection))
     context = {
         "action": action,
         "selection": selection,
@@ -106,9 +112,9 @@ def person_bulk(request):
         "errors": errors,
         "needs_confirm": count > CONFIRM_ABOVE,
         "confirm_above": CONFIRM_ABOVE,
-        "back_url": f"{reverse('people:list')}?{urlencode(selection.person_filter.as_query())}",
+        "back_url": _list_url(selection),
     }
-    return render(request, "people/person_bulk.html", context, status=400 if errors else 200)
+    return render(request, "people/person_bulk.html", context)
 
 
 @require_GET
