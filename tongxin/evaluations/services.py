@@ -901,14 +901,35 @@ def _insert_results(evaluation_round: EvaluationRound, aggregates: list[PersonAg
 
 
 @transaction.atomic
-def round_close(*, actor, evaluation_round: EvaluationRound, request=None) -> EvaluationRound:
+def round_close(
+    *,
+    actor,
+    evaluation_round: EvaluationRound,
+    confirmed_unsubmitted: int | None = None,
+    request=None,
+) -> EvaluationRound:
     """Freeze the results (RoundResult) and propose removal for every lowest grade.
 
     Nothing is archived here: each proposal waits for a person's decision.
+    Sheets not submitted do not count; a person closing the round (the view
+    always passes `confirmed_unsubmitted`) must have confirmed exactly how
+    many, so a sheet that was still open when the page was drawn is not
+    dropped unseen. None: a caller without a person (the demo) does not ask.
     """
     current = _locked_round(evaluation_round)
     if current.status != EvaluationRound.Status.OPEN:
         raise EvaluationError("只有评审中的批次可以结束。")
+    if confirmed_unsubmitted is not None:
+        unsubmitted = (
+            EvaluationSheet.objects.filter(round=current)
+            .exclude(status=EvaluationSheet.Status.SUBMITTED)
+            .count()
+        )
+        if unsubmitted and confirmed_unsubmitted != unsubmitted:
+            raise EvaluationError(
+                f"还有 {unsubmitted} 份评分表未提交，未提交的评分不计入结果；"
+                "确需结束，请勾选确认后再结束评审。"
+            )
     bands = grade_bands()
     aggregates = aggregate_round(current, bands)
     _insert_results(current, aggregates)

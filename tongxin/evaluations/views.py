@@ -589,8 +589,12 @@ def round_open(request, pk: int):
 def round_close(request, pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     try:
+        raw = request.POST.get("unsubmitted", "")
         closed = services.round_close(
-            actor=request.user, evaluation_round=evaluation_round, request=request
+            actor=request.user,
+            evaluation_round=evaluation_round,
+            confirmed_unsubmitted=int(raw) if raw.isdigit() else 0,
+            request=request,
         )
     except services.EvaluationError as error:
         messages.error(request, error.messages[0])

@@ -609,3 +609,25 @@ def test_the_forms_and_detail_pages_render(
     )
     assert "评审已开始" in response.content.decode()
     assert EvaluationSheet.objects.filter(round=evaluation_round).count() == 3
+
+
+def test_closing_with_unsubmitted_sheets_needs_their_number_confirmed(
+    client_for, city_user, make_round, make_person, evaluators
+):
+    a, b = make_person("张三"), make_person("李四")
+    evaluation_round = make_round([a, b], evaluator_list=evaluators[:2])
+    score(sheet_of(evaluation_round, a, evaluators[0]), 10, 10, 15)  # 3 of 4 sheets open
+    client = client_for(city_user)
+    url = reverse("evaluations:round_detail", args=[evaluation_round.pk])
+    page = client.get(url).content.decode()
+    assert 'name="unsubmitted" value="3"' in page and "还有 3 份评分表未提交" in page
+    close = reverse("evaluations:round_close", args=[evaluation_round.pk])
+    for data in ({}, {"unsubmitted": "2"}):
+        text = client.post(close, data, follow=True).content.decode()
+        assert "还有 3 份评分表未提交，未提交的评分不计入结果" in text
+        evaluation_round.refresh_from_db()
+        assert evaluation_round.status == EvaluationRound.Status.OPEN
+        assert not AuditEntry.objects.filter(changes__has_key="等次分布").exists()
+    client.post(close, {"unsubmitted": "3"})
+    evaluation_round.refresh_from_db()
+    assert evaluation_round.status == EvaluationRound.Status.CLOSED
