@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.views import change_rows
+from tongxin.core.hooks import collect
 from tongxin.people.access import regions_writable_by
 from tongxin.people.listing import PersonFilter
+from tongxin.regions import scope
 from tongxin.regions.scope import read_scope
 
 from . import services
@@ -745,6 +747,7 @@ def sheet_detail(request, pk: int):
                 }
             )
         dimensions.append({"dimension": dimension, "items": items})
+    start, end = sheet.round.period
     return render(
         request,
         "evaluations/sheet_detail.html",
@@ -755,6 +758,34 @@ def sheet_detail(request, pk: int):
             "editable": editable,
             "is_mine": is_mine,
             "errors": errors,
+            "period": (start, end),
+            "days_left": (sheet.round.deadline - timezone.localdate()).days,
+            # Read-only, for the round's region: what the rubric relies on.
+            "evidence": collect(
+                "evaluation_evidence",
+                sheet.person,
+                start,
+                end,
+                scope.subtree_of(sheet.round.region_id),
+            ),  # fmt: skip
+            **_neighbours(sheet),
         },
         status=400 if errors else 200,
     )
+
+
+def _neighbours(sheet: EvaluationSheet) -> dict:
+    """The evaluator's previous and next sheet in the round, in the order of
+    their list (the person's name)."""
+    ids = list(
+        EvaluationSheet.objects.filter(round_id=sheet.round_id, evaluator_id=sheet.evaluator_id)
+        .order_by("person__name_pinyin", "id")
+        .values_list("id", flat=True)
+    )
+    at = ids.index(sheet.pk)
+    return {
+        "previous_sheet": ids[at - 1] if at > 0 else None,
+        "next_sheet": ids[at + 1] if at + 1 < len(ids) else None,
+        "position": at + 1,
+        "sheet_count": len(ids),
+    }

@@ -28,11 +28,11 @@ from tongxin.engagement.models import (
     Nomination,
     Organisation,
     OrganisationMember,
+    ParticipantBatch,
     Position,
     PositionType,
     Secondment,
     Training,
-    ParticipantBatch,
     TrainingParticipant,
 )
 from tongxin.evaluations.models import (
