@@ -768,6 +768,65 @@ def sheet_save(
     return current
 
 
+@transaction.atomic
+def sheets_save_grid(
+    *,
+    actor,
+    evaluation_round: EvaluationRound,
+    points: dict[int, dict[int, str]],
+    submit_complete: bool = False,
+    request=None,
+) -> tuple[int, int]:
+    """Save the evaluator's grid of persons × indicators in one step.
+
+    `points` maps sheet id → {indicator id: points as typed}. Only the
+    actor's own sheets that are not submitted and whose points changed are
+    saved (each through sheet_save, keeping its notes); with
+    `submit_complete`, those with every indicator scored are submitted too.
+    All or nothing: any wrong cell refuses the whole grid, and the error
+    names the person and the indicator. Returns (saved, submitted).
+    """
+    sheets = (
+        EvaluationSheet.objects.filter(round=evaluation_round, evaluator=actor, pk__in=points)
+        .exclude(status=EvaluationSheet.Status.SUBMITTED)
+        .select_related("person")
+        .order_by("person__name_pinyin", "id")
+    )
+    stored: dict[int, dict[int, Score]] = defaultdict(dict)
+    for score in Score.objects.filter(sheet__in=sheets):
+        stored[score.sheet_id][score.indicator_id] = score
+    errors: dict[tuple[int, int], str] = {}
+    saved = submitted = 0
+    for sheet in sheets:
+        typed = {i: (v or "").strip() for i, v in points[sheet.pk].items()}
+        complete = bool(typed) and all(typed.values())
+        before = {i: points_text(s.points) for i, s in stored[sheet.pk].items()}
+        changed = any(before.get(i, "") != v for i, v in typed.items())
+        submit = submit_complete and complete
+        if not changed and not submit:
+            continue
+        entries = {
+            i: (v, stored[sheet.pk][i].note if i in stored[sheet.pk] else "")
+            for i, v in typed.items()
+        }
+        try:
+            with transaction.atomic():
+                sheet_save(
+                    actor=actor, sheet=sheet, entries=entries, submit=submit, request=request
+                )
+        except EvaluationError as error:
+            for indicator_id, message in error.fields.items():
+                errors[(sheet.pk, indicator_id)] = f"{sheet.person.name}：{message}"
+            if not error.fields:
+                errors[(sheet.pk, 0)] = f"{sheet.person.name}：{error.messages[0]}"
+            continue
+        saved += 1
+        submitted += submit
+    if errors:
+        raise EvaluationError(list(errors.values()), fields=errors)
+    return saved, submitted
+
+
 def sheet_totals_of_round(evaluation_round: EvaluationRound) -> list[tuple[int, int, float]]:
     """(sheet id, person id, normalised total) of every submitted sheet, summed in SQL."""
     system = system_with_tree(evaluation_round.system_id)

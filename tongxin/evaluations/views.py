@@ -677,6 +677,12 @@ def my_sheets(request):
         .annotate(n=Count("id"))
         .order_by()
     )
+    open_rounds = list(
+        sheets.filter(round__status=EvaluationRound.Status.OPEN)
+        .values("round_id", "round__name", "round__deadline")
+        .annotate(pending=Count("id", filter=~Q(status=EvaluationSheet.Status.SUBMITTED)))
+        .order_by("round__deadline", "round_id")
+    )
     if status in EvaluationSheet.Status.values:
         sheets = sheets.filter(status=status)
     page = Paginator(sheets, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -687,7 +693,78 @@ def my_sheets(request):
             "page": page,
             "status": status,
             "todo": counts.get(EvaluationSheet.Status.DRAFT, 0),
+            "open_rounds": open_rounds,
             "done": counts.get(EvaluationSheet.Status.SUBMITTED, 0),
+        },
+    )
+
+
+GRID_ROWS = 50  # persons per page of the grid
+
+
+def sheet_grid(request, pk: int):
+    """The evaluator's sheets of one round as one grid, persons × indicators,
+    for fast entry: type down a column or along a row, save once."""
+    own = EvaluationSheet.objects.filter(evaluator=request.user, round_id=pk).exclude(
+        round__status=EvaluationRound.Status.DRAFT
+    )
+    if not request.user.is_authenticated or not own.exists():
+        raise Http404
+    evaluation_round = EvaluationRound.objects.select_related("system").get(pk=pk)
+    system = services.system_with_tree(evaluation_round.system_id)
+    indicators = [i for d in system.dimensions.all() for i in d.indicators.all()]
+    sheets = own.select_related("person", "person__group").order_by("person__name_pinyin", "id")
+    page = Paginator(sheets, GRID_ROWS).get_page(request.GET.get("page"))
+    open_round = evaluation_round.status == EvaluationRound.Status.OPEN
+    errors: dict = {}
+    posted: dict[int, dict[int, str]] = {}
+    if request.method == "POST":
+        if not open_round:
+            raise Http404
+        posted = {
+            sheet.pk: {i.pk: request.POST.get(f"p-{sheet.pk}-{i.pk}", "") for i in indicators}
+            for sheet in page.object_list
+            if not sheet.is_submitted
+        }
+        try:
+            saved, submitted = services.sheets_save_grid(
+                actor=request.user, evaluation_round=evaluation_round, points=posted,
+                submit_complete=request.POST.get("action") == "submit", request=request,
+            )  # fmt: skip
+        except services.EvaluationError as error:
+            errors = error.fields
+            messages.error(request, f"未保存：{len(error.messages)} 处需要修改，已在表中标出。")
+        else:
+            done = f"，其中 {submitted} 份评完已提交" if submitted else ""
+            messages.success(request, f"已保存 {saved} 份评分表{done}。")
+            return redirect(request.get_full_path())
+    stored: dict[tuple[int, int], str] = {
+        (s.sheet_id, s.indicator_id): points_text(s.points)
+        for s in Score.objects.filter(sheet__in=list(page.object_list))
+    }
+    rows = []
+    for sheet in page.object_list:
+        cells = []
+        for indicator in indicators:
+            key = (sheet.pk, indicator.pk)
+            value = posted[sheet.pk][indicator.pk] if sheet.pk in posted else stored.get(key, "")
+            cells.append({"indicator": indicator, "value": value, "error": errors.get(key, "")})
+        rows.append({"sheet": sheet, "cells": cells, "error": errors.get((sheet.pk, 0), "")})
+    return render(
+        request,
+        "evaluations/sheet_grid.html",
+        {
+            "round": evaluation_round,
+            "dimensions": [
+                {"dimension": d, "indicators": list(d.indicators.all())}
+                for d in system.dimensions.all()
+            ],
+            "indicators": [(i, points_text(i.max_points)) for i in indicators],
+            "rows": rows,
+            "page": page,
+            "editable": open_round,
+            "errors": errors,
+            "pending": own.exclude(status=EvaluationSheet.Status.SUBMITTED).count(),
         },
     )
 

@@ -181,6 +181,7 @@ PARAMS = {
     "evaluations:round_export": _pk(EvaluationRound),
     "evaluations:proposal_decide": _pk(RemovalProposal),
     "evaluations:sheet_detail": _pk(EvaluationSheet),
+    "evaluations:sheet_grid": _row(EvaluationSheet, pk="round_id"),
     "evaluations:system_detail": _pk(IndicatorSystem),
     "evaluations:system_edit": _pk(IndicatorSystem),
     "evaluations:system_set_active": _pk(IndicatorSystem),
