@@ -81,8 +81,13 @@ class DimensionSpec:
     indicators: list[IndicatorSpec] = field(default_factory=list)
 
 
-def validate_tree(dimensions: list[DimensionSpec]) -> list[str]:
-    """Chinese messages for everything wrong with a system's tree; [] if it may be saved."""
+def validate_tree(dimensions: list[DimensionSpec], *, in_use: bool = True) -> list[str]:
+    """Chinese messages for everything wrong with a system's tree; [] if it may be saved.
+
+    The weights must total 100% only for a system put into use (a round, or
+    启用): an office enters a four-dimension system over several sittings and
+    should not need fake weights in between (issue 18).
+    """
     errors = []
     if not dimensions:
         errors.append("至少需要一个评价维度。")
@@ -107,9 +112,20 @@ def validate_tree(dimensions: list[DimensionSpec]) -> list[str]:
             elif indicator.max_points != indicator.max_points.quantize(Decimal("0.1")):
                 errors.append(f"{ilabel}：满分最多保留一位小数。")
     total = sum(d.weight or 0 for d in dimensions)
-    if dimensions and total != 100:
+    if in_use and dimensions and total != 100:
         errors.append(f"各维度权重合计为 {total}%，必须等于 100%。")
     return errors
+
+
+def weight_refusal(system: IndicatorSystem) -> str | None:
+    """Why `system` cannot be put into use yet (weights not totalling 100%), or None."""
+    total = sum(system.dimensions.values_list("weight", flat=True))
+    if total != 100:
+        return (
+            f"指标体系“{system}”各维度权重合计为 {total}%，须等于 100% 才能用于评价；"
+            "请先在“评价指标体系”中修改权重。"
+        )
+    return None
 
 
 def tree_of(system: IndicatorSystem) -> list[DimensionSpec]:
@@ -170,7 +186,9 @@ def indicator_system_save(
     into a new version (a copy, linked through `copied_from`) and the old
     version is retired, so the rounds that used it keep their meaning.
     """
-    errors = validate_tree(dimensions)
+    # A system some round used becomes a new version in use at once.
+    in_use = system is not None and system_is_used(system)
+    errors = validate_tree(dimensions, in_use=in_use)
     if not name.strip():
         errors.insert(0, "名称：请填写指标体系名称。")
     if errors:
@@ -344,6 +362,8 @@ def round_create(
         errors.append("批次名称：请填写。")
     if not systems_usable_for(region).filter(pk=system.pk).exists():
         errors.append("指标体系：该体系未启用，或不适用于所选区域。")
+    elif refusal := weight_refusal(system):
+        errors.append(refusal)
     evaluators = list(evaluators)
     if not evaluators:
         errors.append("评审人：至少选择一名评审人。")
@@ -398,6 +418,8 @@ def round_open(*, actor, evaluation_round: EvaluationRound, request=None) -> Eva
     current = _locked_round(evaluation_round)
     if current.status != EvaluationRound.Status.DRAFT:
         raise EvaluationError("只有草稿状态的批次可以开始评审。")
+    if refusal := weight_refusal(current.system):
+        raise EvaluationError(refusal)  # its weights were changed since the round was made
     # One INSERT … SELECT: persons × evaluators, without a Python object per sheet.
     sheet_table = EvaluationSheet._meta.db_table
     evaluators_table = EvaluationRound.evaluators.through._meta.db_table
@@ -489,6 +511,8 @@ def round_update(
             errors.append("指标体系：已有评审人评分，不能更换指标体系。")
         elif not systems_usable_for(current.region).filter(pk=system.pk).exists():
             errors.append("指标体系：该体系未启用，或不适用于本批次的区域。")
+        elif refusal := weight_refusal(system):
+            errors.append(refusal)
         else:
             group_ids = list(system.groups.values_list("id", flat=True))
             if group_ids:

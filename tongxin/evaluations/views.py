@@ -99,6 +99,7 @@ def system_detail(request, pk: int):
             "later": system.later_versions.all(),
             "can_write": can_write and not system.later_versions.exists(),
             "used": services.system_is_used(system),
+            "weight_refusal": services.weight_refusal(system),
         },
     )
 
