@@ -91,3 +91,17 @@ def test_only_the_evaluators_own_rounds_open_as_a_grid(
     assert client_for(city_user).get(url).status_code == 404
     mine = client_for(evaluators[0]).get(reverse("evaluations:my_sheets")).content.decode()
     assert url in mine
+
+
+def test_the_evaluators_home_names_the_pending_sheets(
+    client_for, make_round, make_person, evaluators
+):
+    zhang, li = make_person("张三"), make_person("李四")
+    evaluation_round = make_round([zhang, li], evaluator_list=evaluators[:1])
+    score(EvaluationSheet.objects.get(person=zhang), 9, 9, 9)
+    home = client_for(evaluators[0]).get("/").content.decode()
+    listed = home.split('data-testid="pending-sheet-list"')[1].split("</ul>")[0]
+    li_sheet = EvaluationSheet.objects.get(person=li)
+    assert reverse("evaluations:sheet_detail", args=[li_sheet.pk]) in listed and "李四" in listed
+    assert "张三" not in listed
+    assert reverse("evaluations:sheet_grid", args=[evaluation_round.pk]) in home
