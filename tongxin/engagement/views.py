@@ -640,7 +640,7 @@ def withdraw_chosen(request, slug: str, pk: int):
         "needs_confirm": count > CONFIRM_ABOVE,
         "confirm_above": CONFIRM_ABOVE,
     }
-    return render(request, "engagement/withdraw_chosen.html", context, status=400 if error else 200)
+    return render(request, "engagement/withdraw_chosen.html", context)
 
 
 @require_POST
