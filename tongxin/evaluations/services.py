@@ -418,8 +418,6 @@ def round_open(*, actor, evaluation_round: EvaluationRound, request=None) -> Eva
     current = _locked_round(evaluation_round)
     if current.status != EvaluationRound.Status.DRAFT:
         raise EvaluationError("只有草稿状态的批次可以开始评审。")
-    if refusal := weight_refusal(current.system):
-        raise EvaluationError(refusal)  # its weights were changed since the round was made
     # One INSERT … SELECT: persons × evaluators, without a Python object per sheet.
     sheet_table = EvaluationSheet._meta.db_table
     evaluators_table = EvaluationRound.evaluators.through._meta.db_table

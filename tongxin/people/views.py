@@ -85,11 +85,13 @@ def person_bulk(request):
         )
     errors = list(selection.errors)
     if request.method == "POST" and not errors:
+        # The inputs are checked first, so one round trip shows every problem.
+        inputs_valid = form is None or form.is_valid()
         if count == 0:
             errors.append("所选人员中没有您可以处理的人员")
         elif count > CONFIRM_ABOVE and params.get("confirm") != str(count):
             errors.append(f"本次将处理 {count} 人，请勾选确认后再提交")
-        elif form is None or form.is_valid():
+        elif inputs_valid:
             try:
                 result = action.run(
                     request=request,

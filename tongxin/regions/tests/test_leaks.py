@@ -306,8 +306,11 @@ def forbidden_for(world, username: str) -> set[str]:
             # A node's indicator systems serve the nodes below it (Scope.q_shared_down).
             suffixes = [s for s in suffixes if s != "指标体系"]
         if username == "evaluator":
-            # An evaluator sees the persons and rounds of the sheets assigned to them.
-            suffixes = [s for s in SUFFIXES if s not in {"甲", "评价批次"}]
+            # An evaluator sees the persons and rounds of the sheets assigned to them,
+            # and beside a sheet that person's own records the rubric relies on,
+            # made inside the round's region (engagement/evidence.py): here the
+            # person's training and honour.
+            suffixes = [s for s in SUFFIXES if s not in {"甲", "评价批次", "培训", "表彰"}]
         strings |= {f"{label}{s}" for s in suffixes}
         if username != "evaluator":
             strings |= {person.id_number, person.mobile, f"{label}公司"}
