@@ -33,6 +33,18 @@
           data: d.labels.map(function (label, i) { return { name: label, value: d.values[i] }; })
         }]
       };
+    } else if (d.chart === "hbar") {
+      // Long or many labels: one per line on the left, first bucket on top.
+      el.style.height = Math.max(280, 28 * d.labels.length + 60) + "px";
+      option = {
+        color: PALETTE,
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        toolbox: toolbox(d.title),
+        grid: { left: 8, right: 48, top: 36, bottom: 16, containLabel: true },
+        yAxis: { type: "category", data: d.labels, inverse: true, axisLabel: { interval: 0, width: 160, overflow: "break" } },
+        xAxis: { type: "value", name: "人数", minInterval: 1 },
+        series: [{ type: "bar", data: d.values, barMaxWidth: 24, label: { show: true, position: "right" } }]
+      };
     } else {
       option = {
         color: PALETTE,

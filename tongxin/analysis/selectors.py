@@ -70,6 +70,11 @@ class Bucket:
         return reverse("people:list") + "?" + urlencode(self.params)
 
 
+# Characters of axis labels a bar chart's width holds in a row (half the page
+# at 1366 px, 12 px type): more, and the bars are drawn horizontally.
+HORIZONTAL_AFTER_CHARS = 36
+
+
 @dataclass
 class Distribution:
     key: str
@@ -79,11 +84,23 @@ class Distribution:
     note: str = ""
     total: int | None = None  # persons counted; None when a person may count in several buckets
 
+    @property
+    def drawn_as(self) -> str:
+        """bar, pie, or hbar: bars whose labels would not fit side by side under
+        the axis (the 细分类别 names overlapped even rotated) lie horizontally,
+        one label per line."""
+        if self.chart != "bar":
+            return self.chart
+        widest = max((len(b.label) for b in self.buckets), default=0)
+        if len(self.buckets) * max(widest, 2) > HORIZONTAL_AFTER_CHARS:
+            return "hbar"
+        return "bar"
+
     def as_chart(self) -> dict:
         return {
             "key": self.key,
             "title": self.title,
-            "chart": self.chart,
+            "chart": self.drawn_as,
             "labels": [b.label for b in self.buckets],
             "values": [b.count for b in self.buckets],
             "urls": [b.url for b in self.buckets],

@@ -7,9 +7,11 @@ class EngagementConfig(AppConfig):
     verbose_name = "培养使用"
 
     def ready(self):
+        from tongxin.people.bulk import register_bulk_action
         from tongxin.people.dictionary_forms import DictionaryKind, register_dictionary_kinds
         from tongxin.people.listing import ListFilter, register_list_filter
 
+        from .bulk import ADD_TO_ACTIVITY, ADD_TO_TRAINING
         from .models import ActivityType, PositionType
         from .selectors import persons_holding_position
 
@@ -32,3 +34,5 @@ class EngagementConfig(AppConfig):
                 describe=lambda value: PositionType(value).label,
             ),
         )
+        register_bulk_action(ADD_TO_ACTIVITY)
+        register_bulk_action(ADD_TO_TRAINING)

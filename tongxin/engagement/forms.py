@@ -11,6 +11,7 @@ from .models import (
     ActivityType,
     Nomination,
     OrganisationMember,
+    TrainingParticipant,
 )
 
 
@@ -85,6 +86,24 @@ class WithdrawForm(BootstrapFormMixin, forms.Form):
 class ParticipantForm(forms.Form):
     role = forms.ChoiceField(choices=ActivityParticipant.Role.choices, required=False)
     attendance = forms.ChoiceField(choices=ActivityParticipant.Attendance.choices, required=False)
+
+
+class TrainingParticipantForm(forms.Form):
+    attendance = forms.ChoiceField(
+        choices=TrainingParticipant.Attendance.choices,
+        error_messages={"required": "请选择出勤情况", "invalid_choice": "出勤情况无效"},
+    )
+    hours = forms.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        required=False,
+        error_messages={
+            "invalid": "学时应为数字",
+            "max_digits": "学时过大",
+            "max_decimal_places": "学时最多一位小数",
+            "max_whole_digits": "学时过大",
+        },
+    )
 
 
 class MemberForm(BootstrapFormMixin, forms.Form):

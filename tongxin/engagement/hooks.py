@@ -8,6 +8,7 @@ from django.utils import timezone
 from tongxin.regions.scope import read_scope
 
 from .access import can_read
+from .evidence import person_evidence
 from .kinds import KINDS, NAV
 from .models import RecordStatus
 from .panels import positions_context, timeline_context
@@ -85,3 +86,8 @@ def demo_records(seed: int) -> list[str]:
     from .demo import demo_records_ensure
 
     return demo_records_ensure(seed=seed)
+
+
+def evaluation_evidence(person, start, end, shown) -> list[dict]:
+    """The records an evaluation rubric relies on, for an evaluator's sheet."""
+    return person_evidence(person, start, end, shown)

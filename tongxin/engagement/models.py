@@ -85,6 +85,14 @@ class ClusterMembership(models.Model):
     person = models.ForeignKey(
         Person, verbose_name="人员", on_delete=models.PROTECT, related_name="cluster_memberships"
     )
+    batch = models.ForeignKey(
+        "ParticipantBatch",
+        verbose_name="批量添加",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField("加入时间", auto_now_add=True)
 
     # A member withdrawn by mistake leaves a deletion row here naming who and where.
@@ -200,12 +208,34 @@ class Training(RegionRecord):
         return self.course
 
 
+class Attendance(models.TextChoices):
+    """Whether a participant of an activity or a training came."""
+
+    REGISTERED = "registered", "报名"
+    ATTENDED = "attended", "出席"
+    ABSENT = "absent", "缺席"
+
+
 class TrainingParticipant(models.Model):
+    Attendance = Attendance
+
     training = models.ForeignKey(
         Training, verbose_name="培训", on_delete=models.PROTECT, related_name="enrolments"
     )
     person = models.ForeignKey(
         Person, verbose_name="人员", on_delete=models.PROTECT, related_name="training_enrolments"
+    )
+    attendance = models.CharField(
+        "出勤", max_length=20, choices=Attendance.choices, default=Attendance.REGISTERED
+    )
+    hours = models.DecimalField("学时", max_digits=5, decimal_places=1, null=True, blank=True)
+    batch = models.ForeignKey(
+        "ParticipantBatch",
+        verbose_name="批量添加",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("加入时间", auto_now_add=True)
 
@@ -285,10 +315,7 @@ class ActivityParticipant(models.Model):
         SPEAKER = "speaker", "主讲"
         PARTICIPANT = "participant", "参加"
 
-    class Attendance(models.TextChoices):
-        REGISTERED = "registered", "报名"
-        ATTENDED = "attended", "出席"
-        ABSENT = "absent", "缺席"
+    Attendance = Attendance
 
     activity = models.ForeignKey(
         Activity, verbose_name="活动", on_delete=models.PROTECT, related_name="participants"
@@ -299,6 +326,14 @@ class ActivityParticipant(models.Model):
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
     attendance = models.CharField(
         "出勤", max_length=20, choices=Attendance.choices, default=Attendance.REGISTERED
+    )
+    batch = models.ForeignKey(
+        "ParticipantBatch",
+        verbose_name="批量添加",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("加入时间", auto_now_add=True)
 
@@ -524,3 +559,45 @@ class Honour(PersonRecord):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ParticipantBatch(models.Model):
+    """Persons added to an activity, training or cluster by one bulk action, so
+    the whole addition can be undone as one step (issue 18: undoing a wrong
+    "全部添加" meant 1,945 withdrawals). Exactly one target is set."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name="活动", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="batches",
+    )  # fmt: skip
+    training = models.ForeignKey(
+        Training, verbose_name="培训", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="batches",
+    )  # fmt: skip
+    cluster = models.ForeignKey(
+        Cluster, verbose_name="聚集区域", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="batches",
+    )  # fmt: skip
+    added = models.PositiveIntegerField("添加人数")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="添加人", null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    added_at = models.DateTimeField("添加时间", auto_now_add=True)
+    undone_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="撤销人", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    undone = models.PositiveIntegerField("撤回人数", default=0)
+
+    class Meta:
+        verbose_name = "批量添加"
+        verbose_name_plural = "批量添加"
+
+    def __str__(self) -> str:
+        return f"批量添加 {self.added} 人（{self.added_at:%Y-%m-%d %H:%M}）"
+
+    @property
+    def target(self):
+        return self.activity or self.training or self.cluster

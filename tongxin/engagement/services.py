@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
@@ -33,6 +33,7 @@ from .models import (
     NominationStage,
     Organisation,
     OrganisationMember,
+    ParticipantBatch,
     Position,
     RecordStatus,
     Training,
@@ -367,7 +368,11 @@ def persons_bulk_add(*, actor, target, persons: QuerySet[Person], request=None) 
         raise ValidationError(
             f"符合条件的人员有 {len(new_ids)} 人，一次最多添加 {BULK_ADD_MAX} 人，请缩小筛选范围。"
         )
-    rows = [row_model(**{fk: locked}, person_id=pk) for pk in new_ids]
+    batch = None
+    if new_ids:
+        batch = ParticipantBatch(**{fk: locked}, added=len(new_ids), added_by=actor)
+        batch.save(force_insert=True)
+    rows = [row_model(**{fk: locked}, person_id=pk, batch=batch) for pk in new_ids]
     if rows:
         if hasattr(row_model, "history"):
             bulk_create_with_history(
@@ -384,6 +389,187 @@ def persons_bulk_add(*, actor, target, persons: QuerySet[Person], request=None) 
         changes={"persons_added": len(rows), "already_in": len(existing)},
     )
     return len(rows)
+
+
+def _history_of_deletion(rows: list, actor, reason: str) -> None:
+    """The "-" history rows `row.delete()` would write, for many rows in one
+    statement; the withdrawn persons stay in the record's history."""
+    if not rows:
+        return
+    row_model = type(rows[0])
+    history_model = row_model.history.model
+    now = timezone.now()
+    fields = [f.attname for f in row_model._meta.concrete_fields]
+    history_model.objects.bulk_create(
+        [
+            history_model(
+                **{name: getattr(row, name) for name in fields},
+                history_date=now,
+                history_type="-",
+                history_user=actor,
+                history_change_reason=reason,
+            )  # fmt: skip
+            for row in rows
+        ],
+        batch_size=1000,
+    )
+
+
+def _withdraw_rows(rows: list, actor, reason: str) -> None:
+    _history_of_deletion(rows, actor, reason)
+    # A raw delete: QuerySet.delete() would send post_delete per row and
+    # simple-history would write a second, anonymous "-" row for each. Nothing
+    # points at these rows, so there is no cascade to miss.
+    doomed = type(rows[0]).objects.filter(pk__in=[row.pk for row in rows])
+    doomed._raw_delete(doomed.db)
+
+
+def batches_to_undo(target) -> QuerySet:
+    """The bulk additions to an activity, training or cluster not undone yet, newest first."""
+    _, fk = _MEMBERSHIPS[type(target)]
+    return ParticipantBatch.objects.filter(**{fk: target}, undone_at__isnull=True).order_by(
+        "-added_at", "-id"
+    )
+
+
+@transaction.atomic
+def participant_batch_undo(*, actor, batch: ParticipantBatch, request=None) -> tuple[int, int]:
+    """Undo one bulk addition: every person it added who is still in the list
+    and inside `actor`'s scope is withdrawn in one step. Returns (withdrawn,
+    left): persons outside the scope are left in, counted, never named."""
+    locked = ParticipantBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.undone_at is not None:
+        raise ValidationError("这次批量添加已经撤销。")
+    target = locked.target
+    if getattr(target, "is_cancelled", False):
+        raise ValidationError("已撤销的记录不能撤回人员。")
+    row_model, fk = _MEMBERSHIPS[type(target)]
+    added = row_model.objects.filter(**{fk: target}, batch=locked)
+    rows = list(added.visible_to(actor))
+    left = added.count() - len(rows)
+    if rows:
+        _withdraw_rows(rows, actor, f"撤销批量添加（{locked.added_at:%Y-%m-%d %H:%M}）")
+    locked.undone_at = timezone.now()
+    locked.undone_by = actor
+    locked.undone = len(rows)
+    locked.save(update_fields=["undone_at", "undone_by", "undone"])
+    audit_log(
+        action=AuditEntry.Action.DELETE,
+        user=actor,
+        request=request,
+        obj=target,
+        changes={
+            "batch_undone": f"{locked.added_at:%Y-%m-%d %H:%M} 批量添加的 {locked.added} 人",
+            "persons_withdrawn": len(rows),
+            **({"persons_left": left} if left else {}),
+        },
+    )
+    return len(rows), left
+
+
+def _names(rows: list) -> str:
+    names = "、".join(row.person.name for row in rows[:20])
+    return names + (f" 等 {len(rows)} 人" if len(rows) > 20 else "")
+
+
+@transaction.atomic
+def persons_withdraw(*, actor, target, rows: QuerySet, reason: str = "", request=None) -> int:
+    """Withdraw several persons from an activity, training or cluster at once
+    (`rows` already narrowed to what the actor may see). One audit entry."""
+    if getattr(target, "is_cancelled", False):
+        raise ValidationError("已撤销的记录不能撤回人员。")
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise ValidationError({"reason": "撤回原因不能超过200字。"})
+    chosen = list(rows.select_related("person").select_for_update(of=("self",)))
+    if not chosen:
+        raise ValidationError("请先勾选要撤回的人员。")
+    _withdraw_rows(chosen, actor, f"撤回{('：' + reason) if reason else ''}")
+    audit_log(
+        action=AuditEntry.Action.DELETE,
+        user=actor,
+        request=request,
+        obj=target,
+        changes={
+            "persons_withdrawn": _names(chosen),
+            "count": len(chosen),
+            **({"reason": reason} if reason else {}),
+        },
+    )
+    return len(chosen)
+
+
+@transaction.atomic
+def participants_mark_attended(*, actor, target, rows: QuerySet, request=None) -> int:
+    """全部出席: every row of `rows` not yet marked attended is; a training's
+    rows without hours get the training's hours. One audit entry."""
+    if getattr(target, "is_cancelled", False):
+        raise ValidationError("已撤销的记录不能登记出勤。")
+    pending = list(
+        rows.exclude(attendance=ActivityParticipant.Attendance.ATTENDED).select_for_update(
+            of=("self",)
+        )
+    )
+    fields = ["attendance"]
+    for row in pending:
+        row.attendance = ActivityParticipant.Attendance.ATTENDED
+    if isinstance(target, Training) and target.hours is not None:
+        fields.append("hours")
+        for row in pending:
+            if row.hours is None:
+                row.hours = target.hours
+    if pending:
+        bulk_update_with_history(
+            pending, type(pending[0]), fields, batch_size=1000, default_user=actor,
+            default_change_reason="全部出席",
+        )  # fmt: skip
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=target,
+        changes={"attendance": "全部出席", "persons_marked": len(pending)},
+    )
+    return len(pending)
+
+
+@transaction.atomic
+def training_participant_update(
+    *, actor, participant: TrainingParticipant, attendance: str, hours, request=None
+) -> TrainingParticipant:
+    """A training participant's attendance and hours (学时, at most the training's)."""
+    errors = {}
+    if attendance not in TrainingParticipant.Attendance.values:
+        errors["attendance"] = "出勤情况无效。"
+    current = TrainingParticipant.objects.select_for_update().get(pk=participant.pk)
+    limit = current.training.hours
+    if hours is not None and (hours < 0 or (limit is not None and hours > limit)):
+        top = f"{limit:f}".rstrip("0").rstrip(".") if limit is not None else "9999"
+        errors["hours"] = f"学时应在0到{top}之间。"
+    if errors:
+        raise ValidationError(errors)
+    changes, update_fields = {}, []
+    for field, new in (("attendance", attendance), ("hours", hours)):
+        old = getattr(current, field)
+        if new != old:
+            changes[field] = [
+                display_value(TrainingParticipant, field, old),
+                display_value(TrainingParticipant, field, new),
+            ]
+            setattr(current, field, new)
+            update_fields.append(field)
+    if not update_fields:
+        return current
+    _history(current, actor, "登记出勤和学时")
+    current.save(update_fields=update_fields)
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=current.training,
+        changes={"person": current.person.name, **changes},
+    )
+    return current
 
 
 @transaction.atomic

@@ -24,6 +24,12 @@ urlpatterns = [
         views.attachment_remove,
         name="attachment_remove",
     ),
+    path(
+        "trainings/<int:pk>/participants/<int:participant_pk>/",
+        views.training_participant_update,
+        name="training_participant_update",
+    ),
+    path("batches/<int:pk>/undo/", views.batch_undo, name="batch_undo"),
     path("organisations/<int:pk>/members/add/", views.member_add, name="member_add"),
     path(
         "organisations/<int:pk>/members/<int:member_pk>/end/",
@@ -53,8 +59,16 @@ for slug in KINDS:
             )
         )
     if slug in {"activities", "trainings", "clusters"}:
-        urlpatterns.append(
+        urlpatterns += [
             path(
                 f"{slug}/<int:pk>/add-persons/", views.add_persons, kw, name=f"{slug}_add_persons"
-            )  # fmt: skip
+            ),
+            path(
+                f"{slug}/<int:pk>/withdraw-chosen/", views.withdraw_chosen, kw,
+                name=f"{slug}_withdraw_chosen",
+            ),
+        ]  # fmt: skip
+    if slug in {"activities", "trainings"}:
+        urlpatterns.append(
+            path(f"{slug}/<int:pk>/attended/", views.mark_attended, kw, name=f"{slug}_attended")
         )

@@ -32,6 +32,7 @@ from .forms import (
     MemberForm,
     ParticipantForm,
     StageForm,
+    TrainingParticipantForm,
     WithdrawForm,
     record_form_class,
 )
@@ -41,13 +42,20 @@ from .models import (
     ActivityParticipant,
     Nomination,
     OrganisationMember,
+    ParticipantBatch,
     PositionType,
     RecordStatus,
+    TrainingParticipant,
     current_positions_q,
 )
 from .panels import timeline_context
 
 PREVIEW_SIZE = 20
+# Participants shown per page of an activity or a training (2,000 in one page
+# took seconds to render and scroll).
+PARTICIPANTS_PER_PAGE = 100
+# Withdrawing or marking more persons than this at once shows how many and asks first.
+CONFIRM_ABOVE = 50
 
 # Kinds whose detail page lists persons in them, and what one such row is called.
 _WITHDRAWABLE = {
@@ -223,23 +231,29 @@ def _withdrawal_rows(record, row_label: str, readable: scope.Scope) -> list[dict
     """Persons withdrawn from the record's list, in the shape of _history_rows;
     a person outside the user's scope is there, unnamed."""
     rows = services.withdrawn_rows(record).select_related("person", "history_user")
-    return [
-        {
-            "at": entry.history_date,
-            "user": str(entry.history_user) if entry.history_user else "系统",
-            "reason": entry.history_change_reason or "撤回",
-            "changes": [
-                (
-                    row_label,
-                    entry.person.name
-                    if readable.contains(entry.person.region_id)
-                    else "其他区域人员",
-                    "已撤回",
-                )
-            ],
-        }
-        for entry in rows
-    ]
+    # Persons withdrawn in one step (a bulk withdrawal, an undone bulk addition)
+    # share one time and reason: one history line for them all.
+    groups: dict[tuple, list] = {}
+    for entry in rows.order_by("history_date", "history_id"):
+        key = (entry.history_date, entry.history_user_id, entry.history_change_reason)
+        groups.setdefault(key, []).append(entry)
+    result = []
+    for entries in groups.values():
+        first = entries[0]
+        names = [
+            e.person.name if readable.contains(e.person.region_id) else "其他区域人员"
+            for e in entries
+        ]
+        shown = "、".join(names[:10]) + (f" 等 {len(names)} 人" if len(names) > 10 else "")
+        result.append(
+            {
+                "at": first.history_date,
+                "user": str(first.history_user) if first.history_user else "系统",
+                "reason": first.history_change_reason or "撤回",
+                "changes": [(row_label, shown, "已撤回")],
+            }
+        )
+    return result
 
 
 @require_GET
@@ -378,12 +392,31 @@ def _restrict_persons(user, qs):
     return qs.visible_to(user)
 
 
+def _participant_page(request, target, rows) -> dict:
+    """One page of the participants the user may see, with what the bulk
+    controls need: how many there are, how many are not marked attended, and
+    the bulk additions that can still be undone."""
+    page = Paginator(rows, PARTICIPANTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "participant_total": page.paginator.count,
+        "batches": list(services.batches_to_undo(target).select_related("added_by")[:5]),
+        "confirm_above": CONFIRM_ABOVE,
+    }
+    if hasattr(rows.model, "attendance"):
+        context["not_attended"] = rows.exclude(
+            attendance=ActivityParticipant.Attendance.ATTENDED
+        ).count()
+    return context
+
+
 def _activity_extra(request, activity):
     participants = _restrict_persons(
         request.user,
         activity.participants.select_related("person", "person__region").order_by("id"),
     )
     return {
+        **_participant_page(request, activity, participants),
         "participants": participants,
         "roles": ActivityParticipant.Role.choices,
         "attendances": ActivityParticipant.Attendance.choices,
@@ -398,7 +431,8 @@ def _training_extra(request, training):
         request.user, training.enrolments.select_related("person", "person__region")
     )
     return {
-        "enrolments": rows.order_by("id"),
+        **_participant_page(request, training, rows.order_by("id")),
+        "attendances": TrainingParticipant.Attendance.choices,
         "bulk_url": reverse("engagement:trainings_add_persons", args=[training.pk]),
     }
 
@@ -410,6 +444,7 @@ def _cluster_extra(request, cluster):
     return {
         "memberships": rows.order_by("id")[:200],
         "membership_count": rows.count(),
+        "batches": list(services.batches_to_undo(cluster).select_related("added_by")[:5]),
         "organisations": access.organisations_visible_to(request.user).filter(
             cluster=cluster, status=RecordStatus.ACTIVE
         ),
@@ -470,9 +505,14 @@ def add_persons(request, slug: str, pk: int):
     params = request.POST if request.method == "POST" else request.GET
     person_filter = PersonFilter.from_query(params)
     persons, hint = filtered_persons(request.user, person_filter)
+    count = persons.count()
     if request.method == "POST":
         if person_filter.errors:
             messages.error(request, "；".join(person_filter.errors))
+        elif count > CONFIRM_ABOVE and params.get("confirm") != str(count):
+            # The count shown is of the filter last applied: a name typed but
+            # not applied must not turn "add these" into "add everyone".
+            messages.error(request, f"符合条件的人员共 {count} 人，请勾选确认后再添加")
         else:
             try:
                 added = services.persons_bulk_add(
@@ -488,7 +528,8 @@ def add_persons(request, slug: str, pk: int):
         "target": target,
         "filter": person_filter,
         "hint": hint,
-        "count": persons.count(),
+        "count": count,
+        "confirm_above": CONFIRM_ABOVE,
         "preview": list(persons.select_related("region", "group").order_by("-id")[:PREVIEW_SIZE]),
         "regions": scope.readable_regions(request.user),
         "groups": PersonGroup.objects.all(),
@@ -498,6 +539,143 @@ def add_persons(request, slug: str, pk: int):
         "position_types": PositionType.choices,
     }
     return render(request, "engagement/add_persons.html", context)
+
+
+def _list_target(request, slug: str, pk: int):
+    """The activity, training or cluster `pk` the user may change, not cancelled."""
+    if slug not in {"activities", "trainings", "clusters"}:
+        raise Http404
+    target = _kind(slug).get(request.user, pk, write=True)
+    if target.is_cancelled:
+        raise Http404
+    return target
+
+
+# the field of a bulk addition naming its target → the target's kind
+_BATCH_TARGETS = {"activity": "activities", "training": "trainings", "cluster": "clusters"}
+
+
+@require_POST
+def batch_undo(request, pk: int):
+    """Undo one bulk addition as one step (its target must be the user's to change)."""
+    try:
+        batch = ParticipantBatch.objects.get(pk=pk, undone_at__isnull=True)
+    except ParticipantBatch.DoesNotExist:
+        raise Http404 from None
+    field = next(f for f in _BATCH_TARGETS if getattr(batch, f"{f}_id"))
+    slug = _BATCH_TARGETS[field]
+    target = _list_target(request, slug, getattr(batch, f"{field}_id"))
+    try:
+        withdrawn, left = services.participant_batch_undo(
+            actor=request.user, batch=batch, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        outside = f"；其他区域人员 {left} 名不在您的范围内，未撤回" if left else ""
+        messages.success(request, f"已撤销这次批量添加，撤回 {withdrawn} 人{outside}")
+    return redirect("engagement:" + slug + "_detail", pk=target.pk)
+
+
+@require_POST
+def mark_attended(request, slug: str, pk: int):
+    """全部出席: every participant the user may see who is not marked attended.
+    More than CONFIRM_ABOVE only with `confirm` equal to the number shown."""
+    if slug not in {"activities", "trainings"}:
+        raise Http404
+    target = _list_target(request, slug, pk)
+    rows = _restrict_persons(request.user, services.membership_rows(target))
+    pending = rows.exclude(attendance=ActivityParticipant.Attendance.ATTENDED).count()
+    if pending > CONFIRM_ABOVE and request.POST.get("confirm") != str(pending):
+        messages.error(request, f"将登记 {pending} 人出席，人数有变化，请核对后重新确认")
+        return redirect("engagement:" + slug + "_detail", pk=pk)
+    try:
+        marked = services.participants_mark_attended(
+            actor=request.user, target=target, rows=rows, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已登记 {marked} 人出席")
+    return redirect("engagement:" + slug + "_detail", pk=pk)
+
+
+def withdraw_chosen(request, slug: str, pk: int):
+    """Withdraw the ticked participants at once: GET shows who and asks for a
+    reason (and, above CONFIRM_ABOVE, a confirmation); POST withdraws."""
+    target = _list_target(request, slug, pk)
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        chosen = sorted({int(v) for v in params.getlist("rows")})
+    except ValueError:
+        chosen = []
+    rows = _restrict_persons(
+        request.user, services.membership_rows(target).filter(pk__in=chosen)
+    ).select_related("person", "person__region")
+    count = rows.count()
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    error = "" if count else "请先勾选要撤回的人员"
+    if request.method == "POST" and count and form.is_valid():
+        if count > CONFIRM_ABOVE and params.get("confirm") != str(count):
+            error = f"本次将撤回 {count} 人，请勾选确认后再提交"
+        else:
+            try:
+                withdrawn = services.persons_withdraw(
+                    actor=request.user, target=target, rows=rows,
+                    reason=form.cleaned_data["reason"], request=request,
+                )  # fmt: skip
+            except ValidationError as exc:
+                error = "；".join(exc.messages)
+            else:
+                messages.success(request, f"已从{target}的名单中撤回 {withdrawn} 人")
+                return redirect("engagement:" + slug + "_detail", pk=pk)
+    context = {
+        "kind": _kind(slug),
+        "record": target,
+        "rows": rows[:PARTICIPANTS_PER_PAGE],
+        "row_ids": [row.pk for row in rows],
+        "count": count,
+        "form": form,
+        "error": error,
+        "needs_confirm": count > CONFIRM_ABOVE,
+        "confirm_above": CONFIRM_ABOVE,
+    }
+    return render(request, "engagement/withdraw_chosen.html", context)
+
+
+@require_POST
+def training_participant_update(request, pk: int, participant_pk: int):
+    """A training participant's attendance and hours, saved from the row (htmx)."""
+    training = access.training_for_user(request.user, pk, write=True)
+    if training.is_cancelled:
+        raise Http404
+    rows = _restrict_persons(request.user, training.enrolments.select_related("person"))
+    try:
+        participant = rows.get(pk=participant_pk)
+    except TrainingParticipant.DoesNotExist:
+        raise Http404 from None
+    form = TrainingParticipantForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            participant = services.training_participant_update(
+                actor=request.user, participant=participant,
+                attendance=form.cleaned_data["attendance"], hours=form.cleaned_data["hours"],
+                request=request,
+            )  # fmt: skip
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+    else:
+        error = "；".join(e for errors in form.errors.values() for e in errors)
+    context = {
+        "e": participant,
+        "record": training,
+        "attendances": TrainingParticipant.Attendance.choices,
+        "can_edit": True,
+        "error": error,
+        "saved": not error,
+    }
+    return render(request, "engagement/_training_row.html", context, status=400 if error else 200)
 
 
 @require_POST

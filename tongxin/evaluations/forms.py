@@ -14,8 +14,10 @@ from .access import indicator_systems_visible_to, may_define_city_systems
 from .models import IndicatorSystem
 from .services import DimensionSpec, IndicatorSpec, systems_usable_for
 
-# Blank rows offered on the tree editor, so a system grows without JavaScript.
-EXTRA_DIMENSIONS = 1
+# Blank rows offered on the tree editor, so a system grows without JavaScript:
+# a new system's four dimensions fit in one save (issue 18: one per save).
+NEW_SYSTEM_DIMENSIONS = 4
+EXTRA_DIMENSIONS = 2
 EXTRA_INDICATORS = 2
 
 
@@ -79,7 +81,8 @@ def _points(value) -> str:
 
 
 def pad_rows(rows: list[TreeRow]) -> list[TreeRow]:
-    rows = [*rows, *(TreeRow() for _ in range(EXTRA_DIMENSIONS))]
+    blank = max(EXTRA_DIMENSIONS, NEW_SYSTEM_DIMENSIONS - len(rows))  # rows: not blank
+    rows = [*rows, *(TreeRow() for _ in range(blank))]
     for row in rows:
         extra = EXTRA_INDICATORS if row.indicators else EXTRA_INDICATORS + 2
         row.indicators = [

@@ -43,6 +43,9 @@ def demo_records(seed: int) -> list[str]:
     return demo_records_ensure(seed=seed)
 
 
+HOME_SHEETS = 10  # pending sheets named on the evaluator's home page
+
+
 def home_cards(user) -> list[dict]:
     """An evaluator's pending sheets, per open round, with the deadline."""
     if user.role != user.Role.EVALUATOR:
@@ -55,11 +58,18 @@ def home_cards(user) -> list[dict]:
         .order_by("round__deadline", "round_id")
     )
     rows = list(rounds)
+    first_pending = (
+        EvaluationSheet.objects.filter(evaluator=user, round__status=EvaluationRound.Status.OPEN)
+        .filter(pending)
+        .select_related("person", "round")
+        .order_by("round__deadline", "round_id", "person__name_pinyin", "id")[:HOME_SHEETS]
+    )
     return [
         {
             "template": "evaluations/_home_card.html",
             "context": {
                 "rounds": rows,
+                "sheets": list(first_pending),
                 "pending": sum(r["pending"] for r in rows),
                 "deadline": min((r["round__deadline"] for r in rows if r["pending"]), default=None),
             },

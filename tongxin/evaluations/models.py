@@ -6,6 +6,9 @@ round has used is never edited in place (services.indicator_system_save makes a
 new version), so a closed round's results keep the meaning they had.
 """
 
+import datetime
+import re
+
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -181,6 +184,17 @@ class EvaluationRound(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    @property
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        """The period whose records an evaluator reads beside a sheet: the year
+        the round is named after ("2026年度" → that calendar year), else the
+        year up to its deadline."""
+        match = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", self.name)
+        if match:
+            year = int(match.group())
+            return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        return self.deadline - datetime.timedelta(days=365), self.deadline
 
 
 class RoundPerson(models.Model):

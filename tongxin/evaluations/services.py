@@ -81,8 +81,13 @@ class DimensionSpec:
     indicators: list[IndicatorSpec] = field(default_factory=list)
 
 
-def validate_tree(dimensions: list[DimensionSpec]) -> list[str]:
-    """Chinese messages for everything wrong with a system's tree; [] if it may be saved."""
+def validate_tree(dimensions: list[DimensionSpec], *, in_use: bool = True) -> list[str]:
+    """Chinese messages for everything wrong with a system's tree; [] if it may be saved.
+
+    The weights must total 100% only for a system put into use (a round, or
+    启用): an office enters a four-dimension system over several sittings and
+    should not need fake weights in between (issue 18).
+    """
     errors = []
     if not dimensions:
         errors.append("至少需要一个评价维度。")
@@ -107,9 +112,20 @@ def validate_tree(dimensions: list[DimensionSpec]) -> list[str]:
             elif indicator.max_points != indicator.max_points.quantize(Decimal("0.1")):
                 errors.append(f"{ilabel}：满分最多保留一位小数。")
     total = sum(d.weight or 0 for d in dimensions)
-    if dimensions and total != 100:
+    if in_use and dimensions and total != 100:
         errors.append(f"各维度权重合计为 {total}%，必须等于 100%。")
     return errors
+
+
+def weight_refusal(system: IndicatorSystem) -> str | None:
+    """Why `system` cannot be put into use yet (weights not totalling 100%), or None."""
+    total = sum(system.dimensions.values_list("weight", flat=True))
+    if total != 100:
+        return (
+            f"指标体系“{system}”各维度权重合计为 {total}%，须等于 100% 才能用于评价；"
+            "请先在“评价指标体系”中修改权重。"
+        )
+    return None
 
 
 def tree_of(system: IndicatorSystem) -> list[DimensionSpec]:
@@ -170,7 +186,9 @@ def indicator_system_save(
     into a new version (a copy, linked through `copied_from`) and the old
     version is retired, so the rounds that used it keep their meaning.
     """
-    errors = validate_tree(dimensions)
+    # A system some round used becomes a new version in use at once.
+    in_use = system is not None and system_is_used(system)
+    errors = validate_tree(dimensions, in_use=in_use)
     if not name.strip():
         errors.insert(0, "名称：请填写指标体系名称。")
     if errors:
@@ -344,6 +362,8 @@ def round_create(
         errors.append("批次名称：请填写。")
     if not systems_usable_for(region).filter(pk=system.pk).exists():
         errors.append("指标体系：该体系未启用，或不适用于所选区域。")
+    elif refusal := weight_refusal(system):
+        errors.append(refusal)
     evaluators = list(evaluators)
     if not evaluators:
         errors.append("评审人：至少选择一名评审人。")
@@ -489,6 +509,8 @@ def round_update(
             errors.append("指标体系：已有评审人评分，不能更换指标体系。")
         elif not systems_usable_for(current.region).filter(pk=system.pk).exists():
             errors.append("指标体系：该体系未启用，或不适用于本批次的区域。")
+        elif refusal := weight_refusal(system):
+            errors.append(refusal)
         else:
             group_ids = list(system.groups.values_list("id", flat=True))
             if group_ids:
@@ -768,6 +790,65 @@ def sheet_save(
     return current
 
 
+@transaction.atomic
+def sheets_save_grid(
+    *,
+    actor,
+    evaluation_round: EvaluationRound,
+    points: dict[int, dict[int, str]],
+    submit_complete: bool = False,
+    request=None,
+) -> tuple[int, int]:
+    """Save the evaluator's grid of persons × indicators in one step.
+
+    `points` maps sheet id → {indicator id: points as typed}. Only the
+    actor's own sheets that are not submitted and whose points changed are
+    saved (each through sheet_save, keeping its notes); with
+    `submit_complete`, those with every indicator scored are submitted too.
+    All or nothing: any wrong cell refuses the whole grid, and the error
+    names the person and the indicator. Returns (saved, submitted).
+    """
+    sheets = (
+        EvaluationSheet.objects.filter(round=evaluation_round, evaluator=actor, pk__in=points)
+        .exclude(status=EvaluationSheet.Status.SUBMITTED)
+        .select_related("person")
+        .order_by("person__name_pinyin", "id")
+    )
+    stored: dict[int, dict[int, Score]] = defaultdict(dict)
+    for score in Score.objects.filter(sheet__in=sheets):
+        stored[score.sheet_id][score.indicator_id] = score
+    errors: dict[tuple[int, int], str] = {}
+    saved = submitted = 0
+    for sheet in sheets:
+        typed = {i: (v or "").strip() for i, v in points[sheet.pk].items()}
+        complete = bool(typed) and all(typed.values())
+        before = {i: points_text(s.points) for i, s in stored[sheet.pk].items()}
+        changed = any(before.get(i, "") != v for i, v in typed.items())
+        submit = submit_complete and complete
+        if not changed and not submit:
+            continue
+        entries = {
+            i: (v, stored[sheet.pk][i].note if i in stored[sheet.pk] else "")
+            for i, v in typed.items()
+        }
+        try:
+            with transaction.atomic():
+                sheet_save(
+                    actor=actor, sheet=sheet, entries=entries, submit=submit, request=request
+                )
+        except EvaluationError as error:
+            for indicator_id, message in error.fields.items():
+                errors[(sheet.pk, indicator_id)] = f"{sheet.person.name}：{message}"
+            if not error.fields:
+                errors[(sheet.pk, 0)] = f"{sheet.person.name}：{error.messages[0]}"
+            continue
+        saved += 1
+        submitted += submit
+    if errors:
+        raise EvaluationError(list(errors.values()), fields=errors)
+    return saved, submitted
+
+
 def sheet_totals_of_round(evaluation_round: EvaluationRound) -> list[tuple[int, int, float]]:
     """(sheet id, person id, normalised total) of every submitted sheet, summed in SQL."""
     system = system_with_tree(evaluation_round.system_id)
@@ -901,14 +982,35 @@ def _insert_results(evaluation_round: EvaluationRound, aggregates: list[PersonAg
 
 
 @transaction.atomic
-def round_close(*, actor, evaluation_round: EvaluationRound, request=None) -> EvaluationRound:
+def round_close(
+    *,
+    actor,
+    evaluation_round: EvaluationRound,
+    confirmed_unsubmitted: int | None = None,
+    request=None,
+) -> EvaluationRound:
     """Freeze the results (RoundResult) and propose removal for every lowest grade.
 
     Nothing is archived here: each proposal waits for a person's decision.
+    Sheets not submitted do not count; a person closing the round (the view
+    always passes `confirmed_unsubmitted`) must have confirmed exactly how
+    many, so a sheet that was still open when the page was drawn is not
+    dropped unseen. None: a caller without a person (the demo) does not ask.
     """
     current = _locked_round(evaluation_round)
     if current.status != EvaluationRound.Status.OPEN:
         raise EvaluationError("只有评审中的批次可以结束。")
+    if confirmed_unsubmitted is not None:
+        unsubmitted = (
+            EvaluationSheet.objects.filter(round=current)
+            .exclude(status=EvaluationSheet.Status.SUBMITTED)
+            .count()
+        )
+        if unsubmitted and confirmed_unsubmitted != unsubmitted:
+            raise EvaluationError(
+                f"还有 {unsubmitted} 份评分表未提交，未提交的评分不计入结果；"
+                "确需结束，请勾选确认后再结束评审。"
+            )
     bands = grade_bands()
     aggregates = aggregate_round(current, bands)
     _insert_results(current, aggregates)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("<int:pk>/export/", views.round_export, name="round_export"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
     path("mine/", views.my_sheets, name="my_sheets"),
+    path("mine/<int:pk>/grid/", views.sheet_grid, name="sheet_grid"),
     path("sheets/<int:pk>/", views.sheet_detail, name="sheet_detail"),
     path("systems/", views.system_list, name="system_list"),
     path("systems/new/", views.system_create, name="system_create"),

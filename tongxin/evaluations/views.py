@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.views import change_rows
+from tongxin.core.hooks import collect
 from tongxin.people.access import regions_writable_by
 from tongxin.people.listing import PersonFilter
+from tongxin.regions import scope
 from tongxin.regions.scope import read_scope
 
 from . import services
@@ -97,6 +99,7 @@ def system_detail(request, pk: int):
             "later": system.later_versions.all(),
             "can_write": can_write and not system.later_versions.exists(),
             "used": services.system_is_used(system),
+            "weight_refusal": services.weight_refusal(system),
         },
     )
 
@@ -589,8 +592,12 @@ def round_open(request, pk: int):
 def round_close(request, pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     try:
+        raw = request.POST.get("unsubmitted", "")
         closed = services.round_close(
-            actor=request.user, evaluation_round=evaluation_round, request=request
+            actor=request.user,
+            evaluation_round=evaluation_round,
+            confirmed_unsubmitted=int(raw) if raw.isdigit() else 0,
+            request=request,
         )
     except services.EvaluationError as error:
         messages.error(request, error.messages[0])
@@ -671,6 +678,12 @@ def my_sheets(request):
         .annotate(n=Count("id"))
         .order_by()
     )
+    open_rounds = list(
+        sheets.filter(round__status=EvaluationRound.Status.OPEN)
+        .values("round_id", "round__name", "round__deadline")
+        .annotate(pending=Count("id", filter=~Q(status=EvaluationSheet.Status.SUBMITTED)))
+        .order_by("round__deadline", "round_id")
+    )
     if status in EvaluationSheet.Status.values:
         sheets = sheets.filter(status=status)
     page = Paginator(sheets, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -681,7 +694,78 @@ def my_sheets(request):
             "page": page,
             "status": status,
             "todo": counts.get(EvaluationSheet.Status.DRAFT, 0),
+            "open_rounds": open_rounds,
             "done": counts.get(EvaluationSheet.Status.SUBMITTED, 0),
+        },
+    )
+
+
+GRID_ROWS = 50  # persons per page of the grid
+
+
+def sheet_grid(request, pk: int):
+    """The evaluator's sheets of one round as one grid, persons × indicators,
+    for fast entry: type down a column or along a row, save once."""
+    own = EvaluationSheet.objects.filter(evaluator=request.user, round_id=pk).exclude(
+        round__status=EvaluationRound.Status.DRAFT
+    )
+    if not request.user.is_authenticated or not own.exists():
+        raise Http404
+    evaluation_round = EvaluationRound.objects.select_related("system").get(pk=pk)
+    system = services.system_with_tree(evaluation_round.system_id)
+    indicators = [i for d in system.dimensions.all() for i in d.indicators.all()]
+    sheets = own.select_related("person", "person__group").order_by("person__name_pinyin", "id")
+    page = Paginator(sheets, GRID_ROWS).get_page(request.GET.get("page"))
+    open_round = evaluation_round.status == EvaluationRound.Status.OPEN
+    errors: dict = {}
+    posted: dict[int, dict[int, str]] = {}
+    if request.method == "POST":
+        if not open_round:
+            raise Http404
+        posted = {
+            sheet.pk: {i.pk: request.POST.get(f"p-{sheet.pk}-{i.pk}", "") for i in indicators}
+            for sheet in page.object_list
+            if not sheet.is_submitted
+        }
+        try:
+            saved, submitted = services.sheets_save_grid(
+                actor=request.user, evaluation_round=evaluation_round, points=posted,
+                submit_complete=request.POST.get("action") == "submit", request=request,
+            )  # fmt: skip
+        except services.EvaluationError as error:
+            errors = error.fields
+            messages.error(request, f"未保存：{len(error.messages)} 处需要修改，已在表中标出。")
+        else:
+            done = f"，其中 {submitted} 份评完已提交" if submitted else ""
+            messages.success(request, f"已保存 {saved} 份评分表{done}。")
+            return redirect(request.get_full_path())
+    stored: dict[tuple[int, int], str] = {
+        (s.sheet_id, s.indicator_id): points_text(s.points)
+        for s in Score.objects.filter(sheet__in=list(page.object_list))
+    }
+    rows = []
+    for sheet in page.object_list:
+        cells = []
+        for indicator in indicators:
+            key = (sheet.pk, indicator.pk)
+            value = posted[sheet.pk][indicator.pk] if sheet.pk in posted else stored.get(key, "")
+            cells.append({"indicator": indicator, "value": value, "error": errors.get(key, "")})
+        rows.append({"sheet": sheet, "cells": cells, "error": errors.get((sheet.pk, 0), "")})
+    return render(
+        request,
+        "evaluations/sheet_grid.html",
+        {
+            "round": evaluation_round,
+            "dimensions": [
+                {"dimension": d, "indicators": list(d.indicators.all())}
+                for d in system.dimensions.all()
+            ],
+            "indicators": [(i, points_text(i.max_points)) for i in indicators],
+            "rows": rows,
+            "page": page,
+            "editable": open_round,
+            "errors": errors,
+            "pending": own.exclude(status=EvaluationSheet.Status.SUBMITTED).count(),
         },
     )
 
@@ -741,6 +825,7 @@ def sheet_detail(request, pk: int):
                 }
             )
         dimensions.append({"dimension": dimension, "items": items})
+    start, end = sheet.round.period
     return render(
         request,
         "evaluations/sheet_detail.html",
@@ -751,6 +836,34 @@ def sheet_detail(request, pk: int):
             "editable": editable,
             "is_mine": is_mine,
             "errors": errors,
+            "period": (start, end),
+            "days_left": (sheet.round.deadline - timezone.localdate()).days,
+            # Read-only, for the round's region: what the rubric relies on.
+            "evidence": collect(
+                "evaluation_evidence",
+                sheet.person,
+                start,
+                end,
+                scope.subtree_of(sheet.round.region_id),
+            ),  # fmt: skip
+            **_neighbours(sheet),
         },
         status=400 if errors else 200,
     )
+
+
+def _neighbours(sheet: EvaluationSheet) -> dict:
+    """The evaluator's previous and next sheet in the round, in the order of
+    their list (the person's name)."""
+    ids = list(
+        EvaluationSheet.objects.filter(round_id=sheet.round_id, evaluator_id=sheet.evaluator_id)
+        .order_by("person__name_pinyin", "id")
+        .values_list("id", flat=True)
+    )
+    at = ids.index(sheet.pk)
+    return {
+        "previous_sheet": ids[at - 1] if at > 0 else None,
+        "next_sheet": ids[at + 1] if at + 1 < len(ids) else None,
+        "position": at + 1,
+        "sheet_count": len(ids),
+    }

@@ -30,6 +30,7 @@ class PeopleConfig(AppConfig):
         from tongxin.core import registries
         from tongxin.core.kept_tables import forget_on_change
 
+        from .bulk import ARCHIVE, register_bulk_action
         from .models import Person, PersonGroup, SubCategory
 
         # The list page's kept choices and labels (people/listing.py).
@@ -38,3 +39,4 @@ class PeopleConfig(AppConfig):
 
         # A restore refuses a database that already holds persons (core/backup.py).
         registries.restore_data_models.register((Person, "名人员"))
+        register_bulk_action(ARCHIVE)

@@ -95,6 +95,9 @@ class PersonFilter:
     grade: str = ""  # the grade of the latest closed evaluation round, or "none"
     incomplete: bool = False  # only persons with fields to complete (people/completeness.py)
     stale: bool = False  # not confirmed for a year (LIST_FILTERS["stale"], tongxin/dedupe)
+    ids: list[int] = field(
+        default_factory=list
+    )  # rows chosen one by one on the list (people/bulk.py)
     errors: list[str] = field(default_factory=list)
 
     @classmethod
@@ -125,7 +128,19 @@ class PersonFilter:
             else:
                 f.errors.append("筛选条件“现任职务”无效")
         f._parse_analysis_filters(params)
+        f._parse_ids(params)
         return f
+
+    def _parse_ids(self, params) -> None:
+        """ids=3,8,15 (a link) or ids=3&ids=8 (the list's checkboxes)."""
+        values = params.getlist("ids") if hasattr(params, "getlist") else [params.get("ids", "")]
+        raw = [part for value in values for part in (value or "").split(",") if part]
+        if not raw:
+            return
+        if len(raw) > MAX_CHOSEN_IDS or not all(part.isdigit() for part in raw):
+            self.errors.append(f"所选人员无效（一次最多选择{MAX_CHOSEN_IDS}人）")
+            return
+        self.ids = sorted({int(part) for part in raw})
 
     def _parse_analysis_filters(self, params) -> None:
         sex = params.get("sex", "")
@@ -190,6 +205,8 @@ class PersonFilter:
             result["incomplete"] = "1"
         elif self.stale:
             result["incomplete"] = "stale"
+        if self.ids:
+            result["ids"] = ",".join(map(str, self.ids))
         return result
 
     @property
@@ -244,10 +261,15 @@ class PersonFilter:
             parts.append("待补充信息")
         if self.stale:
             parts.append(LIST_FILTERS["stale"].label)
+        if self.ids:
+            parts.append(f"逐个选择的{len(self.ids)}人")
         return "；".join(parts)
 
 
 GRADES = ("A", "B", "C", "D")
+# Rows chosen one by one travel in the URL; more than a few pages of them is
+# "all matching this filter" instead.
+MAX_CHOSEN_IDS = 500
 AGE_BAND_RE = re.compile(r"(0|[1-9][0-9]{0,2})?-(0|[1-9][0-9]{0,2})?")
 
 
@@ -307,6 +329,8 @@ def _apply_analysis_filters(qs: QuerySet, f: PersonFilter) -> QuerySet:
         qs = LIST_FILTERS["stale"].apply(qs, "1")
     if f.grade:
         qs = LIST_FILTERS["grade"].apply(qs, f.grade)
+    if f.ids:
+        qs = qs.filter(pk__in=f.ids)
     return qs
 
 

@@ -415,3 +415,30 @@ def persons_bulk_insert(
     if total:
         figures_changed()  # the history rows above were written without signals
     return total
+
+
+@transaction.atomic
+def persons_archive(
+    *,
+    actor,
+    persons: Iterable[Person],
+    reason: str,
+    on_date: datetime.date,
+    note: str = "",
+    request=None,
+) -> int:
+    """出库 of several persons with one reason (the person list's bulk action).
+
+    `persons` are the ones the caller may change (people/bulk.py narrows them
+    to the write scope); those already archived are left alone. All or
+    nothing: one failure rolls the others back. Returns how many left.
+    """
+    archived = 0
+    for person in persons:
+        if person.is_archived:
+            continue
+        person_archive(
+            actor=actor, person=person, reason=reason, on_date=on_date, note=note, request=request
+        )
+        archived += 1
+    return archived

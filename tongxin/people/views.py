@@ -1,17 +1,20 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tongxin.core.hooks import collect
 from tongxin.regions import scope
 
 from . import services
 from .access import person_for_user, regions_writable_by
+from .bulk import BULK_ACTIONS, CONFIRM_ABOVE, Selection, actions_for
 from .forms import ArchiveForm, PersonForm, RestoreForm
 from .history import person_history
 from .listing import (
@@ -59,9 +62,72 @@ def person_list(request):
         "levels": Person.Level.choices,
         "statuses": Person.Status.choices,
         "can_edit": request.user.can_edit_persons,
+        "bulk_actions": actions_for(request.user),
     }
     template = "people/_person_table.html" if request.htmx else "people/person_list.html"
     return render(request, template, context)
+
+
+def _list_url(selection: Selection) -> str:
+    """The list the selection was made on: its filter, without the ticked rows."""
+    query = selection.person_filter.as_query()
+    query.pop("ids", None)
+    return f"{reverse('people:list')}?{urlencode(query)}"
+
+
+@require_http_methods(["GET", "POST"])
+def person_bulk(request):
+    """One action on the persons chosen on the list (GET: how many and the
+    action's inputs; POST: run it). More than CONFIRM_ABOVE persons are run
+    only with `confirm` equal to the number shown, so a filter that grew
+    between the two requests asks again."""
+    params = request.POST if request.method == "POST" else request.GET
+    action = BULK_ACTIONS.get(params.get("action", ""))
+    if action is None or not action.allowed(request.user):
+        raise Http404
+    selection = Selection.from_params(params)
+    persons = selection.persons(request.user, write=action.writes)
+    count = persons.count()
+    form = None
+    if action.form_class is not None:
+        # Prefixed: the action's "level" is not the list filter's "level".
+        form = action.form_class(
+            request.POST if request.method == "POST" else None, user=request.user, prefix="do"
+        )
+    errors = list(selection.errors)
+    if request.method == "POST" and not errors:
+        # The inputs are checked first, so one round trip shows every problem.
+        inputs_valid = form is None or form.is_valid()
+        if count == 0:
+            errors.append("所选人员中没有您可以处理的人员")
+        elif count > CONFIRM_ABOVE and params.get("confirm") != str(count):
+            errors.append(f"本次将处理 {count} 人，请勾选确认后再提交")
+        elif inputs_valid:
+            try:
+                result = action.run(
+                    request=request,
+                    selection=selection,
+                    persons=persons,
+                    data=form.cleaned_data if form else {},
+                )
+            except (ValueError, ValidationError, services.StaleEditError) as error:
+                errors.extend(getattr(error, "messages", None) or [str(error)])
+            else:
+                if result.message:
+                    messages.success(request, result.message)
+                return redirect(result.redirect_to or _list_url(selection))
+    context = {
+        "action": action,
+        "selection": selection,
+        "count": count,
+        "preview": list(persons.select_related("region").order_by("-id")[:20]),
+        "form": form,
+        "errors": errors,
+        "needs_confirm": count > CONFIRM_ABOVE,
+        "confirm_above": CONFIRM_ABOVE,
+        "back_url": _list_url(selection),
+    }
+    return render(request, "people/person_bulk.html", context)
 
 
 @require_GET

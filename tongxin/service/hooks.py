@@ -2,13 +2,15 @@
 
 from django.urls import reverse
 
+from tongxin.core.templatetags.tongxin import cn_date
+
 from .access import (
     can_read_service,
     can_write_records,
     service_requests_visible_to,
     suggestions_visible_to,
 )
-from .models import local_today
+from .models import Suggestion, local_today
 
 
 def nav_items(user) -> list[dict]:
@@ -75,3 +77,32 @@ def demo_records(seed: int) -> list[str]:
     from .demo import demo_records_ensure
 
     return demo_records_ensure(seed=seed)
+
+
+def evaluation_evidence(person, start, end, shown) -> list[dict]:
+    """Suggestions of `person` adopted in the period, for an evaluator's sheet;
+    another region's suggestion shows that it is there, without its title."""
+    adopted = Suggestion.objects.filter(
+        submitters=person,
+        outcome__in=[
+            Suggestion.Outcome.ADOPTED,
+            Suggestion.Outcome.PARTLY_ADOPTED,
+            Suggestion.Outcome.LEADER_INSTRUCTION,
+        ],
+        submitted_on__range=(start, end),
+    ).order_by("submitted_on", "id")
+    rows = [
+        [s.title, s.get_outcome_display(), cn_date(s.submitted_on)]
+        if shown.contains(s.region_id)
+        else ["其他区域的记录", s.get_outcome_display(), cn_date(s.submitted_on)]
+        for s in adopted
+    ]
+    return [
+        {
+            "key": "suggestions",
+            "title": "建言被采纳",
+            "columns": ["建言", "办理结果", "提出日期"],
+            "rows": rows,
+            "summary": f"{len(rows)} 项",
+        }
+    ]

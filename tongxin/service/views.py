@@ -112,7 +112,7 @@ def department_list(request):
 def department_create(request):
     if not can_manage_departments(request.user):
         raise Http404
-    form = DepartmentForm(request.POST or None)
+    form = DepartmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             department = services.department_create(
@@ -129,7 +129,9 @@ def department_create(request):
 def department_edit(request, pk: int):
     department = department_for_user(request.user, pk, write=True)
     # Validating writes the input into the form's instance: keep `department` as stored.
-    form = DepartmentForm(request.POST or None, instance=copy.copy(department))
+    form = DepartmentForm(
+        request.POST if request.method == "POST" else None, instance=copy.copy(department)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             department = services.department_update(
@@ -219,7 +221,7 @@ def request_create(request):
     if request.method == "GET" and request.GET.get("person"):
         initial_person = person_for_user(request.user, request.GET["person"])
     form = RequestForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         user=request.user,
         with_person=True,
         initial={"person": initial_person.pk} if initial_person else None,
@@ -291,7 +293,11 @@ def request_detail(request, pk: int):
 
 def request_edit(request, pk: int):
     service_request = service_request_for_user(request.user, pk, write=True)
-    form = RequestForm(request.POST or None, instance=copy.copy(service_request), user=request.user)
+    form = RequestForm(
+        request.POST if request.method == "POST" else None,
+        instance=copy.copy(service_request),
+        user=request.user,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.service_request_update(
@@ -473,7 +479,7 @@ def suggestion_create(request):
     writable = regions_writable_by(request.user)
     if not writable.exists():
         raise Http404
-    form = SuggestionForm(request.POST or None, user=request.user)
+    form = SuggestionForm(request.POST if request.method == "POST" else None, user=request.user)
     chosen = []
     if request.method == "GET":
         chosen = _chosen_submitters(request, form, None)
@@ -506,7 +512,11 @@ def suggestion_create(request):
 
 def suggestion_edit(request, pk: int):
     suggestion = suggestion_for_user(request.user, pk, write=True)
-    form = SuggestionForm(request.POST or None, instance=copy.copy(suggestion), user=request.user)
+    form = SuggestionForm(
+        request.POST if request.method == "POST" else None,
+        instance=copy.copy(suggestion),
+        user=request.user,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.suggestion_update(

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tongxin.core.tests.browser import chromium_page, expect, log_in, print_to_pdf
-from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
+from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus, SubCategory
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,6 +50,9 @@ def population(make_person, regions):
             history_date=timezone.make_aware(datetime.datetime.combine(registered, datetime.time()))
         )
         made.append(person)
+    # Freelancers in their sub-categories: the long labels that overlapped (issue 18).
+    for i, subcategory in enumerate(SubCategory.objects.filter(group=groups[2])):
+        Person.objects.filter(pk=made[2 + 4 * i].pk).update(subcategory=subcategory)
     return made
 
 
@@ -71,6 +74,13 @@ def test_a_leader_sees_the_charts_and_clicks_through_to_the_list(
         )
         page.screenshot(path=str(SCREENSHOT), full_page=True)
         assert problems == []
+        # 细分类别: long labels lie horizontally, one per line, none skipped
+        sub = page.locator('[data-chart="subcategory"]')
+        sub.scroll_into_view_if_needed()
+        option = sub.evaluate("el => echarts.getInstanceByDom(el).getOption()")
+        assert option["yAxis"][0]["type"] == "category"
+        assert "知识型市场服务人员" in option["yAxis"][0]["data"]
+        sub.screenshot(path="/tmp/shots-bulk/analysis-subcategory.png")
 
         # Click the 36—45 bar of the age chart where it is drawn on the canvas.
         chart = page.locator('[data-chart="age"]')

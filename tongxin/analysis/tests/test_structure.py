@@ -546,3 +546,20 @@ def test_every_bucket_is_its_own_count_and_lists_exactly_its_persons(
     assert "未填写" in [b.label for b in dists["education"].buckets]
     assert "未细分" in [b.label for b in dists["subcategory"].buckets]
     assert all(len(dists[key].buckets) >= 3 for key in ("group", "political_status"))
+
+
+def test_long_or_many_labels_are_drawn_as_horizontal_bars():
+    from tongxin.analysis.selectors import Bucket, Distribution
+
+    def chart(labels):
+        buckets = [Bucket(label, 1, None) for label in labels]
+        return Distribution("subcategory", "细分类别", buckets).as_chart()["chart"]
+
+    # the six freelance sub-categories overlapped under a vertical axis
+    freelance = ["自由写作人员", "自由文艺创作人员", "自由演艺人员", "自由策划咨询人员",
+                 "知识型市场服务人员", "技能型市场服务人员", "未细分"]  # fmt: skip
+    assert chart(freelance) == "hbar"
+    assert chart(["35岁及以下", "36—45岁", "46—55岁", "56—60岁", "60岁以上"]) == "bar"
+    assert chart(["A级", "B级", "C级", "D级", "未评价"]) == "bar"
+    pie = Distribution("sex", "性别结构", [Bucket("男", 1, None)], chart="pie").as_chart()
+    assert pie["chart"] == "pie"

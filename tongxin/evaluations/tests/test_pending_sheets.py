@@ -23,7 +23,7 @@ def test_closing_warns_of_unsubmitted_sheets(
 
     page = response.content.decode()
     assert 'data-tx-confirm="还有 6 份评分表未提交，未提交的评分不计入结果。' in page
-    assert "还有 6 份评分表未提交</div>" in page
+    assert "还有 6 份评分表未提交，我确认不计入结果</label>" in page
 
 
 def test_closing_asks_plainly_when_every_sheet_is_in(

@@ -15,7 +15,9 @@ def test_a_rounds_log_reads_the_grade_distribution_and_who_closed_it(
     evaluation_round = make_round([scored, unscored], evaluator_list=evaluators[:1])
     score(sheet_of(evaluation_round, scored, evaluators[0]), 10, 10, 15)
     client = client_for(city_user)
-    client.post(reverse("evaluations:round_close", args=[evaluation_round.pk]))
+    client.post(
+        reverse("evaluations:round_close", args=[evaluation_round.pk]), {"unsubmitted": "1"}
+    )
 
     page = client.get(reverse("evaluations:round_detail", args=[evaluation_round.pk]))
 

@@ -47,15 +47,16 @@ def test_it_ships_the_default_system_with_weights_summing_to_100():
     assert system.is_active and system.region is None
 
 
-def test_it_refuses_weights_that_do_not_sum_to_100(city_user):
+def test_weights_are_checked_in_use_not_on_saving(city_user, simple_system):
     tree = simple_tree()
     tree[1].weight = 30
-    with pytest.raises(EvaluationError) as error:
-        services.indicator_system_save(
-            actor=city_user, system=None, name="坏体系", region=None, groups=[], dimensions=tree
-        )
-    assert "各维度权重合计为 90%，必须等于 100%。" in error.value.messages
-    assert not IndicatorSystem.objects.filter(name="坏体系").exists()
+    saved = services.indicator_system_save(
+        actor=city_user, system=None, name="录入中", region=None, groups=[], dimensions=tree
+    )
+    assert services.validate_tree(tree, in_use=False) == []
+    assert "各维度权重合计为 90%，必须等于 100%。" in services.validate_tree(tree)
+    assert "权重合计为 90%" in services.weight_refusal(saved)
+    assert services.weight_refusal(simple_system) is None
 
 
 def test_it_refuses_to_activate_a_system_whose_weights_were_broken(city_user, simple_system):

@@ -1,6 +1,7 @@
 """The evaluation pages through the HTTP client: access by region and role,
 Chinese messages, the database afterwards and the audit rows."""
 
+import datetime
 import io
 from decimal import Decimal
 
@@ -84,15 +85,72 @@ def test_it_lists_city_and_own_region_systems_for_county_staff(
     )
 
 
-def test_it_refuses_a_system_whose_weights_do_not_sum_to_100(client_for, city_user):
+def test_weights_need_not_total_100_until_the_system_is_put_into_use(
+    client_for, city_user, make_person, evaluators, regions
+):
+    tree = simple_tree()
+    tree[0].weight = 50
+    client = client_for(city_user)
+    response = client.post(reverse("evaluations:system_create"), tree_post(tree, name="录入中"))
+    assert response.status_code == 302  # saved as entered so far
+    system = IndicatorSystem.objects.get(name="录入中")
+    detail = client.get(response.url).content.decode()
+    assert "各维度权重合计为 90%，须等于 100% 才能用于评价" in detail
+    # put into use: a round refuses it, naming the system and the total
+    with pytest.raises(services.EvaluationError) as refused:
+        services.round_create(
+            actor=city_user, name="2026年度", region=regions["city"], system=system,
+            persons=Person.objects.filter(pk=make_person("张三").pk), evaluators=evaluators,
+            deadline=datetime.date(2026, 12, 31),
+        )  # fmt: skip
+    assert (
+        "指标体系“录入中（第1版）”各维度权重合计为 90%，须等于 100% 才能用于评价"
+        in refused.value.messages[0]
+    )
+    # and so does 启用
+    system.is_active = False
+    system.save(update_fields=["is_active"])
+    client.post(reverse("evaluations:system_set_active", args=[system.pk]), {"active": "1"})
+    system.refresh_from_db()
+    assert not system.is_active
+    tree[0].weight = 60
+    client.post(
+        reverse("evaluations:system_edit", args=[system.pk]), tree_post(tree, name="录入中")
+    )
+    client.post(reverse("evaluations:system_set_active", args=[system.pk]), {"active": "1"})
+    system.refresh_from_db()
+    assert system.is_active
+
+
+def test_a_used_system_still_needs_100_to_save_its_new_version(
+    client_for, city_user, make_round, make_person
+):
+    evaluation_round = make_round([make_person("张三")])
     tree = simple_tree()
     tree[0].weight = 50
     response = client_for(city_user).post(
-        reverse("evaluations:system_create"), tree_post(tree, name="坏体系")
+        reverse("evaluations:system_edit", args=[evaluation_round.system_id]), tree_post(tree)
     )
     assert response.status_code == 400
     assert "各维度权重合计为 90%，必须等于 100%。" in response.content.decode()
-    assert not IndicatorSystem.objects.filter(name="坏体系").exists()
+
+
+def test_the_editor_takes_four_dimensions_in_one_save(client_for, city_user):
+    client = client_for(city_user)
+    page = client.get(reverse("evaluations:system_create")).content.decode()
+    assert 'name="d-3-name"' in page  # four blank dimensions offered
+    tree = [
+        services.DimensionSpec(name, 25, [services.IndicatorSpec(f"{name}指标", Decimal(10), "")])
+        for name in ("政治素质", "履职能力", "社会贡献", "社会影响")
+    ]
+    response = client.post(reverse("evaluations:system_create"), tree_post(tree, name="四维"))
+    assert response.status_code == 302
+    system = IndicatorSystem.objects.get(name="四维")
+    assert list(system.dimensions.order_by("sort_order").values_list("name", flat=True)) == [
+        "政治素质", "履职能力", "社会贡献", "社会影响",
+    ]  # fmt: skip
+    edit = client.get(reverse("evaluations:system_edit", args=[system.pk])).content.decode()
+    assert 'name="d-5-name"' in edit and 'name="d-6-name"' not in edit  # two more blank
 
 
 def test_it_names_a_non_numeric_weight(client_for, city_user):
@@ -609,3 +667,25 @@ def test_the_forms_and_detail_pages_render(
     )
     assert "评审已开始" in response.content.decode()
     assert EvaluationSheet.objects.filter(round=evaluation_round).count() == 3
+
+
+def test_closing_with_unsubmitted_sheets_needs_their_number_confirmed(
+    client_for, city_user, make_round, make_person, evaluators
+):
+    a, b = make_person("张三"), make_person("李四")
+    evaluation_round = make_round([a, b], evaluator_list=evaluators[:2])
+    score(sheet_of(evaluation_round, a, evaluators[0]), 10, 10, 15)  # 3 of 4 sheets open
+    client = client_for(city_user)
+    url = reverse("evaluations:round_detail", args=[evaluation_round.pk])
+    page = client.get(url).content.decode()
+    assert 'name="unsubmitted" value="3"' in page and "还有 3 份评分表未提交" in page
+    close = reverse("evaluations:round_close", args=[evaluation_round.pk])
+    for data in ({}, {"unsubmitted": "2"}):
+        text = client.post(close, data, follow=True).content.decode()
+        assert "还有 3 份评分表未提交，未提交的评分不计入结果" in text
+        evaluation_round.refresh_from_db()
+        assert evaluation_round.status == EvaluationRound.Status.OPEN
+        assert not AuditEntry.objects.filter(changes__has_key="等次分布").exists()
+    client.post(close, {"unsubmitted": "3"})
+    evaluation_round.refresh_from_db()
+    assert evaluation_round.status == EvaluationRound.Status.CLOSED

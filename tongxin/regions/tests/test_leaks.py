@@ -34,6 +34,7 @@ from tongxin.engagement.models import (
     Nomination,
     Organisation,
     OrganisationMember,
+    ParticipantBatch,
     Position,
     Secondment,
     Training,
@@ -116,6 +117,11 @@ VISIBLE[ClusterMembership] = _by_parent(ClusterMembership, "cluster", VISIBLE[Cl
 VISIBLE[ActivityAttachment] = _by_parent(ActivityAttachment, "activity", VISIBLE[Activity])
 VISIBLE[RemovalProposal] = _by_parent(RemovalProposal, "round", VISIBLE[EvaluationRound])
 VISIBLE[PrivacyRequest] = _by_parent(PrivacyRequest, "person", VISIBLE[Person])
+VISIBLE[ParticipantBatch] = lambda user: (
+    ParticipantBatch.objects.filter(activity__in=VISIBLE[Activity](user))
+    | ParticipantBatch.objects.filter(training__in=VISIBLE[Training](user))
+    | ParticipantBatch.objects.filter(cluster__in=VISIBLE[Cluster](user))
+)
 
 
 def _row(model, **kwargs_from_row):
@@ -199,6 +205,7 @@ PARAMS = {
     "evaluations:round_export": _pk(EvaluationRound),
     "evaluations:proposal_decide": _pk(RemovalProposal),
     "evaluations:sheet_detail": _pk(EvaluationSheet),
+    "evaluations:sheet_grid": _row(EvaluationSheet, pk="round_id"),
     "evaluations:system_detail": _pk(IndicatorSystem),
     "evaluations:system_edit": _pk(IndicatorSystem),
     "evaluations:system_set_active": _pk(IndicatorSystem),
@@ -259,6 +266,14 @@ for _slug in ("activities", "trainings", "clusters"):
     PARAMS[f"engagement:{_slug}_add_persons"] = _pk(ENGAGEMENT_MODELS[_slug])
 for _slug, (_model, _parent) in WITHDRAW_ROWS.items():
     PARAMS[f"engagement:{_slug}_withdraw"] = _row(_model, pk=_parent, row_pk="pk")
+for _slug in ("activities", "trainings", "clusters"):
+    PARAMS[f"engagement:{_slug}_withdraw_chosen"] = _pk(ENGAGEMENT_MODELS[_slug])
+for _slug in ("activities", "trainings"):
+    PARAMS[f"engagement:{_slug}_attended"] = _pk(ENGAGEMENT_MODELS[_slug])
+PARAMS["engagement:batch_undo"] = _pk(ParticipantBatch)
+PARAMS["engagement:training_participant_update"] = _row(
+    TrainingParticipant, pk="training_id", participant_pk="pk"
+)
 
 
 def _routes():
@@ -339,8 +354,11 @@ def forbidden_for(world, username: str, readable=None) -> set[str]:
             # A node's indicator systems serve the nodes below it (Scope.q_shared_down).
             suffixes = [s for s in suffixes if s != "指标体系"]
         if username == "evaluator":
-            # An evaluator sees the persons and rounds of the sheets assigned to them.
-            suffixes = [s for s in SUFFIXES if s not in {"甲", "评价批次"}]
+            # An evaluator sees the persons and rounds of the sheets assigned to them,
+            # and beside a sheet that person's own records the rubric relies on,
+            # made inside the round's region (engagement/evidence.py): here the
+            # person's training and honour.
+            suffixes = [s for s in SUFFIXES if s not in {"甲", "评价批次", "培训", "表彰"}]
         strings |= {f"{label}{s}" for s in suffixes}
         if username != "evaluator":
             strings |= {person.id_number, person.mobile, f"{label}公司"}

@@ -29,6 +29,7 @@ from tongxin.engagement.models import (
     Nomination,
     Organisation,
     OrganisationMember,
+    ParticipantBatch,
     Position,
     PositionType,
     Secondment,
@@ -211,12 +212,15 @@ def build_world(make_person, regions) -> World:
             requester=person.name, received_on=today, reference=f"P-{unit}",
         )  # fmt: skip
         ReportJob.objects.create(kind=ReportJob.Kind.values[0], user=users["province"])
+        # A bulk addition that can still be undone, of this unit's own person.
+        batch = ParticipantBatch.objects.create(training=made["training"], added=1)
+        TrainingParticipant.objects.create(training=made["training"], person=person, batch=batch)
 
     # Records of 兴宁区 that point at persons and records elsewhere.
     xn = by_unit["xingning"]
     for unit in UNITS:
         ActivityParticipant.objects.create(activity=xn["activity"], person=persons[unit])
-        TrainingParticipant.objects.create(training=xn["training"], person=persons[unit])
+        TrainingParticipant.objects.get_or_create(training=xn["training"], person=persons[unit])
         OrganisationMember.objects.create(organisation=xn["organisation"], person=persons[unit])
         ClusterMembership.objects.create(cluster=xn["cluster"], person=persons[unit])
         xn["suggestion"].submitters.add(persons[unit])

@@ -539,3 +539,21 @@ def test_a_broad_name_search_uses_the_embedded_subquery(
     assert "张的建议" in text
     text = client.get(reverse("service:suggestion_list"), {"q": "王五"}).content.decode()
     assert "张的建议" not in text
+
+
+def test_an_empty_post_shows_the_form_errors_rather_than_failing(
+    client_for, xingning_user, admin_user, make_person, make_request
+):
+    # request.POST is falsy when nothing was sent: the form must still be bound.
+    client = client_for(xingning_user)
+    response = client.post(reverse("service:request_create"), {})
+    assert response.status_code == 200
+    assert "请选择代表人士" in response.content.decode()
+    assert not ServiceRequest.objects.exists()
+    r = make_request(make_person("张三"))
+    response = client.post(reverse("service:request_edit", args=[r.pk]), {})
+    assert response.status_code == 400  # no version: refused, not a server error
+    r.refresh_from_db()
+    assert r.content == "企业职工社保转移接续办理慢"
+    response = client_for(admin_user).post(reverse("service:department_create"), {})
+    assert response.status_code == 200
