@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "tongxin.qualification",
     "tongxin.analysis",
     "tongxin.privacy",
+    "tongxin.portal",
     "tongxin.dashboard",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -163,7 +164,11 @@ MIDDLEWARE = [
     "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
-ROOT_URLCONF = "tongxin.urls"
+# `tongxin serve --portal` sets TONGXIN_PORTAL_ONLY for its web process: that
+# process answers only the persons' own pages (tongxin/portal/root_urls.py), so
+# an office can publish it alone while the staff UI stays on the intranet.
+PORTAL_ONLY = _env_bool("TONGXIN_PORTAL_ONLY", False)
+ROOT_URLCONF = "tongxin.portal.root_urls" if PORTAL_ONLY else "tongxin.urls"
 WSGI_APPLICATION = "tongxin.wsgi.application"
 
 TEMPLATES = [
@@ -329,6 +334,19 @@ IMPORT_READ_SECONDS = int(os.environ.get("TONGXIN_IMPORT_READ_SECONDS", "120"))
 # renews a lease this often/3; a lapsed lease whose process is gone is marked
 # failed by the task worker (core/leases.py).
 TASK_LEASE_SECONDS = int(os.environ.get("TONGXIN_TASK_LEASE_SECONDS", "30"))
+
+# --- The persons' own pages (issue 22, docs/features/portal.md) ---
+# The address persons open their links at (the internet-facing proxy of
+# `tongxin serve --portal`), e.g. https://tx.example.gov.cn; empty: this server's.
+PORTAL_BASE_URL = os.environ.get("TONGXIN_PORTAL_BASE_URL", "").rstrip("/")
+# Wrong confirmations that lock a link for good (staff issue a new one).
+PORTAL_LINK_FAILURE_LIMIT = int(os.environ.get("TONGXIN_PORTAL_LINK_FAILURES", "5"))
+# Failed confirmations or unknown links from one address within
+# PORTAL_ADDRESS_WINDOW_MINUTES after which that address is refused.
+PORTAL_ADDRESS_FAILURE_LIMIT = int(os.environ.get("TONGXIN_PORTAL_ADDRESS_FAILURES", "20"))
+PORTAL_ADDRESS_WINDOW_MINUTES = 15
+# A confirmed person's page stays open this long (its own signed cookie).
+PORTAL_SESSION_MINUTES = int(os.environ.get("TONGXIN_PORTAL_SESSION_MINUTES", "30"))
 
 # --- Backup and restore (tongxin backup / tongxin restore, docs/backup.md) ---
 # Archives go here; keep them on another disk or copy them off the machine.

@@ -25,5 +25,9 @@ urlpatterns = [
     path("qualification/", include("tongxin.qualification.urls")),
     path("analysis/", include("tongxin.analysis.urls")),
     path("privacy/", include("tongxin.privacy.urls")),
+    path("portal/", include("tongxin.portal.urls")),
+    # The persons' own pages, outside the staff login (also served alone by
+    # `tongxin serve --portal`, tongxin/portal/root_urls.py).
+    path("p/", include("tongxin.portal.person_urls")),
     path("django-admin/", admin.site.urls),
 ]
