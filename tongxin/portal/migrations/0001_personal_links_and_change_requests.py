@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('people', '0010_vacuum_plaintext'),
-        ('service', '0005_request_self_submitted'),
+        ('service', '0005_self_submitted_and_portal_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
