@@ -33,9 +33,7 @@ def _same_invalid_answer(response):
     assert COOKIE not in response.cookies
 
 
-def test_it_confirms_with_id_suffix_and_birth_date_and_shows_the_record(
-    client, make_person, issue
-):
+def test_it_confirms_with_id_suffix_and_birth_date_and_shows_the_record(client, make_person, issue):
     person = make_person("陈晓梅", employer="南宁晓梅文化传媒有限公司")
     link, token = issue(person)
 
@@ -305,9 +303,7 @@ def test_a_bad_mobile_is_refused_naming_the_field(client, make_person, signed_in
     assert ChangeRequest.objects.count() == 0
 
 
-def test_nothing_changed_is_refused_and_unchanged_is_a_confirmation(
-    client, make_person, signed_in
-):
+def test_nothing_changed_is_refused_and_unchanged_is_a_confirmation(client, make_person, signed_in):
     person = make_person("陈晓梅", employer="晓梅文化")
     signed_in(person)
     response = client.post(reverse("me:update"), form_data(client))
