@@ -168,7 +168,29 @@ MIDDLEWARE = [
 # process answers only the persons' own pages (tongxin/portal/root_urls.py), so
 # an office can publish it alone while the staff UI stays on the intranet.
 PORTAL_ONLY = _env_bool("TONGXIN_PORTAL_ONLY", False)
-ROOT_URLCONF = "tongxin.portal.root_urls" if PORTAL_ONLY else "tongxin.urls"
+ROOT_URLCONF = "tongxin.urls"
+# The staff login's own rules (sign-in required, session limits, second
+# factor, forced password change) have nothing to guard in the portal process
+# and would send its visitors to staff pages that do not exist there.
+PORTAL_MIDDLEWARE = [
+    m
+    for m in MIDDLEWARE
+    if m
+    not in {
+        "tongxin.accounts.middleware.SessionLimitsMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+        "axes.middleware.AxesMiddleware",
+        "tongxin.mfa.middleware.SecondFactorMiddleware",
+        "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",
+    }
+]
+# The staff CSRF page extends the staff layout, whose links the portal process lacks.
+PORTAL_CSRF_FAILURE_VIEW = "tongxin.portal.person_views.csrf_failure"
+if PORTAL_ONLY:
+    ROOT_URLCONF = "tongxin.portal.root_urls"
+    MIDDLEWARE = PORTAL_MIDDLEWARE
+    CSRF_FAILURE_VIEW = PORTAL_CSRF_FAILURE_VIEW
 WSGI_APPLICATION = "tongxin.wsgi.application"
 
 TEMPLATES = [

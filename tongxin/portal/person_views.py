@@ -239,3 +239,48 @@ def sign_out(request, link):
     response = render(request, "portal/me/signed_out.html")
     end_session(response)
     return response
+
+
+# --- error pages of the portal process (root_urls.py) ----------------------------------
+# The staff error pages extend the staff layout, which links staff routes that
+# the portal process does not have; these name nothing but the portal.
+
+
+def _error(request, status: int, heading: str, text: str):
+    return render(
+        request,
+        "portal/me/error.html",
+        {"heading": heading, "text": text},
+        status=status,
+    )
+
+
+@login_not_required
+def not_found(request, exception=None):
+    return _error(request, 404, "页面不存在", "请检查网址是否正确，或重新打开您的个人链接。")
+
+
+@login_not_required
+def bad_request(request, exception=None):
+    return _error(request, 400, "请求无法处理", "请返回上一页重试，或重新打开您的个人链接。")
+
+
+@login_not_required
+def forbidden(request, exception=None):
+    return _error(request, 403, "无法访问", "请重新打开您的个人链接。")
+
+
+@login_not_required
+def csrf_failure(request, reason=""):
+    return _error(request, 403, "页面已过期", "请返回上一页，刷新后重新提交。")
+
+
+def server_error(request):
+    # Rendered without the request's context: whatever failed may fail again.
+    from django.template.loader import render_to_string
+
+    body = render_to_string(
+        "portal/me/error.html",
+        {"heading": "服务暂时出错", "text": "请稍后再试。如多次出现，请联系统战部门。"},
+    )
+    return HttpResponse(body, status=500)

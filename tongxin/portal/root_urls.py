@@ -7,3 +7,8 @@ from django.urls import include, path
 urlpatterns = [
     path("p/", include("tongxin.portal.person_urls")),
 ]
+
+handler400 = "tongxin.portal.person_views.bad_request"
+handler403 = "tongxin.portal.person_views.forbidden"
+handler404 = "tongxin.portal.person_views.not_found"
+handler500 = "tongxin.portal.person_views.server_error"

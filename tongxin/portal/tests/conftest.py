@@ -3,14 +3,13 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from tongxin.portal import services
-
 # The evaluation fixtures, to give a person a grade the portal must not show.
 from tongxin.evaluations.tests.conftest import (  # noqa: F401
     evaluators,
     make_round,
     simple_system,
 )
+from tongxin.portal import services
 
 BORN = datetime.date(1985, 6, 1)
 

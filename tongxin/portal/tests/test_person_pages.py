@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -378,9 +377,12 @@ def test_a_signed_in_staff_member_opening_a_link_is_not_recorded_as_staff(
     assert entry.user is None and entry.username == f"本人（个人链接 #{link.pk}）"
 
 
-@override_settings(ROOT_URLCONF="tongxin.portal.root_urls")
-def test_the_portal_process_answers_404_for_every_staff_route(client, make_person, issue):
-    """Every route of the staff resolver, requested from the portal's URLconf."""
+def test_the_portal_process_answers_404_for_every_staff_route(client, make_person, issue, settings):
+    """Every route of the staff resolver, requested from the portal process's
+    URLconf and middleware (settings.py, TONGXIN_PORTAL_ONLY)."""
+    settings.ROOT_URLCONF = "tongxin.portal.root_urls"
+    settings.MIDDLEWARE = settings.PORTAL_MIDDLEWARE
+    settings.CSRF_FAILURE_VIEW = settings.PORTAL_CSRF_FAILURE_VIEW
     staff = get_resolver("tongxin.urls")
     urls = []
 
@@ -402,11 +404,15 @@ def test_the_portal_process_answers_404_for_every_staff_route(client, make_perso
     assert len(urls) > 100 and "/login/" in urls and "/persons/1/" in urls
     for url in urls:
         for method in ("get", "post"):
-            status = getattr(client, method)(url).status_code
-            assert status == 404, f"{method.upper()} {url} → {status}"
+            response = getattr(client, method)(url)
+            assert response.status_code == 404, f"{method.upper()} {url} → {response.status_code}"
+    assert "页面不存在" in response.content.decode()
+    assert "/login/" not in response.content.decode()
     person = make_person("陈晓梅")
     _link, token = issue(person)
     assert client.get(open_url(token)).status_code == 200
+    assert confirm(client, person, token).status_code == 302
+    assert "陈晓梅" in client.get("/p/").content.decode()
 
 
 def test_links_are_stored_hashed(make_person, issue):
