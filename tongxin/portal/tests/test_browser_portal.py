@@ -78,7 +78,7 @@ def test_a_person_updates_on_a_phone_and_staff_decide_field_by_field(
 
     with chromium_page(live_server) as (page, problems):
         log_in(page, "xingning", "/portal/changes/")
-        page.get_by_role("link", name="审核").click()
+        page.get_by_test_id("pending").get_by_role("link", name="审核", exact=True).click()
         employer = page.get_by_test_id("item-employer")
         employer.get_by_label("采纳", exact=True).check()
         row = page.get_by_test_id("item-photo")
