@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tongxin.core.pii import EncryptedCharField
 from tongxin.regions.scope import ScopedQuerySet
 
 # Fields a person may propose changes to from their page. Identity and
@@ -200,10 +201,11 @@ class ChangeItem(models.Model):
         ChangeRequest, verbose_name="申请", on_delete=models.CASCADE, related_name="items"
     )
     field = models.CharField("字段", max_length=40)
-    # Raw values (a related row's id, an ISO date) to write on approval, and
-    # the text people read, kept as shown when submitted.
-    old_value = models.JSONField("原值", null=True, blank=True)
-    new_value = models.JSONField("新值", null=True, blank=True)
+    # Raw values (JSON: a related row's id, an ISO date, text) to write on
+    # approval, encrypted at rest like the person's own identifiers (a mobile
+    # is among them); and the text people read, identifiers masked.
+    old_value = EncryptedCharField("原值", max_length=20000, blank=True)
+    new_value = EncryptedCharField("新值", max_length=20000, blank=True)
     old_display = models.TextField("原值（显示）", blank=True)
     new_display = models.TextField("新值（显示）", blank=True)
     new_photo = models.ImageField("新照片", upload_to=_photo_path, blank=True)

@@ -7,6 +7,7 @@ Entries made by the person carry no user: their `username` says
 """
 
 import datetime
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -275,10 +276,10 @@ def change_request_submit(
         ChangeItem.objects.create(
             change_request=change_request,
             field=field,
-            old_value=_raw_for_json(old),
-            new_value=_raw_for_json(new),
-            old_display=display_value(field, old, masked=False),
-            new_display=display_value(field, new, masked=False),
+            old_value=json.dumps(_raw_for_json(old), ensure_ascii=False),
+            new_value=json.dumps(_raw_for_json(new), ensure_ascii=False),
+            old_display=display_value(field, old),
+            new_display=display_value(field, new),
         )
         audit_changes[field] = [display_value(field, old), display_value(field, new)]
     if photo is not None:
@@ -365,7 +366,7 @@ def change_request_decide(
             if item.field == PHOTO_FIELD:
                 data["photo"] = item.new_photo
             else:
-                data[item.field] = _value_from_raw(item.field, item.new_value)
+                data[item.field] = _value_from_raw(item.field, json.loads(item.new_value))
         person = Person.objects.get(pk=current.person_id)
         labels = "、".join(item.label for item, _ in approved)
         person_update(

@@ -287,8 +287,15 @@ def test_it_submits_changes_without_touching_the_record(client, make_person, sig
     assert change.kind == ChangeRequest.Kind.UPDATE and change.note == "换了工作"
     assert {i.field: (i.old_display, i.new_display) for i in change.items.all()} == {
         "employer": ("旧单位", "新单位有限公司"),
-        "mobile": ("13800138000", "13900139000"),
+        "mobile": ("138****8000", "139****9000"),
     }
+    # The proposed mobile is encrypted at rest like the person's own.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT old_value, new_value, new_display FROM portal_changeitem")
+        stored = " ".join(str(v) for row in cursor.fetchall() for v in row)
+    assert "13900139000" not in stored and "13800138000" not in stored
     home = client.get(reverse("me:home")).content.decode()
     assert "新单位有限公司" in home and "待审核" in home
 
