@@ -386,7 +386,15 @@ def change_request_decide(
         item.reason = reason[:200]
         item.decided_by = actor
         item.decided_at = now
-        item.save(update_fields=["decision", "reason", "decided_by", "decided_at"])
+        fields = ["decision", "reason", "decided_by", "decided_at"]
+        if item.field == PHOTO_FIELD and item.decision == ChangeItem.Decision.REJECTED:
+            # A refused photo is nobody's record: not kept (minimum necessary).
+            stored = item.new_photo.name
+            storage = item.new_photo.storage
+            transaction.on_commit(lambda name=stored, storage=storage: storage.delete(name))
+            item.new_photo = ""
+            fields.append("new_photo")
+        item.save(update_fields=fields)
     still_pending = current.items.filter(decision=ChangeItem.Decision.PENDING).exists()
     if not still_pending:
         current.status = ChangeRequest.Status.DONE

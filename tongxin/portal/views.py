@@ -11,6 +11,7 @@ from tongxin.levels.models import ReviewCycle
 from tongxin.levels.review import with_review_state
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person
+from tongxin.people.services import person_viewed
 
 from . import access, services
 from .forms import BatchForm, IssueForm
@@ -77,6 +78,9 @@ def change_detail(request, pk: int):
         else:
             messages.success(request, "已保存审核结果")
             return redirect("portal:change_detail", pk=change_request.pk)
+    else:
+        # Old and new values of the person's record: a view of the person.
+        person_viewed(actor=request.user, person=person, request=request)
     current_version_moved = person.version != change_request.base_version
     context = {
         "change_request": change_request,

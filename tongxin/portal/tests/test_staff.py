@@ -1,6 +1,7 @@
 """Staff pages: issuing links (only for persons they may write), letters whose
 QR codes decode to the links, revoking, and deciding submitted fields."""
 
+import datetime
 import io
 import zipfile
 
@@ -282,3 +283,56 @@ def test_staff_download_an_attachment_only_in_scope(
         reverse("service:request_detail", args=[attachment.service_request_id])
     ).content.decode()
     assert "本人在线提交" in detail and "材料.pdf" in detail
+
+
+def test_erasing_a_person_takes_their_links_submissions_and_files(
+    client, submitted, admin_user, signed_in, django_capture_on_commit_callbacks
+):
+    from tongxin.privacy.services import person_erase
+    from tongxin.service.models import RequestCategory
+
+    person = submitted.person
+    link = signed_in(person)
+    services.request_submit(
+        link=link,
+        category=RequestCategory.objects.first(),
+        content="诉求",
+        files=[SimpleUploadedFile("材料.pdf", b"%PDF-1.4", "application/pdf")],
+    )
+    photo_path = ChangeItem.objects.get(field="photo").new_photo.path
+    with django_capture_on_commit_callbacks(execute=True):
+        person_erase(
+            actor=admin_user,
+            person=person,
+            details={
+                "requester": "陈晓梅",
+                "received_on": datetime.date(2026, 11, 1),
+                "reference": "书面申请",
+            },
+        )
+    assert not Person.objects.filter(pk=person.pk).exists()
+    assert not PersonalLink.objects.exists() and not ChangeRequest.objects.exists()
+    assert not ChangeItem.objects.exists()
+    from tongxin.portal.models import SubmissionAttachment
+
+    assert not SubmissionAttachment.objects.exists()
+    import os
+
+    assert not os.path.exists(photo_path)
+
+
+def test_a_rejected_photo_is_not_kept(submitted, xingning_user, django_capture_on_commit_callbacks):
+    item = submitted.items.get(field="photo")
+    path = item.new_photo.path
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_request_decide(
+            actor=xingning_user,
+            change_request=submitted,
+            decisions={item.pk: ("rejected", "须为白底证件照")},
+        )
+    item.refresh_from_db()
+    assert item.decision == ChangeItem.Decision.REJECTED and not item.new_photo
+    import os
+
+    assert not os.path.exists(path)
+    assert not Person.objects.get(pk=submitted.person_id).photo
