@@ -369,6 +369,8 @@ PORTAL_ADDRESS_FAILURE_LIMIT = int(os.environ.get("TONGXIN_PORTAL_ADDRESS_FAILUR
 PORTAL_ADDRESS_WINDOW_MINUTES = 15
 # A confirmed person's page stays open this long (its own signed cookie).
 PORTAL_SESSION_MINUTES = int(os.environ.get("TONGXIN_PORTAL_SESSION_MINUTES", "30"))
+# What one link may submit in 24 hours (changes, requests, suggestions together).
+PORTAL_DAILY_SUBMISSIONS = int(os.environ.get("TONGXIN_PORTAL_DAILY_SUBMISSIONS", "20"))
 
 # --- Backup and restore (tongxin backup / tongxin restore, docs/backup.md) ---
 # Archives go here; keep them on another disk or copy them off the machine.

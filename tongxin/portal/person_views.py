@@ -147,9 +147,14 @@ def update(request, link):
 @person_page
 @require_POST
 def confirm_unchanged(request, link):
-    services.change_request_confirm_unchanged(link=link, request=request)
+    try:
+        services.change_request_confirm_unchanged(link=link, request=request)
+    except services.PortalError:
+        outcome = "busy"
+    else:
+        outcome = "unchanged"
     response = redirect("me:home")
-    response["Location"] += "?sent=unchanged"
+    response["Location"] += f"?sent={outcome}"
     return response
 
 

@@ -20,7 +20,7 @@ from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log, client_ip
 from tongxin.people.models import Person
 from tongxin.people.services import diff_person, display_value, person_update
-from tongxin.service.models import RequestCategory, ServiceRequest, local_today
+from tongxin.service.models import RequestCategory, ServiceRequest, Suggestion, local_today
 from tongxin.service.services import service_request_create, suggestion_create
 
 from .models import (
@@ -226,6 +226,26 @@ def link_sign_out(*, link: PersonalLink, request=None) -> None:
     )
 
 
+# --- what the person submits ------------------------------------------------------------
+
+
+def _refuse_if_busy(link: PersonalLink) -> None:
+    """A confirmed session may not flood the office: at most
+    PORTAL_DAILY_SUBMISSIONS submissions (changes, requests, suggestions) a day."""
+    since = timezone.now() - datetime.timedelta(days=1)
+    count = (
+        ChangeRequest.objects.filter(link=link, submitted_at__gte=since).count()
+        + ServiceRequest.objects.filter(
+            person_id=link.person_id, self_submitted=True, created_at__gte=since
+        ).count()
+        + Suggestion.objects.filter(
+            submitters=link.person_id, self_submitted=True, created_at__gte=since
+        ).count()
+    )
+    if count >= settings.PORTAL_DAILY_SUBMISSIONS:
+        raise PortalError("今天提交的次数已达上限，请明天再提交，或直接联系统战部门。")
+
+
 # --- change requests -------------------------------------------------------------------
 
 
@@ -254,6 +274,7 @@ def change_request_submit(
     """The person proposes new values (`data`: field → cleaned value, of
     EDITABLE_FIELDS) and/or a new photo. Only differing fields are kept;
     nothing is written to the person."""
+    _refuse_if_busy(link)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise PortalError("这些信息不能在个人页面修改：" + "、".join(sorted(unknown)))
@@ -306,6 +327,7 @@ def change_request_submit(
 @transaction.atomic
 def change_request_confirm_unchanged(*, link: PersonalLink, request=None) -> ChangeRequest:
     """The person confirms "信息无变化" for the annual update."""
+    _refuse_if_busy(link)
     person = Person.objects.get(pk=link.person_id)
     change_request = ChangeRequest.objects.create(
         person=person, link=link, kind=ChangeRequest.Kind.NO_CHANGE, base_version=person.version
@@ -466,6 +488,7 @@ def request_submit(
 ) -> ServiceRequest:
     """A request (意见诉求) from the person's page: enters the office's request
     workflow as received, marked self-submitted, with its attachments."""
+    _refuse_if_busy(link)
     if not (content or "").strip():
         raise PortalError("请填写诉求内容", "content")
     _check_attachments(files)
@@ -495,6 +518,7 @@ def request_submit(
 @transaction.atomic
 def suggestion_submit(*, link: PersonalLink, title: str, content: str, request=None):
     """A suggestion (建言献策) from the person's page, marked self-submitted."""
+    _refuse_if_busy(link)
     if not (title or "").strip():
         raise PortalError("请填写标题", "title")
     if not (content or "").strip():

@@ -428,3 +428,18 @@ def test_links_are_stored_hashed(make_person, issue):
     stored = PersonalLink.objects.filter(pk=link.pk).values().get()
     assert token not in json.dumps(stored, default=str)
     assert stored["token_hash"] != token and len(stored["token_hash"]) == 64
+
+
+def test_a_session_cannot_flood_the_office(client, make_person, signed_in, settings):
+    settings.PORTAL_DAILY_SUBMISSIONS = 2
+    person = make_person("陈晓梅")
+    signed_in(person)
+    assert client.post(reverse("me:unchanged"))["Location"].endswith("?sent=unchanged")
+    response = client.post(
+        reverse("me:suggestion_new"), {"title": "关于夜间经济的建议", "content": "延长营业时间"}
+    )
+    assert response.status_code == 302
+    refused = client.post(reverse("me:suggestion_new"), {"title": "再一条", "content": "内容"})
+    assert "今天提交的次数已达上限" in refused.content.decode()
+    assert client.post(reverse("me:unchanged"))["Location"].endswith("?sent=busy")
+    assert ChangeRequest.objects.count() == 1 and Suggestion.objects.count() == 1
