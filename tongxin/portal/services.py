@@ -80,6 +80,9 @@ def links_issue(
     )
     if len(writable) != len({p.pk for p in persons}):
         raise PortalError("只能为您有权修改的人员发放链接", "persons")
+    archived = [p.name for p in persons if p.status != Person.Status.ACTIVE]
+    if archived:
+        raise PortalError(f"已出库人员不能发放个人链接：{'、'.join(archived[:5])}", "persons")
     until = timezone.now() + datetime.timedelta(days=valid_days)
     issued = []
     for person in persons:
@@ -147,10 +150,18 @@ def address_is_limited(request) -> bool:
     return recent.count() >= settings.PORTAL_ADDRESS_FAILURE_LIMIT
 
 
+def _attempt_noted(request) -> None:
+    """One failure counted for the client's address; those past the window go,
+    so the table holds one window's failures however long an attack lasts."""
+    since = timezone.now() - datetime.timedelta(minutes=settings.PORTAL_ADDRESS_WINDOW_MINUTES)
+    ConfirmAttempt.objects.filter(at__lt=since).delete()
+    ConfirmAttempt.objects.create(ip_address=client_ip(request))
+
+
 @transaction.atomic
 def unknown_link_noted(*, request) -> None:
     """An unknown, expired or revoked link was opened: counted for the address."""
-    ConfirmAttempt.objects.create(ip_address=client_ip(request))
+    _attempt_noted(request)
 
 
 def _matches(person: Person, id_suffix: str, birth_date: datetime.date | None) -> bool:
@@ -171,7 +182,7 @@ def link_confirm(
         return None
     username = person_username(current)
     if not _matches(current.person, id_suffix, birth_date):
-        ConfirmAttempt.objects.create(ip_address=client_ip(request))
+        _attempt_noted(request)
         current.failed_attempts = F("failed_attempts") + 1
         current.save(update_fields=["failed_attempts"])
         current.refresh_from_db(fields=["failed_attempts"])

@@ -443,3 +443,19 @@ def test_a_session_cannot_flood_the_office(client, make_person, signed_in, setti
     assert "今天提交的次数已达上限" in refused.content.decode()
     assert client.post(reverse("me:unchanged"))["Location"].endswith("?sent=busy")
     assert ChangeRequest.objects.count() == 1 and Suggestion.objects.count() == 1
+
+
+def test_old_failures_age_out_of_the_address_count(client, make_person, issue, settings):
+    settings.PORTAL_ADDRESS_FAILURE_LIMIT = 2
+    person = make_person("陈晓梅")
+    _link, token = issue(person)
+    client.get(open_url("a" * 32))
+    client.get(open_url("b" * 32))
+    assert client.get(open_url(token)).status_code == 429
+    later = timezone.now() + datetime.timedelta(minutes=settings.PORTAL_ADDRESS_WINDOW_MINUTES + 1)
+    with time_machine.travel(later):
+        assert client.get(open_url(token)).status_code == 200
+        client.get(open_url("c" * 32))
+    from tongxin.portal.models import ConfirmAttempt
+
+    assert ConfirmAttempt.objects.count() == 1  # the two old ones were swept

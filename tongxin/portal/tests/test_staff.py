@@ -336,3 +336,17 @@ def test_a_rejected_photo_is_not_kept(submitted, xingning_user, django_capture_o
 
     assert not os.path.exists(path)
     assert not Person.objects.get(pk=submitted.person_id).photo
+
+
+def test_archived_persons_get_no_link(client_for, make_person, xingning_user):
+    from tongxin.people.services import person_archive
+
+    person = make_person("陈晓梅")
+    person_archive(
+        actor=xingning_user, person=person, reason="moved_away", on_date=datetime.date(2026, 1, 5)
+    )
+    response = client_for(xingning_user).post(
+        reverse("portal:link_issue"), {"person": person.pk, "valid_days": 30}
+    )
+    assert "已出库人员不能发放个人链接：陈晓梅" in response.content.decode()
+    assert PersonalLink.objects.count() == 0
