@@ -74,6 +74,7 @@ class UpdateForm(forms.ModelForm):
             field.queryset = field.queryset.model.objects.filter(is_active=True) | (
                 field.queryset.model.objects.filter(pk=current)
             )
+            field.empty_label = "（请选择）" if field.required else "（无）"
         _style(self)
         self.fields["career_start_year"].error_messages["invalid"] = "从业起始年份应为四位年份"
         self.fields["email"].error_messages["invalid"] = "电子邮箱格式不正确"
