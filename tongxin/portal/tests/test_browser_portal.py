@@ -89,6 +89,7 @@ def test_a_person_updates_on_a_phone_and_staff_decide_field_by_field(
         expect(page.get_by_role("alert").filter(has_text="已保存审核结果")).to_be_visible()
         expect(employer).to_contain_text("已采纳")
         expect(row).to_contain_text("照片须为白底证件照")
+        expect(row).to_contain_text("新照片（未采纳，已删除）")
         page.get_by_role("link", name="陈晓梅").first.click()
         history = page.get_by_test_id("history")
         expect(history).to_contain_text("本人申请更新")
