@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "tongxin.analysis",
     "tongxin.privacy",
     "tongxin.dedupe",
+    "tongxin.portal",
     "tongxin.dashboard",
     "tongxin.api",
     "django_otp",
@@ -167,7 +168,33 @@ MIDDLEWARE = [
     "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
+# `tongxin serve --portal` sets TONGXIN_PORTAL_ONLY for its web process: that
+# process answers only the persons' own pages (tongxin/portal/root_urls.py), so
+# an office can publish it alone while the staff UI stays on the intranet.
+PORTAL_ONLY = _env_bool("TONGXIN_PORTAL_ONLY", False)
 ROOT_URLCONF = "tongxin.urls"
+# The staff login's own rules (sign-in required, session limits, second
+# factor, forced password change) have nothing to guard in the portal process
+# and would send its visitors to staff pages that do not exist there.
+PORTAL_MIDDLEWARE = [
+    m
+    for m in MIDDLEWARE
+    if m
+    not in {
+        "tongxin.accounts.middleware.SessionLimitsMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+        "axes.middleware.AxesMiddleware",
+        "tongxin.mfa.middleware.SecondFactorMiddleware",
+        "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",
+    }
+]
+# The staff CSRF page extends the staff layout, whose links the portal process lacks.
+PORTAL_CSRF_FAILURE_VIEW = "tongxin.portal.person_views.csrf_failure"
+if PORTAL_ONLY:
+    ROOT_URLCONF = "tongxin.portal.root_urls"
+    MIDDLEWARE = PORTAL_MIDDLEWARE
+    CSRF_FAILURE_VIEW = PORTAL_CSRF_FAILURE_VIEW
 WSGI_APPLICATION = "tongxin.wsgi.application"
 
 TEMPLATES = [
@@ -411,6 +438,21 @@ IMPORT_READ_SECONDS = int(os.environ.get("TONGXIN_IMPORT_READ_SECONDS", "120"))
 # renews a lease this often/3; a lapsed lease whose process is gone is marked
 # failed by the task worker (core/leases.py).
 TASK_LEASE_SECONDS = int(os.environ.get("TONGXIN_TASK_LEASE_SECONDS", "30"))
+
+# --- The persons' own pages (issue 22, docs/features/portal.md) ---
+# The address persons open their links at (the internet-facing proxy of
+# `tongxin serve --portal`), e.g. https://tx.example.gov.cn; empty: this server's.
+PORTAL_BASE_URL = os.environ.get("TONGXIN_PORTAL_BASE_URL", "").rstrip("/")
+# Wrong confirmations that lock a link for good (staff issue a new one).
+PORTAL_LINK_FAILURE_LIMIT = int(os.environ.get("TONGXIN_PORTAL_LINK_FAILURES", "5"))
+# Failed confirmations or unknown links from one address within
+# PORTAL_ADDRESS_WINDOW_MINUTES after which that address is refused.
+PORTAL_ADDRESS_FAILURE_LIMIT = int(os.environ.get("TONGXIN_PORTAL_ADDRESS_FAILURES", "20"))
+PORTAL_ADDRESS_WINDOW_MINUTES = 15
+# A confirmed person's page stays open this long (its own signed cookie).
+PORTAL_SESSION_MINUTES = int(os.environ.get("TONGXIN_PORTAL_SESSION_MINUTES", "30"))
+# What one link may submit in 24 hours (changes, requests, suggestions together).
+PORTAL_DAILY_SUBMISSIONS = int(os.environ.get("TONGXIN_PORTAL_DAILY_SUBMISSIONS", "20"))
 
 # --- Backup and restore (tongxin backup / tongxin restore, docs/backup.md) ---
 # Archives go here; keep them on another disk or copy them off the machine.

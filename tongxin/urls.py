@@ -33,5 +33,9 @@ urlpatterns = [
     path("api/v1/", audited_urls()),
     path("api/clients/", include("tongxin.api.urls")),
     path("dedupe/", include("tongxin.dedupe.urls")),
+    path("portal/", include("tongxin.portal.urls")),
+    # The persons' own pages, outside the staff login (also served alone by
+    # `tongxin serve --portal`, tongxin/portal/root_urls.py).
+    path("p/", include("tongxin.portal.person_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -178,6 +178,8 @@ def _text_fields(model) -> list[models.Field]:
         if isinstance(f, models.CharField | models.TextField | models.JSONField)
         and not f.primary_key
         and not f.choices
+        # Ciphertext never contains a mention, and cannot be searched (core/pii.py).
+        and not getattr(f, "encrypted", False)
     ]
 
 

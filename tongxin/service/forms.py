@@ -164,6 +164,11 @@ class RequestForm(BootstrapFormMixin, forms.ModelForm):
             del self.fields["version"]
         self.fields["category"].queryset = categories
         self.fields["category"].empty_label = "（请选择）"
+        if self.instance.channel != ServiceRequest.Channel.PORTAL:
+            # Only the person's own page records a request as self-submitted.
+            self.fields["channel"].choices = [
+                c for c in self.fields["channel"].choices if c[0] != ServiceRequest.Channel.PORTAL
+            ]
         if with_person:
             self.fields["person"] = PersonChoiceField(user=user, label="代表人士")
 

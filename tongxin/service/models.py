@@ -89,6 +89,7 @@ class ServiceRequest(models.Model):
         PHONE = "phone", "电话"
         WRITTEN = "written", "书面"
         FORUM = "forum", "座谈会"
+        PORTAL = "portal", "本人在线提交"
         OTHER = "other", "其他"
 
     class Status(models.TextChoices):
@@ -144,6 +145,8 @@ class ServiceRequest(models.Model):
     )
     followed_up_on = models.DateField("回访日期", null=True, blank=True)
     cancel_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    # Submitted by the person on their own page (tongxin/portal), not typed in by staff.
+    self_submitted = models.BooleanField("本人在线提交", default=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -284,6 +287,8 @@ class Suggestion(models.Model):
     outcome = models.CharField("办理结果", max_length=20, choices=Outcome.choices, blank=True)
     response = models.TextField("反馈内容", blank=True)
     responded_on = models.DateField("反馈日期", null=True, blank=True)
+    # Submitted by the person on their own page (tongxin/portal), not typed in by staff.
+    self_submitted = models.BooleanField("本人在线提交", default=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -138,8 +138,11 @@ def _save_request(current: ServiceRequest, actor, reason: str, fields: list[str]
 
 
 @transaction.atomic
-def service_request_create(*, actor, person: Person, data: dict, request=None) -> ServiceRequest:
-    """Record a request `person` raised; `person` was checked with person_for_user."""
+def service_request_create(
+    *, actor, person: Person, data: dict, request=None, self_submitted: bool = False
+) -> ServiceRequest:
+    """Record a request `person` raised; `person` was checked with person_for_user,
+    or (self_submitted, actor None) the person sent it from their own page."""
     if not (data.get("content") or "").strip():
         raise ServiceError("请填写诉求内容", "content")
     _not_future(data.get("received_on"), "受理日期", "received_on")
@@ -148,16 +151,18 @@ def service_request_create(*, actor, person: Person, data: dict, request=None) -
         region_id=person.region_id,
         status=Status.RECEIVED,
         created_by=actor if actor is not None and actor.is_authenticated else None,
+        self_submitted=self_submitted,
         **{f: data[f] for f in REQUEST_FIELDS},
     )
     service_request.content = service_request.content.strip()
-    _history_context(service_request, actor, "受理")
+    _history_context(service_request, actor, "本人在线提交" if self_submitted else "受理")
     service_request.save(force_insert=True)
     audit_log(
         action=AuditEntry.Action.CREATE,
         user=actor,
         request=request,
         obj=service_request,
+        username="本人（个人页面）" if self_submitted else "",
         changes={
             "person": [None, person.name],
             **initial_values(service_request, REQUEST_FIELDS),
@@ -408,12 +413,16 @@ def _names(persons) -> str:
 
 
 @transaction.atomic
-def suggestion_create(*, actor, data: dict, submitters: list[Person], request=None) -> Suggestion:
+def suggestion_create(
+    *, actor, data: dict, submitters: list[Person], request=None, self_submitted: bool = False
+) -> Suggestion:
     """Record a suggestion. The caller checked the region is writable by `actor`
-    and every submitter is visible to them."""
+    and every submitter is visible to them, or (self_submitted, actor None) the
+    one submitter sent it from their own page."""
     _check_suggestion(data, submitters)
     suggestion = Suggestion(
         created_by=actor if actor is not None and actor.is_authenticated else None,
+        self_submitted=self_submitted,
         **{f: data[f] for f in SUGGESTION_FIELDS if f in data},
     )
     _history_context(suggestion, actor, f"登记（建言人：{_names(submitters)}）")
@@ -424,6 +433,7 @@ def suggestion_create(*, actor, data: dict, submitters: list[Person], request=No
         user=actor,
         request=request,
         obj=suggestion,
+        username="本人（个人页面）" if self_submitted else "",
         changes={
             **initial_values(suggestion, SUGGESTION_FIELDS),
             "submitters": [None, _names(submitters)],

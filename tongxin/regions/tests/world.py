@@ -45,6 +45,7 @@ from tongxin.evaluations.models import (
 from tongxin.imports.models import ImportBatch, PhotoBatch, ValueMappingProposal
 from tongxin.levels.models import LevelChange, PersonReview, ReviewCycle
 from tongxin.people.models import Person
+from tongxin.portal.models import ChangeItem, ChangeRequest, PersonalLink, SubmissionAttachment
 from tongxin.privacy.models import PrivacyRequest
 from tongxin.regions.models import Region
 from tongxin.reports.models import ReportJob
@@ -82,6 +83,7 @@ SUFFIXES = [
     "指标体系",
     "写法",  # a value-mapping proposal (imports)
     "照片包",  # a photo batch (imports)
+    "附件.pdf",  # a file the person attached to a request (portal)
 ]
 
 
@@ -215,6 +217,22 @@ def build_world(make_person, regions) -> World:
         # A bulk addition that can still be undone, of this unit's own person.
         batch = ParticipantBatch.objects.create(training=made["training"], added=1)
         TrainingParticipant.objects.create(training=made["training"], person=person, batch=batch)
+        link = PersonalLink.objects.create(
+            person=person, token_hash=f"{unit:0<64}"[:64],
+            valid_until=timezone.now() + datetime.timedelta(days=30),
+        )  # fmt: skip
+        change = ChangeRequest.objects.create(
+            person=person, link=link, kind=ChangeRequest.Kind.UPDATE, base_version=1
+        )
+        ChangeItem.objects.create(
+            change_request=change, field="employer", old_display=f"{label}公司",
+            new_display=f"{label}公司二部",
+        )  # fmt: skip
+        ChangeItem.objects.create(change_request=change, field="photo", new_photo="none.png")
+        SubmissionAttachment.objects.create(
+            service_request=made["request"], file="none.pdf", original_name=f"{label}附件.pdf",
+            size=1,
+        )  # fmt: skip
 
     # Records of 兴宁区 that point at persons and records elsewhere.
     xn = by_unit["xingning"]

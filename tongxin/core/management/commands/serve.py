@@ -75,6 +75,12 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn 进程数（默认 2）")
         parser.add_argument("--threads", type=int, default=4, help="每个进程的线程数（默认 4）")
         parser.add_argument(
+            "--portal",
+            action="store_true",
+            help="只提供代表人士本人页面（/p/），供经外网代理单独发布；"
+            "工作人员页面一律404，不启动后台任务进程（由内网的主服务运行）",
+        )
+        parser.add_argument(
             "--no-task-worker",
             action="store_true",
             help="不启动后台任务进程（另行运行 `tongxin db_worker` 时使用）",
@@ -82,6 +88,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, workers: int, threads: int, **options):
         check_ready_to_serve()
+        if options["portal"]:
+            self._serve_portal(host, port, workers, threads)
+            return
         # Work whose process died while the server was down (an import left
         # "正在导入", a report job "生成中") is marked failed before anyone sees it.
         for key in recover_abandoned():
@@ -105,6 +114,21 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"同心已启动：http://{host}:{port}/"))
         self.stdout.flush()
         code = run_together(commands, stderr=self.stderr)
+        if code:
+            raise CommandError(f"服务已停止（退出码 {code}）", returncode=code)
+
+    def _serve_portal(self, host: str, port: int, workers: int, threads: int) -> None:
+        """The persons' own pages alone: the web process gets TONGXIN_PORTAL_ONLY,
+        so its ROOT_URLCONF holds nothing else (settings.py). Start-up work
+        (recovery, purges, warm figures, the task worker) stays with the main
+        server on the intranet."""
+        connections.close_all()
+        commands = [("本人页面服务", self._gunicorn_command(host, port, workers, threads))]
+        self.stdout.write(
+            self.style.SUCCESS(f"同心本人页面已启动（仅 /p/ 路径）：http://{host}:{port}/p/")
+        )
+        self.stdout.flush()
+        code = run_together(commands, stderr=self.stderr, env={"TONGXIN_PORTAL_ONLY": "1"})
         if code:
             raise CommandError(f"服务已停止（退出码 {code}）", returncode=code)
 
@@ -138,7 +162,9 @@ class Command(BaseCommand):
         return [sys.executable, "-m", "tongxin.cli", "db_worker", "--no-reload"]
 
 
-def run_together(commands: list[tuple[str, list[str]]], *, stderr) -> int:
+def run_together(
+    commands: list[tuple[str, list[str]]], *, stderr, env: dict[str, str] | None = None
+) -> int:
     """Run the commands side by side until one exits; return its exit code.
 
     Signals are forwarded rather than delivered by the terminal: the children
@@ -147,6 +173,7 @@ def run_together(commands: list[tuple[str, list[str]]], *, stderr) -> int:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tongxin.settings"),
+        **(env or {}),
     }
     children: list[tuple[str, subprocess.Popen]] = []
     stopping = False
