@@ -5,3 +5,21 @@ class LevelsConfig(AppConfig):
     name = "tongxin.levels"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "分级、名额与年度更新"
+
+    def ready(self):
+        from tongxin.core import registries
+        from tongxin.people.listing import ListFilter, register_list_filter
+
+        from . import tiers
+        from .selectors import persons_holding_tier, tier_label, tier_value_valid
+
+        registries.persons_created.register(tiers.persons_created)
+        register_list_filter(
+            "tier",
+            ListFilter(
+                label="所在分级",
+                apply=persons_holding_tier,
+                valid=tier_value_valid,
+                describe=tier_label,
+            ),
+        )
