@@ -115,7 +115,7 @@ def quota_edit(request):
     form = QuotaForm(request.POST or None, rows=_quota_rows(regions))
     if request.method == "POST" and form.is_valid():
         changed = form.changed_quotas()
-        for region, level, quota in changed:
+        for region, _level, quota in changed:
             services.tier_set(actor=request.user, region=region, quota=quota, request=request)
         messages.success(request, f"已保存名额（{len(changed)}项有变化）。")
         return redirect("levels:quotas")

@@ -3,8 +3,8 @@ from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
 from tongxin.levels.models import LevelChange
-from tongxin.levels.tiers import tiers_held
 from tongxin.levels.services import LevelError, person_change_level
+from tongxin.levels.tiers import tiers_held
 from tongxin.people.models import Person
 from tongxin.people.services import StaleEditError
 
