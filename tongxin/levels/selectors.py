@@ -24,3 +24,12 @@ def tiers_visible_to(user) -> QuerySet[Tier]:
     """The tiers of the user's scope and of the nodes above it (those a
     county recommends into)."""
     return Tier.objects.visible_to(user).select_related("region")
+
+
+def tiers_of_nodes(nodes) -> QuerySet[Tier]:
+    """The tiers set up at `nodes` (a person's chain of nodes above them), top first."""
+    return (
+        Tier.objects.filter(region__in=[n.pk for n in nodes])
+        .select_related("region")
+        .order_by("region__depth")
+    )

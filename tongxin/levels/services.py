@@ -116,6 +116,27 @@ def person_tier_leave(*, actor, person: Person, tier: Tier, reason: str, request
     person.level, person.version = current.level, current.version
 
 
+def person_tiers_follow_region(*, actor, person: Person, reason: str) -> tuple[list, list]:
+    """After `person` (locked by the caller) moved region by an approved
+    transfer: each tier of a node no longer above them is exchanged for the
+    tier of the node of the same rank above their new region (a county's
+    县区联系 for the new county's), so they keep their standing there, and the
+    new node's staff may take them out. The level follows.
+    Returns (tiers left, tiers joined)."""
+    chain = tiers.chain_of(person.region)
+    above = {r.pk for r in chain}
+    left = _leave(person, [t for t in tiers.tiers_held(person) if t.region_id not in above])
+    joined = []
+    for tier in left:
+        same_rank = [r for r in chain if r.rank == tier.region.rank]
+        if same_rank:
+            new_tier = tiers.tier_for(same_rank[-1])
+            if _join(person, new_tier, reason=reason):
+                joined.append(new_tier)
+    person_level_follow_tiers(actor=actor, person=person, reason=reason)
+    return left, joined
+
+
 @transaction.atomic
 def person_change_level(
     *,

@@ -42,6 +42,7 @@ from tongxin.evaluations.models import (
     IndicatorSystem,
     RemovalProposal,
 )
+from tongxin.flows.models import ChangeRequest, RequestAttachment
 from tongxin.imports.access import batches_visible_to
 from tongxin.imports.models import ImportBatch
 from tongxin.people.models import Person
@@ -91,6 +92,7 @@ VISIBLE = {
     EvaluationSheet: evaluation_access.sheets_visible_to,
     ImportBatch: batches_visible_to,
     ReportJob: report_jobs_visible_to,
+    ChangeRequest: _region_owned(ChangeRequest),
     User: _nobody(User),
     Region: _nobody(Region),
     Department: None,  # a directory every reader uses, not region-owned
@@ -103,6 +105,7 @@ VISIBLE[ClusterMembership] = _by_parent(ClusterMembership, "cluster", VISIBLE[Cl
 VISIBLE[ActivityAttachment] = _by_parent(ActivityAttachment, "activity", VISIBLE[Activity])
 VISIBLE[RemovalProposal] = _by_parent(RemovalProposal, "round", VISIBLE[EvaluationRound])
 VISIBLE[PrivacyRequest] = _by_parent(PrivacyRequest, "person", VISIBLE[Person])
+VISIBLE[RequestAttachment] = _by_parent(RequestAttachment, "request", VISIBLE[ChangeRequest])
 
 
 def _row(model, **kwargs_from_row):
@@ -209,6 +212,15 @@ PARAMS = {
     "privacy:export": _pk(Person),
     "privacy:correct": _pk(Person),
     "privacy:erase": _pk(Person),
+    "flows:new": _fixed(kind="recommend"),
+    "flows:detail": _pk(ChangeRequest),
+    "flows:submit": _pk(ChangeRequest),
+    "flows:withdraw": _pk(ChangeRequest),
+    "flows:approve": _pk(ChangeRequest),
+    "flows:return": _pk(ChangeRequest),
+    "flows:comment": _pk(ChangeRequest),
+    "flows:attach": _pk(ChangeRequest),
+    "flows:attachment": _row(RequestAttachment, pk="request_id", attachment_pk="pk"),
 }
 for _slug, _model in ENGAGEMENT_MODELS.items():
     for _action in ("detail", "edit", "cancel"):

@@ -40,8 +40,10 @@ from tongxin.evaluations.models import (
     IndicatorSystem,
     RoundResult,
 )
+from tongxin.flows.models import ChangeRequest
 from tongxin.imports.models import ImportBatch
 from tongxin.levels.models import LevelChange, PersonReview, ReviewCycle
+from tongxin.levels.tiers import tier_for
 from tongxin.people.models import Person
 from tongxin.privacy.models import PrivacyRequest
 from tongxin.regions.models import Region
@@ -78,6 +80,7 @@ SUFFIXES = [
     "表彰",
     "推荐单位",
     "指标体系",
+    "推荐理由",  # a change request's reason (tongxin/flows)
 ]
 
 
@@ -202,6 +205,11 @@ def build_world(make_person, regions) -> World:
             requester=person.name, received_on=today, reference=f"P-{unit}",
         )  # fmt: skip
         ReportJob.objects.create(kind=ReportJob.Kind.values[0], user=users["province"])
+        city_tier = tier_for(liuzhou if unit == "chengzhong" else city)
+        make(
+            ChangeRequest, kind="recommend", state="pending", person=person, tier=city_tier,
+            origin=region, approver=city_tier.region, reason=f"{label}推荐理由",
+        )  # fmt: skip
 
     # Records of 兴宁区 that point at persons and records elsewhere.
     xn = by_unit["xingning"]
@@ -227,6 +235,10 @@ def build_world(make_person, regions) -> World:
     make(Position, region=regions["xingning"], person=mover, type=PositionType.values[0],
          start_date=today)  # fmt: skip
     Person.objects.filter(pk=mover.pk).update(region=chengzhong)
+    make(
+        ChangeRequest, kind="transfer", direction="out", state="approved", person=mover,
+        origin=regions["xingning"], target=chengzhong, approver=chengzhong, reason="迁往柳州",
+    )  # fmt: skip
     mover.refresh_from_db()
     world = World(regions=all_regions, users=users, persons=persons, records=records)
     world.by_unit = by_unit
