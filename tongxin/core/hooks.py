@@ -15,6 +15,11 @@ An app may define `tongxin/<app>/hooks.py` with any of:
 - `warm_figures(user) -> list`: count the cached figures the app's pages show
   this user by default (core/versioned_cache.py runs it in the background
   after changes); return [].
+- `inbox_items(user) -> list[core.inbox.InboxItem]`: what awaits the user's
+  decision (`awaiting_me=True`) and what they asked that is still open; the
+  inbox page (flows) lists them and the navigation counts the awaiting ones.
+  Only items the user may read, named only inside their scope; [] for users
+  with nothing to do there.
 - `demo_records(seed) -> list[str]`: `tongxin demo` calls it once persons
   exist; the app fills its own pages with a few records in every region of the
   demo tree, once (nothing if it has records already), and returns one line

@@ -71,3 +71,9 @@ def person_panels(request, person) -> list[dict]:
             "column": "side",
         }
     ]
+
+
+def demo_records(seed: int) -> list[str]:
+    from .demo import demo_records_ensure
+
+    return demo_records_ensure(seed=seed)
