@@ -126,3 +126,20 @@ class CommentForm(forms.Form):
 
 class AttachForm(forms.Form):
     file = forms.FileField(label="附件", error_messages={"required": "请选择要上传的文件"})
+
+
+class ReportForm(_RequestForm):
+    region = forms.ModelChoiceField(
+        label="报送区域",
+        queryset=Region.objects.none(),
+        empty_label="请选择",
+        error_messages={"required": "请选择报送区域", "invalid_choice": "报送区域无效"},
+    )
+    year = forms.IntegerField(
+        label="年度", error_messages={"required": "请填写年度", "invalid": "年度应为四位年份"}
+    )
+    reason = _reason("报送说明")
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions

@@ -36,15 +36,15 @@ def nav_items(user) -> list[dict]:
     """The inbox, with how many items await the user (red when one is overdue)."""
     if not reads_records(user):
         return []
-    items = collect("inbox_items", user) if writes_records(user) else []
-    awaiting = [i for i in items if i.awaiting_me]
+    awaiting = [i for i in collect("inbox_items", user) if i.awaiting_me]
     return [
         {
             "label": "待办",
             "url": reverse("flows:inbox"),
             "badge": len(awaiting),
             "badge_overdue": any(i.overdue for i in awaiting),
-        }
+        },
+        {"label": "分级汇总", "url": reverse("flows:levels")},
     ]
 
 

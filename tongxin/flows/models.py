@@ -40,6 +40,7 @@ class ChangeRequest(models.Model):
         REMOVAL = "removal", "出库"
         TRANSFER = "transfer", "调动"
         REVIEW = "review", "年度复核确认"
+        REPORT = "report", "报送"
 
     class State(models.TextChoices):
         DRAFT = "draft", "草稿"
@@ -92,6 +93,9 @@ class ChangeRequest(models.Model):
         "出库原因", max_length=20, choices=Person.ArchiveReason.choices, blank=True
     )
     reason = models.TextField("理由", max_length=1000)
+    # 报送: the year's 附件1 as submitted (and the size of the 附件2 batch), kept
+    # as that year's figures whatever changes afterwards.
+    snapshot = models.JSONField("报送数据", null=True, blank=True)
     decision_note = models.CharField("审核意见", max_length=500, blank=True)
     due_date = models.DateField("办理期限", null=True, blank=True)
     proposer = models.ForeignKey(

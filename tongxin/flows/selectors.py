@@ -14,6 +14,8 @@ def person_label(user, change_request: ChangeRequest, shown: set[int] | None = N
     before approval is 其他区域人员)."""
     if change_request.kind == ChangeRequest.Kind.REVIEW:
         return f"{change_request.origin.name}{change_request.year}年度更新"
+    if change_request.kind == ChangeRequest.Kind.REPORT:
+        return f"{change_request.origin.name}{change_request.year}年度附件1、附件2"
     if change_request.person_id is None:
         return ""
     if shown is None:
@@ -59,3 +61,44 @@ def recent_history(user, limit: int = 30) -> list[tuple[ChangeRequest, str]]:
     rows = list(finished)
     labels = labels_for(user, rows)
     return [(r, labels[r.pk]) for r in rows]
+
+
+def report_view(change_request: ChangeRequest) -> dict | None:
+    """A 报送's kept figures for its page: the 合计 block of each row of 附件1
+    (the node's whole subtree by level), and the change since the previous
+    year's report of the same node."""
+    if change_request.kind != ChangeRequest.Kind.REPORT or not change_request.snapshot:
+        return None
+    snapshot = change_request.snapshot
+    width = len(snapshot["level_labels"])
+    previous = (
+        ChangeRequest.objects.filter(
+            kind=ChangeRequest.Kind.REPORT,
+            origin_id=change_request.origin_id,
+            year=(change_request.year or 0) - 1,
+            state=ChangeRequest.State.APPROVED,
+        )
+        .order_by("-decided_at")
+        .first()
+    )
+    before = {}
+    if previous is not None and previous.snapshot:
+        before = {(g, label): cells[-1] for g, label, _kind, cells in previous.snapshot["rows"]}
+    rows = []
+    for group, label, kind, cells in snapshot["rows"]:
+        last = before.get((group, label))
+        rows.append(
+            {
+                "group": group,
+                "label": label,
+                "kind": kind,
+                "cells": cells[-width:],
+                "last": last,
+                "change": None if last is None else cells[-1] - last,
+            }
+        )
+    return {
+        "snapshot": snapshot,
+        "rows": rows,
+        "previous": previous,
+    }

@@ -18,11 +18,13 @@ from tongxin.engagement.services import check_upload
 from tongxin.levels import services as levels
 from tongxin.levels.models import ReviewCycle, Tier, TierMembership
 from tongxin.levels.tiers import may_hold
+from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person
 from tongxin.people.services import person_archive
 from tongxin.people.validators import ResidentIdError, parse_resident_id
 from tongxin.regions.models import Region
 from tongxin.regions.scope import write_scope, writes_records
+from tongxin.reports.summary import build_summary
 
 from .access import is_proposing_side, may_decide
 from .models import ChangeRequest, RequestAttachment, RequestEvent
@@ -329,6 +331,66 @@ def review_confirmation_create(
     )
 
 
+def report_snapshot(actor, region: Region) -> dict:
+    """The node's 附件1 as it stands (what the user sees of its subtree), and the
+    size of its 附件2 batch (the registration forms of its representatives)."""
+    table = build_summary(actor, region, on_date=timezone.localdate())
+    persons, _hint = filtered_persons(
+        actor, PersonFilter(region=region.pk, status=Person.Status.ACTIVE)
+    )
+    forms = persons.filter(level__in=[Person.Level.CITY, Person.Level.COUNTY]).count()
+    return {
+        "unit": table.unit,
+        "on_date": table.on_date.isoformat(),
+        "columns": table.column_blocks,
+        "level_labels": table.level_labels,
+        "rows": [[r.group, r.label, r.kind, r.cells] for r in table.rows],
+        "total": table.grand_total,
+        "forms": forms,
+    }
+
+
+@transaction.atomic
+def report_create(
+    *,
+    actor,
+    region: Region,
+    year: int,
+    reason: str,
+    due_date: datetime.date | None = None,
+    submit: bool = True,
+    request=None,
+) -> ChangeRequest:
+    """A node reports (报送) its year's 附件1 and 附件2 batch to the node above,
+    which accepts it or returns it with comments; the figures are kept."""
+    _require_staff(actor)
+    reason = _clean_reason(reason, "报送说明")
+    if not write_scope(actor).contains(region):
+        raise FlowError("只能报送本区域的附件1、附件2")
+    if region.parent_id is None:
+        raise FlowError(f"{region.name}没有上级区域，无需报送")
+    this_year = timezone.localdate().year
+    if not this_year - 1 <= year <= this_year:
+        raise FlowError(f"报送年度应为{this_year - 1}年或{this_year}年")
+    _refuse_duplicate(kind=ChangeRequest.Kind.REPORT, origin=region, year=year)
+    if ChangeRequest.objects.filter(
+        kind=ChangeRequest.Kind.REPORT, origin=region, year=year, state=State.APPROVED
+    ).exists():
+        raise FlowError(f"{region.name}{year}年度附件1、附件2已报送并经上级接收")
+    return _create(
+        actor=actor,
+        submit=submit,
+        http_request=request,
+        kind=ChangeRequest.Kind.REPORT,
+        origin=region,
+        approver=region.parent,
+        year=year,
+        reason=reason,
+        due_date=_clean_due(due_date),
+        snapshot=report_snapshot(actor, region),
+    )
+
+
 def _locked(change_request: ChangeRequest) -> ChangeRequest:
     return (
         ChangeRequest.objects.select_for_update()
@@ -363,10 +425,14 @@ def request_submit(*, actor, change_request: ChangeRequest, request=None) -> Cha
     current.submitted_at = timezone.now()
     if current.due_date is None or current.due_date < timezone.localdate():
         current.due_date = default_due_date()
+    fields = ["submitted_at", "due_date"]
+    if current.kind == ChangeRequest.Kind.REPORT:
+        # A report sent again (after a return) carries the figures as they are now.
+        current.snapshot = report_snapshot(actor, current.origin)
+        fields.append("snapshot")
     return _transition(
-        actor, request, current, State.PENDING, RequestEvent.Kind.SUBMITTED, "",
-        ["submitted_at", "due_date"],
-    )  # fmt: skip
+        actor, request, current, State.PENDING, RequestEvent.Kind.SUBMITTED, "", fields
+    )
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from tongxin.levels.selectors import tiers_of_nodes
 from tongxin.levels.tiers import chain_of
 from tongxin.people.access import person_for_user
 from tongxin.regions.models import Region
-from tongxin.regions.scope import reads_records, write_scope, writes_records
+from tongxin.regions.scope import read_scope, reads_records, write_scope, writes_records
 
 from . import services
 from .access import (
@@ -25,12 +25,14 @@ from .forms import (
     NoteForm,
     RecommendForm,
     RemovalForm,
+    ReportForm,
     ReviewConfirmForm,
     TransferInForm,
     TransferOutForm,
 )
 from .models import ChangeRequest
-from .selectors import person_label, recent_history
+from .rollups import node_overview
+from .selectors import person_label, recent_history, report_view
 
 
 def _require_reader(user) -> None:
@@ -87,6 +89,7 @@ def request_detail(request, pk: int):
         "may_decide": may_decide(user, change_request)
         and change_request.state == ChangeRequest.State.PENDING,
         "may_comment": may_comment(user, change_request),
+        "report": report_view(change_request),
         "overdue": change_request.state == ChangeRequest.State.PENDING
         and change_request.due_date is not None
         and change_request.due_date < timezone.localdate(),
@@ -231,6 +234,7 @@ KINDS = {
     "transfer-out": ("申请调出", TransferOutForm),
     "transfer-in": ("申请调入", TransferInForm),
     "review": ("年度更新报送上级确认", ReviewConfirmForm),
+    "report": ("报送年度附件1、附件2", ReportForm),
 }
 
 
@@ -258,8 +262,11 @@ def request_new(request, kind: str):
             write_scope(user).regions().filter(is_active=True, parent__isnull=False)
         )
     initial = {"id_number": request.GET.get("id_number", "")} if kind == "transfer-in" else {}
-    if kind == "review":
+    if kind in ("review", "report"):
         initial["year"] = timezone.localdate().year
+        node = request.GET.get("node") or ""
+        if node.isdigit():
+            initial["region"] = int(node)
     form = form_class(request.POST or None, initial=initial, **options)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -285,10 +292,12 @@ def request_new(request, kind: str):
                 created = services.transfer_in_create(
                     id_number=data["id_number"], target=data["target"], **common
                 )
-            else:
+            elif kind == "review":
                 created = services.review_confirmation_create(
                     region=data["region"], year=data["year"], **common
                 )
+            else:
+                created = services.report_create(region=data["region"], year=data["year"], **common)
         except services.FlowError as error:
             form.add_error(None, str(error))
         else:
@@ -299,3 +308,46 @@ def request_new(request, kind: str):
             return redirect("flows:detail", pk=created.pk)
     context = {"form": form, "title": title, "person": person, "kind": kind}
     return render(request, "flows/request_form.html", context)
+
+
+# --- roll-ups at any node ---------------------------------------------------------------
+
+
+def _node_param(request):
+    """The node asked for (inside the user's scope, else 404), or the top of the scope."""
+    scope = read_scope(request.user)
+    raw = request.GET.get("node") or ""
+    if raw:
+        node = Region.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if node is None or not scope.contains(node):
+            raise Http404
+        return node
+    tops = scope.regions().order_by("depth", "sort_order", "code")
+    return tops.first()
+
+
+def _year_param(request) -> int:
+    raw = request.GET.get("year") or ""
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    return timezone.localdate().year
+
+
+@require_GET
+def node_page(request):
+    """分级汇总: a node's tier and its children's, quota fill, empty groups, the
+    annual review's progress and confirmation, and the year's 报送, per child."""
+    _require_reader(request.user)
+    node = _node_param(request)
+    if node is None:
+        raise Http404
+    year = _year_param(request)
+    overview = node_overview(request.user, node, year)
+    writes_here = writes_records(request.user) and write_scope(request.user).contains(node)
+    context = {
+        "o": overview,
+        "may_report": writes_here and node.parent_id is not None,
+        "report_state": overview.rows[0].report_state,
+        "review_state": overview.rows[0].review_state,
+    }
+    return render(request, "flows/node_page.html", context)
