@@ -261,14 +261,20 @@ def request_new(request, kind: str):
         options["regions"] = (
             write_scope(user).regions().filter(is_active=True, parent__isnull=False)
         )
-    initial = {"id_number": request.GET.get("id_number", "")} if kind == "transfer-in" else {}
+    initial = {}
     if kind in ("review", "report"):
         initial["year"] = timezone.localdate().year
         node = request.GET.get("node") or ""
         if node.isdigit():
             initial["region"] = int(node)
-    form = form_class(request.POST or None, initial=initial, **options)
-    if request.method == "POST" and form.is_valid():
+    if kind == "transfer-in" and request.POST.get("prefill"):
+        # From the registration form's 申请调入 (the number it was refused for),
+        # posted rather than linked so the number stays out of URLs and logs.
+        initial["id_number"] = request.POST.get("id_number", "")[:18]
+        form = form_class(initial=initial, **options)
+    else:
+        form = form_class(request.POST or None, initial=initial, **options)
+    if request.method == "POST" and not request.POST.get("prefill") and form.is_valid():
         data = form.cleaned_data
         common = {
             "actor": user,

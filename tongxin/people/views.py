@@ -84,7 +84,12 @@ def person_create(request):
         for warning in form.warnings:
             messages.warning(request, warning)
         return redirect("people:detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "person": None})
+    context = {
+        "form": form,
+        "person": None,
+        "registered_elsewhere": getattr(form, "registered_elsewhere", ""),
+    }
+    return render(request, "people/person_form.html", context)
 
 
 def person_edit(request, pk: int):

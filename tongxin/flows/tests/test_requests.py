@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(make_person, regions):
     world = build_world(make_person, regions)
+    # The leak test's requests (build_world) stay out of these tests' counts.
+    ChangeRequest.objects.all().delete()
     city = User.objects.create_user(username="city", password=PASSWORD, role=User.Role.CITY)
     city.regions.set([regions["city"]])
     world.users["city"] = city
@@ -366,3 +368,22 @@ def test_every_state_change_leaves_an_event_and_an_audit_row(world, login):
     ]
     assert states == ["待审核", ["待审核", "退回"], ["退回", "撤回"]]
     assert Tier.objects.filter(memberships__person=world.persons["xingning"]).count() == 1
+
+
+def test_the_registration_form_offers_a_transfer_in_for_a_number_registered_elsewhere(world, login):
+    elsewhere = world.persons["chengzhong"]
+    client = login(world.users["xingning"])
+    response = client.post(reverse("people:create"), {"id_number": elsewhere.id_number})
+    text = response.content.decode()
+    assert "该公民身份号码已在其他区域登记" in text
+    assert 'data-testid="transfer-in-offer"' in text
+    assert "城中甲" not in text
+    response = client.post(
+        reverse("flows:new", args=["transfer-in"]),
+        {"id_number": elsewhere.id_number, "prefill": "1"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].initial["id_number"] == elsewhere.id_number
+    assert not ChangeRequest.objects.filter(kind="transfer", direction="in").exists()
+    # The number the user typed is never put in a URL.
+    assert elsewhere.id_number not in response.request["QUERY_STRING"]
