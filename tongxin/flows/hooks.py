@@ -1,6 +1,5 @@
 from django.urls import reverse
 
-from tongxin.core.hooks import collect
 from tongxin.core.inbox import InboxItem
 from tongxin.people.access import persons_visible_to
 from tongxin.regions.scope import reads_records, write_scope, writes_records
@@ -33,17 +32,13 @@ def inbox_items(user) -> list[InboxItem]:
 
 
 def nav_items(user) -> list[dict]:
-    """The inbox, with how many items await the user (red when one is overdue)."""
+    """The inbox and the roll-ups. The inbox's count is fetched by the page
+    after it loads (flows:inbox_count): counting it here would put queries
+    into every page of the product."""
     if not reads_records(user):
         return []
-    awaiting = [i for i in collect("inbox_items", user) if i.awaiting_me]
     return [
-        {
-            "label": "待办",
-            "url": reverse("flows:inbox"),
-            "badge": len(awaiting),
-            "badge_overdue": any(i.overdue for i in awaiting),
-        },
+        {"label": "待办", "url": reverse("flows:inbox"), "badge_url": reverse("flows:inbox_count")},
         {"label": "分级汇总", "url": reverse("flows:levels")},
     ]
 

@@ -393,7 +393,7 @@ def report_create(
 
 def _locked(change_request: ChangeRequest) -> ChangeRequest:
     return (
-        ChangeRequest.objects.select_for_update()
+        ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("origin", "target", "approver", "tier__region")
         .get(pk=change_request.pk)
     )

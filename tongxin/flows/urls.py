@@ -5,6 +5,7 @@ from . import views
 app_name = "flows"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("count/", views.inbox_count, name="inbox_count"),
     path("levels/", views.node_page, name="levels"),
     path("new/<slug:kind>/", views.request_new, name="new"),
     path("<int:pk>/", views.request_detail, name="detail"),

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.hooks import collect
 from tongxin.levels.selectors import tiers_of_nodes
-from tongxin.levels.tiers import chain_of
+from tongxin.levels.tiers import chain_of, tier_for
 from tongxin.people.access import person_for_user
 from tongxin.regions.models import Region
 from tongxin.regions.scope import read_scope, reads_records, write_scope, writes_records
@@ -67,6 +67,15 @@ def inbox(request):
         "can_propose": writes_records(request.user),
     }
     return render(request, "flows/inbox.html", context)
+
+
+@require_GET
+def inbox_count(request):
+    """The navigation's badge: how many items await the user, red when one is overdue."""
+    _require_reader(request.user)
+    awaiting = [i for i in collect("inbox_items", request.user) if i.awaiting_me]
+    context = {"count": len(awaiting), "overdue": any(i.overdue for i in awaiting)}
+    return render(request, "flows/_inbox_count.html", context)
 
 
 # --- one request -------------------------------------------------------------------
@@ -214,9 +223,14 @@ def attachment_download(request, pk: int, attachment_pk: int):
 
 
 def _upper_tiers(user, person):
-    """The tiers of nodes above the person that the user's own level does not decide."""
+    """The tiers of nodes above the person that the user's own level does not decide
+    (a province's, city's or county's tier is set up with its defaults when first offered)."""
     scope = write_scope(user)
-    return tiers_of_nodes([r for r in chain_of(person.region) if not scope.contains(r)])
+    upper = [r for r in chain_of(person.region) if not scope.contains(r)]
+    for region in upper:
+        if region.rank <= Region.RANK[Region.Kind.COUNTY]:
+            tier_for(region)
+    return tiers_of_nodes(upper)
 
 
 def _targets_elsewhere(user):

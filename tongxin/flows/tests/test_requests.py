@@ -337,7 +337,9 @@ def test_the_inbox_lists_what_awaits_and_what_is_open_with_counts(world, login):
     awaiting = response.context["awaiting"]
     assert [(i.kind, i.title, i.awaiting_me) for i in awaiting] == [("推荐", "兴宁甲", True)]
     nav = next(i for i in response.context["nav_items"] if i.get("label") == "待办")
-    assert (nav["badge"], nav["badge_overdue"]) == (1, False)
+    assert nav["badge_url"] == reverse("flows:inbox_count")
+    badge = client.get(reverse("flows:inbox_count"))
+    assert (badge.context["count"], badge.context["overdue"]) == (1, False)
     mine = login(world.users["xingning"]).get(reverse("flows:inbox")).context["mine"]
     assert [(i.title, i.state_label) for i in mine] == [("兴宁甲", "待审核")]
     # Overdue requests stand out.
@@ -346,9 +348,10 @@ def test_the_inbox_lists_what_awaits_and_what_is_open_with_counts(world, login):
     )
     response = login(world.users["city"]).get(reverse("flows:inbox"))
     assert 'data-overdue="1"' in response.content.decode()
-    nav = next(i for i in response.context["nav_items"] if i.get("label") == "待办")
-    assert nav["badge_overdue"] is True
-    assert "text-bg-danger" in response.content.decode()
+    badge = login(world.users["city"]).get(reverse("flows:inbox_count")).content.decode()
+    assert 'data-overdue="1"' in badge and "text-bg-danger" in badge and ">1</span>" in badge
+    # Nothing awaits 兴宁区: no badge at all.
+    assert login(world.users["xingning"]).get(reverse("flows:inbox_count")).content.strip() == b""
 
 
 def test_every_state_change_leaves_an_event_and_an_audit_row(world, login):
@@ -387,3 +390,17 @@ def test_the_registration_form_offers_a_transfer_in_for_a_number_registered_else
     assert not ChangeRequest.objects.filter(kind="transfer", direction="in").exists()
     # The number the user typed is never put in a URL.
     assert elsewhere.id_number not in response.request["QUERY_STRING"]
+
+
+def test_the_city_tier_is_offered_before_anyone_holds_it(client_for, regions, make_person):
+    from tongxin.accounts.models import User as Account
+
+    county = Account.objects.create_user("xn2", password=PASSWORD, role=Account.Role.COUNTY)
+    county.regions.set([regions["xingning"]])
+    person = make_person("兴一", region=regions["xingning"])
+    assert not Tier.objects.filter(region=regions["city"]).exists()
+    response = client_for(county).get(
+        reverse("flows:new", args=["recommend"]) + f"?person={person.pk}"
+    )
+    choices = [label for _value, label in response.context["form"].fields["tier"].choices]
+    assert choices == ["请选择", "南宁市·市级重点联系"]
