@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "tongxin.engagement",
     "tongxin.service",
     "tongxin.levels",
+    "tongxin.flows",
     "tongxin.qualification",
     "tongxin.analysis",
     "tongxin.privacy",

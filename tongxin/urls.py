@@ -27,6 +27,7 @@ urlpatterns = [
     path("engagement/", include("tongxin.engagement.urls")),
     path("service/", include("tongxin.service.urls")),
     path("levels/", include("tongxin.levels.urls")),
+    path("flows/", include("tongxin.flows.urls")),
     path("qualification/", include("tongxin.qualification.urls")),
     path("analysis/", include("tongxin.analysis.urls")),
     path("privacy/", include("tongxin.privacy.urls")),

@@ -22,6 +22,11 @@ An app may define `tongxin/<app>/hooks.py` with any of:
 - `import_row_matches(user, rows) -> list[(position, message)]`: the same for
   the rows (values dicts) an import would create, in one batch; the import
   preview shows each message as the row's warning.
+- `inbox_items(user) -> list[core.inbox.InboxItem]`: what awaits the user's
+  decision (`awaiting_me=True`) and what they asked that is still open; the
+  inbox page (flows) lists them and the navigation counts the awaiting ones.
+  Only items the user may read, named only inside their scope; [] for users
+  with nothing to do there.
 - `demo_records(seed) -> list[str]`: `tongxin demo` calls it once persons
   exist; the app fills its own pages with a few records in every region of the
   demo tree, once (nothing if it has records already), and returns one line

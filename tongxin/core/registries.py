@@ -76,3 +76,9 @@ def audit(**fields) -> Any:
     if not writers:
         raise RuntimeError("没有注册审计日志写入函数（tongxin.audit 未安装？）")
     return writers[0](**fields)
+
+
+# `(persons: list[Person]) -> None`: called inside the transaction that
+# registered new persons (people.services: one by one and in bulk), once
+# they have their ids; levels puts them in the tier their level means.
+persons_created = Registry("persons_created")

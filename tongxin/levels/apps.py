@@ -7,9 +7,24 @@ class LevelsConfig(AppConfig):
     verbose_name = "分级、名额与年度更新"
 
     def ready(self):
+        from tongxin.core import registries
         from tongxin.people.bulk import register_bulk_action
+        from tongxin.people.listing import ListFilter, register_list_filter
 
+        from . import tiers
         from .bulk import CHANGE_LEVEL, MARK_REVIEWED
+        from .selectors import persons_holding_tier, tier_label, tier_value_valid
 
         register_bulk_action(CHANGE_LEVEL)
         register_bulk_action(MARK_REVIEWED)
+
+        registries.persons_created.register(tiers.persons_created)
+        register_list_filter(
+            "tier",
+            ListFilter(
+                label="所在分级",
+                apply=persons_holding_tier,
+                valid=tier_value_valid,
+                describe=tier_label,
+            ),
+        )

@@ -4,8 +4,6 @@ from django.utils import timezone
 from tongxin.core.forms import BootstrapFormMixin
 from tongxin.people.models import Person
 
-from .models import Quota
-
 
 class LevelChangeForm(BootstrapFormMixin, forms.Form):
     level = forms.ChoiceField(
@@ -62,9 +60,6 @@ class QuotaForm(BootstrapFormMixin, forms.Form):
             for region, level, current in self.rows
             if self.cleaned_data[quota_field_name(region.pk, level)] != current
         ]
-
-
-QUOTA_LEVELS = Quota.QuotaLevel.values
 
 
 class ReviewStartForm(forms.Form):

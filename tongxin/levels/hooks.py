@@ -11,9 +11,10 @@ from .access import (
     reads_persons,
 )
 from .forms import LevelChangeForm, ReviewMarkForm
-from .models import PersonReview, Quota, ReviewCycle
+from .models import PersonReview, ReviewCycle, Tier
 from .quotas import QuotaRow, level_counts, quota_page
 from .review import Completion, completion_by_region
+from .tiers import tiers_held
 
 
 def warm_figures(user) -> list:
@@ -54,6 +55,7 @@ def person_panels(request, person) -> list[dict]:
             "template": "levels/_level_panel.html",
             "context": {
                 "person": person,
+                "tiers": tiers_held(person),
                 "changes": changes,
                 "form": LevelChangeForm(person=person, user=user) if can_move else None,
                 "city_only": can_write and not can_move,
@@ -175,7 +177,7 @@ def _home_figures(user, regions: list, cycle: ReviewCycle | None) -> dict:
         read_scope(user).key,
         [r.pk for r in regions],
         cycle.pk if cycle else 0,
-        data_version(Person, Quota, PersonReview),
+        data_version(Person, Tier, PersonReview),
     )
     figures = remembered("levels:home", parts, count)
     return figures

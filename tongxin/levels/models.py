@@ -4,7 +4,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from tongxin.people.models import Person
-from tongxin.regions.scope import ScopedQuerySet
+from tongxin.regions.scope import ScopedQuerySet, SharedDownQuerySet
 
 
 class LevelChange(models.Model):
@@ -41,37 +41,63 @@ class LevelChange(models.Model):
         return f"{self.person}：{self.get_from_level_display()} → {self.get_to_level_display()}"
 
 
-class Quota(models.Model):
-    """How many persons a region should keep at a level (名额).
+class Tier(models.Model):
+    """The representatives a node of the region tree keeps (分级管理): 自治区重点联系
+    at the province, 市级重点联系 at a city, 县区联系 at a county, with a quota.
 
-    A region without a row uses the default of `quotas.default_quota`: the
-    city 200 at city level, each county-level unit 50 at county level.
+    A person holds the tiers of nodes above (or at) their own region
+    (TierMembership); a county's representative may also be in the city's
+    and the province's tier. Seen by the node's subtree (a county sees the
+    city's tier it recommends into), changed only inside the scope.
     """
 
-    class QuotaLevel(models.TextChoices):
-        CITY = Person.Level.CITY.value, Person.Level.CITY.label
-        COUNTY = Person.Level.COUNTY.value, Person.Level.COUNTY.label
-
-    region = models.ForeignKey(
-        "regions.Region", verbose_name="区域", on_delete=models.PROTECT, related_name="quotas"
+    region = models.OneToOneField(
+        "regions.Region", verbose_name="区域", on_delete=models.PROTECT, related_name="tier"
     )
-    level = models.CharField("分级", max_length=10, choices=QuotaLevel.choices)
-    quota = models.PositiveIntegerField("名额")
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    name = models.CharField("名称", max_length=30)
+    quota = models.PositiveIntegerField("名额", null=True, blank=True)
+    created_at = models.DateTimeField("设立时间", default=timezone.now)
 
-    history = HistoricalRecords(verbose_name="名额历史")
+    history = HistoricalRecords(verbose_name="分级设置历史")
 
+    objects = SharedDownQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "分级"
+        verbose_name_plural = "分级"
+        ordering = ["region__depth", "region__sort_order", "region__code"]
+
+    def __str__(self) -> str:
+        return f"{self.region.name}·{self.name}"
+
+
+class TierMembership(models.Model):
+    """A person holds a node's tier. Removed when they leave it (the history keeps it)."""
+
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="tier_memberships"
+    )
+    tier = models.ForeignKey(
+        Tier, verbose_name="分级", on_delete=models.PROTECT, related_name="memberships"
+    )
+    since = models.DateTimeField("列入时间", default=timezone.now)
+    reason = models.CharField("列入依据", max_length=200, blank=True)
+
+    history = HistoricalRecords(verbose_name="分级名单历史")
+
+    scope_field = "person__region"
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "名额"
-        verbose_name_plural = "名额"
+        verbose_name = "分级名单"
+        verbose_name_plural = "分级名单"
         constraints = [
-            models.UniqueConstraint(fields=["region", "level"], name="quota_unique_region_level")
+            models.UniqueConstraint(fields=["person", "tier"], name="tiermembership_unique")
         ]
+        indexes = [models.Index(fields=["tier", "person"], name="tiermembership_tier_person")]
 
     def __str__(self) -> str:
-        return f"{self.region} {self.get_level_display()} {self.quota}"
+        return f"{self.person} {self.tier}"
 
 
 class ReviewCycle(models.Model):

@@ -18,11 +18,8 @@ from tongxin.people.access import persons_visible_to
 from tongxin.people.models import Person, PersonGroup, SubCategory
 from tongxin.regions.models import Region
 
-from .models import Quota
-
-# Defaults when a region has no Quota row (SPEC: about 200 at city level for
-# the city, about 50 at county level for each county-level unit); an office
-# changes them on the 系统参数 page (core/options.py).
+from .models import Tier
+from .tiers import default_tier_quota, level_of_node
 
 
 def thin_below() -> int:
@@ -31,11 +28,17 @@ def thin_below() -> int:
 
 
 def default_quota(region: Region, level: str) -> int | None:
-    if region.is_city and level == Person.Level.CITY:
-        return options.value("quota_city_default")
-    if not region.is_city and level == Person.Level.COUNTY:
-        return options.value("quota_county_default")
-    return None
+    """The quota of a node whose tier is not set up yet (tiers.default_tier_quota)."""
+    return default_tier_quota(region) if level == level_of_node(region) else None
+
+
+def stored_quotas() -> dict[tuple[int, str], int | None]:
+    """{(region id, level): quota} of every tier set up: a node's tier is counted
+    at the level it gives (a city's at 市级重点联系, a county's at 县区联系)."""
+    return {
+        (t.region_id, level_of_node(t.region)): t.quota
+        for t in Tier.objects.select_related("region")
+    }
 
 
 def level_counts(user, *, as_queryset: bool = False):
@@ -122,7 +125,7 @@ COVERAGE_LEVELS = {
 def quota_page(user, regions: list[Region], coverage_level: str = "rep") -> QuotaPage:
     """Everything the quota page shows for `regions` (those `user` may see)."""
     counts = level_counts(user)
-    quotas = {(q.region_id, q.level): q.quota for q in Quota.objects.all()}
+    quotas = stored_quotas()
     levels = Person.Level.values
 
     by_region_level: dict[tuple[int, str], int] = defaultdict(int)
@@ -130,7 +133,9 @@ def quota_page(user, regions: list[Region], coverage_level: str = "rep") -> Quot
         by_region_level[(region_id, level)] += n
 
     def quota_of(region: Region, level: str) -> int | None:
-        return quotas.get((region.pk, level), default_quota(region, level))
+        if (region.pk, level) in quotas:
+            return quotas[(region.pk, level)]
+        return default_quota(region, level)
 
     rows = []
     for region in regions:

@@ -9,9 +9,10 @@ from tongxin.audit.services import audit_log
 from tongxin.people.models import Person
 from tongxin.people.services import refuse_if_stale
 from tongxin.regions.models import Region
-from tongxin.regions.scope import writes_records
+from tongxin.regions.scope import write_scope, writes_records
 
-from .models import LevelChange, PersonReview, Quota, ReviewCycle
+from . import tiers
+from .models import LevelChange, PersonReview, ReviewCycle, Tier, TierMembership
 
 
 class LevelError(ValueError):
@@ -25,6 +26,117 @@ def _require_may_write(actor, person: Person) -> None:
         raise LevelError("只能处理本区域的人员")
 
 
+def _save_level(current: Person, *, actor, level: str, history_reason: str) -> None:
+    current.level = level
+    current.version += 1
+    current._history_user = actor
+    current._change_reason = history_reason
+    current.save(update_fields=["level", "version", "updated_at"])
+
+
+def _join(person: Person, tier: Tier, *, reason: str) -> bool:
+    """Put `person` in `tier` (with a history row); False if already there."""
+    if TierMembership.objects.filter(person=person, tier=tier).exists():
+        return False
+    membership = TierMembership(person=person, tier=tier, reason=reason[:200])
+    membership.save(force_insert=True)
+    return True
+
+
+def _leave(person: Person, tiers_left) -> list[Tier]:
+    left = []
+    for membership in TierMembership.objects.filter(person=person, tier__in=list(tiers_left)):
+        left.append(membership.tier)
+        membership.delete()
+    return left
+
+
+def person_level_follow_tiers(*, actor, person: Person, reason: str) -> str:
+    """Set `person.level` (locked by the caller) to what the tiers held mean."""
+    level = tiers.summary_level(tiers.tiers_held(person))
+    if level != person.level:
+        old = person.level
+        _save_level(
+            person,
+            actor=actor,
+            level=level,
+            history_reason=f"分级：{Person.Level(old).label} → {Person.Level(level).label}（{reason}）",
+        )
+        LevelChange.objects.create(
+            person=person,
+            from_level=old,
+            to_level=level,
+            reason=reason[:200],
+            changed_by=actor,
+            changed_at=timezone.now(),
+        )
+    return level
+
+
+@transaction.atomic
+def person_tier_join(*, actor, person: Person, tier: Tier, reason: str, request=None) -> None:
+    """Put `person` in the tier of a node the actor works at (认定), e.g. the city
+    confirming a county's recommendation. The person's level follows."""
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if not write_scope(actor).contains(tier.region_id):
+        raise LevelError(f"只有{tier.region.name}的工作人员可以认定{tier.name}")
+    if current.is_archived:
+        raise LevelError("已出库人员不能列入分级")
+    if not tiers.may_hold(current, tier):
+        raise LevelError(f"{current.name}不在{tier.region.name}范围内，不能列入{tier.name}")
+    if not _join(current, tier, reason=reason):
+        raise LevelError(f"{current.name}已在{tier}")
+    person_level_follow_tiers(actor=actor, person=current, reason=reason)
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=current,
+        changes={"tier": [None, str(tier)], "reason": reason},
+    )
+    person.level, person.version = current.level, current.version
+
+
+@transaction.atomic
+def person_tier_leave(*, actor, person: Person, tier: Tier, reason: str, request=None) -> None:
+    """Take `person` out of a node's tier (the node's staff decide)."""
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if not write_scope(actor).contains(tier.region_id):
+        raise LevelError(f"只有{tier.region.name}的工作人员可以调整{tier.name}")
+    if not _leave(current, [tier]):
+        raise LevelError(f"{current.name}不在{tier}")
+    person_level_follow_tiers(actor=actor, person=current, reason=reason)
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=request,
+        obj=current,
+        changes={"tier": [str(tier), None], "reason": reason},
+    )
+    person.level, person.version = current.level, current.version
+
+
+def person_tiers_follow_region(*, actor, person: Person, reason: str) -> tuple[list, list]:
+    """After `person` (locked by the caller) moved region by an approved
+    transfer: each tier of a node no longer above them is exchanged for the
+    tier of the node of the same rank above their new region (a county's
+    县区联系 for the new county's), so they keep their standing there, and the
+    new node's staff may take them out. The level follows.
+    Returns (tiers left, tiers joined)."""
+    chain = tiers.chain_of(person.region)
+    above = {r.pk for r in chain}
+    left = _leave(person, [t for t in tiers.tiers_held(person) if t.region_id not in above])
+    joined = []
+    for tier in left:
+        same_rank = [r for r in chain if r.rank == tier.region.rank]
+        if same_rank:
+            new_tier = tiers.tier_for(same_rank[-1])
+            if _join(person, new_tier, reason=reason):
+                joined.append(new_tier)
+    person_level_follow_tiers(actor=actor, person=person, reason=reason)
+    return left, joined
+
+
 @transaction.atomic
 def person_change_level(
     *,
@@ -35,7 +147,8 @@ def person_change_level(
     expected_version: int | None = None,
     request=None,
 ) -> LevelChange:
-    """Move `person` to `level` for `reason`.
+    """Move `person` to `level` for `reason`: into the tier of the city or the
+    county-level node above them, out of the other (储备: out of every tier).
 
     Only users who may place persons at city level (admins, city staff) may
     move someone to it or away from it. Raises LevelError, or StaleEditError
@@ -59,13 +172,22 @@ def person_change_level(
     if city in (level, current.level) and not actor.can_place_at_city_level:
         raise LevelError("只有市级工作人员可以将人员列为或移出市级重点联系")
 
+    held = tiers.tiers_held(current)
+    if level == Person.Level.RESERVE:
+        _leave(current, held)
+    else:
+        # Out of the tiers of the other level (a city's and a province's for 县区联系).
+        _leave(current, [t for t in held if tiers.level_of_node(t.region) != level])
+        node = tiers.home_node(current.region, level)
+        _join(current, tiers.tier_for(node), reason=reason)
     old = current.level
     old_label, new_label = Person.Level(old).label, Person.Level(level).label
-    current.level = level
-    current.version += 1
-    current._history_user = actor
-    current._change_reason = f"分级调整：{old_label} → {new_label}（{reason}）"
-    current.save(update_fields=["level", "version", "updated_at"])
+    _save_level(
+        current,
+        actor=actor,
+        level=level,
+        history_reason=f"分级调整：{old_label} → {new_label}（{reason}）",
+    )
     change = LevelChange.objects.create(
         person=current,
         from_level=old,
@@ -79,42 +201,66 @@ def person_change_level(
         user=actor,
         request=request,
         obj=current,
-        changes={"level": [old_label, new_label], "reason": reason},
+        changes={
+            "level": [old_label, new_label],
+            "tiers": [[str(t) for t in held], [str(t) for t in tiers.tiers_held(current)]],
+            "reason": reason,
+        },
     )
     person.level, person.version = current.level, current.version
     return change
 
 
+def may_set_tier(user, region: Region) -> bool:
+    """A node's tier (name, quota) is set by admins and city staff whose scope holds it."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.can_place_at_city_level
+        and write_scope(user).contains(region)
+    )
+
+
 @transaction.atomic
-def quota_set(*, actor, region: Region, level: str, quota: int, request=None) -> Quota:
-    """Set a region's quota at a level (admins and city staff)."""
-    if not actor.can_place_at_city_level:
-        raise LevelError("只有系统管理员和市级工作人员可以设置名额")
-    if level not in Quota.QuotaLevel.values:
-        raise LevelError("名额只按市级重点联系和县区联系设置")
-    if quota < 0 or quota > 100_000:
+def tier_set(
+    *, actor, region: Region, quota: int | None, name: str | None = None, request=None
+) -> Tier:
+    """Set the name and quota of a node's tier (set up with defaults if new)."""
+    if not may_set_tier(actor, region):
+        raise LevelError("只有本级及上级的系统管理员和市级工作人员可以设置名额")
+    if quota is not None and not 0 <= quota <= 100_000:
         raise LevelError(f"{region.name}的名额应在0到100000之间")
-    row = Quota.objects.select_for_update().filter(region=region, level=level).first()
-    old = row.quota if row else None
-    if row is not None and row.quota == quota:
-        return row
-    if row is None:
-        row = Quota(region=region, level=level, quota=quota)
-        row._history_user = actor
-        row.save(force_insert=True)
+    name = (name or "").strip()
+    if len(name) > 30:
+        raise LevelError(f"{region.name}的分级名称不能超过30字")
+    tier = Tier.objects.select_for_update().filter(region=region).first()
+    created = tier is None
+    if created:
+        tier = Tier(region=region, name=name or tiers.default_tier_name(region), quota=quota)
+        tier._history_user = actor
+        tier.save(force_insert=True)
+        changes = {"name": [None, tier.name], "quota": [None, quota]}
     else:
-        row.quota = quota
-        row._history_user = actor
-        row.save(update_fields=["quota", "updated_at"])
+        changes = {}
+        if quota != tier.quota:
+            changes["quota"] = [tier.quota, quota]
+        if name and name != tier.name:
+            changes["name"] = [tier.name, name]
+        if not changes:
+            return tier
+        tier.quota = quota
+        tier.name = name or tier.name
+        tier._history_user = actor
+        tier.save(update_fields=["quota", "name"])
     audit_log(
-        action=AuditEntry.Action.UPDATE if old is not None else AuditEntry.Action.CREATE,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
         user=actor,
         request=request,
-        obj=row,
+        obj=tier,
         region=region,
-        changes={"quota": [old, quota], "level": Person.Level(level).label},
+        changes=changes,
     )
-    return row
+    return tier
 
 
 @transaction.atomic

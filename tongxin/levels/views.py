@@ -21,8 +21,8 @@ from .access import (
     review_cycle_for_user,
 )
 from .forms import LevelChangeForm, QuotaForm, ReviewMarkForm, ReviewStartForm
-from .models import Quota
-from .quotas import COVERAGE_LEVELS, default_quota, quota_page
+from .quotas import COVERAGE_LEVELS, default_quota, quota_page, stored_quotas
+from .tiers import level_of_node
 
 
 def _first_error(form) -> str:
@@ -91,26 +91,32 @@ def quota_overview(request):
 
 
 def _quota_rows(regions):
-    stored = {(q.region_id, q.level): q.quota for q in Quota.objects.all()}
+    """(region, level, quota) of the nodes that keep a tier: set up, or province,
+    city and county-level nodes (which start with the defaults)."""
+    stored = stored_quotas()
     rows = []
     for region in regions:
-        level = Person.Level.CITY if region.is_city else Person.Level.COUNTY
-        current = stored.get((region.pk, level), default_quota(region, level))
-        rows.append((region, level, current))
+        level = level_of_node(region)
+        if (region.pk, level) in stored:
+            rows.append((region, level, stored[(region.pk, level)]))
+        elif region.rank <= 2:
+            rows.append((region, level, default_quota(region, level)))
     return rows
 
 
 def quota_edit(request):
     if not can_manage_city_wide(request.user):
         raise Http404
-    regions = list(readable_regions(request.user).filter(is_active=True))
+    regions = [
+        r
+        for r in readable_regions(request.user).filter(is_active=True)
+        if services.may_set_tier(request.user, r)
+    ]
     form = QuotaForm(request.POST or None, rows=_quota_rows(regions))
     if request.method == "POST" and form.is_valid():
         changed = form.changed_quotas()
-        for region, level, quota in changed:
-            services.quota_set(
-                actor=request.user, region=region, level=level, quota=quota, request=request
-            )
+        for region, _level, quota in changed:
+            services.tier_set(actor=request.user, region=region, quota=quota, request=request)
         messages.success(request, f"已保存名额（{len(changed)}项有变化）。")
         return redirect("levels:quotas")
     return render(request, "levels/quota_form.html", {"form": form})

@@ -162,6 +162,8 @@ class PersonForm(forms.ModelForm):
         if duplicate.exists():
             if not duplicate.visible_to(self.user).exists():
                 # The one thing that crosses scopes on purpose: that it exists, nothing more.
+                # The page offers 申请调入 with the number the user typed (tongxin/flows).
+                self.registered_elsewhere = parsed.number
                 raise forms.ValidationError(
                     "该公民身份号码已在其他区域登记，不能重复登记；如该人员已迁入本区域，请联系其原所在区域办理调入。"
                 )

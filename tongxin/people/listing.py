@@ -51,7 +51,8 @@ class ListFilter:
 
     people imports none of its satellites (the layer contracts in
     pyproject.toml), so they register these in their AppConfig.ready():
-    engagement the current position, evaluations the latest grade.
+    engagement the current position, evaluations the latest grade, levels
+    the tiers held.
     """
 
     label: str  # as in "筛选条件“现任职务”无效" and "现任职务：…"
@@ -85,6 +86,7 @@ class PersonFilter:
     status: str = Person.Status.ACTIVE
     sort: str = DEFAULT_SORT
     position: str = ""  # holds a current position of this type (engagement.PositionType)
+    tier: str = ""  # holds this tier (the id of a levels.Tier, a node's 分级)
     # Filters the structure analysis links to (tongxin/analysis); "none" = not filled in.
     sex: str = ""
     ethnicity: list[int] = field(default_factory=list)  # any of these
@@ -127,6 +129,12 @@ class PersonFilter:
                 f.position = position
             else:
                 f.errors.append("筛选条件“现任职务”无效")
+        tier = params.get("tier", "")
+        if tier:
+            if _list_filter_valid("tier", tier):
+                f.tier = tier
+            else:
+                f.errors.append("筛选条件“所在分级”无效")
         f._parse_analysis_filters(params)
         f._parse_ids(params)
         return f
@@ -191,7 +199,18 @@ class PersonFilter:
 
     def as_query(self) -> dict[str, str]:
         result = {}
-        for name in ("q", "region", "group", "subcategory", "level", "status", "sort", "position"):
+        names = (
+            "q",
+            "region",
+            "group",
+            "subcategory",
+            "level",
+            "status",
+            "sort",
+            "position",
+            "tier",
+        )
+        for name in names:
             value = getattr(self, name)
             if value not in (None, ""):
                 result[name] = str(value)
@@ -243,6 +262,9 @@ class PersonFilter:
         if self.position:
             position = LIST_FILTERS["position"]
             parts.append(f"{position.label}：{position.describe(self.position)}")
+        if self.tier:
+            tier = LIST_FILTERS["tier"]
+            parts.append(f"{tier.label}：{tier.describe(self.tier)}")
         if self.sex:
             parts.append(f"性别：{Person.Sex(self.sex).label}")
         if self.ethnicity:
@@ -364,6 +386,8 @@ def filtered_persons(
             qs = qs.filter(**{column: value})
     if person_filter.position:
         qs = LIST_FILTERS["position"].apply(qs, person_filter.position)
+    if person_filter.tier:
+        qs = LIST_FILTERS["tier"].apply(qs, person_filter.tier)
     qs = _apply_analysis_filters(qs, person_filter)
     result = search_persons(qs, person_filter.q, paged=paged)
     return result.queryset, result.hint
@@ -474,7 +498,7 @@ def count_filtered(user, person_filter: PersonFilter) -> int:
             return Person.objects.count() - Person.objects.filter(status__in=others).count()
         return filtered_persons(user, person_filter)[0].count()
 
-    if person_filter.position or person_filter.grade:
+    if person_filter.position or person_filter.grade or person_filter.tier:
         return count()
     chosen = sorted((k, v) for k, v in person_filter.as_query().items() if k != "sort")
     parts = (read_scope(user).key, chosen, person_filter.age_on, data_version(Person))

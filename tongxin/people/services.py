@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import registries
 from tongxin.core.bulk import insert_rows
 from tongxin.core.tasks import figures_changed
 
@@ -105,6 +106,8 @@ def person_create(*, actor, data: dict, request=None, reason: str = "新增登�
     person.version = 1
     _set_history_context(person, actor, reason)
     person.save(force_insert=True)
+    for listener in registries.persons_created:
+        listener([person])
     audit_log(
         action=AuditEntry.Action.CREATE,
         user=actor,
@@ -390,6 +393,8 @@ def persons_bulk_insert(
                 f"SELECT {column_list}, %s, '+', %s, %s FROM {person_table} WHERE {which}",
                 [now, actor_id, reason, *which_params],
             )
+        for listener in registries.persons_created:
+            listener(batch)
         if after_batch is not None:
             after_batch(batch)
         return batch

@@ -166,11 +166,13 @@ def person_create(request):
             for warning in form.warnings:
                 messages.warning(request, warning)
             return redirect("people:detail", pk=person.pk)
-    return render(
-        request,
-        "people/person_form.html",
-        {"form": form, "person": None, "possible_duplicates": matches},
-    )
+    context = {
+        "form": form,
+        "person": None,
+        "possible_duplicates": matches,
+        "registered_elsewhere": getattr(form, "registered_elsewhere", ""),
+    }
+    return render(request, "people/person_form.html", context)
 
 
 def person_edit(request, pk: int):

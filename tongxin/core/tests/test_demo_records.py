@@ -18,6 +18,7 @@ from tongxin.engagement.models import (
     Training,
 )
 from tongxin.evaluations.models import EvaluationRound, EvaluationSheet, RoundResult
+from tongxin.flows.models import ChangeRequest
 from tongxin.levels.models import PersonReview, ReviewCycle
 from tongxin.people.demo import MOVER_FROM, MOVER_TO
 from tongxin.people.models import Person
@@ -86,6 +87,8 @@ def _assert_every_stage_and_state_is_shown():
     assert sheets.filter(status=EvaluationSheet.Status.SUBMITTED).exists()
     assert sheets.exclude(status=EvaluationSheet.Status.SUBMITTED).exists()
     assert ReviewCycle.objects.get().reviews.exists()
+    states = set(ChangeRequest.objects.values_list("state", flat=True))
+    assert states == set(ChangeRequest.State.values)
 
 
 def _assert_the_mover_keeps_records_in_the_old_region():

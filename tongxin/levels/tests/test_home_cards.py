@@ -8,8 +8,8 @@ from django.utils import timezone
 from tongxin.accounts.models import User
 from tongxin.core import options
 from tongxin.levels.hooks import home_cards
-from tongxin.levels.models import Quota
-from tongxin.levels.services import person_review_mark, quota_set, review_cycle_start
+from tongxin.levels.models import Tier
+from tongxin.levels.services import person_review_mark, review_cycle_start, tier_set
 from tongxin.people.models import Person
 from tongxin.people.services import person_archive
 from tongxin.regions.versions import placements_changed
@@ -45,8 +45,8 @@ def registry(make_person, regions, city_user):
     for name in ("青一", "青二", "青三"):
         make_person(name, region=qingxiu)
     make_person("市一", region=regions["city"], level=Person.Level.CITY)
-    quota_set(actor=city_user, region=xingning, level=Person.Level.COUNTY, quota=1)
-    quota_set(actor=city_user, region=qingxiu, level=Person.Level.COUNTY, quota=3)
+    tier_set(actor=city_user, region=xingning, quota=1)
+    tier_set(actor=city_user, region=qingxiu, quota=3)
 
 
 def card(response, template: str) -> dict:
@@ -189,7 +189,7 @@ def test_the_cached_numbers_follow_every_change(
     assert numbers() == (2, 1, 1, 3)
     make_person("兴三", region=regions["xingning"])
     assert numbers() == (3, 1, 1, 4)
-    quota_set(actor=city_user, region=regions["xingning"], level="county", quota=5)
+    tier_set(actor=city_user, region=regions["xingning"], quota=5)
     assert numbers() == (3, 5, 1, 4)
     person_review_mark(actor=xingning_user, cycle=reviews, person=Person.objects.get(name="兴二"))
     assert numbers() == (3, 5, 2, 4)
@@ -226,7 +226,7 @@ def test_the_cards_cost_a_fixed_number_of_queries(
     # changed ids and their rows as they were; per count the two narrowed
     # queries (before and now). Fixed, whatever the number of persons.
     # + 1: the placement (tongxin.regions.scope).
-    with django_assert_num_queries(5 + 23 + 1):
+    with django_assert_num_queries(5 + 22 + 1):
         home_cards(city_user)
 
 
@@ -240,4 +240,4 @@ def test_every_role_gets_a_home_page(client_for, admin_user, city_user, xingning
         expected = user.role != User.Role.EVALUATOR
         assert ("levels/home_quota.html" in templates) is expected
         assert ("levels/home_review.html" in templates) is expected
-    assert Quota.objects.count() == 2
+    assert Tier.objects.filter(region__kind="district").count() == 2

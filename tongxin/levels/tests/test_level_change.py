@@ -4,6 +4,7 @@ from django.urls import reverse
 from tongxin.audit.models import AuditEntry
 from tongxin.levels.models import LevelChange
 from tongxin.levels.services import LevelError, person_change_level
+from tongxin.levels.tiers import tiers_held
 from tongxin.people.models import Person
 from tongxin.people.services import StaleEditError
 
@@ -33,7 +34,12 @@ def test_it_moves_a_person_with_reason_history_and_audit(client_for, xingning_us
     assert latest.history_change_reason == "分级调整：储备 → 县区联系（担任区工商联副主席）"
     assert latest.history_user == xingning_user
     entry = AuditEntry.objects.get(action="update", object_id=str(person.pk))
-    assert entry.changes == {"level": ["储备", "县区联系"], "reason": "担任区工商联副主席"}
+    assert entry.changes == {
+        "level": ["储备", "县区联系"],
+        "tiers": [[], ["兴宁区·县区联系"]],
+        "reason": "担任区工商联副主席",
+    }
+    assert [str(t) for t in tiers_held(person)] == ["兴宁区·县区联系"]
     page = client.get(reverse("people:detail", args=[person.pk])).content.decode()
     assert "已将张三由“储备”调整为“县区联系”" in page
     assert "原因：担任区工商联副主席" in page

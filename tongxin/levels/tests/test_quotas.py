@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
-from tongxin.levels.models import Quota
+from tongxin.levels.models import Tier
 from tongxin.people.models import Person, PersonGroup, SubCategory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_counts_equal_the_database(client_for, city_user, population, regions):
 
 
 def test_it_shows_quotas_with_defaults_and_highlights(client_for, city_user, population, regions):
-    Quota.objects.create(region=regions["xingning"], level="county", quota=3)
+    Tier.objects.filter(region=regions["xingning"]).update(quota=3)
     response = client_for(city_user).get(reverse("levels:quotas"))
     page = response.context["page"]
     xingning = cell(page, regions["xingning"], "county")
@@ -103,10 +103,10 @@ def test_city_staff_set_quotas_with_audit(client_for, city_user, regions):
     data[f"q_{regions['xingning'].pk}_county"] = 60
     response = client.post(reverse("levels:quota_edit"), data)
     assert response.status_code == 302
-    quota = Quota.objects.get(region=regions["xingning"], level="county")
-    assert quota.quota == 60
-    assert Quota.objects.count() == 1  # unchanged defaults are not stored
-    entry = AuditEntry.objects.get(object_type="levels.quota")
+    tier = Tier.objects.get(region=regions["xingning"])
+    assert (tier.name, tier.quota) == ("县区联系", 60)
+    assert Tier.objects.count() == 1  # unchanged defaults are not stored
+    entry = AuditEntry.objects.get(object_type="levels.tier")
     assert entry.changes["quota"] == [None, 60]
     data[f"q_{regions['qingxiu'].pk}_county"] = -1
     response = client.post(reverse("levels:quota_edit"), data)
@@ -121,7 +121,7 @@ def test_county_staff_and_leaders_cannot_set_quotas(
         assert client.get(reverse("levels:quota_edit")).status_code == 404
         field = f"q_{regions['xingning'].pk}_county"
         assert client.post(reverse("levels:quota_edit"), {field: 1}).status_code == 404
-    assert not Quota.objects.exists()
+    assert not Tier.objects.exists()
     # Leaders read the page.
     assert client_for(leader_user).get(reverse("levels:quotas")).status_code == 200
 

@@ -47,6 +47,8 @@ from tongxin.evaluations.models import (
     IndicatorSystem,
     RemovalProposal,
 )
+from tongxin.flows.models import ChangeRequest as FlowRequest
+from tongxin.flows.models import RequestAttachment
 from tongxin.imports.access import (
     batches_visible_to,
     photo_batches_visible_to,
@@ -54,7 +56,8 @@ from tongxin.imports.access import (
 )
 from tongxin.imports.models import ImportBatch, PhotoBatch, ValueMappingProposal
 from tongxin.people.models import Person
-from tongxin.portal.models import ChangeItem, ChangeRequest, PersonalLink, SubmissionAttachment
+from tongxin.portal.models import ChangeItem, PersonalLink, SubmissionAttachment
+from tongxin.portal.models import ChangeRequest as PortalChange
 from tongxin.privacy.models import PrivacyRequest
 from tongxin.qualification.models import Condition
 from tongxin.regions.models import Region
@@ -96,7 +99,7 @@ VISIBLE = {
     Cluster: _region_owned(Cluster),
     ServiceRequest: _region_owned(ServiceRequest),
     PersonalLink: _region_owned(PersonalLink),
-    ChangeRequest: _region_owned(ChangeRequest),
+    PortalChange: _region_owned(PortalChange),
     SubmissionAttachment: _region_owned(SubmissionAttachment),
     Suggestion: _region_owned(Suggestion),
     EvaluationRound: evaluation_access.rounds_visible_to,
@@ -106,6 +109,7 @@ VISIBLE = {
     ValueMappingProposal: proposals_visible_to,
     PhotoBatch: photo_batches_visible_to,
     ReportJob: report_jobs_visible_to,
+    FlowRequest: _region_owned(FlowRequest),
     User: _nobody(User),
     ApiClient: _nobody(ApiClient),
     Region: _nobody(Region),
@@ -126,7 +130,8 @@ VISIBLE[ParticipantBatch] = lambda user: (
     | ParticipantBatch.objects.filter(training__in=VISIBLE[Training](user))
     | ParticipantBatch.objects.filter(cluster__in=VISIBLE[Cluster](user))
 )
-VISIBLE[ChangeItem] = _by_parent(ChangeItem, "change_request", VISIBLE[ChangeRequest])
+VISIBLE[ChangeItem] = _by_parent(ChangeItem, "change_request", VISIBLE[PortalChange])
+VISIBLE[RequestAttachment] = _by_parent(RequestAttachment, "request", VISIBLE[FlowRequest])
 
 
 def _row(model, **kwargs_from_row):
@@ -245,13 +250,22 @@ PARAMS = {
     "privacy:export": _pk(Person),
     "privacy:correct": _pk(Person),
     "privacy:erase": _pk(Person),
-    "portal:change_detail": _pk(ChangeRequest),
+    "portal:change_detail": _pk(PortalChange),
     "portal:change_photo": _row(ChangeItem, pk="change_request_id", item_pk="pk"),
     "portal:link_revoke": _pk(PersonalLink),
     "portal:attachment": _pk(SubmissionAttachment),
     # A person's page (not under test here, see _is_person_page): an unknown
     # token, for the page walks that open every route (core/tests/test_chinese_only.py).
     "me:open": _fixed(token="x" * 32),
+    "flows:new": _fixed(kind="recommend"),
+    "flows:detail": _pk(FlowRequest),
+    "flows:submit": _pk(FlowRequest),
+    "flows:withdraw": _pk(FlowRequest),
+    "flows:approve": _pk(FlowRequest),
+    "flows:return": _pk(FlowRequest),
+    "flows:comment": _pk(FlowRequest),
+    "flows:attach": _pk(FlowRequest),
+    "flows:attachment": _row(RequestAttachment, pk="request_id", attachment_pk="pk"),
 }
 # The API (tongxin/api): requested with a client's token by test_an_api_client_…
 API_RECORD_MODELS = {

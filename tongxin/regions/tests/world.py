@@ -42,10 +42,13 @@ from tongxin.evaluations.models import (
     IndicatorSystem,
     RoundResult,
 )
+from tongxin.flows.models import ChangeRequest as FlowRequest
 from tongxin.imports.models import ImportBatch, PhotoBatch, ValueMappingProposal
 from tongxin.levels.models import LevelChange, PersonReview, ReviewCycle
+from tongxin.levels.tiers import tier_for
 from tongxin.people.models import Person
-from tongxin.portal.models import ChangeItem, ChangeRequest, PersonalLink, SubmissionAttachment
+from tongxin.portal.models import ChangeItem, PersonalLink, SubmissionAttachment
+from tongxin.portal.models import ChangeRequest as PortalChange
 from tongxin.privacy.models import PrivacyRequest
 from tongxin.regions.models import Region
 from tongxin.reports.models import ReportJob
@@ -84,6 +87,7 @@ SUFFIXES = [
     "写法",  # a value-mapping proposal (imports)
     "照片包",  # a photo batch (imports)
     "附件.pdf",  # a file the person attached to a request (portal)
+    "推荐理由",  # a change request's reason (tongxin/flows)
 ]
 
 
@@ -221,8 +225,8 @@ def build_world(make_person, regions) -> World:
             person=person, token_hash=f"{unit:0<64}"[:64],
             valid_until=timezone.now() + datetime.timedelta(days=30),
         )  # fmt: skip
-        change = ChangeRequest.objects.create(
-            person=person, link=link, kind=ChangeRequest.Kind.UPDATE, base_version=1
+        change = PortalChange.objects.create(
+            person=person, link=link, kind=PortalChange.Kind.UPDATE, base_version=1
         )
         ChangeItem.objects.create(
             change_request=change, field="employer", old_display=f"{label}公司",
@@ -232,6 +236,11 @@ def build_world(make_person, regions) -> World:
         SubmissionAttachment.objects.create(
             service_request=made["request"], file="none.pdf", original_name=f"{label}附件.pdf",
             size=1,
+        )  # fmt: skip
+        city_tier = tier_for(liuzhou if unit == "chengzhong" else city)
+        make(
+            FlowRequest, kind="recommend", state="pending", person=person, tier=city_tier,
+            origin=region, approver=city_tier.region, reason=f"{label}推荐理由",
         )  # fmt: skip
 
     # Records of 兴宁区 that point at persons and records elsewhere.
@@ -258,6 +267,10 @@ def build_world(make_person, regions) -> World:
     make(Position, region=regions["xingning"], person=mover, type=PositionType.values[0],
          start_date=today)  # fmt: skip
     Person.objects.filter(pk=mover.pk).update(region=chengzhong)
+    make(
+        FlowRequest, kind="transfer", direction="out", state="approved", person=mover,
+        origin=regions["xingning"], target=chengzhong, approver=chengzhong, reason="迁往柳州",
+    )  # fmt: skip
     mover.refresh_from_db()
     # Near-duplicates (tongxin/dedupe): an open pair in 兴宁区 and a merge there.
     twins = [

@@ -1,0 +1,568 @@
+"""Change requests between the levels: create (draft or submitted), submit,
+withdraw, return, approve, comment, attach. Every write is keyword-only, in
+one transaction, with a trail event and an audit entry; a refused write
+raises FlowError with a message naming what is wrong and changes nothing."""
+
+import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.services import audit_log
+from tongxin.core import pii
+from tongxin.engagement.services import check_upload
+from tongxin.levels import services as levels
+from tongxin.levels.models import ReviewCycle, Tier, TierMembership
+from tongxin.levels.tiers import may_hold
+from tongxin.people.listing import PersonFilter, filtered_persons
+from tongxin.people.models import Person
+from tongxin.people.services import person_archive
+from tongxin.people.validators import ResidentIdError, parse_resident_id
+from tongxin.regions.models import Region
+from tongxin.regions.scope import write_scope, writes_records
+from tongxin.reports.summary import build_summary
+
+from .access import is_proposing_side, may_decide
+from .models import ChangeRequest, RequestAttachment, RequestEvent
+
+State = ChangeRequest.State
+
+
+class FlowError(ValueError):
+    """A request the rules refuse; the message is shown to the user as is."""
+
+
+def default_due_date() -> datetime.date:
+    days = int(getattr(settings, "TONGXIN_FLOW_DUE_DAYS", 15))
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+def _clean_reason(reason: str, label: str = "理由") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise FlowError(f"请填写{label}")
+    if len(reason) > 1000:
+        raise FlowError(f"{label}不能超过1000字")
+    return reason
+
+
+def _clean_due(due_date: datetime.date | None) -> datetime.date:
+    if due_date is None:
+        return default_due_date()
+    if due_date < timezone.localdate():
+        raise FlowError("办理期限不能早于今天")
+    return due_date
+
+
+def _require_staff(actor) -> None:
+    if not writes_records(actor):
+        raise FlowError("您没有办理分级流转的权限")
+
+
+def _event(change_request: ChangeRequest, kind: str, actor, text: str = "") -> None:
+    RequestEvent.objects.create(
+        request=change_request, kind=kind, actor=actor, text=text[:1000], at=timezone.now()
+    )
+
+
+def _audit(actor, http_request, change_request: ChangeRequest, action: str, changes: dict):
+    audit_log(
+        action=action,
+        user=actor,
+        request=http_request,
+        obj=change_request,
+        region=change_request.origin,
+        changes=changes,
+    )
+
+
+def _save(change_request: ChangeRequest, actor, fields: list[str]) -> None:
+    change_request._history_user = actor
+    change_request.save(update_fields=fields)
+
+
+def _create(*, actor, submit: bool, http_request, **fields) -> ChangeRequest:
+    now = timezone.now()
+    change_request = ChangeRequest(
+        proposer=actor,
+        created_at=now,
+        state=State.PENDING if submit else State.DRAFT,
+        submitted_at=now if submit else None,
+        **fields,
+    )
+    change_request._history_user = actor
+    change_request.save(force_insert=True)
+    _event(change_request, RequestEvent.Kind.CREATED, actor, change_request.reason)
+    if submit:
+        _event(change_request, RequestEvent.Kind.SUBMITTED, actor)
+    _audit(
+        actor,
+        http_request,
+        change_request,
+        AuditEntry.Action.CREATE,
+        {
+            "kind": change_request.title_kind,
+            "state": change_request.get_state_display(),
+            "approver": change_request.approver.name,
+            "reason": change_request.reason,
+        },
+    )
+    return change_request
+
+
+def _writable_person(actor, person: Person) -> Person:
+    found = Person.objects.writable_by(actor).select_related("region").filter(pk=person.pk).first()
+    if found is None:
+        raise FlowError("只能为本区域的人员提出申请")
+    if found.is_archived:
+        raise FlowError(f"{found.name}已出库")
+    return found
+
+
+def _refuse_duplicate(**same) -> None:
+    if ChangeRequest.objects.filter(state__in=ChangeRequest.OPEN_STATES, **same).exists():
+        raise FlowError("已有同一事项的申请正在办理，请勿重复提出")
+
+
+@transaction.atomic
+def recommendation_create(
+    *,
+    actor,
+    person: Person,
+    tier: Tier,
+    reason: str,
+    due_date: datetime.date | None = None,
+    submit: bool = True,
+    request=None,
+) -> ChangeRequest:
+    """A lower node recommends `person` for the tier of a node above it (推荐)."""
+    _require_staff(actor)
+    reason = _clean_reason(reason, "推荐理由")
+    person = _writable_person(actor, person)
+    if not may_hold(person, tier):
+        raise FlowError(f"{person.name}不在{tier.region.name}范围内，不能推荐为{tier.name}")
+    if write_scope(actor).contains(tier.region_id):
+        raise FlowError(f"{tier}由本级认定，无需推荐")
+    if TierMembership.objects.filter(person=person, tier=tier).exists():
+        raise FlowError(f"{person.name}已在{tier}")
+    _refuse_duplicate(kind=ChangeRequest.Kind.RECOMMEND, person=person, tier=tier)
+    return _create(
+        actor=actor,
+        submit=submit,
+        http_request=request,
+        kind=ChangeRequest.Kind.RECOMMEND,
+        person=person,
+        tier=tier,
+        origin=person.region,
+        approver=tier.region,
+        reason=reason,
+        due_date=_clean_due(due_date),
+    )
+
+
+@transaction.atomic
+def removal_create(
+    *,
+    actor,
+    person: Person,
+    archive_reason: str,
+    reason: str,
+    due_date: datetime.date | None = None,
+    submit: bool = True,
+    request=None,
+) -> ChangeRequest:
+    """A lower node proposes 出库 of a person held in an upper node's tier; the
+    highest such node decides."""
+    _require_staff(actor)
+    reason = _clean_reason(reason, "出库理由")
+    if archive_reason not in Person.ArchiveReason.values:
+        raise FlowError("请选择出库原因")
+    person = _writable_person(actor, person)
+    scope = write_scope(actor)
+    upper = [
+        m.tier
+        for m in TierMembership.objects.filter(person=person)
+        .select_related("tier__region")
+        .order_by("tier__region__depth")
+        if not scope.contains(m.tier.region_id)
+    ]
+    if not upper:
+        raise FlowError(f"{person.name}未列入上级分级，可直接办理出库")
+    _refuse_duplicate(kind=ChangeRequest.Kind.REMOVAL, person=person)
+    return _create(
+        actor=actor,
+        submit=submit,
+        http_request=request,
+        kind=ChangeRequest.Kind.REMOVAL,
+        person=person,
+        tier=upper[0],
+        origin=person.region,
+        approver=upper[0].region,
+        archive_reason=archive_reason,
+        reason=reason,
+        due_date=_clean_due(due_date),
+    )
+
+
+@transaction.atomic
+def transfer_out_create(
+    *,
+    actor,
+    person: Person,
+    target: Region,
+    reason: str,
+    due_date: datetime.date | None = None,
+    submit: bool = True,
+    request=None,
+) -> ChangeRequest:
+    """The person's region asks another region to take them in (调出); the
+    destination (or a node above both) approves."""
+    _require_staff(actor)
+    reason = _clean_reason(reason, "调动理由")
+    person = _writable_person(actor, person)
+    if not target.is_active:
+        raise FlowError(f"{target.name}已停用，不能调入")
+    if write_scope(actor).contains(target):
+        raise FlowError(f"{target.name}在您的管理范围内，请直接修改该人员的所属区域")
+    _refuse_duplicate(kind=ChangeRequest.Kind.TRANSFER, person=person)
+    return _create(
+        actor=actor,
+        submit=submit,
+        http_request=request,
+        kind=ChangeRequest.Kind.TRANSFER,
+        direction=ChangeRequest.Direction.OUT,
+        person=person,
+        origin=person.region,
+        target=target,
+        approver=target,
+        reason=reason,
+        due_date=_clean_due(due_date),
+    )
+
+
+@transaction.atomic
+def transfer_in_create(
+    *,
+    actor,
+    id_number: str,
+    target: Region,
+    reason: str,
+    due_date: datetime.date | None = None,
+    submit: bool = True,
+    request=None,
+) -> ChangeRequest:
+    """A region asks for a person registered elsewhere, known to it by their
+    resident ID (调入); the person's region (or a node above both) approves.
+    Nothing about the person is shown to the asking side before approval."""
+    _require_staff(actor)
+    reason = _clean_reason(reason, "调入理由")
+    try:
+        number = parse_resident_id(id_number, today=timezone.localdate()).number
+    except ResidentIdError as error:
+        raise FlowError(f"公民身份号码：{error.message}") from None
+    if not write_scope(actor).contains(target) or not target.is_active:
+        raise FlowError("调入区域应为您管理范围内启用的区域")
+    person = (
+        Person.objects.select_related("region")
+        .filter(id_number_hash=pii.id_number_hash(number))
+        .first()
+    )
+    if person is None:
+        raise FlowError("未找到该公民身份号码的登记，请直接新增登记")
+    if write_scope(actor).contains(person.region_id):
+        raise FlowError("该人员已在您的管理范围内，请直接修改所属区域")
+    if person.is_archived:
+        raise FlowError("该人员已出库，请联系其原所在区域")
+    _refuse_duplicate(kind=ChangeRequest.Kind.TRANSFER, person=person)
+    return _create(
+        actor=actor,
+        submit=submit,
+        http_request=request,
+        kind=ChangeRequest.Kind.TRANSFER,
+        direction=ChangeRequest.Direction.IN,
+        person=person,
+        origin=person.region,
+        target=target,
+        approver=person.region,
+        reason=reason,
+        due_date=_clean_due(due_date),
+    )
+
+
+@transaction.atomic
+def review_confirmation_create(
+    *,
+    actor,
+    region: Region,
+    year: int,
+    reason: str,
+    due_date: datetime.date | None = None,
+    submit: bool = True,
+    request=None,
+) -> ChangeRequest:
+    """A node reports its annual review (每年定期更新) done; the node above confirms."""
+    _require_staff(actor)
+    reason = _clean_reason(reason, "复核情况说明")
+    if not write_scope(actor).contains(region):
+        raise FlowError("只能报送本区域的年度更新")
+    if region.parent_id is None:
+        raise FlowError(f"{region.name}没有上级区域，无需确认")
+    if not ReviewCycle.objects.filter(year=year).exists():
+        raise FlowError(f"{year}年度更新尚未发起")
+    _refuse_duplicate(kind=ChangeRequest.Kind.REVIEW, origin=region, year=year)
+    if ChangeRequest.objects.filter(
+        kind=ChangeRequest.Kind.REVIEW, origin=region, year=year, state=State.APPROVED
+    ).exists():
+        raise FlowError(f"{region.name}{year}年度更新已经上级确认")
+    return _create(
+        actor=actor,
+        submit=submit,
+        http_request=request,
+        kind=ChangeRequest.Kind.REVIEW,
+        origin=region,
+        approver=region.parent,
+        year=year,
+        reason=reason,
+        due_date=_clean_due(due_date),
+    )
+
+
+def report_snapshot(actor, region: Region) -> dict:
+    """The node's 附件1 as it stands (what the user sees of its subtree), and the
+    size of its 附件2 batch (the registration forms of its representatives)."""
+    table = build_summary(actor, region, on_date=timezone.localdate())
+    persons, _hint = filtered_persons(
+        actor, PersonFilter(region=region.pk, status=Person.Status.ACTIVE)
+    )
+    forms = persons.filter(level__in=[Person.Level.CITY, Person.Level.COUNTY]).count()
+    return {
+        "unit": table.unit,
+        "on_date": table.on_date.isoformat(),
+        "columns": table.column_blocks,
+        "level_labels": table.level_labels,
+        "rows": [[r.group, r.label, r.kind, r.cells] for r in table.rows],
+        "total": table.grand_total,
+        "forms": forms,
+    }
+
+
+@transaction.atomic
+def report_create(
+    *,
+    actor,
+    region: Region,
+    year: int,
+    reason: str,
+    due_date: datetime.date | None = None,
+    submit: bool = True,
+    request=None,
+) -> ChangeRequest:
+    """A node reports (报送) its year's 附件1 and 附件2 batch to the node above,
+    which accepts it or returns it with comments; the figures are kept."""
+    _require_staff(actor)
+    reason = _clean_reason(reason, "报送说明")
+    if not write_scope(actor).contains(region):
+        raise FlowError("只能报送本区域的附件1、附件2")
+    if region.parent_id is None:
+        raise FlowError(f"{region.name}没有上级区域，无需报送")
+    this_year = timezone.localdate().year
+    if not this_year - 1 <= year <= this_year:
+        raise FlowError(f"报送年度应为{this_year - 1}年或{this_year}年")
+    _refuse_duplicate(kind=ChangeRequest.Kind.REPORT, origin=region, year=year)
+    if ChangeRequest.objects.filter(
+        kind=ChangeRequest.Kind.REPORT, origin=region, year=year, state=State.APPROVED
+    ).exists():
+        raise FlowError(f"{region.name}{year}年度附件1、附件2已报送并经上级接收")
+    return _create(
+        actor=actor,
+        submit=submit,
+        http_request=request,
+        kind=ChangeRequest.Kind.REPORT,
+        origin=region,
+        approver=region.parent,
+        year=year,
+        reason=reason,
+        due_date=_clean_due(due_date),
+        snapshot=report_snapshot(actor, region),
+    )
+
+
+def _locked(change_request: ChangeRequest) -> ChangeRequest:
+    return (
+        ChangeRequest.objects.select_for_update(of=("self",))
+        .select_related("origin", "target", "approver", "tier__region")
+        .get(pk=change_request.pk)
+    )
+
+
+def _transition(actor, http_request, current, state: str, event: str, note: str, fields: list):
+    old = current.get_state_display()
+    current.state = state
+    _save(current, actor, ["state", *fields])
+    _event(current, event, actor, note)
+    _audit(
+        actor,
+        http_request,
+        current,
+        AuditEntry.Action.UPDATE,
+        {"state": [old, current.get_state_display()], **({"note": note} if note else {})},
+    )
+    return current
+
+
+@transaction.atomic
+def request_submit(*, actor, change_request: ChangeRequest, request=None) -> ChangeRequest:
+    """A draft, or a returned request after revising, goes to the approving node."""
+    current = _locked(change_request)
+    if not is_proposing_side(actor, current):
+        raise FlowError("只有提出方可以提交该申请")
+    if current.state not in (State.DRAFT, State.RETURNED):
+        raise FlowError(f"该申请{current.get_state_display()}，不能提交")
+    current.submitted_at = timezone.now()
+    if current.due_date is None or current.due_date < timezone.localdate():
+        current.due_date = default_due_date()
+    fields = ["submitted_at", "due_date"]
+    if current.kind == ChangeRequest.Kind.REPORT:
+        # A report sent again (after a return) carries the figures as they are now.
+        current.snapshot = report_snapshot(actor, current.origin)
+        fields.append("snapshot")
+    return _transition(
+        actor, request, current, State.PENDING, RequestEvent.Kind.SUBMITTED, "", fields
+    )
+
+
+@transaction.atomic
+def request_withdraw(
+    *, actor, change_request: ChangeRequest, note: str = "", request=None
+) -> ChangeRequest:
+    current = _locked(change_request)
+    if not is_proposing_side(actor, current):
+        raise FlowError("只有提出方可以撤回该申请")
+    if not current.is_open:
+        raise FlowError(f"该申请已{current.get_state_display()}，不能撤回")
+    return _transition(
+        actor, request, current, State.WITHDRAWN, RequestEvent.Kind.WITHDRAWN, note.strip(), []
+    )
+
+
+def _decision_checks(actor, current: ChangeRequest, verb: str) -> None:
+    if not may_decide(actor, current):
+        raise FlowError(f"只有{current.approver.name}（或其上级）的工作人员可以{verb}该申请")
+    if current.state != State.PENDING:
+        raise FlowError(f"该申请{current.get_state_display()}，不能{verb}")
+
+
+@transaction.atomic
+def request_return(*, actor, change_request: ChangeRequest, note: str, request=None):
+    """The approving node sends the request back with its reason (退回)."""
+    note = _clean_reason(note, "退回理由")
+    current = _locked(change_request)
+    _decision_checks(actor, current, "退回")
+    current.decision_note, current.decided_by, current.decided_at = (
+        note[:500],
+        actor,
+        timezone.now(),
+    )
+    return _transition(
+        actor, request, current, State.RETURNED, RequestEvent.Kind.RETURNED, note,
+        ["decision_note", "decided_by", "decided_at"],
+    )  # fmt: skip
+
+
+@transaction.atomic
+def request_approve(*, actor, change_request: ChangeRequest, note: str = "", request=None):
+    """The approving node approves (认定); the request's effect happens in the
+    same transaction: into the tier, out of the database, into the new region,
+    or the year's review confirmed."""
+    note = (note or "").strip()[:500]
+    current = _locked(change_request)
+    _decision_checks(actor, current, "审核通过")
+    label = f"{current.title_kind}申请 #{current.pk}"
+    if current.kind == ChangeRequest.Kind.RECOMMEND:
+        try:
+            levels.person_tier_join(
+                actor=actor, person=current.person, tier=current.tier, reason=f"{label}认定",
+                request=request,
+            )  # fmt: skip
+        except levels.LevelError as error:
+            raise FlowError(str(error)) from None
+    elif current.kind == ChangeRequest.Kind.REMOVAL:
+        person = Person.objects.get(pk=current.person_id)
+        if person.is_archived:
+            raise FlowError(f"{person.name}已出库")
+        person_archive(
+            actor=actor,
+            person=person,
+            reason=current.archive_reason,
+            on_date=timezone.localdate(),
+            note=f"{label}：{current.reason}"[:200],
+            request=request,
+        )
+    elif current.kind == ChangeRequest.Kind.TRANSFER:
+        _move(actor, current, label, request)
+    current.decision_note, current.decided_by, current.decided_at = note, actor, timezone.now()
+    return _transition(
+        actor, request, current, State.APPROVED, RequestEvent.Kind.APPROVED, note,
+        ["decision_note", "decided_by", "decided_at"],
+    )  # fmt: skip
+
+
+def _move(actor, current: ChangeRequest, label: str, http_request) -> None:
+    person = Person.objects.select_for_update().select_related("region").get(pk=current.person_id)
+    if person.region_id != current.origin_id:
+        raise FlowError("该人员的所属区域已变化，本申请不再适用，请退回")
+    if person.is_archived:
+        raise FlowError(f"{person.name}已出库，不能调动")
+    old, new = person.region, current.target
+    person.region = new
+    person.version += 1
+    person._history_user = actor
+    person._change_reason = f"调动：{old.name} → {new.name}（{label}）"
+    person.save(update_fields=["region", "version", "updated_at"])
+    left, joined = levels.person_tiers_follow_region(actor=actor, person=person, reason=label)
+    changes = {"region": [old.name, new.name], "request": label}
+    if left:
+        changes["tiers"] = [[str(t) for t in left], [str(t) for t in joined]]
+    audit_log(
+        action=AuditEntry.Action.UPDATE,
+        user=actor,
+        request=http_request,
+        obj=person,
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def request_comment(*, actor, change_request: ChangeRequest, text: str, request=None) -> None:
+    text = _clean_reason(text, "意见内容")
+    if not writes_records(actor):
+        raise FlowError("您没有办理分级流转的权限")
+    _event(change_request, RequestEvent.Kind.COMMENT, actor, text)
+    _audit(actor, request, change_request, AuditEntry.Action.UPDATE, {"comment": text})
+
+
+@transaction.atomic
+def request_attach(*, actor, change_request: ChangeRequest, upload, request=None):
+    if not writes_records(actor):
+        raise FlowError("您没有办理分级流转的权限")
+    try:
+        check_upload(upload)
+    except ValidationError as error:
+        raise FlowError(error.message_dict["file"][0]) from None
+    attachment = RequestAttachment(
+        request=change_request,
+        name=Path(upload.name).name[:200],
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save(force_insert=True)
+    _event(change_request, RequestEvent.Kind.ATTACHMENT, actor, attachment.name)
+    _audit(
+        actor, request, change_request, AuditEntry.Action.UPDATE, {"attachment": attachment.name}
+    )
+    return attachment

@@ -1,0 +1,35 @@
+"""Reads over tiers: who holds which, for the person list and the tier pages."""
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from .models import Tier, TierMembership
+
+
+def tier_value_valid(value: str) -> bool:
+    return value.isdigit()
+
+
+def persons_holding_tier(persons: QuerySet, value: str) -> QuerySet:
+    """The persons of `persons` who hold the tier with id `value`."""
+    held = TierMembership.objects.filter(person=OuterRef("pk"), tier_id=int(value))
+    return persons.filter(Exists(held))
+
+
+def tier_label(value: str) -> str:
+    tier = Tier.objects.filter(pk=int(value)).select_related("region").first()
+    return str(tier) if tier else value
+
+
+def tiers_visible_to(user) -> QuerySet[Tier]:
+    """The tiers of the user's scope and of the nodes above it (those a
+    county recommends into)."""
+    return Tier.objects.visible_to(user).select_related("region")
+
+
+def tiers_of_nodes(nodes) -> QuerySet[Tier]:
+    """The tiers set up at `nodes` (a person's chain of nodes above them), top first."""
+    return (
+        Tier.objects.filter(region__in=[n.pk for n in nodes])
+        .select_related("region")
+        .order_by("region__depth")
+    )
