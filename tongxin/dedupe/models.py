@@ -91,6 +91,8 @@ class PersonKey(models.Model):
     derived_from_person = True
 
     class Meta:
+        verbose_name = "查重索引"
+        verbose_name_plural = "查重索引"
         indexes = [
             models.Index(fields=["pinyin", "birth_date"], name="dedupe_key_pinyin_birth"),
             models.Index(fields=["mobile_hash"], name="dedupe_key_mobile"),
