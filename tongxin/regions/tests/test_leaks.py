@@ -20,6 +20,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tongxin.accounts.models import User
+from tongxin.dedupe.merge import person_merge
 from tongxin.dedupe.models import DuplicatePair, Merge
 from tongxin.engagement.models import (
     Activity,
@@ -340,7 +341,14 @@ def _leaks(text: str, forbidden: set[str]) -> list[str]:
 
 @pytest.fixture
 def world(make_person, regions):
-    return build_world(make_person, regions)
+    made = build_world(make_person, regions)
+    # Near-duplicates (tongxin/dedupe): an open pair in 兴宁区 and a merge there.
+    twins = [
+        make_person(name, region=regions["xingning"], mobile=f"1398888000{n}")
+        for n, name in enumerate(["韦双", "韦双", "蒙合", "蒙合"])
+    ]
+    person_merge(actor=made.users["xingning"], survivor=twins[2], merged=twins[3], picks={})
+    return made
 
 
 @pytest.mark.parametrize("username", SCOPED_USERS)
