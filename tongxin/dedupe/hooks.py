@@ -52,10 +52,10 @@ def home_cards(user) -> list[dict]:
 
 def demo_records(seed: int) -> list[str]:
     """After the demo's persons are loaded: the full duplicate run, once."""
-    from .models import DuplicatePair
+    from .models import PersonKey
     from .services import candidates_refresh
 
-    if DuplicatePair.objects.exists():
+    if PersonKey.objects.exists():  # run before (the demo's persons have keys)
         return []
     summary = candidates_refresh()
     return [f"查重：发现疑似重复 {summary['found']} 对（菜单“查重与合并”）"]

@@ -178,7 +178,7 @@ def rules(request):
         if bound and form.is_valid():
             try:
                 services.rule_update(
-                    actor=request.user, rule=rule, data=form.cleaned_data, request=request
+                    actor=request.user, rule=rule, data=form.service_data(), request=request
                 )
             except services.RuleError as error:
                 form.add_error(None, error.message)

@@ -115,7 +115,13 @@ class ErasurePlan:
         return AuditEntry.objects.filter(condition)
 
     def counts(self) -> dict[str, int]:
-        return {str(model._meta.verbose_name): len(pks) for model, pks in self.rows.items()}
+        # Rows derived from the person alone (dedupe's keys and pairs) are
+        # deleted with it but are not records anyone kept about the person.
+        return {
+            str(model._meta.verbose_name): len(pks)
+            for model, pks in self.rows.items()
+            if not getattr(model, "derived_from_person", False)
+        }
 
 
 def plan_for(person: Person) -> ErasurePlan:

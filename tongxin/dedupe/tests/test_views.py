@@ -125,7 +125,7 @@ def test_the_system_admin_edits_a_rule(client_for, admin_user, xingning_user):
     data = {
         "rule": rule.pk,
         f"{prefix}-name": rule.name,
-        f"{prefix}-weights": '{"mobile": 10}',
+        f"{prefix}-w_mobile": "10",
         f"{prefix}-threshold": "12",
         f"{prefix}-blocking": ["mobile"],
         f"{prefix}-is_active": "on",
@@ -133,7 +133,7 @@ def test_the_system_admin_edits_a_rule(client_for, admin_user, xingning_user):
     page = client.post(reverse("dedupe:rules"), data).content.decode()
     assert "判定阈值：须大于0且不超过各项权重之和" in page
     data[f"{prefix}-threshold"] = "9"
-    data[f"{prefix}-weights"] = '{"mobile": 9}'
+    data[f"{prefix}-w_mobile"] = "9"
     assert client.post(reverse("dedupe:rules"), data).status_code == 302
     rule.refresh_from_db()
     assert (rule.threshold, rule.weights) == (9, {"mobile": 9})

@@ -191,7 +191,7 @@ def test_erasure_removes_the_person_and_audits_it(client_for, admin_user, person
     entry = AuditEntry.objects.get(action=AuditEntry.Action.DELETE, object_id=str(pk))
     assert entry.user == admin_user
     assert entry.changes["reference"] == "删除申请 2026-5号"
-    assert entry.changes["deleted"] == {"代表人士": 1, "意见诉求": 1, "分级名单": 1, "查重索引": 1}
+    assert entry.changes["deleted"] == {"代表人士": 1, "意见诉求": 1, "分级名单": 1}
     assert "李权利" not in str(entry.changes) and "李权利" not in entry.object_repr
 
 

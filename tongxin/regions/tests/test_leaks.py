@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tongxin.accounts.models import User
 from tongxin.api.models import ApiClient
+from tongxin.dedupe.merge import person_merge
 from tongxin.dedupe.models import DuplicatePair, Merge
 from tongxin.engagement.models import (
     Activity,
@@ -445,6 +446,12 @@ def world(make_person, regions):
             expires_on=datetime.date.today(),
             token_digest=unit,
         )
+    # Near-duplicates (tongxin/dedupe): an open pair in 兴宁区 and a merge there.
+    twins = [
+        make_person(name, region=regions["xingning"], mobile=f"1398888000{n}")
+        for n, name in enumerate(["韦双", "韦双", "蒙合", "蒙合"])
+    ]
+    person_merge(actor=world.users["xingning"], survivor=twins[2], merged=twins[3], picks={})
     return world
 
 

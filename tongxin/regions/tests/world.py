@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from tongxin.accounts.models import User
 from tongxin.conftest import PASSWORD
-from tongxin.dedupe.merge import person_merge
 from tongxin.engagement.models import (
     Activity,
     ActivityParticipant,
@@ -272,12 +271,6 @@ def build_world(make_person, regions) -> World:
         origin=regions["xingning"], target=chengzhong, approver=chengzhong, reason="迁往柳州",
     )  # fmt: skip
     mover.refresh_from_db()
-    # Near-duplicates (tongxin/dedupe): an open pair in 兴宁区 and a merge there.
-    twins = [
-        make_person(name, region=regions["xingning"], mobile=f"1398888000{n}")
-        for n, name in enumerate(["韦双", "韦双", "蒙合", "蒙合"])
-    ]
-    person_merge(actor=users["xingning"], survivor=twins[2], merged=twins[3], picks={})
     world = World(regions=all_regions, users=users, persons=persons, records=records)
     world.by_unit = by_unit
     world.unit_regions = unit_regions
