@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from tongxin.api.models import ApiClient
 from tongxin.audit.models import AuditEntry
-from tongxin.levels.models import Quota
+from tongxin.levels.tiers import tier_for
 from tongxin.people.models import Person
 from tongxin.regions.tests.world import build_world
 from tongxin.reports.summary import build_summary
@@ -45,7 +45,9 @@ def test_dictionaries_carry_groups_with_their_subcategories(make_api_client, cal
 
 
 def test_tiers_count_the_persons_of_the_region_against_the_quota(make_api_client, call, world):
-    Quota.objects.create(region=world.regions["xingning"], level=Person.Level.COUNTY, quota=2)
+    tier = tier_for(world.regions["xingning"])  # 兴宁区's tier: 县区联系
+    tier.quota = 2
+    tier.save()
     _client, token = make_api_client(world.regions["xingning"])
 
     body = call(token, "get", "/api/v1/tiers").json()
