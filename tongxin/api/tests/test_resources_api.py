@@ -7,7 +7,6 @@ from django.utils import timezone
 from tongxin.api.models import ApiClient
 from tongxin.audit.models import AuditEntry
 from tongxin.levels.tiers import tier_for
-from tongxin.people.models import Person
 from tongxin.regions.tests.world import build_world
 from tongxin.reports.summary import build_summary
 
