@@ -50,6 +50,15 @@ MERGE_RULES = {
     "levels.LevelChange": MOVE,
     "levels.PersonReview": MOVE,
     "privacy.PrivacyRequest": MOVE,
+    # Requests between levels about the person (推荐, 出库, 调动, …) follow it.
+    "flows.ChangeRequest": MOVE,
+    "imports.PhotoRecord": MOVE,
+    # The tiers held are the person's level, which the survivor keeps.
+    "levels.TierMembership": KEEP,
+    # A personal link opens one record, and what was sent through it was
+    # decided against that record's version: both stay with it.
+    "portal.PersonalLink": KEEP,
+    "portal.ChangeRequest": KEEP,
     "dedupe.PersonKey": KEEP,
     "dedupe.DuplicatePair": KEEP,
     "dedupe.Merge": KEEP,

@@ -12,6 +12,7 @@ from tongxin.flows.models import ChangeRequest
 from tongxin.levels.services import person_tier_join, tier_set
 from tongxin.levels.tiers import tier_for
 from tongxin.people.models import PersonGroup
+from tongxin.people.services import person_archive
 from tongxin.regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +134,12 @@ def test_a_county_reports_its_year_and_the_city_returns_then_accepts(client_for,
     assert report.snapshot["total"] == 3 and report.snapshot["forms"] == 3
     assert report.snapshot["unit"] == "兴宁区"
     # The figures are kept as they were, whatever changes afterwards.
-    tree["persons"]["x1"].__class__.objects.filter(pk=tree["persons"]["x1"].pk).update(
-        status="archived"
+    # (through the service: the kept 附件1 counts follow the person history)
+    person_archive(
+        actor=tree["users"]["city"],
+        person=tree["persons"]["x1"],
+        reason="withdrew",
+        on_date=timezone.localdate(),
     )
     city = client_for(tree["users"]["city"])
     assert rows_of(city)["兴宁区"].report_state == "待审核"
