@@ -2,6 +2,9 @@
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from tongxin.core.kept_tables import kept_rows
+from tongxin.regions.scope import read_scope
+
 from .models import Tier, TierMembership
 
 
@@ -24,6 +27,17 @@ def tiers_visible_to(user) -> QuerySet[Tier]:
     """The tiers of the user's scope and of the nodes above it (those a
     county recommends into)."""
     return Tier.objects.visible_to(user).select_related("region")
+
+
+def tier_choices_for(user) -> list[Tier]:
+    """`tiers_visible_to` as kept rows (core/kept_tables.py; levels/apps.py
+    forgets them when a tier or a region changes): the person list's filter
+    offers them on every page."""
+    readable = read_scope(user)
+    if readable.is_empty:
+        return []
+    rows = kept_rows("levels.tiers", lambda: Tier.objects.select_related("region"))
+    return [tier for tier in rows if readable.shares_down(tier.region_id)]
 
 
 def tiers_of_nodes(nodes) -> QuerySet[Tier]:

@@ -146,6 +146,14 @@ class Scope:
             ids.update(int(part) for part in path.strip("/").split("/")[:-1])
         return frozenset(ids)
 
+    def shares_down(self, region_id: int | None) -> bool:
+        """`q_shared_down` for one record already read (its region's id)."""
+        if self.everything or region_id is None:
+            return True
+        if not self.paths:
+            return False
+        return region_id in self.region_ids() or region_id in self.ancestor_ids()
+
     def q_shared_down(self, field: str = "region") -> Q:
         """Settings-like records (indicator systems) that a node keeps for its
         whole subtree: those of the scope, of the nodes above it, and those

@@ -21,7 +21,7 @@ def _tables(queries) -> set[str]:
     names = set()
     for query in queries:
         sql = query["sql"]
-        for table in ("regions_region", "people_persongroup", "people_subcategory"):
+        for table in ("regions_region", "people_persongroup", "people_subcategory", "levels_tier"):
             if f'FROM "{table}"' in sql:
                 names.add(table)
     return names
@@ -92,3 +92,19 @@ def test_kept_rows_are_read_again_after_the_cache_is_emptied():
 def test_groups_and_subcategories_are_the_tables(regions):
     assert [g.pk for g in person_groups()] == list(PersonGroup.objects.values_list("pk", flat=True))
     assert [s.pk for s in subcategories()] == list(SubCategory.objects.values_list("pk", flat=True))
+
+
+def test_the_tier_choices_are_those_of_the_scope_and_above(client_for, xingning_user, regions):
+    from tongxin.levels.tiers import tier_for
+
+    for region in regions.values():
+        tier_for(region)
+    client = client_for(xingning_user)
+    url = reverse("people:list")
+    text = client.get(url).text
+    assert "南宁市·市级重点联系" in text and "兴宁区·县区联系" in text
+    assert "青秀区·县区联系" not in text
+    region = regions["xingning"]
+    region.name = "兴宁新区"
+    region.save()
+    assert "兴宁新区·县区联系" in client.get(url).text
