@@ -18,7 +18,7 @@ from tongxin.levels.review import completion_by_region
 from tongxin.levels.tiers import default_tier_name, default_tier_quota
 from tongxin.people.models import Person, PersonGroup
 from tongxin.regions.models import Region
-from tongxin.regions.scope import read_scope, subtree_of
+from tongxin.regions.scope import at_nodes, read_scope, subtree_of
 
 from .models import ChangeRequest
 
@@ -81,7 +81,7 @@ def node_overview(user, node: Region, year: int) -> NodeOverview:
             (i for i in reversed(chain) if i in column_ids and i != node.pk), node.pk
         )
 
-    tiers = {t.region_id: t for t in Tier.objects.filter(region__in=columns)}
+    tiers = {t.region_id: t for t in at_nodes(Tier.objects.all(), columns)}
     held = dict(
         TierMembership.objects.visible_to(user)
         .filter(tier__in=tiers.values(), person__status=Person.Status.ACTIVE)

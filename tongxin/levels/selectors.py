@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from tongxin.core.kept_tables import kept_rows
-from tongxin.regions.scope import read_scope
+from tongxin.regions.scope import at_nodes, read_scope
 
 from .models import Tier, TierMembership
 
@@ -42,8 +42,4 @@ def tier_choices_for(user) -> list[Tier]:
 
 def tiers_of_nodes(nodes) -> QuerySet[Tier]:
     """The tiers set up at `nodes` (a person's chain of nodes above them), top first."""
-    return (
-        Tier.objects.filter(region__in=[n.pk for n in nodes])
-        .select_related("region")
-        .order_by("region__depth")
-    )
+    return at_nodes(Tier.objects.all(), nodes).select_related("region").order_by("region__depth")

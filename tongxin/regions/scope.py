@@ -218,6 +218,14 @@ def scope_of_regions(regions: Iterable[Region], tree_roots: set[str] | None = No
     return Scope(paths=tuple(roots))
 
 
+def at_nodes(qs: QuerySet, nodes, field: str = "region") -> QuerySet:
+    """The records of `qs` kept at exactly these nodes (Regions or ids), not
+    their subtrees: e.g. the tiers of a person's chain of nodes. Not a scope:
+    callers have decided already that the user may see those nodes."""
+    ids = sorted(n.pk if isinstance(n, Region) else n for n in nodes)
+    return qs.filter(**{f"{field}__in": ids})
+
+
 def subtree_of(region: Region | int) -> Scope:
     """The subtree under one region (a filter "in 兴宁区" includes its streets)."""
     if isinstance(region, Region) and region.path:

@@ -1,5 +1,5 @@
 """The person's own pages: confirmation, lockouts, one person per link, and
-nothing staff-only anywhere (a crawler over every portal route)."""
+nothing staff-only anywhere (a walk over every portal route of our own)."""
 
 import datetime
 import json
@@ -177,7 +177,7 @@ def _person_routes() -> list[str]:
 def test_no_grade_score_or_staff_note_anywhere_in_the_portal(
     client, make_person, signed_in, make_round, xingning_user
 ):
-    """The crawler: every portal page and the download, for a person who has a
+    """The page walk: every portal page and the download, for a person who has a
     grade, a score, a department opinion, remarks and a recommender."""
     person = make_person(
         "陈晓梅",

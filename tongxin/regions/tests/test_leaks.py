@@ -331,7 +331,7 @@ def _is_api(text: str) -> bool:
 def _is_person_page(text: str) -> bool:
     # The registered persons' own pages (tongxin/portal/person_urls.py) are
     # outside the staff login: they read no staff user and take no record id,
-    # only the person's own signed cookie. Their crawler, lockouts and "A never
+    # only the person's own signed cookie. Their page walk, lockouts and "A never
     # shows B" are in tongxin/portal/tests/test_person_pages.py.
     return text.startswith("p/")
 
