@@ -68,6 +68,24 @@ def test_it_lists_every_region_for_city_staff(client_for, city_user, make_person
     assert "张三" in text and "王五" in text
 
 
+def test_each_row_links_the_person_and_shows_birth_month_and_category(
+    client_for, city_user, make_person
+):
+    group = PersonGroup.objects.get(sort_order=1)
+    sub = SubCategory.objects.filter(group=group).first()
+    with_sub = make_person("张三", birth_date=datetime.date(1985, 3, 9), group=group)
+    Person.objects.filter(pk=with_sub.pk).update(subcategory=sub)
+    without_sub = make_person("王五", birth_date=datetime.date(1990, 11, 1), group=group)
+    Person.objects.filter(pk=without_sub.pk).update(subcategory=None)
+    text = client_for(city_user).get(reverse("people:list")).content.decode()
+    label = group.short_name or group.name
+    assert f'<a href="{reverse("people:detail", args=[with_sub.pk])}">张三</a>' in text
+    assert f'<a href="{reverse("people:detail", args=[without_sub.pk])}">王五</a>' in text
+    assert "<td>1985.03</td>" in text and "<td>1990.11</td>" in text
+    assert f"<td>{label}·{sub.name}</td>" in text
+    assert f"<td>{label}</td>" in text
+
+
 def test_it_filters_by_region_level_and_status(client_for, city_user, make_person, regions):
     make_person("张三", region=regions["xingning"], level=Person.Level.CITY)
     make_person("王五", region=regions["qingxiu"], level=Person.Level.RESERVE)
