@@ -9,7 +9,7 @@ loaded (this script never adds or changes persons):
 
 It first runs what the task worker of a running server keeps
 (`figures_warm`: every user's default figures, the finished years' counts),
-then starts `tongxin serve --no-task-worker` with --workers/--threads/--server
+then starts `tongxin serve --no-task-worker` with --workers/--threads
 on a free port (TONGXIN_DEMO=1 so the demo accounts' password works), signs
 in as --user over HTTP and then, for each page:
 
@@ -207,8 +207,6 @@ def main() -> int:
                         help="processes (default: serve's own)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=None,
                         help="threads per process (default: serve's own)")  # fmt: skip
-    parser.add_argument("--server", default=None,
-                        help="serve --server (default: serve's own)")  # fmt: skip
     parser.add_argument("--autogroup-nice", type=int, default=None,
                         help="e.g. -20: the server's and this client's sessions get that "
                         "autogroup priority (see raise_priority)")  # fmt: skip
@@ -220,8 +218,7 @@ def main() -> int:
     args = parser.parse_args()
 
     options = []
-    for flag, value in (("--workers", args.workers), ("--threads", args.threads),
-                        ("--server", args.server)):  # fmt: skip
+    for flag, value in (("--workers", args.workers), ("--threads", args.threads)):
         if value is not None:
             options += [flag, str(value)]
     # What the task worker of a running `tongxin serve` keeps: every user's
@@ -243,14 +240,17 @@ def main() -> int:
         person = pick_person(first)
         pages = [(name, path.format(person=person)) for name, path in PAGES]
         rows = []
+        sequential_cpu = 0.0
         for name, path in pages:
             status, _, cold = first.get(path)
             if status != 200:
                 raise SystemExit(f"{name} {path}: HTTP {status}")
+            cpu_before = server_cpu_seconds(server)
             times = []
             for _ in range(args.runs):
                 status, _, seconds = first.get(path)
                 times.append(seconds)
+            sequential_cpu += server_cpu_seconds(server) - cpu_before
             rows.append((name, cold, times))
         after_change = {}
         if args.change:
@@ -262,6 +262,11 @@ def main() -> int:
                 after_change[name] = seconds
         mean_page = statistics.mean(t for _, _, times in rows for t in times)
         ceiling = (os.cpu_count() or 2) / mean_page
+        # The same ceiling from the server's CPU per sequential request: on a
+        # machine shared with other work the wall time above includes waiting
+        # for a core, the CPU time does not.
+        cpu_page = sequential_cpu / (args.runs * len(pages))
+        cpu_ceiling = (os.cpu_count() or 2) / cpu_page
 
         sessions = [Session(base) for _ in range(args.sessions)]
         for session in sessions:
@@ -322,6 +327,8 @@ def main() -> int:
           f"→ {100 * rate / ceiling:.0f} % of it; server CPU {server_cpu / elapsed:.2f} cores "
           f"({1000 * server_cpu / max(1, len(latencies)):.1f} ms a request), "
           f"client CPU {client_cpu / elapsed:.2f} cores")  # fmt: skip
+    print(f"ceiling by the server's CPU per sequential request: {os.cpu_count()} cores ÷ "
+          f"{cpu_page * 1000:.1f} ms = {cpu_ceiling:.1f}/s → {100 * rate / cpu_ceiling:.0f} % of it")  # fmt: skip
     return 0
 
 
