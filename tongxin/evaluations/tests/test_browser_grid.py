@@ -104,5 +104,5 @@ def test_an_evaluator_fills_the_grid_and_closing_warns_about_the_rest(
     assert EvaluationRound.objects.get().status == EvaluationRound.Status.CLOSED
     assert EvaluationSheet.objects.get(pk=zhang_sheet.pk).status == "submitted"
     if os.environ.get("TONGXIN_UPDATE_SCREENSHOTS"):
-        for name in ("evaluator-sheet.png", "evaluator-grid.png"):
+        for name in ("evaluator-sheet.png", "evaluator-grid.png", "evaluator-grid-notes.png"):
             shutil.copy(SHOTS / name, DOCS / name)
