@@ -59,6 +59,7 @@ def kept_counts(
     models: tuple[type[Model], ...] = (),
     links: dict[type[Model], str] | None = None,
     fold=None,
+    stand_ins: dict[str, str] | None = None,
 ):
     """{grouped values: n} of `rows`, a `values_list(...).annotate(n=...)` query
     over a tracked model (a tuple of counts when it annotates several).
@@ -67,6 +68,9 @@ def kept_counts(
     queryset's own model first; `links` names, for each other one, its column
     holding the id of the first model's row (e.g. {PersonReview: "person_id"}).
     `fold`, if given, turns the counts into what the caller keeps (e.g. sums).
+    `stand_ins` names, for a column the history does not keep, the history
+    column that holds its value (e.g. {"updated_at": "history_date"}: every
+    save writes both); other columns missing from the history read as NULL.
     Returned from the cache while the data is as it was; otherwise the kept
     counts are brought up to date (see the module docstring).
     """
@@ -81,19 +85,19 @@ def kept_counts(
         return fold({})
 
     def count():
-        return fold(_current(rows, sql, params, models, links))
+        return fold(_current(rows, sql, params, models, links, stand_ins or {}))
 
     return remembered("counts", (sql, params, data_version(*models)), count)
 
 
-def _current(rows, sql, params, models, links) -> dict:
+def _current(rows, sql, params, models, links, stand_ins) -> dict:
     key = "kept-counts:" + hashlib.sha1(repr((sql, params, figures_epoch())).encode()).hexdigest()
     # The database the rows are read from: the replica on pages that may read
     # it (core/db_router.py); the version and the counts come from the same one.
     with _snapshot(rows.db):
         version, window = _version(models, rows.db)
         kept = cache.get(key)
-        counts = _brought_up_to_date(kept, version, rows, sql, params, models, links)
+        counts = _brought_up_to_date(kept, version, rows, sql, params, models, links, stand_ins)
         if counts is None:
             counts, counted_at = _grouped(rows), time.time()
         else:
@@ -169,7 +173,7 @@ def _window(models, version) -> tuple[int, ...]:
     )
 
 
-def _brought_up_to_date(kept, version, rows, sql, params, models, links) -> dict | None:
+def _brought_up_to_date(kept, version, rows, sql, params, models, links, stand_ins) -> dict | None:
     """The kept counts with the changes since applied, or None when a full count is due."""
     if kept is None or len(kept.version) != len(version):
         return None
@@ -197,7 +201,7 @@ def _brought_up_to_date(kept, version, rows, sql, params, models, links) -> dict
     if not changed:
         return kept.counts
     ids = sorted(changed)
-    before = _grouped(rows, _as_of(sql, params, models, links, kept.version, ids))
+    before = _grouped(rows, _as_of(sql, params, models, links, kept.version, ids, stand_ins))
     after = _grouped(rows.filter(pk__in=ids))
     counts = dict(kept.counts)
     for key, n in before.items():
@@ -218,7 +222,7 @@ def _add(total, n, sign: int):
     return (total or 0) + sign * n
 
 
-def _as_of(sql, params, models, links, version, ids) -> tuple[str, list]:
+def _as_of(sql, params, models, links, version, ids, stand_ins) -> tuple[str, list]:
     """`sql` with each tracked table replaced by its rows as they were at
     `version` (the latest history row up to it, unless a deletion), for the
     rows of the changed ids only: the first model's own, the others' by link."""
@@ -232,17 +236,22 @@ def _as_of(sql, params, models, links, version, ids) -> tuple[str, list]:
             .annotate(last=Max("history_id"))
             .values_list("last", flat=True)
         )
-        sql = _replace_table(sql, model, history, latest)
+        sql = _replace_table(sql, model, history, latest, stand_ins)
     return sql, params
 
 
-def _replace_table(sql: str, model, history, history_ids: list[int]) -> str:
+def _replace_table(sql: str, model, history, history_ids: list[int], stand_ins) -> str:
     qn = connections[model.objects.db].ops.quote_name
     present = {f.column for f in history._meta.concrete_fields}
-    columns = ", ".join(
-        qn(f.column) if f.column in present else f"NULL AS {qn(f.column)}"
-        for f in model._meta.concrete_fields
-    )
+
+    def column(name: str) -> str:
+        if name in present:
+            return qn(name)
+        if stand_ins.get(name) in present:
+            return f"{qn(stand_ins[name])} AS {qn(name)}"
+        return f"NULL AS {qn(name)}"
+
+    columns = ", ".join(column(f.column) for f in model._meta.concrete_fields)
     # The ids are integers read from our own history table, never user input.
     chosen = ", ".join(str(int(i)) for i in history_ids) or "NULL"
     table = (

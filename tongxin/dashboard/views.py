@@ -1,5 +1,6 @@
 from collections import defaultdict
 
+from django.db.models import Max
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -49,12 +50,46 @@ def home(request):
     )
 
 
+# History rows read from the newest backwards before the indexed query is asked.
+RECENT_WINDOW = 2000
+
+
 def _recent_changes(user, limit: int = 10):
     """The latest changes to persons this user may see now: made in their
-    scope, to a person still in it (not one who has moved away since)."""
+    scope, to a person still in it (not one who has moved away since).
+
+    One query "in scope and about a visible person, newest first" makes both
+    databases gather every history row of the user's persons and sort them
+    (1.0 s for a city user at 1M persons on SQLite, on every home page). A
+    user's latest changes are nearly always among the newest rows of the whole
+    table, so those are read first by the primary key (bounded: RECENT_WINDOW
+    rows) and their persons checked in one query by id; only a scope with
+    fewer than `limit` changes among them asks the indexed query, which is
+    quick for exactly such small scopes.
+    """
     readable = read_scope(user)
-    history = Person.history.model.objects.select_related("history_user").order_by("-history_id")
-    history = readable.filter(history, "region")
+    history_model = Person.history.model
+    history = readable.filter(history_model.objects.all(), "region")
+    newest = history_model.objects.aggregate(last=Max("history_id"))["last"] or 0
+    candidates = list(
+        history.filter(history_id__gt=newest - RECENT_WINDOW)
+        .order_by("-history_id")
+        .values_list("history_id", "id")
+    )
     if not readable.everything:
-        history = history.filter(id__in=Person.objects.visible_to(user).values("id"))
-    return list(history[:limit])
+        still_visible = set(
+            Person.objects.visible_to(user)
+            .filter(pk__in={person_id for _, person_id in candidates})
+            .values_list("pk", flat=True)
+        )
+        candidates = [(h, person_id) for h, person_id in candidates if person_id in still_visible]
+    chosen = [h for h, _ in candidates[:limit]]
+    if len(chosen) < limit and newest > RECENT_WINDOW:
+        if not readable.everything:
+            history = history.filter(id__in=Person.objects.visible_to(user).values("id"))
+        chosen = list(history.order_by("-history_id").values_list("history_id", flat=True)[:limit])
+    return list(
+        history_model.objects.select_related("history_user")
+        .filter(history_id__in=chosen)
+        .order_by("-history_id")
+    )

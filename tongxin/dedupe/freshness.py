@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from tongxin.core.versioned_cache import data_version, remembered
+from tongxin.core.kept_counts import kept_counts
 from tongxin.levels.models import PersonReview
 from tongxin.people.completeness import (
     completeness_expression,
@@ -33,7 +33,10 @@ STALE_LABEL = "超过一年未更新"
 
 
 def stale_cutoff() -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
+    """The start of the day STALE_AFTER_DAYS ago: a whole day, so the kept
+    counts (`total`) keep one key through the day rather than one a request."""
+    day = timezone.localdate() - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
 def stale_q() -> Q:
@@ -92,16 +95,23 @@ def active_persons(user):
 
 
 def total(user) -> Rollup:
-    """The figures of the user's whole scope; kept until a person or a review
-    changes, or the day does (the one-year cutoff moves)."""
-
-    def count() -> Rollup:
-        row = active_persons(user).aggregate(**_figures(None))
-        return Rollup("合计", row["persons"], row["to_complete"], row["stale"],
-                      row["filled"] or 0, len(completeness_fields()))  # fmt: skip
-
-    parts = (read_scope(user).key, data_version(Person, PersonReview), timezone.localdate())
-    return remembered("dedupe-completeness", parts, count)
+    """The figures of the user's whole scope (the home card's), kept current
+    from the person and review history (core/kept_counts.py): counted afresh
+    over a city's 770,000 persons they took 1.9 s on SQLite, on the first
+    home page after every change. The SQL holds the day's cutoff, so a new
+    day counts once afresh (the worker does it, hooks.home_cards)."""
+    rows = active_persons(user).order_by().values_list("status").annotate(**_figures(None))
+    kept = kept_counts(
+        rows,
+        models=(Person, PersonReview),
+        links={PersonReview: "person_id"},
+        # The person history keeps no updated_at; each save writes it and a
+        # history row dated the same moment (the worker's full recount every
+        # 30 minutes corrects a save that did not, kept_counts.FULL_RECOUNT_SECONDS).
+        stand_ins={"updated_at": "history_date"},
+    )
+    persons, to_complete, stale, filled = kept.get(Person.Status.ACTIVE, (0, 0, 0, 0))
+    return Rollup("合计", persons, to_complete, stale, filled or 0, len(completeness_fields()))
 
 
 def trend(user, today_total: Rollup) -> dict | None:

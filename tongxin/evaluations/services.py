@@ -739,6 +739,8 @@ def sheet_save(
                 errors[indicator.pk] = f"“{indicator.name}”的得分最多保留一位小数。"
         elif submit:
             errors[indicator.pk] = f"“{indicator.name}”尚未评分，提交前须全部评分。"
+        elif note:  # saved without points it would be dropped (a score row holds both)
+            errors[indicator.pk] = f"“{indicator.name}”填写了评分说明但未评分，请先评分。"
         if len(note) > 500:
             errors[indicator.pk] = f"“{indicator.name}”的评分说明不能超过 500 字。"
         values[indicator.pk] = (points, note)
@@ -796,14 +798,16 @@ def sheets_save_grid(
     actor,
     evaluation_round: EvaluationRound,
     points: dict[int, dict[int, str]],
+    notes: dict[int, dict[int, str]] | None = None,
     submit_complete: bool = False,
     request=None,
 ) -> tuple[int, int]:
     """Save the evaluator's grid of persons × indicators in one step.
 
-    `points` maps sheet id → {indicator id: points as typed}. Only the
-    actor's own sheets that are not submitted and whose points changed are
-    saved (each through sheet_save, keeping its notes); with
+    `points` maps sheet id → {indicator id: points as typed}; `notes` the
+    same for each cell's 评分说明 (a cell missing from it keeps its stored
+    note). Only the actor's own sheets that are not submitted and whose
+    points or notes changed are saved (each through sheet_save); with
     `submit_complete`, those with every indicator scored are submitted too.
     All or nothing: any wrong cell refuses the whole grid, and the error
     names the person and the indicator. Returns (saved, submitted).
@@ -822,15 +826,16 @@ def sheets_save_grid(
     for sheet in sheets:
         typed = {i: (v or "").strip() for i, v in points[sheet.pk].items()}
         complete = bool(typed) and all(typed.values())
-        before = {i: points_text(s.points) for i, s in stored[sheet.pk].items()}
-        changed = any(before.get(i, "") != v for i, v in typed.items())
+        kept = stored[sheet.pk]
+        before = {i: (points_text(s.points), s.note) for i, s in kept.items()}
+        # A cell whose note box was not sent keeps its stored note.
+        typed_notes = {i: before.get(i, ("", ""))[1] for i in typed}
+        typed_notes |= {i: (n or "").strip() for i, n in (notes or {}).get(sheet.pk, {}).items()}
+        entries = {i: (v, typed_notes[i]) for i, v in typed.items()}
+        changed = any(before.get(i, ("", "")) != entry for i, entry in entries.items())
         submit = submit_complete and complete
         if not changed and not submit:
             continue
-        entries = {
-            i: (v, stored[sheet.pk][i].note if i in stored[sheet.pk] else "")
-            for i, v in typed.items()
-        }
         try:
             with transaction.atomic():
                 sheet_save(

@@ -719,18 +719,29 @@ def sheet_grid(request, pk: int):
     open_round = evaluation_round.status == EvaluationRound.Status.OPEN
     errors: dict = {}
     posted: dict[int, dict[int, str]] = {}
+    posted_notes: dict[int, dict[int, str]] = {}
     if request.method == "POST":
         if not open_round:
             raise Http404
+        editable_sheets = [sheet for sheet in page.object_list if not sheet.is_submitted]
         posted = {
             sheet.pk: {i.pk: request.POST.get(f"p-{sheet.pk}-{i.pk}", "") for i in indicators}
-            for sheet in page.object_list
-            if not sheet.is_submitted
+            for sheet in editable_sheets
+        }
+        # A note box missing from the form leaves its stored note as it is.
+        posted_notes = {
+            sheet.pk: {
+                i.pk: request.POST[f"n-{sheet.pk}-{i.pk}"]
+                for i in indicators
+                if f"n-{sheet.pk}-{i.pk}" in request.POST
+            }
+            for sheet in editable_sheets
         }
         try:
             saved, submitted = services.sheets_save_grid(
                 actor=request.user, evaluation_round=evaluation_round, points=posted,
-                submit_complete=request.POST.get("action") == "submit", request=request,
+                notes=posted_notes, submit_complete=request.POST.get("action") == "submit",
+                request=request,
             )  # fmt: skip
         except services.EvaluationError as error:
             errors = error.fields
@@ -739,8 +750,8 @@ def sheet_grid(request, pk: int):
             done = f"，其中 {submitted} 份评完已提交" if submitted else ""
             messages.success(request, f"已保存 {saved} 份评分表{done}。")
             return redirect(request.get_full_path())
-    stored: dict[tuple[int, int], str] = {
-        (s.sheet_id, s.indicator_id): points_text(s.points)
+    stored: dict[tuple[int, int], tuple[str, str]] = {
+        (s.sheet_id, s.indicator_id): (points_text(s.points), s.note)
         for s in Score.objects.filter(sheet__in=list(page.object_list))
     }
     rows = []
@@ -748,8 +759,13 @@ def sheet_grid(request, pk: int):
         cells = []
         for indicator in indicators:
             key = (sheet.pk, indicator.pk)
-            value = posted[sheet.pk][indicator.pk] if sheet.pk in posted else stored.get(key, "")
-            cells.append({"indicator": indicator, "value": value, "error": errors.get(key, "")})
+            value, note = stored.get(key, ("", ""))
+            if sheet.pk in posted:  # a refused grid shows what was typed
+                value = posted[sheet.pk][indicator.pk]
+                note = posted_notes[sheet.pk].get(indicator.pk, note)
+            cells.append(
+                {"indicator": indicator, "value": value, "note": note, "error": errors.get(key, "")}
+            )
         rows.append({"sheet": sheet, "cells": cells, "error": errors.get((sheet.pk, 0), "")})
     return render(
         request,
@@ -765,6 +781,8 @@ def sheet_grid(request, pk: int):
             "page": page,
             "editable": open_round,
             "errors": errors,
+            # The note boxes open by themselves when a refused grid has notes in it.
+            "show_notes": bool(errors) and any(any(n.values()) for n in posted_notes.values()),
             "pending": own.exclude(status=EvaluationSheet.Status.SUBMITTED).count(),
         },
     )

@@ -4,6 +4,8 @@ paging a long list, and the confirmation before adding many."""
 import decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
@@ -158,6 +160,32 @@ def test_an_activity_with_many_participants_is_paginated(
     assert first.count('name="rows"') == 100 and "第 1/2 页" in first
     second = client.get(url, {"page": 2}).content.decode()
     assert second.count('name="rows"') == 50
+
+
+def test_an_activity_with_2000_participants_shows_100_a_page_in_the_same_queries(
+    client_for, xingning_user, make_person, regions, activity
+):
+    template = make_person("张三")
+    _add(
+        xingning_user,
+        activity,
+        many_persons(template, 1999, region=regions["xingning"]) + [template],
+    )
+    client = client_for(xingning_user)
+    url = reverse("engagement:activities_detail", args=[activity.pk])
+    pages = {}
+    for number in (1, 20):
+        with CaptureQueriesContext(connection) as queries:
+            pages[number] = client.get(url, {"page": number}).content.decode()
+        pages[number] = (pages[number], len(queries))
+    first, first_queries = pages[1]
+    last, last_queries = pages[20]
+    assert 'data-testid="participant-total">2000<' in first  # zh-hans groups no digits
+    assert "第 1/20 页" in first and "第 20/20 页" in last
+    assert first.count('name="rows"') == 100 and last.count('name="rows"') == 100
+    assert "全部出席（2000 人）" in first
+    # the page reads one page of rows, never all 2,000: the last page costs what the first does
+    assert first_queries == last_queries < 60
 
 
 def test_adding_more_than_50_from_the_filter_page_asks_first(

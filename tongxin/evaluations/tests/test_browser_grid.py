@@ -56,13 +56,26 @@ def test_an_evaluator_fills_the_grid_and_closing_warns_about_the_rest(
         )
         expect(page.get_by_label("张三：公益记录")).to_have_value("15")  # kept as typed
         page.get_by_label("李四：学习出勤").fill("8")
+        # a note per cell: hidden (out of the Tab order) until the switch is on
+        note = page.get_by_label("李四的“学习出勤”评分说明")
+        expect(note).to_be_hidden()
+        page.get_by_text("逐格填写评分说明").click()
+        note.fill("全年出勤8次")
         page.get_by_role("button", name="保存并提交已评完的").click()
         expect(page.locator(".alert-success")).to_contain_text(
             "已保存 2 份评分表，其中 1 份评完已提交"
         )
         expect(page.get_by_test_id("grid-pending")).to_have_text("2")
         expect(page.locator("tr[data-person=张三]")).to_contain_text("已提交 90.00")
+        expect(page.locator("tr[data-person=李四] [data-testid=grid-note]")).to_have_text(
+            "全年出勤8次"
+        )
         page.screenshot(path=str(SHOTS / "evaluator-grid.png"), full_page=True)
+        page.get_by_text("逐格填写评分说明").click()
+        page.screenshot(path=str(SHOTS / "evaluator-grid-notes.png"), full_page=True)
+        page.get_by_role("link", name="李四").click()
+        expect(page.get_by_label("学习出勤评分说明")).to_have_value("全年出勤8次")
+        page.go_back()
 
         # the sheet: read-only records of the period, previous/next, deadline
         page.get_by_role("link", name="张三").click()
@@ -91,5 +104,5 @@ def test_an_evaluator_fills_the_grid_and_closing_warns_about_the_rest(
     assert EvaluationRound.objects.get().status == EvaluationRound.Status.CLOSED
     assert EvaluationSheet.objects.get(pk=zhang_sheet.pk).status == "submitted"
     if os.environ.get("TONGXIN_UPDATE_SCREENSHOTS"):
-        for name in ("evaluator-sheet.png", "evaluator-grid.png"):
+        for name in ("evaluator-sheet.png", "evaluator-grid.png", "evaluator-grid-notes.png"):
             shutil.copy(SHOTS / name, DOCS / name)

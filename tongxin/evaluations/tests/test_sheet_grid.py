@@ -105,3 +105,75 @@ def test_the_evaluators_home_names_the_pending_sheets(
     assert reverse("evaluations:sheet_detail", args=[li_sheet.pk]) in listed and "李四" in listed
     assert "张三" not in listed
     assert reverse("evaluations:sheet_grid", args=[evaluation_round.pk]) in home
+
+
+def _note_names(evaluation_round, evaluator, person_name: str) -> list[str]:
+    """The grid's note boxes ("n-<sheet>-<indicator>") of one person's row."""
+    sheet = EvaluationSheet.objects.get(
+        round=evaluation_round, evaluator=evaluator, person__name=person_name
+    )
+    cells = _cells(evaluation_round, evaluator, {})
+    return [f"n{name[1:]}" for name in cells if name.startswith(f"p-{sheet.pk}-")]
+
+
+def test_it_saves_a_note_per_cell_with_the_score_and_shows_it_on_the_sheet(
+    client_for, make_round, make_person, evaluators
+):
+    zhang, li = make_person("张三"), make_person("李四")
+    evaluation_round = make_round([zhang, li], evaluator_list=evaluators[:1])
+    evaluator = evaluators[0]
+    url = reverse("evaluations:sheet_grid", args=[evaluation_round.pk])
+    client = client_for(evaluator)
+    page = client.get(url).content.decode()
+    assert page.count('placeholder="评分说明"') == 6 and "张三的“学习出勤”评分说明" in page
+    data = _cells(evaluation_round, evaluator, {"张三": ("10", "8", "")})
+    first, second, _third = _note_names(evaluation_round, evaluator, "张三")
+    data |= {first: "  全年出勤12次  ", second: ""}
+    response = client.post(url, data | {"action": "save"})
+    assert response.status_code == 302
+    sheet = EvaluationSheet.objects.get(person=zhang)
+    notes = dict(Score.objects.filter(sheet=sheet).values_list("indicator__name", "note"))
+    assert notes == {"学习出勤": "全年出勤12次", "活动参加": ""}
+    entry = AuditEntry.objects.get(object_type="evaluations.evaluationsheet")
+    assert entry.object_id == str(sheet.pk)
+    # shown in the grid and on the person's sheet
+    assert 'data-testid="grid-note" title="全年出勤12次"' in client.get(url).content.decode()
+    detail = client.get(reverse("evaluations:sheet_detail", args=[sheet.pk])).content.decode()
+    assert 'name="note-' in detail and 'value="全年出勤12次"' in detail
+
+
+def test_changing_only_a_note_saves_the_sheet_and_a_missing_box_keeps_its_note(
+    client_for, make_round, make_person, evaluators
+):
+    zhang = make_person("张三")
+    evaluation_round = make_round([zhang], evaluator_list=evaluators[:1])
+    evaluator = evaluators[0]
+    url = reverse("evaluations:sheet_grid", args=[evaluation_round.pk])
+    client = client_for(evaluator)
+    points = _cells(evaluation_round, evaluator, {"张三": ("10", "8", "")})
+    first, second, _third = _note_names(evaluation_round, evaluator, "张三")
+    client.post(url, points | {first: "出勤12次", second: "参加3次"})
+    # the same points, one note changed, the other box not sent at all
+    response = client.post(url, points | {first: "出勤12次，另有2次请假"})
+    assert "已保存 1 份评分表" in client.get(response.url).content.decode()
+    notes = dict(Score.objects.values_list("indicator__name", "note"))
+    assert notes == {"学习出勤": "出勤12次，另有2次请假", "活动参加": "参加3次"}
+
+
+def test_a_note_without_a_score_is_refused_and_kept_on_screen(
+    client_for, make_round, make_person, evaluators
+):
+    zhang = make_person("张三")
+    evaluation_round = make_round([zhang], evaluator_list=evaluators[:1])
+    evaluator = evaluators[0]
+    url = reverse("evaluations:sheet_grid", args=[evaluation_round.pk])
+    client = client_for(evaluators[0])
+    data = _cells(evaluation_round, evaluator, {"张三": ("10", "", "")})
+    _first, second, _third = _note_names(evaluation_round, evaluator, "张三")
+    response = client.post(url, data | {second: "未见活动记录"})
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "张三：“活动参加”填写了评分说明但未评分，请先评分。" in text
+    assert ">未见活动记录</textarea>" in text
+    assert 'data-testid="grid-notes-switch" checked' in text  # the boxes open by themselves
+    assert not Score.objects.exists()

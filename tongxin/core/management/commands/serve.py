@@ -72,8 +72,18 @@ class Command(BaseCommand):
             default=int(os.environ.get("PORT", "8000")),
             help="端口（默认 $PORT 或 8000）",
         )
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn 进程数（默认 2）")
-        parser.add_argument("--threads", type=int, default=4, help="每个进程的线程数（默认 4）")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=default_workers(),
+            help=f"网页服务进程数（默认 CPU 核数的 2 倍，本机 {default_workers()}）",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=1,
+            help="每个进程的线程数（默认 1：进程多于核数、每进程一个线程最快，见 docs/decisions.md）",
+        )
         parser.add_argument(
             "--portal",
             action="store_true",
@@ -88,8 +98,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, workers: int, threads: int, **options):
         check_ready_to_serve()
+        web = gunicorn_command
         if options["portal"]:
-            self._serve_portal(host, port, workers, threads)
+            self._serve_portal(web, host, port, workers, threads)
             return
         # Work whose process died while the server was down (an import left
         # "正在导入", a report job "生成中") is marked failed before anyone sees it.
@@ -107,7 +118,7 @@ class Command(BaseCommand):
         # The children open their own connections; don't hold one here.
         connections.close_all()
 
-        commands = [("网页服务", self._gunicorn_command(host, port, workers, threads))]
+        commands = [("网页服务", web(host, port, workers, threads))]
         if not options["no_task_worker"]:
             commands.append(("后台任务", self._worker_command()))
 
@@ -117,13 +128,13 @@ class Command(BaseCommand):
         if code:
             raise CommandError(f"服务已停止（退出码 {code}）", returncode=code)
 
-    def _serve_portal(self, host: str, port: int, workers: int, threads: int) -> None:
+    def _serve_portal(self, web, host: str, port: int, workers: int, threads: int) -> None:
         """The persons' own pages alone: the web process gets TONGXIN_PORTAL_ONLY,
         so its ROOT_URLCONF holds nothing else (settings.py). Start-up work
         (recovery, purges, warm figures, the task worker) stays with the main
         server on the intranet."""
         connections.close_all()
-        commands = [("本人页面服务", self._gunicorn_command(host, port, workers, threads))]
+        commands = [("本人页面服务", web(host, port, workers, threads))]
         self.stdout.write(
             self.style.SUCCESS(f"同心本人页面已启动（仅 /p/ 路径）：http://{host}:{port}/p/")
         )
@@ -133,33 +144,41 @@ class Command(BaseCommand):
             raise CommandError(f"服务已停止（退出码 {code}）", returncode=code)
 
     @staticmethod
-    def _gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "tongxin.wsgi:application",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            # Report and export downloads on a slow intranet can take a while.
-            "--timeout",
-            "120",
-            "--graceful-timeout",
-            str(STOP_TIMEOUT),
-            "--access-logfile",
-            "-",
-            # gunicorn 27's control socket lives in $HOME by default: two
-            # instances would share it, and a service account may have no home.
-            "--no-control-socket",
-        ]
-
-    @staticmethod
     def _worker_command() -> list[str]:
         return [sys.executable, "-m", "tongxin.cli", "db_worker", "--no-reload"]
+
+
+def default_workers() -> int:
+    """Two single-threaded processes per core: measured at 1M persons on 2
+    cores (docs/decisions.md), processes without threads spent the least CPU a
+    request and had the lowest p95 under 20 sessions; one per core left the
+    cores idle while a request waited for the database or the cache."""
+    return 2 * (os.cpu_count() or 1)
+
+
+def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "tongxin.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        # Report and export downloads on a slow intranet can take a while.
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        str(STOP_TIMEOUT),
+        "--access-logfile",
+        "-",
+        # gunicorn 27's control socket lives in $HOME by default: two
+        # instances would share it, and a service account may have no home.
+        "--no-control-socket",
+    ]
 
 
 def run_together(
