@@ -248,29 +248,34 @@ def transfer_out_create(
 def transfer_in_create(
     *,
     actor,
-    id_number: str,
     target: Region,
     reason: str,
+    id_number: str = "",
+    id_number_hash: str = "",
     due_date: datetime.date | None = None,
     submit: bool = True,
     request=None,
 ) -> ChangeRequest:
     """A region asks for a person registered elsewhere, known to it by their
     resident ID (调入); the person's region (or a node above both) approves.
-    Nothing about the person is shown to the asking side before approval."""
+    Nothing about the person is shown to the asking side before approval.
+
+    The person is found by the number typed, or by its keyed hash as an
+    import's preview kept it for a row registered elsewhere (the preview
+    keeps no number in the clear)."""
     _require_staff(actor)
     reason = _clean_reason(reason, "调入理由")
-    try:
-        number = parse_resident_id(id_number, today=timezone.localdate()).number
-    except ResidentIdError as error:
-        raise FlowError(f"公民身份号码：{error.message}") from None
+    if id_number_hash:
+        found_by = id_number_hash
+    else:
+        try:
+            number = parse_resident_id(id_number, today=timezone.localdate()).number
+        except ResidentIdError as error:
+            raise FlowError(f"公民身份号码：{error.message}") from None
+        found_by = pii.id_number_hash(number)
     if not write_scope(actor).contains(target) or not target.is_active:
         raise FlowError("调入区域应为您管理范围内启用的区域")
-    person = (
-        Person.objects.select_related("region")
-        .filter(id_number_hash=pii.id_number_hash(number))
-        .first()
-    )
+    person = Person.objects.select_related("region").filter(id_number_hash=found_by).first()
     if person is None:
         raise FlowError("未找到该公民身份号码的登记，请直接新增登记")
     if write_scope(actor).contains(person.region_id):
