@@ -49,12 +49,18 @@ def tiers_of_nodes(nodes) -> QuerySet[Tier]:
 def tiers_above_cities(node_ids) -> list[Tier]:
     """The tiers kept by provinces (自治区重点联系) among the nodes `node_ids`
     (a table's node and the nodes above it), top first: 附件1 gives each a
-    column of its own, where the city's 市级重点联系 column also counts them."""
-    return [
-        tier
-        for tier in tiers_of_nodes(node_ids)
-        if tier.region.rank < Region.RANK[Region.Kind.CITY]
-    ]
+    column of its own, where the city's 市级重点联系 column also counts them.
+    Read from the kept tier rows (no query while no tier or region changed)."""
+    wanted = set(node_ids)
+    rows = kept_rows("levels.tiers", lambda: Tier.objects.select_related("region"))
+    return sorted(
+        (
+            t
+            for t in rows
+            if t.region_id in wanted and t.region.rank < Region.RANK[Region.Kind.CITY]
+        ),
+        key=lambda t: t.region.depth,
+    )
 
 
 def holders_of(persons: QuerySet, tier: Tier) -> QuerySet:

@@ -137,13 +137,19 @@ def upper_tier_counts(user, region_id: int | None, tier: Tier) -> dict[tuple, in
 
 
 def _nodes_above(node: Region | None, visible: list[Region]) -> list[int]:
-    """The table's node and the nodes above it; without a node, those above
-    every top node of the user's scope."""
+    """The table's node and the nodes above it that may be a province (without
+    a node, those above every top node of the user's scope). Nodes known to
+    rank at or below a city are left out: a deployment rooted at a city asks
+    for no province tier at all."""
     if node is not None:
-        return [*node.ancestor_ids(), node.pk]
-    ids = {r.pk for r in visible}
-    chains = [set(r.ancestor_ids()) | {r.pk} for r in visible if r.parent_id not in ids]
-    return sorted(set.intersection(*chains)) if chains else []
+        chain = {*node.ancestor_ids(), node.pk}
+    else:
+        ids = {r.pk for r in visible}
+        chains = [set(r.ancestor_ids()) | {r.pk} for r in visible if r.parent_id not in ids]
+        chain = set.intersection(*chains) if chains else set()
+    known = {r.pk: r for r in [*visible, *([node] if node else [])]}
+    city = Region.RANK[Region.Kind.CITY]
+    return sorted(i for i in chain if i not in known or known[i].rank < city)
 
 
 def _roll_up(node: Region | None, visible: list[Region], counted: set[int]):
@@ -191,7 +197,8 @@ def build_summary(user, region: Region | None, *, on_date: datetime.date) -> Sum
     counts: dict[tuple, int] = defaultdict(int)
     for (group_id, sub_id, rid, level), n in raw.items():
         counts[(group_id, sub_id, column_of.get(rid), level)] += n
-    upper = tiers_above_cities(_nodes_above(node, visible))
+    above = _nodes_above(node, visible)
+    upper = tiers_above_cities(above) if above else []
     for tier in upper:
         held = upper_tier_counts(user, region.pk if region else None, tier)
         for (group_id, sub_id, rid), n in held.items():
