@@ -100,6 +100,13 @@ def request_detail(request, pk: int):
         and change_request.state == ChangeRequest.State.PENDING,
         "may_comment": may_comment(user, change_request),
         "report": report_view(change_request),
+        "unconfirmed_children": services.unconfirmed_children(
+            user, change_request.origin, change_request.year
+        )
+        if change_request.kind == ChangeRequest.Kind.REPORT
+        and is_proposing_side(user, change_request)
+        and change_request.state in (ChangeRequest.State.DRAFT, ChangeRequest.State.RETURNED)
+        else [],
         "overdue": change_request.state == ChangeRequest.State.PENDING
         and change_request.due_date is not None
         and change_request.due_date < timezone.localdate(),
@@ -122,7 +129,12 @@ def _act(request, pk: int, action) -> object:
 @require_POST
 def request_submit(request, pk: int):
     def act(change_request):
-        services.request_submit(actor=request.user, change_request=change_request, request=request)
+        services.request_submit(
+            actor=request.user,
+            change_request=change_request,
+            acknowledged=request.POST.get("acknowledged") == "1",
+            request=request,
+        )
         return "已提交审核。"
 
     return _act(request, pk, act)
@@ -318,7 +330,15 @@ def request_new(request, kind: str):
                     region=data["region"], year=data["year"], **common
                 )
             else:
-                created = services.report_create(region=data["region"], year=data["year"], **common)
+                created = services.report_create(
+                    region=data["region"],
+                    year=data["year"],
+                    acknowledged=bool(data.get("acknowledged")),
+                    **common,
+                )
+        except services.UnconfirmedChildren as error:
+            form.offer_acknowledgement()
+            form.add_error(None, str(error))
         except services.FlowError as error:
             form.add_error(None, str(error))
         else:
