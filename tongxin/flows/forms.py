@@ -110,6 +110,8 @@ class ReviewConfirmForm(_RequestForm):
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
+        # Due at the year's review deadline, not a date the proposer picks.
+        del self.fields["due_date"]
 
 
 class NoteForm(forms.Form):
@@ -143,3 +145,12 @@ class ReportForm(_RequestForm):
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
+        if self.data.get("acknowledged"):
+            self.offer_acknowledgement()
+
+    def offer_acknowledgement(self) -> None:
+        """Shown once a report was refused for unconfirmed children's reviews."""
+        self.fields["acknowledged"] = forms.BooleanField(
+            label="下级年度更新尚未全部确认，仍然报送（报送说明中注明未确认的区域）",
+            required=False,
+        )

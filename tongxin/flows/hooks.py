@@ -1,6 +1,9 @@
 from django.urls import reverse
+from django.utils import timezone
 
 from tongxin.core.inbox import InboxItem
+from tongxin.levels.models import ReviewCycle
+from tongxin.levels.review import review_due_date
 from tongxin.people.access import persons_visible_to
 from tongxin.regions.scope import reads_records, write_scope, writes_records
 
@@ -9,9 +12,12 @@ from .selectors import asked_and_open, awaiting_decision, labels_for
 
 
 def inbox_items(user) -> list[InboxItem]:
-    """Requests awaiting the user's decision, and those they asked still open."""
+    """Requests awaiting the user's decision, and those they asked still open;
+    and, for the staff placed at a node, the year's review still to report to
+    the node above (due at the review deadline, overdue after it)."""
     if not writes_records(user):
         return []
+    reminders = review_reminders(user)
     related = ("person", "origin", "tier__region")
     awaiting = list(awaiting_decision(user).select_related(*related)[:200])
     mine = list(asked_and_open(user).select_related(*related)[:200])
@@ -28,7 +34,44 @@ def inbox_items(user) -> list[InboxItem]:
         )
         for rows, decides in ((awaiting, True), (mine, False))
         for r in rows
-    ]
+    ] + reminders
+
+
+def review_reminders(user) -> list[InboxItem]:
+    """每年定期更新: each node the user is placed at (below the top) whose review
+    of this year, or of last year, has not gone to the node above yet (no
+    request pending or approved), once that year's review has been started."""
+    year = timezone.localdate().year
+    cycles = {c.year: c for c in ReviewCycle.objects.filter(year__in=[year - 1, year])}
+    nodes = [n for n in user.regions.filter(is_active=True, parent__isnull=False)]
+    if not cycles or not nodes:
+        return []
+    sent = set(
+        ChangeRequest.objects.filter(
+            kind=ChangeRequest.Kind.REVIEW,
+            origin__in=nodes,
+            year__in=list(cycles),
+            state__in=[ChangeRequest.State.PENDING, ChangeRequest.State.APPROVED],
+        ).values_list("origin_id", "year")
+    )
+    items = []
+    for cycle_year, cycle in sorted(cycles.items()):
+        due = review_due_date(cycle_year)
+        for node in nodes:
+            if (node.pk, cycle_year) in sent:
+                continue
+            items.append(
+                InboxItem(
+                    kind="年度复核确认",
+                    title=f"{node.name}{cycle_year}年度更新：尚未报上级确认",
+                    url=reverse("flows:new", args=["review"]) + f"?node={node.pk}",
+                    created_at=cycle.started_at,
+                    state_label="待报送",
+                    awaiting_me=True,
+                    due_date=due,
+                )
+            )
+    return items
 
 
 def nav_items(user) -> list[dict]:

@@ -7,14 +7,16 @@ A user opens the nodes of their scope only, so every count covers the whole
 subtree shown.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils import timezone
 
 from tongxin.levels.models import ReviewCycle, Tier, TierMembership
 from tongxin.levels.quotas import level_counts
-from tongxin.levels.review import completion_by_region
+from tongxin.levels.review import completion_by_region, review_due_date
 from tongxin.levels.tiers import default_tier_name, default_tier_quota
 from tongxin.people.models import Person, PersonGroup
 from tongxin.regions.models import Region
@@ -34,6 +36,7 @@ class NodeRow:
     due: int = 0
     reviewed: int = 0
     review_state: str = ""  # the confirmation by the node above: a State label, or ""
+    review_overdue: bool = False  # not confirmed by the year's review deadline
     report_state: str = ""  # the year's 报送: a State label, or ""
 
     @property
@@ -62,6 +65,7 @@ class NodeOverview:
     rows: list[NodeRow]
     year: int
     cycle: ReviewCycle | None
+    deadline: datetime.date | None = None  # the year's review deadline (系统参数)
 
 
 def node_overview(user, node: Region, year: int) -> NodeOverview:
@@ -121,9 +125,13 @@ def node_overview(user, node: Region, year: int) -> NodeOverview:
     ):
         states[(kind, origin_id)] = ChangeRequest.State(state).label
 
+    deadline = review_due_date(year) if cycle is not None else None
+    past_deadline = deadline is not None and deadline < timezone.localdate()
+    approved = ChangeRequest.State.APPROVED.label
     rows = []
     for region in columns:
         tier = tiers.get(region.pk)
+        review_state = states.get((ChangeRequest.Kind.REVIEW, region.pk), "")
         rows.append(
             NodeRow(
                 region=region,
@@ -136,11 +144,17 @@ def node_overview(user, node: Region, year: int) -> NodeOverview:
                 ],
                 due=due[region.pk],
                 reviewed=reviewed[region.pk],
-                review_state=states.get((ChangeRequest.Kind.REVIEW, region.pk), ""),
+                review_state=review_state,
+                review_overdue=past_deadline
+                and region.parent_id is not None
+                and bool(due[region.pk])
+                and review_state != approved,
                 report_state=states.get((ChangeRequest.Kind.REPORT, region.pk), ""),
             )
         )
     top = [*node.ancestor_ids(), node.pk]
     chain = [r for r in Region.objects.in_bulk(top).values() if scope.contains(r)]
     chain.sort(key=lambda r: r.depth)
-    return NodeOverview(node=node, chain=chain, rows=rows, year=year, cycle=cycle)
+    return NodeOverview(
+        node=node, chain=chain, rows=rows, year=year, cycle=cycle, deadline=deadline
+    )

@@ -17,6 +17,7 @@ from tongxin.core import pii
 from tongxin.engagement.services import check_upload
 from tongxin.levels import services as levels
 from tongxin.levels.models import ReviewCycle, Tier, TierMembership
+from tongxin.levels.review import review_due_date
 from tongxin.levels.tiers import may_hold
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person
@@ -28,6 +29,7 @@ from tongxin.reports.summary import build_summary
 
 from .access import is_proposing_side, may_decide
 from .models import ChangeRequest, RequestAttachment, RequestEvent
+from .rollups import node_overview
 
 State = ChangeRequest.State
 
@@ -248,29 +250,34 @@ def transfer_out_create(
 def transfer_in_create(
     *,
     actor,
-    id_number: str,
     target: Region,
     reason: str,
+    id_number: str = "",
+    id_number_hash: str = "",
     due_date: datetime.date | None = None,
     submit: bool = True,
     request=None,
 ) -> ChangeRequest:
     """A region asks for a person registered elsewhere, known to it by their
     resident ID (调入); the person's region (or a node above both) approves.
-    Nothing about the person is shown to the asking side before approval."""
+    Nothing about the person is shown to the asking side before approval.
+
+    The person is found by the number typed, or by its keyed hash as an
+    import's preview kept it for a row registered elsewhere (the preview
+    keeps no number in the clear)."""
     _require_staff(actor)
     reason = _clean_reason(reason, "调入理由")
-    try:
-        number = parse_resident_id(id_number, today=timezone.localdate()).number
-    except ResidentIdError as error:
-        raise FlowError(f"公民身份号码：{error.message}") from None
+    if id_number_hash:
+        found_by = id_number_hash
+    else:
+        try:
+            number = parse_resident_id(id_number, today=timezone.localdate()).number
+        except ResidentIdError as error:
+            raise FlowError(f"公民身份号码：{error.message}") from None
+        found_by = pii.id_number_hash(number)
     if not write_scope(actor).contains(target) or not target.is_active:
         raise FlowError("调入区域应为您管理范围内启用的区域")
-    person = (
-        Person.objects.select_related("region")
-        .filter(id_number_hash=pii.id_number_hash(number))
-        .first()
-    )
+    person = Person.objects.select_related("region").filter(id_number_hash=found_by).first()
     if person is None:
         raise FlowError("未找到该公民身份号码的登记，请直接新增登记")
     if write_scope(actor).contains(person.region_id):
@@ -304,7 +311,10 @@ def review_confirmation_create(
     submit: bool = True,
     request=None,
 ) -> ChangeRequest:
-    """A node reports its annual review (每年定期更新) done; the node above confirms."""
+    """A node reports its annual review (每年定期更新) done; the node above confirms
+    it before the year closes: the request is due at the year's review deadline
+    (系统参数 年度更新截止日期, 31 December by default), whatever `due_date` says,
+    and is overdue in the approver's inbox after it."""
     _require_staff(actor)
     reason = _clean_reason(reason, "复核情况说明")
     if not write_scope(actor).contains(region):
@@ -327,8 +337,36 @@ def review_confirmation_create(
         approver=region.parent,
         year=year,
         reason=reason,
-        due_date=_clean_due(due_date),
+        due_date=review_due_date(year),
     )
+
+
+class UnconfirmedChildren(FlowError):
+    """A year closed while children's annual reviews are unconfirmed; the
+    user may go on only by acknowledging it (the form's checkbox)."""
+
+
+def unconfirmed_children(actor, region: Region, year: int) -> list[str]:
+    """The children of `region` with persons to review in `year` whose review
+    the node has not confirmed (read as the roll-up page shows them)."""
+    if not ReviewCycle.objects.filter(year=year).exists():
+        return []
+    approved = ChangeRequest.State.APPROVED.label
+    rows = node_overview(actor, region, year).rows
+    return [r.region.name for r in rows if not r.is_node and r.due and r.review_state != approved]
+
+
+def _children_unconfirmed_note(actor, region: Region, year: int, *, acknowledged: bool) -> str:
+    names = unconfirmed_children(actor, region, year)
+    if not names:
+        return ""
+    listed = "、".join(names)
+    if not acknowledged:
+        raise UnconfirmedChildren(
+            f"下级区域{year}年度更新尚未经本级确认：{listed}。请先在“待办”中确认，"
+            "或勾选“下级年度更新尚未全部确认，仍然报送”"
+        )
+    return f"报送时下级年度更新尚未确认：{listed}"
 
 
 def report_snapshot(actor, region: Region) -> dict:
@@ -359,10 +397,17 @@ def report_create(
     reason: str,
     due_date: datetime.date | None = None,
     submit: bool = True,
+    acknowledged: bool = False,
     request=None,
 ) -> ChangeRequest:
     """A node reports (报送) its year's 附件1 and 附件2 batch to the node above,
-    which accepts it or returns it with comments; the figures are kept."""
+    which accepts it or returns it with comments; the figures are kept.
+
+    Reporting closes the node's year, so it waits for the node to have
+    confirmed its children's annual reviews: while a child with persons to
+    review has no confirmed review for the year, the report is refused
+    (UnconfirmedChildren, naming them) unless `acknowledged`, and then the
+    reason says which children were unconfirmed."""
     _require_staff(actor)
     reason = _clean_reason(reason, "报送说明")
     if not write_scope(actor).contains(region):
@@ -377,6 +422,9 @@ def report_create(
         kind=ChangeRequest.Kind.REPORT, origin=region, year=year, state=State.APPROVED
     ).exists():
         raise FlowError(f"{region.name}{year}年度附件1、附件2已报送并经上级接收")
+    if submit:  # a draft closes nothing yet
+        note = _children_unconfirmed_note(actor, region, year, acknowledged=acknowledged)
+        reason = f"{reason}\n（{note}）" if note else reason
     return _create(
         actor=actor,
         submit=submit,
@@ -415,23 +463,33 @@ def _transition(actor, http_request, current, state: str, event: str, note: str,
 
 
 @transaction.atomic
-def request_submit(*, actor, change_request: ChangeRequest, request=None) -> ChangeRequest:
-    """A draft, or a returned request after revising, goes to the approving node."""
+def request_submit(
+    *, actor, change_request: ChangeRequest, acknowledged: bool = False, request=None
+) -> ChangeRequest:
+    """A draft, or a returned request after revising, goes to the approving node.
+    A report (报送) goes only once the children's reviews are confirmed, or
+    with `acknowledged` that they are not (see report_create)."""
     current = _locked(change_request)
     if not is_proposing_side(actor, current):
         raise FlowError("只有提出方可以提交该申请")
     if current.state not in (State.DRAFT, State.RETURNED):
         raise FlowError(f"该申请{current.get_state_display()}，不能提交")
     current.submitted_at = timezone.now()
-    if current.due_date is None or current.due_date < timezone.localdate():
+    if current.kind == ChangeRequest.Kind.REVIEW:
+        current.due_date = review_due_date(current.year)
+    elif current.due_date is None or current.due_date < timezone.localdate():
         current.due_date = default_due_date()
     fields = ["submitted_at", "due_date"]
+    note = ""
     if current.kind == ChangeRequest.Kind.REPORT:
+        note = _children_unconfirmed_note(
+            actor, current.origin, current.year, acknowledged=acknowledged
+        )
         # A report sent again (after a return) carries the figures as they are now.
         current.snapshot = report_snapshot(actor, current.origin)
         fields.append("snapshot")
     return _transition(
-        actor, request, current, State.PENDING, RequestEvent.Kind.SUBMITTED, "", fields
+        actor, request, current, State.PENDING, RequestEvent.Kind.SUBMITTED, note, fields
     )
 
 
@@ -504,11 +562,31 @@ def request_approve(*, actor, change_request: ChangeRequest, note: str = "", req
         )
     elif current.kind == ChangeRequest.Kind.TRANSFER:
         _move(actor, current, label, request)
+    elif current.kind == ChangeRequest.Kind.REPORT:
+        _refuse_report_before_review(current)
     current.decision_note, current.decided_by, current.decided_at = note, actor, timezone.now()
     return _transition(
         actor, request, current, State.APPROVED, RequestEvent.Kind.APPROVED, note,
         ["decision_note", "decided_by", "decided_at"],
     )  # fmt: skip
+
+
+def _refuse_report_before_review(current: ChangeRequest) -> None:
+    """Accepting a child's 报送 closes its year at this node: its annual review
+    (when the year has one) must have been confirmed here first."""
+    if not ReviewCycle.objects.filter(year=current.year).exists():
+        return
+    confirmed = ChangeRequest.objects.filter(
+        kind=ChangeRequest.Kind.REVIEW,
+        origin_id=current.origin_id,
+        year=current.year,
+        state=State.APPROVED,
+    ).exists()
+    if not confirmed:
+        raise FlowError(
+            f"{current.origin.name}{current.year}年度更新尚未经本级确认，"
+            "请先确认其年度更新（复核确认），或退回本次报送"
+        )
 
 
 def _move(actor, current: ChangeRequest, label: str, http_request) -> None:

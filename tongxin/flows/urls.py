@@ -8,6 +8,7 @@ urlpatterns = [
     path("count/", views.inbox_count, name="inbox_count"),
     path("levels/", views.node_page, name="levels"),
     path("new/<slug:kind>/", views.request_new, name="new"),
+    path("transfer-in/", views.transfer_in_quick, name="transfer_in_quick"),
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/submit/", views.request_submit, name="submit"),
     path("<int:pk>/withdraw/", views.request_withdraw, name="withdraw"),

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.hooks import collect
+from tongxin.imports.access import batch_for_user
 from tongxin.levels.selectors import tiers_of_nodes
 from tongxin.levels.tiers import chain_of, tier_for
 from tongxin.people.access import person_for_user
@@ -99,6 +100,13 @@ def request_detail(request, pk: int):
         and change_request.state == ChangeRequest.State.PENDING,
         "may_comment": may_comment(user, change_request),
         "report": report_view(change_request),
+        "unconfirmed_children": services.unconfirmed_children(
+            user, change_request.origin, change_request.year
+        )
+        if change_request.kind == ChangeRequest.Kind.REPORT
+        and is_proposing_side(user, change_request)
+        and change_request.state in (ChangeRequest.State.DRAFT, ChangeRequest.State.RETURNED)
+        else [],
         "overdue": change_request.state == ChangeRequest.State.PENDING
         and change_request.due_date is not None
         and change_request.due_date < timezone.localdate(),
@@ -121,7 +129,12 @@ def _act(request, pk: int, action) -> object:
 @require_POST
 def request_submit(request, pk: int):
     def act(change_request):
-        services.request_submit(actor=request.user, change_request=change_request, request=request)
+        services.request_submit(
+            actor=request.user,
+            change_request=change_request,
+            acknowledged=request.POST.get("acknowledged") == "1",
+            request=request,
+        )
         return "已提交审核。"
 
     return _act(request, pk, act)
@@ -317,7 +330,15 @@ def request_new(request, kind: str):
                     region=data["region"], year=data["year"], **common
                 )
             else:
-                created = services.report_create(region=data["region"], year=data["year"], **common)
+                created = services.report_create(
+                    region=data["region"],
+                    year=data["year"],
+                    acknowledged=bool(data.get("acknowledged")),
+                    **common,
+                )
+        except services.UnconfirmedChildren as error:
+            form.offer_acknowledgement()
+            form.add_error(None, str(error))
         except services.FlowError as error:
             form.add_error(None, str(error))
         else:
@@ -328,6 +349,74 @@ def request_new(request, kind: str):
             return redirect("flows:detail", pk=created.pk)
     context = {"form": form, "title": title, "person": person, "kind": kind}
     return render(request, "flows/request_form.html", context)
+
+
+def _transfer_in_target(user, wanted: str) -> Region | None:
+    """Where a one-click 申请调入 brings the person: the region the user chose
+    on the form or the row when it is theirs to write, else the node the user
+    is placed at (the highest one, for a user placed at several)."""
+    scope = write_scope(user)
+    if wanted.isdigit():
+        region = Region.objects.filter(pk=int(wanted), is_active=True).first()
+        if region is not None and scope.contains(region):
+            return region
+    return user.regions.filter(is_active=True).order_by("depth", "sort_order", "code").first()
+
+
+@require_POST
+def transfer_in_quick(request):
+    """申请调入 in one click, from the registration form's or an import row's
+    "已在其他区域登记": the request is made and submitted at once, towards the
+    user's node, with a standard reason. The form posts the number the user
+    typed; an import row posts only the batch and the row, whose person the
+    preview kept by the number's keyed hash. Nothing about the person is shown."""
+    _require_staff(request.user)
+    user = request.user
+    batch_raw = request.POST.get("batch") or ""
+    row_raw = request.POST.get("row") or ""
+    found: dict = {}
+    if batch_raw:
+        if not batch_raw.isdigit() or not row_raw.isdigit():
+            raise Http404
+        batch = batch_for_user(user, int(batch_raw), write=True)
+        entry = next(
+            (
+                p["transfer_in"]
+                for p in batch.problems
+                if p.get("transfer_in") and int(p.get("row", 0)) == int(row_raw)
+            ),
+            None,
+        )
+        if entry is None:
+            raise Http404
+        found["id_number_hash"] = entry["hash"]
+        wanted = str(entry.get("region") or "")
+        reason = f"导入#{batch.pk}第{row_raw}行：该人员已在其他区域登记，现迁入本区域，申请调入。"
+        back = redirect("imports:detail", pk=batch.pk)
+    else:
+        found["id_number"] = (request.POST.get("id_number") or "")[:30]
+        wanted = request.POST.get("region") or ""
+        reason = "新增登记时该人员已在其他区域登记，现迁入本区域，申请调入。"
+        back = redirect("people:create")
+    target = _transfer_in_target(user, wanted)
+    if target is None:
+        messages.error(request, "未申请调入：您没有可调入的区域")
+        return back
+    try:
+        created = services.transfer_in_create(
+            actor=user, target=target, reason=reason, request=request, **found
+        )
+    except services.FlowError as error:
+        messages.error(request, f"未申请调入：{error}")
+        return back
+    messages.success(
+        request,
+        f"调入申请 #{created.pk} 已提交（调入{target.name}），审核区域：{created.approver.name}。"
+        "可在“待办”中查看办理情况。",
+    )
+    if batch_raw:
+        return back
+    return redirect("flows:detail", pk=created.pk)
 
 
 # --- roll-ups at any node ---------------------------------------------------------------

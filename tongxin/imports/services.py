@@ -131,6 +131,9 @@ def sha256_of(path: Path) -> str:
 # --- checking (the preview) ----------------------------------------------------
 
 
+ELSEWHERE_MESSAGE = "该公民身份号码已在其他区域登记，不能导入；如该人员已迁入本区域，可点“申请调入”"
+
+
 @dataclass
 class Analysis:
     """What a commit would do with every data row; nothing is written."""
@@ -139,6 +142,9 @@ class Analysis:
     mapping: dict[int, str]
     results: list[RowResult] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
+    # Rows whose resident ID is registered outside the user's scope: {row: what
+    # 申请调入 needs (the number's keyed hash, never the number; the row's region)}.
+    elsewhere: dict[int, dict] = field(default_factory=dict)
 
     def column_label(self, field_name: str) -> str:
         for index, mapped in self.mapping.items():
@@ -160,6 +166,8 @@ class Analysis:
                             "kind": result.outcome,
                         }
                     )
+                    if message == ELSEWHERE_MESSAGE:
+                        rows[-1]["transfer_in"] = self.elsewhere[result.row_number]
         return rows
 
     def warnings(self, limit: int = SHOWN_WARNINGS) -> list[dict]:
@@ -275,13 +283,14 @@ def analyse(
         if person is not None:
             if not readable.contains(person.region_id):
                 # Say only that it exists elsewhere: nothing of the other region's record.
-                result.errors.append(
-                    (
-                        "id_number",
-                        "该公民身份号码已在其他区域登记，不能导入；如有疑问请联系市级工作人员",
-                    )
-                )
+                # The preview offers 申请调入 for the row (tongxin/flows).
+                result.errors.append(("id_number", ELSEWHERE_MESSAGE))
                 result.outcome = "invalid"
+                region = result.values.get("region")
+                analysis.elsewhere[result.row_number] = {
+                    "hash": person.id_number_hash,
+                    "region": region.pk if region is not None else None,
+                }
                 continue
         validator.finish(result, person)
         if result.errors:

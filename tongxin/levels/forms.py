@@ -26,40 +26,57 @@ class LevelChangeForm(BootstrapFormMixin, forms.Form):
         self.fields["version"].initial = person.version
 
 
-def quota_field_name(region_id: int, level: str) -> str:
-    return f"q_{region_id}_{level}"
-
-
-class QuotaForm(BootstrapFormMixin, forms.Form):
-    """One number per (region, level) row shown: the city at city level, each county-level unit at county level."""
+class TierForm(BootstrapFormMixin, forms.Form):
+    """The name and quota of each node's tier the user may set (levels.services.may_set_tier):
+    one row per node that keeps a tier, or may (province, city, county level)."""
 
     def __init__(self, *args, rows, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rows = rows  # [(region, level, current quota)]
-        for region, level, current in rows:
-            label = f"{region.name} {Person.Level(level).label}名额"
-            self.fields[quota_field_name(region.pk, level)] = forms.IntegerField(
-                label=label,
+        self.rows = rows  # [(region, current name, current quota)]
+        for region, name, quota in rows:
+            name_label = f"{region.name}的分级名称"
+            quota_label = f"{region.name}的名额"
+            # Added after BootstrapFormMixin styled the declared fields.
+            self.fields[f"name_{region.pk}"] = forms.CharField(
+                label=name_label,
+                max_length=30,
+                initial=name,
+                widget=forms.TextInput(attrs={"class": "form-control"}),
+                error_messages={
+                    "required": f"请填写{name_label}",
+                    "max_length": f"{name_label}不能超过30字",
+                },
+            )
+            self.fields[f"quota_{region.pk}"] = forms.IntegerField(
+                label=quota_label,
+                required=False,
                 min_value=0,
                 max_value=100_000,
-                initial=current,
-                # Added after BootstrapFormMixin styled the declared fields.
+                initial=quota,
                 widget=forms.NumberInput(attrs={"class": "form-control"}),
                 error_messages={
-                    "required": f"请填写{label}",
-                    "invalid": f"{label}应为整数",
-                    "min_value": f"{label}不能为负数",
-                    "max_value": f"{label}不能超过100000",
+                    "invalid": f"{quota_label}应为整数",
+                    "min_value": f"{quota_label}不能为负数",
+                    "max_value": f"{quota_label}不能超过100000",
                 },
             )
 
-    def changed_quotas(self):
-        """[(region, level, new quota)] for the numbers that differ from what is stored."""
+    def table(self):
+        """(region, name field, quota field) per row, for the page's table."""
         return [
-            (region, level, self.cleaned_data[quota_field_name(region.pk, level)])
-            for region, level, current in self.rows
-            if self.cleaned_data[quota_field_name(region.pk, level)] != current
+            (region, self[f"name_{region.pk}"], self[f"quota_{region.pk}"])
+            for region, _name, _quota in self.rows
         ]
+
+    def changed_tiers(self):
+        """[(region, new name, new quota)] for the rows that differ from what is set."""
+        changed = []
+        for region, name, quota in self.rows:
+            new_name = self.cleaned_data[f"name_{region.pk}"].strip()
+            new_quota = self.cleaned_data[f"quota_{region.pk}"]
+            if (new_name, new_quota) != (name, quota):
+                changed.append((region, new_name, new_quota))
+        return changed
 
 
 class ReviewStartForm(forms.Form):

@@ -3,6 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from tongxin.core.kept_tables import kept_rows
+from tongxin.regions.models import Region
 from tongxin.regions.scope import at_nodes, read_scope
 
 from .models import Tier, TierMembership
@@ -43,3 +44,26 @@ def tier_choices_for(user) -> list[Tier]:
 def tiers_of_nodes(nodes) -> QuerySet[Tier]:
     """The tiers set up at `nodes` (a person's chain of nodes above them), top first."""
     return at_nodes(Tier.objects.all(), nodes).select_related("region").order_by("region__depth")
+
+
+def tiers_above_cities(node_ids) -> list[Tier]:
+    """The tiers kept by provinces (自治区重点联系) among the nodes `node_ids`
+    (a table's node and the nodes above it), top first: 附件1 gives each a
+    column of its own, where the city's 市级重点联系 column also counts them.
+    Read from the kept tier rows (no query while no tier or region changed)."""
+    wanted = set(node_ids)
+    rows = kept_rows("levels.tiers", lambda: Tier.objects.select_related("region"))
+    return sorted(
+        (
+            t
+            for t in rows
+            if t.region_id in wanted and t.region.rank < Region.RANK[Region.Kind.CITY]
+        ),
+        key=lambda t: t.region.depth,
+    )
+
+
+def holders_of(persons: QuerySet, tier: Tier) -> QuerySet:
+    """The persons of `persons` who hold `tier`, driven from the tier's
+    (small) list of holders rather than probed person by person."""
+    return persons.filter(pk__in=TierMembership.objects.filter(tier=tier).values("person_id"))

@@ -227,7 +227,7 @@ def tier_set(
 ) -> Tier:
     """Set the name and quota of a node's tier (set up with defaults if new)."""
     if not may_set_tier(actor, region):
-        raise LevelError("只有本级及上级的系统管理员和市级工作人员可以设置名额")
+        raise LevelError(f"{region.name}的分级只能由本级及上级的系统管理员和市级工作人员设置")
     if quota is not None and not 0 <= quota <= 100_000:
         raise LevelError(f"{region.name}的名额应在0到100000之间")
     name = (name or "").strip()

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +12,7 @@ from tongxin.people.access import person_for_user
 from tongxin.people.listing import keyset_page
 from tongxin.people.models import Person
 from tongxin.people.services import StaleEditError
+from tongxin.regions.models import Region
 from tongxin.regions.scope import readable_regions
 
 from . import review, services
@@ -20,9 +22,10 @@ from .access import (
     require_reader,
     review_cycle_for_user,
 )
-from .forms import LevelChangeForm, QuotaForm, ReviewMarkForm, ReviewStartForm
-from .quotas import COVERAGE_LEVELS, default_quota, quota_page, stored_quotas
-from .tiers import level_of_node
+from .forms import LevelChangeForm, ReviewMarkForm, ReviewStartForm, TierForm
+from .quotas import COVERAGE_LEVELS, quota_page
+from .selectors import tiers_of_nodes
+from .tiers import default_tier_name, default_tier_quota
 
 
 def _first_error(form) -> str:
@@ -90,35 +93,48 @@ def quota_overview(request):
     return render(request, "levels/quota_page.html", context)
 
 
-def _quota_rows(regions):
-    """(region, level, quota) of the nodes that keep a tier: set up, or province,
-    city and county-level nodes (which start with the defaults)."""
-    stored = stored_quotas()
+def _tier_rows(user):
+    """(region, name, quota) of the nodes whose tier `user` may set: every node
+    with a tier set up, and the province, city and county-level nodes (which
+    start with the defaults), top of the tree first."""
+    regions = sorted(
+        (
+            r
+            for r in readable_regions(user).filter(is_active=True)
+            if services.may_set_tier(user, r)
+        ),
+        key=lambda r: (r.depth, r.sort_order, r.code),
+    )
+    stored = {t.region_id: t for t in tiers_of_nodes(regions)}
     rows = []
     for region in regions:
-        level = level_of_node(region)
-        if (region.pk, level) in stored:
-            rows.append((region, level, stored[(region.pk, level)]))
-        elif region.rank <= 2:
-            rows.append((region, level, default_quota(region, level)))
+        tier = stored.get(region.pk)
+        if tier is not None:
+            rows.append((region, tier.name, tier.quota))
+        elif region.rank <= Region.RANK[Region.Kind.COUNTY]:
+            rows.append((region, default_tier_name(region), default_tier_quota(region)))
     return rows
 
 
 def quota_edit(request):
+    """分级名称与名额: an admin (or city-level staff) sets the tiers of the nodes in
+    their own subtree, never one above or beside it (levels.services.tier_set)."""
     if not can_manage_city_wide(request.user):
         raise Http404
-    regions = [
-        r
-        for r in readable_regions(request.user).filter(is_active=True)
-        if services.may_set_tier(request.user, r)
-    ]
-    form = QuotaForm(request.POST or None, rows=_quota_rows(regions))
+    form = TierForm(request.POST or None, rows=_tier_rows(request.user))
     if request.method == "POST" and form.is_valid():
-        changed = form.changed_quotas()
-        for region, _level, quota in changed:
-            services.tier_set(actor=request.user, region=region, quota=quota, request=request)
-        messages.success(request, f"已保存名额（{len(changed)}项有变化）。")
-        return redirect("levels:quotas")
+        changed = form.changed_tiers()
+        try:
+            with transaction.atomic():  # all rows or none
+                for region, name, quota in changed:
+                    services.tier_set(
+                        actor=request.user, region=region, name=name, quota=quota, request=request
+                    )
+        except services.LevelError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"已保存分级名称与名额（{len(changed)}项有变化）。")
+            return redirect("levels:quotas")
     return render(request, "levels/quota_form.html", {"form": form})
 
 

@@ -165,7 +165,7 @@ class PersonForm(forms.ModelForm):
                 # The page offers 申请调入 with the number the user typed (tongxin/flows).
                 self.registered_elsewhere = parsed.number
                 raise forms.ValidationError(
-                    "该公民身份号码已在其他区域登记，不能重复登记；如该人员已迁入本区域，请联系其原所在区域办理调入。"
+                    "该公民身份号码已在其他区域登记，不能重复登记；如该人员已迁入本区域，可点页面上方的“申请调入”。"
                 )
             raise forms.ValidationError("该公民身份号码已登记，不能重复登记。")
         self.warnings.extend(parsed.warnings)

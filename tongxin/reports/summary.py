@@ -5,6 +5,10 @@ and the table by 合计; columns are, per region, the three levels and their
 sum, then the same for all regions together. The numbers come from ONE
 GROUP BY over `filtered_persons` (active persons only), so they always equal
 what the person list counts for the same region.
+
+Under a province that keeps a tier (自治区重点联系), each region's block has
+one more column, "其中：自治区重点联系": the persons holding that tier, who are
+also counted in 市级重点联系 (their level), so 小计 does not add them again.
 """
 
 import datetime
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from tongxin.core.kept_counts import kept_counts
+from tongxin.levels.models import Tier, TierMembership
+from tongxin.levels.selectors import holders_of, tiers_above_cities
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person, PersonGroup, SubCategory
 from tongxin.regions.models import Region
@@ -40,10 +46,20 @@ class Summary:
     regions: list[Region]
     rows: list[SummaryRow]
     show_total_block: bool
+    upper_tiers: list[str] = field(default_factory=list)  # names of the 其中 columns
 
     @property
     def level_labels(self) -> list[str]:
-        return [label for _, label in LEVELS] + ["小计"]
+        labels = [label for _, label in LEVELS]
+        extra = [f"其中：{name}" for name in self.upper_tiers]
+        return labels[:1] + extra + labels[1:] + ["小计"]
+
+    @property
+    def upper_tier_note(self) -> str:
+        if not self.upper_tiers:
+            return ""
+        names = "、".join(self.upper_tiers)
+        return f"“其中：{names}”为市级重点联系中列入{names}的人数，已计入市级重点联系，小计不重复计算。"
 
     @property
     def column_blocks(self) -> list[str]:
@@ -103,6 +119,39 @@ def summary_counts(user, region_id: int | None) -> dict[tuple, int]:
     return dict(kept_counts(grouped, models=(Person,)))
 
 
+def upper_tier_counts(user, region_id: int | None, tier: Tier) -> dict[tuple, int]:
+    """{(group_id, subcategory_id, region_id): count} of the active persons
+    `user` sees (in `region_id`'s subtree) who hold `tier`, kept like
+    summary_counts and recounted for the persons whose memberships change."""
+    person_filter = PersonFilter(region=region_id, status=Person.Status.ACTIVE)
+    qs, _ = filtered_persons(user, person_filter)
+    grouped = (
+        holders_of(qs, tier)
+        .order_by()
+        .values_list("group_id", "subcategory_id", "region_id")
+        .annotate(n=Count("*"))
+    )
+    return dict(
+        kept_counts(grouped, models=(Person, TierMembership), links={TierMembership: "person_id"})
+    )
+
+
+def _nodes_above(node: Region | None, visible: list[Region]) -> list[int]:
+    """The table's node and the nodes above it that may be a province (without
+    a node, those above every top node of the user's scope). Nodes known to
+    rank at or below a city are left out: a deployment rooted at a city asks
+    for no province tier at all."""
+    if node is not None:
+        chain = {*node.ancestor_ids(), node.pk}
+    else:
+        ids = {r.pk for r in visible}
+        chains = [set(r.ancestor_ids()) | {r.pk} for r in visible if r.parent_id not in ids]
+        chain = set.intersection(*chains) if chains else set()
+    known = {r.pk: r for r in [*visible, *([node] if node else [])]}
+    city = Region.RANK[Region.Kind.CITY]
+    return sorted(i for i in chain if i not in known or known[i].rank < city)
+
+
 def _roll_up(node: Region | None, visible: list[Region], counted: set[int]):
     """(the table's columns, {region id: its column's region id}).
 
@@ -148,20 +197,28 @@ def build_summary(user, region: Region | None, *, on_date: datetime.date) -> Sum
     counts: dict[tuple, int] = defaultdict(int)
     for (group_id, sub_id, rid, level), n in raw.items():
         counts[(group_id, sub_id, column_of.get(rid), level)] += n
+    above = _nodes_above(node, visible)
+    upper = tiers_above_cities(above) if above else []
+    for tier in upper:
+        held = upper_tier_counts(user, region.pk if region else None, tier)
+        for (group_id, sub_id, rid), n in held.items():
+            counts[(group_id, sub_id, column_of.get(rid), f"tier:{tier.pk}")] += n
     unit = node.name if node is not None else "全部区域"
 
     level_values = [value for value, _ in LEVELS]
+    # The 其中 columns follow 市级重点联系, whose persons they count again.
+    shown = level_values[:1] + [f"tier:{tier.pk}" for tier in upper] + level_values[1:]
     region_ids = [r.pk for r in regions]
 
     def cells_for(keys: dict[tuple[int, str], int]) -> list[int]:
         """keys: {(region_id, level): n} → the row's cells."""
         cells = []
         for rid in region_ids:
-            per_level = [keys.get((rid, lv), 0) for lv in level_values]
-            cells += per_level + [sum(per_level)]
+            cells += [keys.get((rid, lv), 0) for lv in shown]
+            cells.append(sum(keys.get((rid, lv), 0) for lv in level_values))
         if len(region_ids) > 1:
-            per_level = [sum(keys.get((rid, lv), 0) for rid in region_ids) for lv in level_values]
-            cells += per_level + [sum(per_level)]
+            cells += [sum(keys.get((rid, lv), 0) for rid in region_ids) for lv in shown]
+            cells.append(sum(keys.get((rid, lv), 0) for rid in region_ids for lv in level_values))
         return cells
 
     by_sub: dict[tuple[int, int | None], dict] = defaultdict(lambda: defaultdict(int))
@@ -207,6 +264,7 @@ def build_summary(user, region: Region | None, *, on_date: datetime.date) -> Sum
         regions=regions,
         rows=rows,
         show_total_block=len(regions) > 1,
+        upper_tiers=[tier.name for tier in upper],
     )
 
 
@@ -278,6 +336,8 @@ def write_summary_xlsx(summary: Summary, target) -> None:
                 group_start = row_index + 1
             row_index += 1
 
+        if summary.upper_tier_note:
+            sheet.merge_range(row_index, 0, row_index, last_col, summary.upper_tier_note, meta)
         sheet.set_column(0, 0, 22)
         sheet.set_column(1, 1, 18)
         sheet.set_column(2, last_col, 6.5)

@@ -13,12 +13,15 @@ import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tongxin.accounts.models import User
 from tongxin.conftest import PASSWORD
 from tongxin.core.tests.browser import chromium_page, expect, log_in, settle
+from tongxin.flows.models import ChangeRequest as FlowRequest
 from tongxin.levels.tiers import tiers_held
 from tongxin.portal.models import ChangeRequest as PortalChange
+from tongxin.regions.models import Region
 from tongxin.regions.tests.world import build_world
 
 pytestmark = [
@@ -42,6 +45,13 @@ def world(make_person, regions):
     PortalChange.objects.all().delete()
     city = User.objects.create_user(username="city", password=PASSWORD, role=User.Role.CITY)
     city.regions.set([regions["city"]])
+    # The world's review year is confirmed everywhere, so no reminder to report
+    # it (test_review_deadline.py) joins the badge counts below.
+    for node in Region.objects.filter(staff__isnull=False, parent__isnull=False).distinct():
+        FlowRequest.objects.create(
+            kind="review", state="approved", origin=node, approver=node.parent,
+            year=timezone.localdate().year, reason="已复核",
+        )  # fmt: skip
     return world
 
 
@@ -135,3 +145,30 @@ def test_a_recommendation_and_a_transfer_between_cities(live_server, world, make
     mover.refresh_from_db()
     assert mover.region == world.regions["chengzhong"]
     assert [str(t) for t in tiers_held(person)] == [tier_label, "兴宁区·县区联系"]
+
+
+def test_xingning_asks_in_one_click_for_a_person_registered_in_liuzhou(live_server, world):
+    elsewhere = world.persons["chengzhong"]
+    number = elsewhere.id_number
+    with chromium_page(live_server) as (page, problems):
+        log_in(page, "xingning", "/persons/new/")
+        page.get_by_label("姓名", exact=True).fill("某人")
+        page.get_by_label("公民身份号码", exact=True).fill(number)
+        page.get_by_role("button", name="保存", exact=True).click()
+        settle(page)
+        offer = page.get_by_test_id("transfer-in-offer")
+        expect(offer).to_contain_text("该公民身份号码已在其他区域登记")
+        assert "城中甲" not in page.content()
+        shot(page, "7-form-offers-transfer-in")
+        offer.get_by_role("button", name="申请调入").click()
+        expect(page.get_by_test_id("request-state")).to_have_text("待审核")
+        expect(page.get_by_test_id("request-person")).to_have_text("其他区域人员")
+        assert "城中甲" not in page.content() and number not in page.url
+        shot(page, "8-transfer-in-asked")
+        assert problems == []
+    asked = FlowRequest.objects.get(kind="transfer", direction="in", person=elsewhere)
+    assert (asked.state, asked.target, asked.approver) == (
+        "pending",
+        world.regions["xingning"],
+        world.regions["chengzhong"],
+    )

@@ -330,12 +330,22 @@ def test_comments_and_attachments_are_kept_and_audited(world, login, settings, t
 
 def test_the_inbox_lists_what_awaits_and_what_is_open_with_counts(world, login):
     # The world's persons also have change requests of their own (tongxin/
-    # portal) waiting in these inboxes; this test counts the flows' requests.
+    # portal) waiting in these inboxes, and the world's review year reminds the
+    # city to report its review (test_review_deadline.py); this test counts
+    # the flows' requests.
     PortalChange.objects.all().delete()
     recommend(
         login(world.users["xingning"]), world.persons["xingning"], tier_for(world.regions["city"])
     )
     request = only_request()
+    # The world's review year is confirmed for both nodes: no reminder to report
+    # it (test_review_deadline.py) joins the requests counted here.
+    for node in ("city", "xingning"):
+        ChangeRequest.objects.create(
+            kind="review", state="approved", origin=world.regions[node],
+            approver=world.regions[node].parent or world.regions[node],
+            year=timezone.localdate().year, reason="已复核",
+        )  # fmt: skip
     client = login(world.users["city"])
     response = client.get(reverse("flows:inbox"))
     awaiting = response.context["awaiting"]
