@@ -274,3 +274,26 @@ def test_misconfigured_object_storage_is_named(environ, expected):
     assert [p.id for p in problems] == expected
     for problem in problems:
         assert "TONGXIN_S3_" in problem.msg or "http" in problem.msg  # names what to fix
+
+
+# The backup reads the database from another connection: committed rows.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_backup_says_the_files_are_in_the_bucket_and_not_in_it(
+    bucket, make_person, regions, tmp_path, settings
+):
+    import tarfile
+
+    from django.core.management import call_command
+
+    make_person("张三", region=regions["xingning"], photo=SimpleUploadedFile("z.jpg", jpeg()))
+    stray = settings.MEDIA_ROOT / "photos" / "old.jpg"  # left on disk from before the bucket
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"old")
+    out = io.StringIO()
+
+    call_command("backup", output=str(tmp_path / "backups"), stdout=out)
+
+    assert f"对象存储 s3://{bucket.name}/{PREFIX} 中，不在本归档内" in out.getvalue()
+    (archive,) = (tmp_path / "backups").glob("tongxin-*.tar.gz")
+    with tarfile.open(archive) as tar:
+        assert not [n for n in tar.getnames() if n.startswith("media/")]
