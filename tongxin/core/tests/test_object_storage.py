@@ -8,11 +8,8 @@ out through the views that check the region rule.
 
 import datetime
 import io
-import uuid
 import zipfile
-from dataclasses import dataclass
 
-import boto3
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -25,68 +22,10 @@ from tongxin.conftest import make_id_number
 from tongxin.core import registries
 from tongxin.core.checks import check_object_storage, check_object_storage_reachable
 from tongxin.core.storage import local_copy, object_storage_problem, uses_object_storage
+from tongxin.core.tests.conftest import PREFIX, s3_environ
 from tongxin.imports.models import ImportBatch, PhotoBatch
 from tongxin.imports.tests.rosters import roster_row, write_xlsx
 from tongxin.people.models import Person
-
-PREFIX = "tongxin-media"
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint():
-    """A real S3 API (moto's server) on a free loopback port, for the session."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@dataclass
-class Bucket:
-    name: str
-    environ: dict
-    client: object
-
-    def keys(self) -> list[str]:
-        listed = self.client.list_objects_v2(Bucket=self.name)
-        return sorted(item["Key"] for item in listed.get("Contents", []))
-
-    def read(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
-
-
-def _environ(endpoint: str, name: str) -> dict:
-    return {
-        "TONGXIN_S3_BUCKET": name,
-        "TONGXIN_S3_ENDPOINT_URL": endpoint,
-        "TONGXIN_S3_REGION": "cn-south-1",
-        "TONGXIN_S3_ACCESS_KEY_ID": "tongxin-test",
-        "TONGXIN_S3_SECRET_ACCESS_KEY": "tongxin-test-secret",
-        "TONGXIN_S3_PREFIX": f"/{PREFIX}/",
-        "TONGXIN_S3_ADDRESSING_STYLE": "path",
-    }
-
-
-@pytest.fixture
-def bucket(s3_endpoint, settings) -> Bucket:
-    """A new private bucket, made the default storage as TONGXIN_S3_* would."""
-    name = f"tongxin-{uuid.uuid4().hex[:12]}"
-    environ = _environ(s3_endpoint, name)
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="cn-south-1",
-        aws_access_key_id="tongxin-test",
-        aws_secret_access_key="tongxin-test-secret",
-    )
-    client.create_bucket(
-        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "cn-south-1"}
-    )
-    settings.STORAGES = {**settings.STORAGES, "default": project_settings._s3_storage(environ)}
-    return Bucket(name=name, environ=environ, client=client)
 
 
 def jpeg(colour="red", size=(105, 147)) -> bytes:
@@ -104,7 +43,7 @@ def _nothing_on_disk(settings) -> bool:
 
 
 def test_the_settings_make_a_private_s3_storage_that_never_overwrites(s3_endpoint):
-    entry = project_settings._s3_storage(_environ(s3_endpoint, "tongxin-media"))
+    entry = project_settings._s3_storage(s3_environ(s3_endpoint, "tongxin-media"))
 
     assert entry["BACKEND"] == "storages.backends.s3.S3Storage"
     options = entry["OPTIONS"]
@@ -222,7 +161,7 @@ def test_a_reachable_bucket_passes_and_a_missing_one_is_named(bucket, s3_endpoin
     assert check_object_storage_reachable() == []
     assert object_storage_problem in list(registries.serve_checks)  # `tongxin serve` asks
 
-    environ = _environ(s3_endpoint, "tongxin-nowhere")
+    environ = s3_environ(s3_endpoint, "tongxin-nowhere")
     settings.STORAGES = {**settings.STORAGES, "default": project_settings._s3_storage(environ)}
 
     problem = object_storage_problem()
@@ -231,7 +170,7 @@ def test_a_reachable_bucket_passes_and_a_missing_one_is_named(bucket, s3_endpoin
 
 
 def test_an_unreachable_endpoint_is_said_in_chinese(settings):
-    environ = _environ("http://127.0.0.1:9", "tongxin-media")
+    environ = s3_environ("http://127.0.0.1:9", "tongxin-media")
     settings.STORAGES = {**settings.STORAGES, "default": project_settings._s3_storage(environ)}
 
     problem = object_storage_problem()
