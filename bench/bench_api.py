@@ -94,7 +94,7 @@ def _measure(args, client) -> list[tuple]:
 
     admin = User.objects.create_superuser(username="bench-api-admin", password=None)
     tokens = {}
-    for code in ("450100", "450102"):
+    for code in ("450000", "450100", "450102"):
         region = Region.objects.get(code=code)
         _client, tokens[code] = api_client_create(
             actor=admin,
@@ -113,9 +113,14 @@ def _measure(args, client) -> list[tuple]:
         {"sort": "name", "size": 200},
         HTTP_AUTHORIZATION=f"Bearer {tokens['450100']}",
     ).json()
-    city, county = tokens["450100"], tokens["450102"]
+    province, city, county = tokens["450000"], tokens["450100"], tokens["450102"]
     region = Region.objects.get(code="450103")
+    own = Region.objects.get(code="450102").pk
     cases = [
+        # The floor: a call that reads no person (token, rate limit, audit row, JSON).
+        ("floor: the client's own region", county, None, f"/api/v1/regions/{own}"),
+        ("list, first page (province: the whole tree)", province, {}),
+        ("search, name 2 chars (province)", province, {"q": sample.name[:2]}),
         ("list, first page (city)", city, {}),
         ("list, 200 per page (city)", city, {"size": 200}),
         ("list, second page by name (city)", city, {"sort": "name", "cursor": deep["next_cursor"]}),
@@ -130,11 +135,12 @@ def _measure(args, client) -> list[tuple]:
         ("search, mobile (city)", city, {"q": sample.mobile}),
     ]
     rows = []
-    for label, token, params in cases:
+    for label, token, params, *other_path in cases:
+        path = other_path[0] if other_path else "/api/v1/persons"
         timings = []
         for run in range(args.runs + 3):
             started = time.perf_counter()
-            response = client.get("/api/v1/persons", params, HTTP_AUTHORIZATION=f"Bearer {token}")
+            response = client.get(path, params or {}, HTTP_AUTHORIZATION=f"Bearer {token}")
             elapsed = (time.perf_counter() - started) * 1000
             if response.status_code != 200:
                 raise SystemExit(f"{label}: HTTP {response.status_code} {response.content[:200]}")
@@ -143,7 +149,7 @@ def _measure(args, client) -> list[tuple]:
         timings.sort()
         p50 = statistics.median(timings)
         p95 = timings[int(len(timings) * 0.95) - 1]
-        items = len(response.json()["items"])
+        items = len(response.json().get("items", [None]))
         rows.append((label, items, p50, p95))
         print(f"{label:40s} {items:>4} items  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
     return rows

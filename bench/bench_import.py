@@ -1,7 +1,9 @@
 """Importing a 100,000-row messy roster end to end (issue 3).
 
 Usage (from the checkout, with the virtualenv; use a throwaway database — the
-bench removes the persons of earlier bench runs before it starts):
+bench removes the persons of earlier bench runs before it starts, unless
+--into-existing, which imports into the persons already there and keeps
+what it imported):
 
     TONGXIN_DATA_DIR=/tmp/bench-import .venv/bin/python bench/bench_import.py --rows 100000
     TONGXIN_DATABASE_URL=postgres://postgres@127.0.0.1:5432/tongxin_bench_import \
@@ -309,6 +311,12 @@ def main() -> int:
     parser.add_argument("--compare", action="store_true", help="also run django-import-export")
     parser.add_argument("--roster", type=Path, help="reuse a roster written by an earlier run")
     parser.add_argument("--skip-ours", action="store_true", help="only django-import-export")
+    parser.add_argument(
+        "--into-existing",
+        action="store_true",
+        help="import into the persons already there (e.g. a 5M bench database) and keep them: "
+        "nothing is removed before or after",
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -333,7 +341,12 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     demo_regions_ensure()
     demo_users_ensure()
-    _clean_database()
+    if args.into_existing:
+        from tongxin.people.models import Person
+
+        print(f"importing into {Person.objects.count():,} persons already there", flush=True)
+    else:
+        _clean_database()
     if args.roster:
         path = args.roster
     else:

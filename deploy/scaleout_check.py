@@ -12,7 +12,10 @@ psycopg (already installed with the product).
 
 Environment: WEB1, WEB2 (base URLs), PRIMARY_DSN, REPLICA_DSN (libpq
 connection strings to the maintenance database "postgres"), APP_DB (the
-application's database name), READ_YOUR_WRITES_SECONDS.
+application's database name), READ_YOUR_WRITES_SECONDS, LOCAL_DIRS (each
+machine's own data directory, colon-separated) and, when files go to a
+bucket, the servers' TONGXIN_S3_* variables (read with boto3, installed
+with the product).
 """
 
 import datetime
@@ -196,6 +199,25 @@ def wait_for_file(browser: Browser, url: str, timeout: float = 180) -> bytes:
         time.sleep(1)
 
 
+def bucket_objects() -> list[tuple[str, int]]:
+    """(key, size) of every object in the servers' bucket."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=os.environ.get("TONGXIN_S3_ENDPOINT_URL") or None,
+        region_name=os.environ.get("TONGXIN_S3_REGION") or None,
+        aws_access_key_id=os.environ.get("TONGXIN_S3_ACCESS_KEY_ID") or None,
+        aws_secret_access_key=os.environ.get("TONGXIN_S3_SECRET_ACCESS_KEY") or None,
+    )
+    listed = client.list_objects_v2(Bucket=os.environ["TONGXIN_S3_BUCKET"])
+    return [(item["Key"], item["Size"]) for item in listed.get("Contents", [])]
+
+
+def _files_under(directory: str) -> list[str]:
+    return [os.path.join(root, name) for root, _dirs, names in os.walk(directory) for name in names]
+
+
 def before(state_file: str) -> None:
     web1, web2 = os.environ["WEB1"], os.environ["WEB2"]
     primary_dsn, replica_dsn = os.environ["PRIMARY_DSN"], os.environ["REPLICA_DSN"]
@@ -225,6 +247,18 @@ def before(state_file: str) -> None:
     check(status == 302 and job is not None, "export job queued through server 1")
     data = wait_for_file(staff, f"{web2}/reports/jobs/{job[1]}/download/")
     check(data[:2] == b"PK", f"server 2 hands out the worker's file ({len(data)} bytes, xlsx)")
+    if os.environ.get("TONGXIN_S3_BUCKET"):
+        stored = bucket_objects()
+        check(
+            any(size == len(data) for key, size in stored if "/exports/" in key),
+            f"the file is in the bucket ({len(stored)} objects there)",
+        )
+    local = [
+        path
+        for directory in filter(None, os.environ.get("LOCAL_DIRS", "").split(":"))
+        for path in _files_under(os.path.join(directory, "media"))
+    ]
+    check(not local, "no machine keeps an uploaded or generated file on its own disk")
 
     print("3. A report served from the replica matches the primary after catch-up")
     reader = Browser()

@@ -405,8 +405,60 @@ MEDIA_URL = "/media/"
 # template all go through default_storage. Several servers: TONGXIN_MEDIA_DIR
 # on a directory every server mounts (NFS, a cloud file system).
 MEDIA_ROOT = Path(os.environ.get("TONGXIN_MEDIA_DIR") or DATA_DIR / "media")
+
+
+# Or an S3-compatible bucket (TONGXIN_S3_BUCKET; the provincial cloud's object
+# storage, MinIO, Ceph RGW …) through django-storages. The bucket stays private:
+# every file is streamed through the view that checks the region rule, never
+# handed out as a link (docs/decisions.md). core/checks.py checks the
+# variables; `tongxin serve` refuses to start when the bucket cannot be reached.
+def _s3_storage(environ=os.environ) -> dict:
+    """The S3Storage entry for STORAGES["default"] from TONGXIN_S3_* variables."""
+    from botocore.config import Config
+
+    client_config = Config(
+        s3={"addressing_style": environ.get("TONGXIN_S3_ADDRESSING_STYLE") or None},
+        signature_version="s3v4",
+        # A bucket that does not answer fails a request in seconds, not minutes.
+        connect_timeout=5,
+        read_timeout=60,
+        retries={"max_attempts": 3, "mode": "standard"},
+        # botocore 1.36+ adds CRC checksums to every upload by default, which
+        # several S3-compatible services (older MinIO, Ceph RGW, some clouds'
+        # object storage) refuse; send them only where S3 requires them.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    options = {
+        "bucket_name": environ["TONGXIN_S3_BUCKET"],
+        # The provider's address; empty for AWS itself.
+        "endpoint_url": environ.get("TONGXIN_S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("TONGXIN_S3_REGION") or None,
+        # Empty: boto3's own chain (AWS_* variables, the machine's role).
+        "access_key": environ.get("TONGXIN_S3_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("TONGXIN_S3_SECRET_ACCESS_KEY") or None,
+        # A folder inside the bucket, so one bucket can hold several deployments.
+        "location": environ.get("TONGXIN_S3_PREFIX", "").strip("/"),
+        "client_config": client_config,
+        # A CA bundle for a provider behind the province's own certificate authority.
+        "verify": environ.get("TONGXIN_S3_CA_BUNDLE") or None,
+        # Objects take the bucket's (private) policy; no ACL header is sent,
+        # which buckets with ACLs disabled would refuse.
+        "default_acl": None,
+        # A name in use gets a suffix, as on disk: a photo batch's undo puts
+        # back the photo file it replaced, so a new photo must never overwrite it.
+        "file_overwrite": False,
+        # Should a URL ever be made, a signed one that expires in 5 minutes.
+        "querystring_auth": True,
+        "querystring_expire": 300,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _s3_storage()
+    if os.environ.get("TONGXIN_S3_BUCKET")
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

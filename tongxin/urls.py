@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from tongxin.accounts.auth_views import LoginView
 from tongxin.api.api import audited_urls
+from tongxin.api.errors import API_PREFIX
 from tongxin.core import views as core_views
 from tongxin.dashboard import views as dashboard_views
 
@@ -31,7 +32,7 @@ urlpatterns = [
     path("qualification/", include("tongxin.qualification.urls")),
     path("analysis/", include("tongxin.analysis.urls")),
     path("privacy/", include("tongxin.privacy.urls")),
-    path("api/v1/", audited_urls()),
+    path(API_PREFIX.lstrip("/"), audited_urls()),
     path("api/clients/", include("tongxin.api.urls")),
     path("dedupe/", include("tongxin.dedupe.urls")),
     path("portal/", include("tongxin.portal.urls")),
@@ -40,3 +41,9 @@ urlpatterns = [
     path("p/", include("tongxin.portal.person_urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+# Under /api/v1/ the API's JSON error shape, elsewhere the product's error pages.
+handler400 = "tongxin.api.errors.bad_request"
+handler403 = "tongxin.api.errors.permission_denied"
+handler404 = "tongxin.api.errors.page_not_found"
+handler500 = "tongxin.api.errors.server_error"

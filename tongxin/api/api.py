@@ -5,6 +5,7 @@ page served from the product itself (Swagger UI vendored, no CDN)."""
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required, login_required
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
@@ -12,7 +13,7 @@ from ninja.renderers import JSONRenderer
 
 from . import routes_persons, routes_records, routes_reference
 from .auth import ClientRateThrottle, ClientToken
-from .errors import install_handlers
+from .errors import install_handlers, method_not_allowed
 from .services import api_call_record
 
 DESCRIPTION = """\
@@ -68,11 +69,17 @@ api.add_router("", routes_records.service_router)
 
 
 def _audited(view, route: str):
-    """Write the call's audit row once the response is known (routes with a client)."""
+    """Write the call's audit row once the response is known (routes with a client).
+
+    A method the route does not have never reaches the route (nor its token
+    check): ninja answers it in plain text, turned into the error shape here.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            return method_not_allowed(request, response)
         client = getattr(request, "api_client", None)
         if client is not None:
             api_call_record(

@@ -5,16 +5,27 @@
 
 `items` lists what is wrong per field (a query parameter, or an item of a
 batch by its index in the request); it is empty for errors about the call
-as a whole (401, 403, 404, 429).
+as a whole (400, 401, 403, 404, 405, 429, 500).
+
+Errors raised inside an API route are answered by the handlers installed on
+the NinjaAPI (install_handlers). Those that never reach a route — a path
+under /api/v1/ that matches none, a method the route does not have, an
+exception Django turns into a response itself — are answered by
+`api_or_page`: the same shape for API paths, the product's HTML error page
+for every other path.
 """
 
 from dataclasses import dataclass, field
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import Throttled as NinjaThrottled
 
 from tongxin.people.models import Person
+
+# Where the API is mounted (tongxin/urls.py).
+API_PREFIX = "/api/v1/"
 
 # Labels of request fields that are not person fields (those take the model's verbose_name).
 PARAMETER_LABELS = {
@@ -133,3 +144,55 @@ def install_handlers(api) -> None:
     @api.exception_handler(HttpError)
     def on_http_error(request, exc: HttpError):
         return respond(request, exc.status_code, error_body("error", str(exc)))
+
+
+# --- errors that never reach a route -----------------------------------------------------
+
+
+def is_api_path(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def error_response(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(
+        error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def method_not_allowed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """ninja's plain-text 405 in the error shape, its Allow header kept."""
+    allowed = response.get("Allow", "")
+    answer = error_response(
+        405,
+        "method_not_allowed",
+        f"此接口不支持 {request.method} 请求" + (f"（可用：{allowed}）" if allowed else ""),
+    )
+    if allowed:
+        answer["Allow"] = allowed
+    return answer
+
+
+def bad_request(request, exception, template_name="400.html"):
+    if is_api_path(request):
+        return error_response(400, "bad_request", "请求无法处理：格式不正确或内容过大")
+    return defaults.bad_request(request, exception, template_name)
+
+
+def permission_denied(request, exception, template_name="403.html"):
+    if is_api_path(request):
+        return error_response(403, "forbidden", "无权进行此操作")
+    return defaults.permission_denied(request, exception, template_name)
+
+
+def page_not_found(request, exception, template_name="404.html"):
+    if is_api_path(request):
+        return error_response(
+            404, "not_found", f"接口地址不存在：{request.path}（接口说明见 {API_PREFIX}docs）"
+        )
+    return defaults.page_not_found(request, exception, template_name)
+
+
+def server_error(request, template_name="500.html"):
+    if is_api_path(request):
+        return error_response(500, "server_error", "服务器内部错误，请稍后再试或联系系统管理员")
+    return defaults.server_error(request, template_name)

@@ -3,7 +3,9 @@
 One archive, tongxin-YYYYmmdd-HHMMSS.tar.gz, holds
   database/tongxin.sqlite3   SQLite, copied with the online backup API, or
   database/tongxin.pgdump    PostgreSQL, pg_dump --format=custom,
-  media/…                    MEDIA_ROOT: photos, import files, attachments,
+  media/…                    MEDIA_ROOT: photos, import files, attachments
+                             (not when they live in an S3 bucket: the
+                             manifest's "media_elsewhere" names it),
   manifest.json              what it is, the migration state, the row count of
                              every table (taken from the copy itself) and the
                              sha256 of every other member.
@@ -138,6 +140,9 @@ def backup_create(*, output_dir: Path | None = None, database: str = DEFAULT_DB_
                 "counts": snapshot["counts"],
                 "files": {},
             }
+            elsewhere = _media_elsewhere()
+            if elsewhere:
+                manifest["media_elsewhere"] = elsewhere
             skip = [
                 output_dir,
                 *(Path(settings.MEDIA_ROOT) / d for d in settings.BACKUP_SKIP_MEDIA),
@@ -426,9 +431,22 @@ def _add_file(tar: tarfile.TarFile, path: Path, member: str) -> dict:
     return {"sha256": reader.hash.hexdigest(), "size": size}
 
 
+def _media_elsewhere() -> str | None:
+    """Where the uploaded files are when they are not in MEDIA_ROOT (an S3
+    bucket: backed up by the bucket's own versioning, docs/deployment.md §10.8)."""
+    from django.core.files.storage import default_storage
+
+    from .storage import uses_object_storage
+
+    if not uses_object_storage():
+        return None
+    location = getattr(default_storage, "location", "")
+    return f"s3://{getattr(default_storage, 'bucket_name', '')}/{location}".rstrip("/")
+
+
 def _media_files(*, skip: list[Path]):
     root = Path(settings.MEDIA_ROOT)
-    if not root.is_dir():
+    if not root.is_dir() or _media_elsewhere():
         return
     skipped = {p.resolve() for p in skip}
     for dirpath, dirnames, filenames in os.walk(root):

@@ -36,6 +36,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import leases, pii
+from tongxin.core.storage import local_copy
 from tongxin.people.models import Person
 from tongxin.people.services import StaleEditError, person_update
 from tongxin.regions import scope
@@ -337,7 +338,8 @@ def photo_batch_read(*, batch: PhotoBatch) -> PhotoBatch:
     """The preview (task worker): every file's outcome; nothing is written to persons."""
     with leases.held(batch):
         try:
-            entries = check_zip(Path(batch.file.path), user=batch.created_by)
+            with local_copy(batch.file.name, batch.file.storage) as path:
+                entries = check_zip(path, user=batch.created_by)
         except PhotoZipError as error:
             _fail(batch, error.message)
             return batch
@@ -366,7 +368,8 @@ def photo_batch_commit(*, batch: PhotoBatch, actor=None, request=None) -> PhotoB
     with leases.held(batch):
         written: list[str] = []
         try:
-            entries = check_zip(Path(batch.file.path), user=actor, keep_photos=True)
+            with local_copy(batch.file.name, batch.file.storage) as path:
+                entries = check_zip(path, user=actor, keep_photos=True)
             with transaction.atomic():
                 _set_photos(batch, entries, actor=actor, request=request, written=written)
             # The zip held the photos of everyone in it: not kept once they are set.

@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import io
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tongxin.core import leases, options, pii
 from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.hooks import collect
+from tongxin.core.storage import local_copy
 from tongxin.core.tasks import refresh_statistics
 from tongxin.people.models import IDENTIFIER_FIELDS, Person
 from tongxin.people.search import (
@@ -673,7 +675,9 @@ def import_batch_read(*, batch: ImportBatch) -> ImportBatch:
     with leases.held(batch):
         ImportBatch.objects.filter(pk=batch.pk).update(phase="读取文件")
         try:
-            table = _batch_table(batch)
+            with _batch_table(batch) as table:
+                header, header_row, size_hint = table.header, table.header_row, table.size_hint
+                kind = table.kind
         except ImportFileError as error:
             batch.refresh_from_db()
             batch.file.delete(save=False)
@@ -684,13 +688,13 @@ def import_batch_read(*, batch: ImportBatch) -> ImportBatch:
             batch.save(update_fields=["file", "status", "error_message", "phase"])
             return batch
         batch.refresh_from_db()
-        batch.file_kind = table.kind
-        batch.header_row = table.header_row
-        batch.columns = table.header
+        batch.file_kind = kind
+        batch.header_row = header_row
+        batch.columns = header
         # The mapping last committed for the same header layout, else the guess.
-        mapping = remembered_mapping(region=batch.region, columns=table.header)
-        batch.mapping = _stored_mapping(mapping or suggest_mapping(table.header))
-        batch.progress_total = table.size_hint
+        mapping = remembered_mapping(region=batch.region, columns=header)
+        batch.mapping = _stored_mapping(mapping or suggest_mapping(header))
+        batch.progress_total = size_hint
         batch.status = ImportBatch.Status.UPLOADED
         batch.phase = ""
         batch._history_user = batch.created_by
@@ -742,19 +746,24 @@ def write_progress(batch: ImportBatch) -> tuple[int, int] | None:
     return cache.get(_write_progress_key(batch))
 
 
-def _batch_table(batch: ImportBatch) -> Table:
-    return read_table(Path(batch.file.path), batch.file_name)
+@contextmanager
+def _batch_table(batch: ImportBatch) -> Iterator[Table]:
+    """The stored file's table; its rows are read lazily, so only inside the
+    `with` block (from a bucket, a temporary copy is read: core/storage.py)."""
+    with local_copy(batch.file.name, batch.file.storage) as path:
+        yield read_table(path, batch.file_name)
 
 
 def _batch_analyse(batch: ImportBatch, actor) -> Analysis:
-    return analyse(
-        user=actor,
-        table=_batch_table(batch),
-        mapping=_mapping_from_stored(batch.mapping),
-        on_duplicate=batch.on_duplicate,
-        default_region=batch.default_region,
-        progress=_set_progress(batch),
-    )
+    with _batch_table(batch) as table:
+        return analyse(
+            user=actor,
+            table=table,
+            mapping=_mapping_from_stored(batch.mapping),
+            on_duplicate=batch.on_duplicate,
+            default_region=batch.default_region,
+            progress=_set_progress(batch),
+        )
 
 
 def _fail(batch: ImportBatch, message: str, status=ImportBatch.Status.FAILED) -> None:
@@ -1059,13 +1068,18 @@ def rejected_rows_xlsx(batch: ImportBatch) -> bytes:
 
     Every cell is written as text or a date, never as a formula.
     """
-    import xlsxwriter
 
     reasons: dict[int, list[str]] = {}
     for problem in batch.problems:
         column = f"{problem['column']}：" if problem.get("column") else ""
         reasons.setdefault(int(problem["row"]), []).append(column + problem["message"])
-    table = _batch_table(batch)
+    with _batch_table(batch) as table:
+        return _rejected_rows_workbook(table, reasons)
+
+
+def _rejected_rows_workbook(table: Table, reasons: dict[int, list[str]]) -> bytes:
+    import xlsxwriter
+
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
     sheet = workbook.add_worksheet("未导入的行")

@@ -180,11 +180,13 @@ class Scope:
     def of_region(cls, region: Region | int) -> "Scope":
         """The scope of someone limited to one node (an API client): its
         subtree, or everything when the node is the tree's only root, as
-        `read_scope` gives a user placed there."""
-        # The path is read again: an instance read before its subtree moved
-        # would carry a stale one.
+        `read_scope` gives a user placed there. Kept in the shared cache
+        under the placements' version, like a user's (an API call reads it
+        every time)."""
+        # By id, never by an instance's `path`: an instance read before its
+        # subtree moved would carry a stale one.
         region_id = region.pk if isinstance(region, Region) else region
-        return scope_of_regions(Region.objects.filter(pk=region_id).only("path"))
+        return _kept_scope(f"node:{region_id}", lambda: _node_read(region_id))
 
     @property
     def key(self) -> str:
@@ -270,7 +272,14 @@ def _placement_of(user) -> Scope:
     """The user's scope with its region ids, kept in the shared cache under
     the placements' version (versions.py): a page then reads no region rows
     at all (each was a query: 1.5-3.7 ms per request on PostgreSQL)."""
-    key = f"scope:{placements_version()}:{user.pk}"
+    return _kept_scope(str(user.pk), lambda: _placement_read(user))
+
+
+def _kept_scope(name: str, read) -> Scope:
+    """`read()`, kept with its region ids in the shared cache under the
+    placements' version: a region saved or a placement changed moves the
+    version, and every kept scope is read again."""
+    key = f"scope:{placements_version()}:{name}"
     kept = cache.get(key)
     if kept is not None:
         paths, everything, ids = kept
@@ -280,10 +289,18 @@ def _placement_of(user) -> Scope:
         if ids is not None:
             scope._cache["ids"] = frozenset(ids)
         return scope
-    scope = _placement_read(user)
+    scope = read()
     ids = None if scope.everything else sorted(scope.region_ids())
     cache.set(key, (scope.paths, scope.everything, ids), KEEP_SECONDS)
     return scope
+
+
+def _node_read(region_id: int) -> Scope:
+    """The subtree under one node, from the kept rows of the tree (no query
+    while the tree has not changed)."""
+    rows = all_regions()
+    node = [row for row in rows if row.pk == region_id]
+    return scope_of_regions(node, {row.path for row in rows if row.parent_id is None})
 
 
 def _placement_read(user) -> Scope:

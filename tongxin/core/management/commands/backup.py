@@ -37,6 +37,11 @@ class Command(BaseCommand):
             f"人员 {counts.get('people_person', 0)} 名，用户 {counts.get('accounts_user', 0)} 个；"
             f"上传文件 {len(backup.manifest['files']) - 1} 个"
         )
+        if backup.manifest.get("media_elsewhere"):
+            self.stdout.write(
+                f"  上传文件在对象存储 {backup.manifest['media_elsewhere']} 中，不在本归档内："
+                "请用存储桶的版本控制和复制另行备份（docs/deployment.md 10.8）。"
+            )
         if backup.removed:
             rule = f"保留最新 {settings.BACKUP_KEEP} 个"
             if settings.BACKUP_KEEP_DAYS:
