@@ -211,6 +211,9 @@ TEMPLATES = [
     },
 ]
 
+# Every `{{ form }}` is drawn by core/templates/core/form.html (tongxin/core/forms.py).
+FORM_RENDERER = "tongxin.core.forms.FormRenderer"
+
 _database_url = os.environ.get("TONGXIN_DATABASE_URL")
 DATABASES = {
     "default": _database_from_url(_database_url)

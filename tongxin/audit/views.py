@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from tongxin.core.access import system_admin_required
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 from tongxin.regions.scope import read_scope
 
 from .labels import KEY_LABELS, LIST_KEYS, VALUE_LABELS
@@ -31,7 +31,7 @@ def object_type_choices() -> list[tuple[str, str]]:
     return sorted(choices, key=lambda c: c[0])
 
 
-class AuditFilterForm(BootstrapFormMixin, forms.Form):
+class AuditFilterForm(BootstrapForm):
     username = forms.CharField(label="用户名", required=False, max_length=150)
     action = forms.ChoiceField(
         label="操作", required=False, choices=[("", "全部")] + AuditEntry.Action.choices

@@ -1,11 +1,11 @@
 from django import forms
 from django.utils import timezone
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 from tongxin.people.models import Person
 
 
-class LevelChangeForm(BootstrapFormMixin, forms.Form):
+class LevelChangeForm(BootstrapForm):
     level = forms.ChoiceField(
         label="调整为",
         error_messages={"required": "请选择调整后的分级", "invalid_choice": "调整后的分级无效"},
@@ -30,7 +30,7 @@ def quota_field_name(region_id: int, level: str) -> str:
     return f"q_{region_id}_{level}"
 
 
-class QuotaForm(BootstrapFormMixin, forms.Form):
+class QuotaForm(BootstrapForm):
     """One number per (region, level) row shown: the city at city level, each county-level unit at county level."""
 
     def __init__(self, *args, rows, **kwargs):
@@ -43,8 +43,6 @@ class QuotaForm(BootstrapFormMixin, forms.Form):
                 min_value=0,
                 max_value=100_000,
                 initial=current,
-                # Added after BootstrapFormMixin styled the declared fields.
-                widget=forms.NumberInput(attrs={"class": "form-control"}),
                 error_messages={
                     "required": f"请填写{label}",
                     "invalid": f"{label}应为整数",
