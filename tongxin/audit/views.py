@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from tongxin.core.access import system_admin_required
 from tongxin.core.forms import BootstrapForm
+from tongxin.core.paging import id_page
 from tongxin.regions.scope import read_scope
 
 from .labels import KEY_LABELS, LIST_KEYS, VALUE_LABELS
@@ -156,12 +157,7 @@ def audit_list(request):
     entries = filter_entries(
         entries_visible_to(request.user).select_related("region", "user"), filters
     )
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        entries = entries.filter(id__lt=int(before))
-    page = list(entries.order_by("-id")[: PAGE_SIZE + 1])
-    has_more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+    page = id_page(entries, after=request.GET.get("before", ""), size=PAGE_SIZE)
     type_labels = dict(object_type_choices())
     rows = [
         {
@@ -169,7 +165,7 @@ def audit_list(request):
             "object_type": type_labels.get(entry.object_type, entry.object_type),
             "changes": change_rows(entry),
         }
-        for entry in page
+        for entry in page.rows
     ]
     return render(
         request,
@@ -177,8 +173,8 @@ def audit_list(request):
         {
             "form": form,
             "rows": rows,
-            "next_before": page[-1].id if has_more else None,
-            "paged": before.isdigit(),
+            "next_before": page.next_after,
+            "paged": not page.is_first,
             "page_size": PAGE_SIZE,
         },
     )
