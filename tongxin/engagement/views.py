@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.paging import number_page
 from tongxin.core.templatetags.tongxin import cn_date
+from tongxin.core.writes import StaleEditError
 from tongxin.people.access import person_for_user
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person, PersonGroup, SubCategory
@@ -354,7 +355,7 @@ def record_edit(request, slug: str, pk: int):
                 expected_version=form.cleaned_data.get("version") or 0,
                 request=request,
             )
-        except services.StaleEditError as error:
+        except StaleEditError as error:
             form.add_error(None, str(error))
         except ValidationError as error:
             _form_errors(form, error)
