@@ -5,9 +5,11 @@
     save_audited(current, actor=actor, fields=[...], action=..., changes=..., reason=...)
 
 `lock` takes the row lock (select_for_update) and refuses a stale edit;
-`save_audited` bumps the version, names the user and the reason in the row's
-history (django-simple-history), saves only `fields` (with `version` and
-`updated_at` when the model has them), writes the audit entry through the
+`save_audited` bumps the edit version when asked (`versioned=True`: the
+optimistic-lock counter `lock` checks, not a domain version such as an
+indicator system's), names the user and the reason in the row's history
+(django-simple-history), saves only `fields` (with `updated_at` when the
+model has it), writes the audit entry through the
 registered writer (core/registries.py) and schedules what must wait for the
 commit. Both run inside the caller's `transaction.atomic`.
 """
@@ -60,6 +62,7 @@ def save_audited(
     request=None,
     audit_obj: models.Model | None = None,
     after_commit: Callable[[], None] | None = None,
+    versioned: bool = False,
 ) -> models.Model:
     """Save `fields` of the locked row `current` and leave its history and audit entry.
 
@@ -70,7 +73,7 @@ def save_audited(
     """
     names = {f.name for f in current._meta.concrete_fields}
     update_fields = list(dict.fromkeys(fields))
-    if "version" in names:
+    if versioned:
         current.version += 1
         update_fields.append("version")
     if "updated_at" in names and "updated_at" not in update_fields:

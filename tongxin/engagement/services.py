@@ -182,6 +182,7 @@ def record_update(
     return save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=changed,
         action=AuditEntry.Action.UPDATE,
         changes={
@@ -209,6 +210,7 @@ def record_cancel(*, actor, record, note: str = "", request=None):
     return save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=["status"],
         action=AuditEntry.Action.UPDATE,
         changes=changes,
@@ -301,6 +303,7 @@ def nomination_advance(
     save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=["stage"],
         action=AuditEntry.Action.UPDATE,
         changes={"stage": [old_stage, current.get_stage_display()], "outcome": outcome},

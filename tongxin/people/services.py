@@ -150,6 +150,7 @@ def person_update(
     return writes.save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=update_fields,
         action=AuditEntry.Action.UPDATE,
         changes=audit_changes,
@@ -207,6 +208,7 @@ def person_archive(
     return writes.save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=["status", "archived_reason", "archived_on", "archived_note"],
         action=AuditEntry.Action.ARCHIVE,
         changes={"archived_reason": label, "archived_on": on_date.isoformat(), "note": note},
@@ -237,6 +239,7 @@ def person_restore(
     return writes.save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=["status", "archived_reason", "archived_on", "archived_note"],
         action=AuditEntry.Action.RESTORE,
         changes={"previous_reason": previous, "note": note},

@@ -185,6 +185,7 @@ def service_request_update(
     writes.save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=list(changes),
         action=AuditEntry.Action.UPDATE,
         changes=changes,
@@ -227,6 +228,7 @@ def service_request_assign(
     writes.save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=list(changes),
         action=AuditEntry.Action.UPDATE,
         changes=changes,
@@ -269,6 +271,7 @@ def service_request_progress_add(
     writes.save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=["status"],
         action=AuditEntry.Action.UPDATE,
         changes=changes,
@@ -304,6 +307,7 @@ def service_request_close(
     writes.save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=["status", "answer", "closed_on"],
         action=AuditEntry.Action.UPDATE,
         changes=changes,
@@ -377,6 +381,7 @@ def service_request_follow_up(
     writes.save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=fields,
         action=AuditEntry.Action.UPDATE,
         changes=changes,
@@ -406,6 +411,7 @@ def service_request_cancel(
     writes.save_audited(
         current,
         actor=actor,
+        versioned=True,
         fields=["status", "cancel_reason"],
         action=AuditEntry.Action.UPDATE,
         changes=changes,

@@ -36,6 +36,7 @@ def test_it_saves_only_the_fields_named_and_leaves_history_and_audit(
             changes={"employer": ["甲公司", "乙公司"]},
             reason="测试修改",
             after_commit=lambda: done.append(True),
+            versioned=True,
         )
         assert done == []  # not before the commit
     assert done == [True]
@@ -67,3 +68,14 @@ def test_nothing_runs_after_a_rolled_back_write(make_person, city_user):
         raise RuntimeError
     person.refresh_from_db()
     assert person.employer != "乙公司" and done == []
+
+
+def test_it_leaves_a_domain_version_alone_unless_told(make_person, city_user):
+    person = make_person("张三")
+    before = person.version
+    with transaction.atomic():
+        current = lock(Person.objects, person.pk)
+        current.employer = "丙公司"
+        save_audited(current, actor=city_user, fields=["employer"], action=AuditEntry.Action.UPDATE)
+    person.refresh_from_db()
+    assert (person.employer, person.version) == ("丙公司", before)
