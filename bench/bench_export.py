@@ -12,7 +12,7 @@ them (`tongxin demo`), then runs the export in a fresh child process, so the
 peak memory reported is the export's own (Django included), not the data
 load's: the child's VmHWM, which starts at its exec (see peak_mb). The export is the product's path: `services.person_export_write` as
 the city user (every region, full identifiers, one audit row), every person
-(status=all), streamed as SpreadsheetML by reports/xlsx_stream.py. Targets on a
+(status=all), streamed as SpreadsheetML by core/xlsx_stream.py. Targets on a
 2-core machine: under 20 s and under 500 MB. --forms N also times N
 registration forms (docx) into a zip, the batch-forms path. --profile prints
 the top functions of the export by cumulative time.

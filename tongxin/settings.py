@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,28 +23,21 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 def _database_from_url(url: str) -> dict:
-    """Turn TONGXIN_DATABASE_URL into a Django DATABASES entry.
+    """Turn TONGXIN_DATABASE_URL into a Django DATABASES entry (parsed by dj-database-url).
 
-    sqlite:///path/to/file.sqlite3 or postgres://user:pass@host:port/name.
+    sqlite:///path/to/file.sqlite3 or postgres://user:pass@host:port/name; a
+    PostgreSQL URL's query string becomes connection options (?sslmode=verify-full).
     """
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        # sqlite:////abs/file.sqlite3 is absolute, sqlite:///file.sqlite3 relative.
-        path = unquote(parsed.path)
-        return _sqlite(Path(path[1:]))
-    if parsed.scheme in {"postgres", "postgresql"}:
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parsed.path.lstrip("/")) or "tongxin",
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-            "TEST": {"NAME": os.environ.get("TONGXIN_TEST_DATABASE_NAME") or None},
-        }
-    raise ValueError(f"TONGXIN_DATABASE_URL: unsupported scheme {parsed.scheme!r}")
+    database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # sqlite:////abs/file.sqlite3 is absolute, sqlite:///file.sqlite3 relative;
+        # the entry carries our WAL and locking options.
+        return _sqlite(Path(database["NAME"]))
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ValueError(f"TONGXIN_DATABASE_URL: unsupported scheme {url.split(':', 1)[0]!r}")
+    database["NAME"] = database["NAME"] or "tongxin"
+    database["TEST"] = {"NAME": os.environ.get("TONGXIN_TEST_DATABASE_NAME") or None}
+    return database
 
 
 def _sqlite(path: Path) -> dict:
@@ -223,6 +217,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every `{{ form }}` is drawn by core/templates/core/form.html (tongxin/core/forms.py).
+FORM_RENDERER = "tongxin.core.forms.FormRenderer"
 
 _database_url = os.environ.get("TONGXIN_DATABASE_URL")
 DATABASES = {

@@ -2,8 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.db.models import Q
 
-# Also imported from here by tongxin/imports/forms.py (to move in a follow-up).
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm, BootstrapModelForm
 
 from .access import regions_placeable_by
 from .models import User
@@ -20,7 +19,7 @@ def _regions_field(field, actor: User, user: User | None = None) -> None:
     field.label_from_instance = lambda r: "　" * r.depth + r.name
 
 
-class PasswordPairForm(forms.Form):
+class PasswordPairForm(BootstrapForm):
     """A new password typed twice, checked against settings.AUTH_PASSWORD_VALIDATORS."""
 
     password1 = forms.CharField(
@@ -69,7 +68,7 @@ class RoleRegionsMixin:
                 self.add_error(None, error)
 
 
-class UserCreateForm(RoleRegionsMixin, BootstrapFormMixin, PasswordPairForm, forms.ModelForm):
+class UserCreateForm(RoleRegionsMixin, PasswordPairForm, BootstrapModelForm):
     class Meta:
         model = User
         fields = ["username", "display_name", "role", "regions"]
@@ -109,7 +108,7 @@ class UserCreateForm(RoleRegionsMixin, BootstrapFormMixin, PasswordPairForm, for
         pass
 
 
-class UserEditForm(RoleRegionsMixin, BootstrapFormMixin, forms.ModelForm):
+class UserEditForm(RoleRegionsMixin, BootstrapModelForm):
     class Meta:
         model = User
         fields = ["display_name", "role", "regions", "is_active"]
@@ -131,7 +130,7 @@ class UserEditForm(RoleRegionsMixin, BootstrapFormMixin, forms.ModelForm):
         return cleaned
 
 
-class UserPasswordForm(BootstrapFormMixin, PasswordPairForm):
+class UserPasswordForm(PasswordPairForm):
     def __init__(self, *args, user: User, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
@@ -143,7 +142,7 @@ class UserPasswordForm(BootstrapFormMixin, PasswordPairForm):
         return cleaned
 
 
-class OwnPasswordChangeForm(BootstrapFormMixin, PasswordPairForm):
+class OwnPasswordChangeForm(PasswordPairForm):
     """A user changing their own password: the current one first, then the new one twice."""
 
     old_password = forms.CharField(

@@ -1,14 +1,14 @@
 from django import forms
 from django.utils import timezone
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapModelForm
 from tongxin.regions.scope import regions_writable_by
 
 from .models import ApiClient
 from .services import expiry_default
 
 
-class ApiClientForm(BootstrapFormMixin, forms.ModelForm):
+class ApiClientForm(BootstrapModelForm):
     class Meta:
         model = ApiClient
         fields = ["name", "region", "access", "unmasked_identifiers", "expires_on", "note"]

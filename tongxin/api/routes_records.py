@@ -5,8 +5,8 @@ and the OpenAPI document list them one by one."""
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
+from tongxin.core.paging import id_page
 from tongxin.engagement.models import Activity, Honour, Nomination, Position, Secondment, Training
-from tongxin.service.listing import id_page
 from tongxin.service.models import ServiceRequest, Suggestion
 
 from .errors import not_found

@@ -1,89 +1,21 @@
 """The audit-log browser: read-only, newest first, paged by id so that a page
 costs the same on the millionth row as on the first."""
 
-import datetime
-
-from django import forms
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from tongxin.core.access import system_admin_required
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.paging import id_page
 from tongxin.regions.scope import read_scope
 
+from .filters import AuditFilter, object_type_choices
 from .labels import KEY_LABELS, LIST_KEYS, VALUE_LABELS
 from .models import AuditEntry
 from .readers import readable_q
 
 PAGE_SIZE = 50
-
-
-def object_type_choices() -> list[tuple[str, str]]:
-    """Every model of the project as (label_lower, verbose name): what object_type holds."""
-    choices = [
-        (model._meta.label_lower, str(model._meta.verbose_name))
-        for model in apps.get_models()
-        if model.__module__.startswith("tongxin.") and not model.__name__.startswith("Historical")
-    ]
-    return sorted(choices, key=lambda c: c[0])
-
-
-class AuditFilterForm(BootstrapFormMixin, forms.Form):
-    username = forms.CharField(label="用户名", required=False, max_length=150)
-    action = forms.ChoiceField(
-        label="操作", required=False, choices=[("", "全部")] + AuditEntry.Action.choices
-    )
-    object_type = forms.ChoiceField(label="对象类型", required=False)
-    object_id = forms.CharField(label="对象编号", required=False, max_length=50)
-    date_from = forms.DateField(
-        label="起始日期",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "请输入正确的日期，例如 2026-11-22。"},
-    )
-    date_to = forms.DateField(
-        label="截止日期",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "请输入正确的日期，例如 2026-11-22。"},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", "全部")] + object_type_choices()
-        self.fields["action"].error_messages["invalid_choice"] = "没有这种操作。"
-        self.fields["object_type"].error_messages["invalid_choice"] = "没有这种对象类型。"
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "截止日期不能早于起始日期。")
-        return cleaned
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def filter_entries(qs, filters: dict):
-    """Apply the valid filters of AuditFilterForm."""
-    if filters.get("username"):
-        qs = qs.filter(username=filters["username"].strip())
-    if filters.get("action"):
-        qs = qs.filter(action=filters["action"])
-    if filters.get("object_type"):
-        qs = qs.filter(object_type=filters["object_type"])
-    if filters.get("object_id"):
-        qs = qs.filter(object_id=filters["object_id"].strip())
-    if filters.get("date_from"):
-        qs = qs.filter(at__gte=_day_start(filters["date_from"]))
-    if filters.get("date_to"):
-        qs = qs.filter(at__lt=_day_start(filters["date_to"] + datetime.timedelta(days=1)))
-    return qs
 
 
 def _field_label(object_type: str, field: str) -> str:
@@ -148,20 +80,13 @@ def entries_visible_to(user):
 @require_safe
 @system_admin_required
 def audit_list(request):
-    form = AuditFilterForm(request.GET or None)
-    filters = {}
-    if form.is_bound:
-        form.is_valid()
-        filters = form.cleaned_data
-    entries = filter_entries(
-        entries_visible_to(request.user).select_related("region", "user"), filters
+    audit_filter = AuditFilter(
+        request.GET or None,
+        queryset=entries_visible_to(request.user).select_related("region", "user"),
     )
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        entries = entries.filter(id__lt=int(before))
-    page = list(entries.order_by("-id")[: PAGE_SIZE + 1])
-    has_more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+    form = audit_filter.form
+    entries = audit_filter.qs
+    page = id_page(entries, after=request.GET.get("before", ""), size=PAGE_SIZE)
     type_labels = dict(object_type_choices())
     rows = [
         {
@@ -169,7 +94,7 @@ def audit_list(request):
             "object_type": type_labels.get(entry.object_type, entry.object_type),
             "changes": change_rows(entry),
         }
-        for entry in page
+        for entry in page.rows
     ]
     return render(
         request,
@@ -177,8 +102,8 @@ def audit_list(request):
         {
             "form": form,
             "rows": rows,
-            "next_before": page[-1].id if has_more else None,
-            "paged": before.isdigit(),
+            "next_before": page.next_after,
+            "paged": not page.is_first,
             "page_size": PAGE_SIZE,
         },
     )

@@ -1,35 +1,57 @@
-"""Form rendering shared by every app."""
+"""Form rendering shared by every app.
+
+Django's form renderer draws every form: `FORM_RENDERER` (settings) names
+`FormRenderer`, whose template `core/form.html` lays out `{{ form }}`; forms
+built on `BootstrapForm` / `BootstrapModelForm` get their widgets' Bootstrap
+classes from `BootstrapBoundField` when a field is drawn.
+"""
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 
 
-class BootstrapFormMixin:
-    """Bootstrap classes on every widget; a field with errors is marked is-invalid.
+class FormRenderer(DjangoTemplates):
+    """`{{ form }}` is every visible field with its label, Chinese errors and help text."""
 
-    Forms using it render with the accounts/_form_fields.html include.
+    form_template_name = "core/form.html"
+
+
+def widget_css(widget: forms.Widget) -> str:
+    """The Bootstrap class a widget is drawn with."""
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+        return "form-check-input"  # RadioSelect covers CheckboxSelectMultiple
+    if isinstance(widget, forms.Select):
+        return "form-select"
+    return "form-control"
+
+
+class BootstrapBoundField(forms.BoundField):
+    """A field drawn with its widget's Bootstrap class, and is-invalid while it has errors.
+
+    A class already given (attrs on the widget or the template's) is kept and
+    comes first; the Bootstrap class is not repeated when it is already there.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
-                css = "form-check-input"  # RadioSelect covers CheckboxSelectMultiple
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self._errors:
-            widget = self.fields[name].widget if name in self.fields else None
-            if widget is not None and "is-invalid" not in widget.attrs["class"]:
-                widget.attrs["class"] += " is-invalid"
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        classes = attrs.get("class", widget.attrs.get("class", "")).split()
+        for css in (widget_css(widget), "is-invalid" if self.errors else None):
+            if css and css not in classes:
+                classes.append(css)
+        attrs["class"] = " ".join(classes)
+        return attrs
 
 
-class OptionsForm(BootstrapFormMixin, forms.Form):
+class BootstrapForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
+
+class BootstrapModelForm(forms.ModelForm):
+    bound_field_class = BootstrapBoundField
+
+
+class OptionsForm(BootstrapForm):
     """The 系统参数 page: one field per option of core/options.py, grouped by section."""
 
     def __init__(self, *args, **kwargs):
@@ -65,8 +87,6 @@ class OptionsForm(BootstrapFormMixin, forms.Form):
                     max_value=option.upper_bound(),
                     initial=current,
                 )
-            # Each field re-renders with its Bootstrap class (the mixin ran before).
-            field.widget.attrs["class"] = "form-control"
             self.fields[option.key] = field
             self.sections.setdefault(option.section, []).append(option.key)
 

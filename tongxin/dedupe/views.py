@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.access import system_admin_required
+from tongxin.core.exporting import Table, write_list_xlsx
 from tongxin.people.models import Person
 from tongxin.people.services import display_value
 from tongxin.regions.scope import read_scope, split_by_scope, writes_records
-from tongxin.reports.xlsx_stream import XlsxRowWriter
 
 from . import freshness, services
 from . import merge as merging
@@ -216,26 +216,26 @@ def completeness_export(request):
     require_reader(request.user)
     reveal = request.user.can_reveal_identifiers
     target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    with XlsxRowWriter(
+    rows = write_list_xlsx(
         target,
-        sheet_name="待补充与待更新",
-        headers=EXPORT_HEADERS,
-        widths=[10, 14, 24, 14, 30, 40, 12],
-    ) as writer:
-        writer.write_rows(
-            [
-                chase.person.name,
-                chase.person.region.name,
-                chase.person.group.name,
-                chase.person.mobile if reveal else chase.person.masked_mobile,
-                "、".join(chase.missing),
-                "、".join(chase.wanted),
-                timezone.localtime(chase.confirmed).date(),
-            ]
-            for chase in freshness.worst(request.user, limit=None)
-        )
-    services.completeness_exported(
-        actor=request.user, rows=writer.rows, reveal=reveal, request=request
+        Table(
+            name="待补充与待更新",
+            headers=EXPORT_HEADERS,
+            widths=[10, 14, 24, 14, 30, 40, 12],
+            rows=(
+                [
+                    chase.person.name,
+                    chase.person.region.name,
+                    chase.person.group.name,
+                    chase.person.mobile if reveal else chase.person.masked_mobile,
+                    "、".join(chase.missing),
+                    "、".join(chase.wanted),
+                    timezone.localtime(chase.confirmed).date(),
+                ]
+                for chase in freshness.worst(request.user, limit=None)
+            ),
+        ),
     )
+    services.completeness_exported(actor=request.user, rows=rows, reveal=reveal, request=request)
     target.seek(0)
     return FileResponse(target, as_attachment=True, filename="待补充与待更新名单.xlsx")

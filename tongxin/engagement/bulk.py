@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 from tongxin.people.bulk import BulkAction, BulkResult
 
 from . import access, services
@@ -15,7 +15,7 @@ from .models import RecordStatus
 CHOICES_SHOWN = 200  # the most recent records one may add to; older ones are rarely the target
 
 
-class _TargetForm(BootstrapFormMixin, forms.Form):
+class _TargetForm(BootstrapForm):
     label = ""
     visible = staticmethod(access.activities_visible_to)
 

@@ -2,7 +2,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm, BootstrapModelForm
 from tongxin.people.access import regions_writable_by
 
 from . import access
@@ -22,7 +22,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class RecordForm(BootstrapFormMixin, forms.ModelForm):
+class RecordForm(BootstrapModelForm):
     """The edit form of any engagement record: region and related choices limited
     to what the user may use, and the version the user started from."""
 
@@ -61,7 +61,7 @@ class NominationCreateForm(RecordForm):
                             required=False)  # fmt: skip
 
 
-class StageForm(BootstrapFormMixin, forms.Form):
+class StageForm(BootstrapForm):
     stage = forms.ChoiceField(
         label="进入阶段",
         choices=[(s.value, s.label) for s in Nomination.Stage if s != Nomination.Stage.RECOMMENDED],
@@ -77,7 +77,7 @@ class CancelForm(forms.Form):
     note = forms.CharField(label="撤销说明", max_length=200, required=False)
 
 
-class WithdrawForm(BootstrapFormMixin, forms.Form):
+class WithdrawForm(BootstrapForm):
     reason = forms.CharField(
         label="撤回原因", max_length=200, required=False, help_text="例如“误加入”“重复登记”。"
     )
@@ -106,7 +106,7 @@ class TrainingParticipantForm(forms.Form):
     )
 
 
-class MemberForm(BootstrapFormMixin, forms.Form):
+class MemberForm(BootstrapForm):
     person = forms.IntegerField(widget=forms.HiddenInput)
     role = forms.ChoiceField(label="职务", choices=OrganisationMember.Role.choices)
     start_date = forms.DateField(label="开始日期", widget=DateInput, required=False)

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core.templatetags.tongxin import cn_date
+from tongxin.core.writes import lock, save_audited, set_history
 from tongxin.people.access import regions_writable_by
 from tongxin.people.models import Person
 
@@ -46,13 +47,6 @@ BULK_ADD_MAX = 5000
 ATTACHMENT_SUFFIXES = {
     "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "jpg", "jpeg", "png", "zip",
 }  # fmt: skip
-
-
-class StaleEditError(Exception):
-    """Someone else saved the record after the form was opened."""
-
-    def __init__(self):
-        super().__init__("该记录已被他人修改，请刷新页面后重新编辑。")
 
 
 # --- display --------------------------------------------------------------------
@@ -129,11 +123,6 @@ def _check_region(actor, region) -> None:
         raise ValidationError({"region": "无权在该区域登记记录。"})
 
 
-def _history(record, actor, reason: str) -> None:
-    record._history_user = actor
-    record._change_reason = reason
-
-
 # --- generic writes ------------------------------------------------------------------
 
 
@@ -153,7 +142,7 @@ def record_create(*, actor, model, data: dict, request=None, reason: str = "新�
     validate_record(model, data)
     record = model(**data)
     record.version = 1
-    _history(record, actor, reason)
+    set_history(record, actor, reason)
     record.save(force_insert=True)
     audit_log(
         action=AuditEntry.Action.CREATE,
@@ -175,9 +164,7 @@ def record_update(
 ):
     """Apply `data` if nobody saved the record since `expected_version`."""
     model = type(record)
-    current = model.objects.select_for_update().get(pk=record.pk)
-    if current.version != expected_version:
-        raise StaleEditError
+    current = lock(model, record.pk, version=expected_version)
     if current.is_cancelled:
         raise ValidationError("已撤销的记录不能修改。")
     if "region" in data:
@@ -192,41 +179,44 @@ def record_update(
         return current
     for field in changed:
         setattr(current, field, data[field])
-    current.version += 1
-    _history(current, actor, reason)
-    current.save(update_fields=[*changed, "version", "updated_at"])
-    audit_log(
+    return save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=changed,
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=current,
         changes={
             f: [display_value(model, f, old), display_value(model, f, new)]
             for f, (old, new) in changed.items()
         },
+        reason=reason,
+        request=request,
     )
-    return current
 
 
 @transaction.atomic
 def record_cancel(*, actor, record, note: str = "", request=None):
     """Mark a record cancelled (已撤销): it stops counting but keeps its history."""
     model = type(record)
-    current = model.objects.select_for_update().get(pk=record.pk)
+    current = lock(model, record.pk)
     if current.is_cancelled:
         raise ValidationError("该记录已撤销。")
     if isinstance(current, Nomination) and not current.is_open:
         raise ValidationError("已结束的提名不能撤销。")
     current.status = RecordStatus.CANCELLED
-    current.version += 1
-    _history(current, actor, f"撤销{('：' + note) if note else ''}")
-    current.save(update_fields=["status", "version", "updated_at"])
     changes = {"status": ["有效", "已撤销"]}
     if note:
         changes["note"] = note
-    audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current,
-              changes=changes)  # fmt: skip
-    return current
+    return save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=["status"],
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        reason=f"撤销{('：' + note) if note else ''}",
+        request=request,
+    )
 
 
 # --- nominations -----------------------------------------------------------------------
@@ -291,7 +281,7 @@ def nomination_advance(
     request=None,
 ) -> Nomination:
     """Record the next stage. Reaching 任职 creates the position in the same transaction."""
-    current = Nomination.objects.select_for_update().select_related("person").get(pk=nomination.pk)
+    current = lock(Nomination.objects.select_related("person"), nomination.pk)
     error = stage_error(current, stage)
     if error:
         raise ValidationError({"stage": error})
@@ -310,15 +300,15 @@ def nomination_advance(
     )
     old_stage = current.get_stage_display()
     current.stage = stage
-    current.version += 1
-    _history(current, actor, Nomination.Stage(stage).label)
-    current.save(update_fields=["stage", "version", "updated_at"])
-    audit_log(
+    save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=["stage"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=current,
         changes={"stage": [old_stage, current.get_stage_display()], "outcome": outcome},
+        reason=Nomination.Stage(stage).label,
+        request=request,
     )
     if stage == Nomination.Stage.APPOINTED:
         record_create(
@@ -541,7 +531,7 @@ def training_participant_update(
     errors = {}
     if attendance not in TrainingParticipant.Attendance.values:
         errors["attendance"] = "出勤情况无效。"
-    current = TrainingParticipant.objects.select_for_update().get(pk=participant.pk)
+    current = lock(TrainingParticipant, participant.pk)
     limit = current.training.hours
     if hours is not None and (hours < 0 or (limit is not None and hours > limit)):
         top = f"{limit:f}".rstrip("0").rstrip(".") if limit is not None else "9999"
@@ -560,16 +550,16 @@ def training_participant_update(
             update_fields.append(field)
     if not update_fields:
         return current
-    _history(current, actor, "登记出勤和学时")
-    current.save(update_fields=update_fields)
-    audit_log(
+    return save_audited(
+        current,
+        actor=actor,
+        fields=update_fields,
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=current.training,
         changes={"person": current.person.name, **changes},
+        reason="登记出勤和学时",
+        request=request,
+        audit_obj=current.training,
     )
-    return current
 
 
 @transaction.atomic
@@ -589,7 +579,7 @@ def person_add(*, actor, target, person: Person, request=None, **fields):
     if already.exists():
         raise ValidationError(f"{person.name} 已在名单中。")
     row = row_model(**{fk: target}, person=person, **fields)
-    _history(row, actor, "添加人员")
+    set_history(row, actor, "添加人员")
     row.save(force_insert=True)
     audit_log(
         action=AuditEntry.Action.UPDATE,
@@ -616,7 +606,7 @@ def participant_update(
         errors["attendance"] = "出勤情况无效。"
     if errors:
         raise ValidationError(errors)
-    current = ActivityParticipant.objects.select_for_update().get(pk=participant.pk)
+    current = lock(ActivityParticipant, participant.pk)
     changes, update_fields = {}, []
     for field, new in (("role", role), ("attendance", attendance)):
         old = getattr(current, field)
@@ -629,37 +619,39 @@ def participant_update(
             update_fields.append(field)
     if not update_fields:
         return current
-    _history(current, actor, "修改参加情况")
-    current.save(update_fields=update_fields)
-    audit_log(
+    return save_audited(
+        current,
+        actor=actor,
+        fields=update_fields,
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=current.activity,
         changes={"person": current.person.name, **changes},
+        reason="修改参加情况",
+        request=request,
+        audit_obj=current.activity,
     )
-    return current
 
 
 @transaction.atomic
 def member_end(*, actor, member: OrganisationMember, on_date: datetime.date, request=None):
     """A member leaves an organisation: the row gets an end date and stays in history."""
-    current = OrganisationMember.objects.select_for_update().get(pk=member.pk)
+    current = lock(OrganisationMember, member.pk)
     if current.start_date and on_date < current.start_date:
         raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
     current.end_date = on_date
     current.status = RecordStatus.CANCELLED
-    _history(current, actor, "离任")
-    current.save(update_fields=["end_date", "status"])
-    audit_log(
+    return save_audited(
+        current,
+        actor=actor,
+        fields=["end_date", "status"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
+        changes={
+            "person_left": current.person.name,
+            "end_date": display_value(OrganisationMember, "end_date", on_date),
+        },
+        reason="离任",
         request=request,
-        obj=current.organisation,
-        changes={"person_left": current.person.name, "end_date": display_value(
-            OrganisationMember, "end_date", on_date)},
-    )  # fmt: skip
-    return current
+        audit_obj=current.organisation,
+    )
 
 
 # Everything a person can be withdrawn from: target model → (row model, the row's field).
@@ -704,7 +696,7 @@ def person_withdraw(*, actor, row, reason: str = "", request=None) -> None:
             changes[field] = display_value(row_model, field, value)
     if reason:
         changes["reason"] = reason
-    _history(current, actor, f"撤回{('：' + reason) if reason else ''}")
+    set_history(current, actor, f"撤回{('：' + reason) if reason else ''}")
     current.delete()
     audit_log(action=AuditEntry.Action.DELETE, user=actor, request=request, obj=target,
               changes=changes)  # fmt: skip
@@ -737,7 +729,7 @@ def attachment_add(*, actor, activity: Activity, upload, request=None) -> Activi
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,
     )  # fmt: skip
     attachment.file.save(upload.name, upload, save=False)
-    _history(attachment, actor, "上传附件")
+    set_history(attachment, actor, "上传附件")
     attachment.save(force_insert=True)
     audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=activity,
               changes={"attachment_added": attachment.name})  # fmt: skip
@@ -748,7 +740,7 @@ def attachment_add(*, actor, activity: Activity, upload, request=None) -> Activi
 def attachment_remove(*, actor, attachment: ActivityAttachment, request=None):
     """Hide an attachment; the file and its row stay, as with every other record."""
     attachment.status = RecordStatus.CANCELLED
-    _history(attachment, actor, "移除附件")
+    set_history(attachment, actor, "移除附件")
     attachment.save(update_fields=["status"])
     audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request,
               obj=attachment.activity, changes={"attachment_removed": attachment.name})  # fmt: skip

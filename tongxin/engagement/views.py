@@ -10,7 +10,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Model, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -18,7 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from tongxin.core.paging import number_page
 from tongxin.core.templatetags.tongxin import cn_date
+from tongxin.core.writes import StaleEditError
 from tongxin.people.access import person_for_user
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person, PersonGroup, SubCategory
@@ -166,7 +167,7 @@ def record_list(request, slug: str):
     kind = _kind(slug)
     _require_reader(request.user)
     qs = _filtered(kind, request.user, request.GET)
-    page = Paginator(qs.order_by(*kind.model._meta.ordering), 50).get_page(request.GET.get("page"))
+    page = number_page(request, qs.order_by(*kind.model._meta.ordering), 50)
     readable = scope.read_scope(request.user)
     rows = [
         (record, [cell(record, accessor, readable) for _, accessor in kind.columns])
@@ -354,7 +355,7 @@ def record_edit(request, slug: str, pk: int):
                 expected_version=form.cleaned_data.get("version") or 0,
                 request=request,
             )
-        except services.StaleEditError as error:
+        except StaleEditError as error:
             form.add_error(None, str(error))
         except ValidationError as error:
             _form_errors(form, error)
@@ -396,7 +397,7 @@ def _participant_page(request, target, rows) -> dict:
     """One page of the participants the user may see, with what the bulk
     controls need: how many there are, how many are not marked attended, and
     the bulk additions that can still be undone."""
-    page = Paginator(rows, PARTICIPANTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = number_page(request, rows, PARTICIPANTS_PER_PAGE)
     context = {
         "page": page,
         "participant_total": page.paginator.count,

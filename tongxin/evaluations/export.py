@@ -1,10 +1,11 @@
-"""A closed round's ranked results as xlsx (xlsxwriter, constant memory)."""
+"""A closed round's ranked results as xlsx (the one exporter, core/exporting.py)."""
 
 import io
 from collections.abc import Iterator
 
-import xlsxwriter
 from django.db.models import F
+
+from tongxin.core.exporting import Table, XlsxBook
 
 from .models import EvaluationRound, RoundResult
 
@@ -53,42 +54,17 @@ def result_rows(evaluation_round: EvaluationRound) -> Iterator[list]:
 
 def results_xlsx(evaluation_round: EvaluationRound) -> bytes:
     buffer = io.BytesIO()
-    # strings_to_formulas off and write_string for text: a name or employer that
-    # begins with = + - @ is stored as text, never run as a formula.
-    workbook = xlsxwriter.Workbook(
-        buffer,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    sheet = workbook.add_worksheet("评价结果")
-    title = workbook.add_format({"bold": True, "font_size": 14})
-    header = workbook.add_format({"bold": True, "border": 1, "bg_color": "#EEEEEE"})
-    number = workbook.add_format({"num_format": "0.00", "border": 1})
-    cell = workbook.add_format({"border": 1})
-    sheet.write_string(
-        0, 0, f"{evaluation_round.name}综合评价结果（{evaluation_round.region.name}）", title
-    )
-    for col, (label, width) in enumerate(COLUMNS):
-        sheet.set_column(col, col, width)
-        sheet.write_string(1, col, label, header)
-    sheet.freeze_panes(2, 0)
-    for row_number, row in enumerate(result_rows(evaluation_round), start=2):
-        for col, value in enumerate(row):
-            if value is None:
-                sheet.write_blank(row_number, col, None, cell)
-            elif isinstance(value, str):
-                sheet.write_string(row_number, col, value, cell)
-            elif isinstance(value, float):
-                sheet.write_number(row_number, col, value, number)
-            else:
-                sheet.write_number(row_number, col, value, cell)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.repeat_rows(1)
-    sheet.fit_to_pages(1, 0)
-    workbook.close()
+    with XlsxBook(buffer) as book:
+        book.table(
+            Table(
+                name="评价结果",
+                title=f"{evaluation_round.name}综合评价结果（{evaluation_round.region.name}）",
+                headers=[label for label, _ in COLUMNS],
+                widths=[width for _, width in COLUMNS],
+                formats=[None] * 6 + ["0.00"] * 4,
+                rows=result_rows(evaluation_round),
+                ruled=True,
+                print_wide=True,
+            )
+        )
     return buffer.getvalue()

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 
 from tongxin.accounts.models import User
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 from tongxin.people.access import regions_writable_by
 from tongxin.people.models import Person, PersonGroup, SubCategory
 from tongxin.regions.scope import read_scope
@@ -21,7 +21,7 @@ EXTRA_DIMENSIONS = 2
 EXTRA_INDICATORS = 2
 
 
-class SystemHeaderForm(BootstrapFormMixin, forms.Form):
+class SystemHeaderForm(BootstrapForm):
     name = forms.CharField(
         label="名称", max_length=100, error_messages={"required": "请填写指标体系名称。"}
     )
@@ -155,7 +155,7 @@ class EvaluatorChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj}（{obj.get_role_display()}）"
 
 
-class RoundForm(BootstrapFormMixin, forms.Form):
+class RoundForm(BootstrapForm):
     name = forms.CharField(
         label="批次名称",
         max_length=100,
@@ -203,7 +203,7 @@ class RoundForm(BootstrapFormMixin, forms.Form):
         return data
 
 
-class RoundEditForm(BootstrapFormMixin, forms.Form):
+class RoundEditForm(BootstrapForm):
     """A draft round's name, deadline and indicator system (region and persons stay)."""
 
     name = RoundForm.base_fields["name"]
@@ -222,7 +222,7 @@ class RoundEditForm(BootstrapFormMixin, forms.Form):
         ].help_text = "已有评分后不能更换；县区批次只能使用全市通用或本区域的体系。"
 
 
-class RoundEvaluatorsForm(BootstrapFormMixin, forms.Form):
+class RoundEvaluatorsForm(BootstrapForm):
     evaluators = EvaluatorChoiceField(
         label="添加评审人",
         queryset=None,

@@ -1,6 +1,4 @@
-from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Avg, Count, F, Max, Min, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.views import change_rows
 from tongxin.core.hooks import collect
+from tongxin.core.paging import number_page
 from tongxin.people.access import regions_writable_by
 from tongxin.people.listing import PersonFilter
 from tongxin.regions import scope
@@ -538,7 +537,7 @@ def _person_progress_context(request, evaluation_round):
             )
             .order_by("person__name_pinyin", "person_id")
         )
-    page = Paginator(persons, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = number_page(request, persons)
     if evaluation_round.status == EvaluationRound.Status.OPEN:
         page.object_list = [{**r, "missing": r["assigned"] - r["submitted"]} for r in page]
     # A person who has moved out of the user's scope since joining the round:
@@ -559,7 +558,7 @@ def _results_context(request, evaluation_round):
     shown = shown.select_related("person", "person__region", "person__group").order_by(
         F("rank").asc(nulls_last=True), "person__name_pinyin", "id"
     )
-    page = Paginator(shown, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = number_page(request, shown)
     proposals = (
         RemovalProposal.objects.filter(round=evaluation_round)
         .select_related("person", "result", "decided_by")
@@ -686,7 +685,7 @@ def my_sheets(request):
     )
     if status in EvaluationSheet.Status.values:
         sheets = sheets.filter(status=status)
-    page = Paginator(sheets, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = number_page(request, sheets)
     return render(
         request,
         "evaluations/my_sheets.html",
@@ -715,7 +714,7 @@ def sheet_grid(request, pk: int):
     system = services.system_with_tree(evaluation_round.system_id)
     indicators = [i for d in system.dimensions.all() for i in d.indicators.all()]
     sheets = own.select_related("person", "person__group").order_by("person__name_pinyin", "id")
-    page = Paginator(sheets, GRID_ROWS).get_page(request.GET.get("page"))
+    page = number_page(request, sheets, GRID_ROWS)
     open_round = evaluation_round.status == EvaluationRound.Status.OPEN
     errors: dict = {}
     posted: dict[int, dict[int, str]] = {}

@@ -1,6 +1,6 @@
 from django import forms
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 from tongxin.levels.models import Tier
 from tongxin.people.models import Person
 from tongxin.regions.models import Region
@@ -32,11 +32,10 @@ def _due() -> forms.DateField:
     )
 
 
-class _RequestForm(BootstrapFormMixin, forms.Form):
+class _RequestForm(BootstrapForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["due_date"] = _due()
-        self.fields["due_date"].widget.attrs["class"] = "form-control"
 
 
 class RecommendForm(_RequestForm):

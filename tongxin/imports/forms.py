@@ -1,6 +1,6 @@
 from django import forms
 
-from tongxin.accounts.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 from tongxin.people.access import regions_writable_by
 
 from .files import max_upload_bytes
@@ -11,7 +11,7 @@ from .validation import FIELD_LABELS, IMPORTABLE_FIELDS
 IGNORE = ""
 
 
-class UploadForm(BootstrapFormMixin, forms.Form):
+class UploadForm(BootstrapForm):
     file = forms.FileField(
         label="人员名单文件",
         help_text="支持 .xlsx、.xls、.ods、.csv（UTF-8 或 GBK 编码）；第一张有数据的工作表将被导入。",
@@ -41,7 +41,7 @@ class UploadForm(BootstrapFormMixin, forms.Form):
         return upload
 
 
-class PhotoUploadForm(BootstrapFormMixin, forms.Form):
+class PhotoUploadForm(BootstrapForm):
     file = forms.FileField(
         label="照片压缩包（.zip）",
         help_text="每张照片以公民身份号码命名（如 450102198506010012.jpg），或“姓名-公民身份号码”（如 张三-450102198506010012.jpg）。",
@@ -64,7 +64,7 @@ class PhotoUploadForm(BootstrapFormMixin, forms.Form):
 FIELD_CHOICES = [(IGNORE, "忽略此列")] + [(f, FIELD_LABELS[f]) for f in IMPORTABLE_FIELDS]
 
 
-class MappingForm(BootstrapFormMixin, forms.Form):
+class MappingForm(BootstrapForm):
     """One select per file column: which registration field it fills, or 忽略."""
 
     on_duplicate = forms.ChoiceField(

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import leases, options, pii
+from tongxin.core import exporting, leases, options, pii
 from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.hooks import collect
@@ -1068,45 +1068,38 @@ def rejected_rows_xlsx(batch: ImportBatch) -> bytes:
 
     Every cell is written as text or a date, never as a formula.
     """
+    output = io.BytesIO()
+    # The file is read from a local copy while the rows are written (object storage).
+    with _batch_table(batch) as table:
+        header = [*table.header, "原行号", "未导入原因"]
+        with exporting.XlsxBook(output) as book:
+            book.table(
+                exporting.Table(
+                    name="未导入的行",
+                    headers=header,
+                    widths=[*([None] * (len(header) - 1)), 60],
+                    rows=_rejected_rows(batch, table),
+                )
+            )
+    return output.getvalue()
 
+
+def _rejected_rows(batch: ImportBatch, table) -> Iterator[list]:
+    """Each rejected row as the file had it, then its row number and why."""
     reasons: dict[int, list[str]] = {}
     for problem in batch.problems:
         column = f"{problem['column']}：" if problem.get("column") else ""
         reasons.setdefault(int(problem["row"]), []).append(column + problem["message"])
-    with _batch_table(batch) as table:
-        return _rejected_rows_workbook(table, reasons)
-
-
-def _rejected_rows_workbook(table: Table, reasons: dict[int, list[str]]) -> bytes:
-    import xlsxwriter
-
-    output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
-    sheet = workbook.add_worksheet("未导入的行")
-    bold = workbook.add_format({"bold": True})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    header = [*table.header, "原行号", "未导入原因"]
-    for col, text in enumerate(header):
-        sheet.write_string(0, col, text, bold)
-    reason_col = len(header) - 1
-    out_row = 1
+    width = len(table.header)
     for offset, row in enumerate(table.rows):
         number = table.header_row + 1 + offset
         if number not in reasons:
             continue
-        for col, value in enumerate(row[: len(table.header)]):
-            if isinstance(value, datetime.date):
-                if not isinstance(value, datetime.datetime):
-                    value = datetime.datetime.combine(value, datetime.time())
-                sheet.write_datetime(out_row, col, value, date_format)
-            elif value not in (None, ""):
-                sheet.write_string(out_row, col, cell_text(value))
-        sheet.write_number(out_row, reason_col - 1, number)
-        sheet.write_string(out_row, reason_col, "；".join(reasons[number]))
-        out_row += 1
-    sheet.set_column(reason_col, reason_col, 60)
-    workbook.close()
-    return output.getvalue()
+        cells = [
+            value if isinstance(value, datetime.date) or value in (None, "") else cell_text(value)
+            for value in row[:width]
+        ]
+        yield [*cells, *([None] * (width - len(cells))), number, "；".join(reasons[number])]
 
 
 def import_batch_commit_quietly(*, batch: ImportBatch) -> ImportBatch:

@@ -18,6 +18,7 @@ import xlsxwriter
 from stdnum.cn.ric import calc_check_digit
 from xlsxwriter.utility import xl_col_to_name
 
+from tongxin.core.exporting import WORKBOOK_OPTIONS
 from tongxin.people.models import (
     Degree,
     Education,
@@ -29,7 +30,6 @@ from tongxin.people.models import (
 )
 from tongxin.regions.models import Region
 from tongxin.regions.scope import write_scope
-from tongxin.reports.exporters import WORKBOOK_OPTIONS
 
 from .parsing import EXAMPLE_MARK
 from .validation import FIELD_LABELS, IMPORTABLE_FIELDS, REQUIRED

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 from tongxin.people.bulk import BulkAction, BulkResult
 from tongxin.people.models import Person
 
@@ -17,7 +17,7 @@ from . import services
 from .models import PersonReview, ReviewCycle
 
 
-class BulkLevelForm(BootstrapFormMixin, forms.Form):
+class BulkLevelForm(BootstrapForm):
     level = forms.ChoiceField(
         label="调整为",
         error_messages={"required": "请选择调整后的分级", "invalid_choice": "调整后的分级无效"},
@@ -56,7 +56,7 @@ def _change_level(*, request, selection, persons: QuerySet, data: dict) -> BulkR
     return BulkResult(f"已将 {changed} 人调整为“{label}”{kept}")
 
 
-class BulkReviewForm(BootstrapFormMixin, forms.Form):
+class BulkReviewForm(BootstrapForm):
     note = forms.CharField(
         label="复核说明",
         max_length=200,

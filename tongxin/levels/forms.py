@@ -1,11 +1,11 @@
 from django import forms
 from django.utils import timezone
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 from tongxin.people.models import Person
 
 
-class LevelChangeForm(BootstrapFormMixin, forms.Form):
+class LevelChangeForm(BootstrapForm):
     level = forms.ChoiceField(
         label="调整为",
         error_messages={"required": "请选择调整后的分级", "invalid_choice": "调整后的分级无效"},
@@ -26,7 +26,7 @@ class LevelChangeForm(BootstrapFormMixin, forms.Form):
         self.fields["version"].initial = person.version
 
 
-class TierForm(BootstrapFormMixin, forms.Form):
+class TierForm(BootstrapForm):
     """The name and quota of each node's tier the user may set (levels.services.may_set_tier):
     one row per node that keeps a tier, or may (province, city, county level)."""
 
@@ -36,7 +36,6 @@ class TierForm(BootstrapFormMixin, forms.Form):
         for region, name, quota in rows:
             name_label = f"{region.name}的分级名称"
             quota_label = f"{region.name}的名额"
-            # Added after BootstrapFormMixin styled the declared fields.
             self.fields[f"name_{region.pk}"] = forms.CharField(
                 label=name_label,
                 max_length=30,

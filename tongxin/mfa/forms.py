@@ -1,11 +1,11 @@
 from django import forms
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 
 from .services import normalize_code
 
 
-class CodeForm(BootstrapFormMixin, forms.Form):
+class CodeForm(BootstrapForm):
     """A code from the authenticator app or, where `recovery` is allowed, a recovery code."""
 
     code = forms.CharField(

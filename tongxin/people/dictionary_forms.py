@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.forms import modelform_factory
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapModelForm
 
 from .models import Degree, Education, Ethnicity, PersonGroup, PoliticalStatus, SubCategory
 
@@ -79,7 +79,7 @@ def register_dictionary_kinds(*kinds: DictionaryKind) -> None:
 DISABLE_HELP = "条目不能删除；不再使用的请停用，停用后不能再选用，已有记录保留。"
 
 
-class DictionaryEntryForm(BootstrapFormMixin, forms.ModelForm):
+class DictionaryEntryForm(BootstrapModelForm):
     def __init__(self, *args, kind: DictionaryKind, **kwargs):
         self.kind = kind
         super().__init__(*args, **kwargs)

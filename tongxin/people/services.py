@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import registries
+from tongxin.core import registries, writes
 from tongxin.core.bulk import insert_rows
 from tongxin.core.tasks import figures_changed
 
@@ -29,13 +29,12 @@ class FieldChange:
     new: str
 
 
-class StaleEditError(Exception):
-    """Someone else saved the person after the form was opened."""
+class StaleEditError(writes.StaleEditError):
+    """Someone else saved the person after the form was opened; `changes` says what."""
 
     def __init__(self, changes: list[FieldChange], current_version: int):
         self.changes = changes
-        self.current_version = current_version
-        super().__init__("该人员信息已被他人修改")
+        super().__init__(current_version, "该人员信息已被他人修改")
 
 
 def _field_label(field: str) -> str:
@@ -91,11 +90,6 @@ def _audit_changes(changed: dict[str, tuple]) -> dict:
     }
 
 
-def _set_history_context(person: Person, actor, reason: str) -> None:
-    person._history_user = actor
-    person._change_reason = reason
-
-
 @transaction.atomic
 def person_create(*, actor, data: dict, request=None, reason: str = "新增登记") -> Person:
     """Register a new person from already-validated form data."""
@@ -104,7 +98,7 @@ def person_create(*, actor, data: dict, request=None, reason: str = "新增登�
     for field, value in derived.items():
         setattr(person, field, value)
     person.version = 1
-    _set_history_context(person, actor, reason)
+    writes.set_history(person, actor, reason)
     person.save(force_insert=True)
     for listener in registries.persons_created:
         listener([person])
@@ -131,7 +125,7 @@ def person_update(
     Raises StaleEditError naming what the other save changed, so the user can
     redo their edit on top of it; nothing is overwritten silently.
     """
-    current = Person.objects.select_for_update().get(pk=person.pk)
+    current = writes.lock(Person.objects, person.pk)
     refuse_if_stale(current, expected_version)
 
     changed = diff_person(current, data)
@@ -150,20 +144,19 @@ def person_update(
         for field, value in derived.items():
             setattr(current, field, value)
             update_fields.add(field)
-    current.version += 1
-    _set_history_context(current, actor, reason)
-    current.save(update_fields=[*update_fields, "version", "updated_at"])
     audit_changes = _audit_changes(changed)
     if photo_changed:
         audit_changes["photo"] = ["", "已更换照片"]
-    audit_log(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=update_fields,
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=current,
         changes=audit_changes,
+        reason=reason,
+        request=request,
     )
-    return current
 
 
 def refuse_if_stale(current: Person, expected_version: int | None) -> None:
@@ -203,7 +196,7 @@ def person_archive(
     request=None,
 ) -> Person:
     """Take a person out of the active database (出库). Never a deletion."""
-    current = Person.objects.select_for_update().get(pk=person.pk)
+    current = writes.lock(Person.objects, person.pk)
     refuse_if_stale(current, expected_version)
     if current.is_archived:
         raise ValueError("该人员已出库")
@@ -211,27 +204,17 @@ def person_archive(
     current.archived_reason = reason
     current.archived_on = on_date
     current.archived_note = note
-    current.version += 1
     label = Person.ArchiveReason(reason).label
-    _set_history_context(current, actor, f"出库：{label}" + (f"（{note}）" if note else ""))
-    current.save(
-        update_fields=[
-            "status",
-            "archived_reason",
-            "archived_on",
-            "archived_note",
-            "version",
-            "updated_at",
-        ]
-    )
-    audit_log(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=["status", "archived_reason", "archived_on", "archived_note"],
         action=AuditEntry.Action.ARCHIVE,
-        user=actor,
-        request=request,
-        obj=current,
         changes={"archived_reason": label, "archived_on": on_date.isoformat(), "note": note},
+        reason=f"出库：{label}" + (f"（{note}）" if note else ""),
+        request=request,
     )
-    return current
 
 
 @transaction.atomic
@@ -244,7 +227,7 @@ def person_restore(
     request=None,
 ) -> Person:
     """Undo an archive; the archive stays visible in history."""
-    current = Person.objects.select_for_update().get(pk=person.pk)
+    current = writes.lock(Person.objects, person.pk)
     refuse_if_stale(current, expected_version)
     if not current.is_archived:
         raise ValueError("该人员在库，无需恢复")
@@ -253,26 +236,16 @@ def person_restore(
     current.archived_reason = ""
     current.archived_on = None
     current.archived_note = ""
-    current.version += 1
-    _set_history_context(current, actor, "恢复入库" + (f"：{note}" if note else ""))
-    current.save(
-        update_fields=[
-            "status",
-            "archived_reason",
-            "archived_on",
-            "archived_note",
-            "version",
-            "updated_at",
-        ]
-    )
-    audit_log(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=["status", "archived_reason", "archived_on", "archived_note"],
         action=AuditEntry.Action.RESTORE,
-        user=actor,
-        request=request,
-        obj=current,
         changes={"previous_reason": previous, "note": note},
+        reason="恢复入库" + (f"：{note}" if note else ""),
+        request=request,
     )
-    return current
 
 
 @transaction.atomic

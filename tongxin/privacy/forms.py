@@ -1,10 +1,10 @@
 from django import forms
 from django.utils import timezone
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 
 
-class NoticeForm(BootstrapFormMixin, forms.Form):
+class NoticeForm(BootstrapForm):
     text = forms.CharField(
         label="告知内容",
         widget=forms.Textarea(attrs={"rows": 24}),
@@ -13,7 +13,7 @@ class NoticeForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class RequestForm(BootstrapFormMixin, forms.Form):
+class RequestForm(BootstrapForm):
     """The documented request every right is exercised on."""
 
     requester = forms.CharField(

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 
 from .checks import FIELDS, OPERATORS_BY_KIND, parse_value_text, value_text
 from .models import Condition
@@ -16,7 +16,7 @@ def _field_help() -> str:
     )
 
 
-class ConditionForm(BootstrapFormMixin, forms.Form):
+class ConditionForm(BootstrapForm):
     """A condition as an admin writes it: the 取值 box takes names, a number or 是/否."""
 
     name = forms.CharField(label="名称", max_length=60)

@@ -11,9 +11,9 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import xlsxwriter
 from django.db.models import Count, Q, QuerySet
 
+from tongxin.core.exporting import Table, XlsxBook
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person
 
@@ -104,30 +104,17 @@ def iter_export_rows(
 
 
 def write_xlsx(rows, *, on: datetime.date, title: str) -> tuple[tempfile.SpooledTemporaryFile, int]:
-    """The report as an xlsx file (rewound) and the number of persons in it.
-
-    Text goes in with write_string: a cell typed "=…", "+…", "-…" or "@…" in
-    a registration form stays text and never becomes a formula in Excel.
-    """
+    """The report as an xlsx file (rewound) and the number of persons in it."""
     out = tempfile.TemporaryFile()
-    book = xlsxwriter.Workbook(
-        out,
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
-    )
-    sheet = book.add_worksheet("不符合资格条件人员")
-    bold = book.add_format({"bold": True})
-    sheet.write_string(0, 0, f"{title}（基准日期：{on.year}年{on.month}月{on.day}日）", bold)
-    for col, (label, width) in enumerate(EXPORT_COLUMNS):
-        sheet.set_column(col, col, width)
-        sheet.write_string(1, col, label, bold)
-    count = 0
-    for r, row in enumerate(rows, start=2):
-        for col, value in enumerate(_export_values(row)):
-            if isinstance(value, int):
-                sheet.write_number(r, col, value)
-            else:
-                sheet.write_string(r, col, str(value))
-        count += 1
-    book.close()
+    with XlsxBook(out) as book:
+        count = book.table(
+            Table(
+                name="不符合资格条件人员",
+                title=f"{title}（基准日期：{on.year}年{on.month}月{on.day}日）",
+                headers=[label for label, _ in EXPORT_COLUMNS],
+                widths=[width for _, width in EXPORT_COLUMNS],
+                rows=(_export_values(row) for row in rows),
+            )
+        )
     out.seek(0)
     return out, count

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.core.changes import apply_changes
 
 from .checks import FIELDS, NUMBER, describe, validate_value
@@ -56,7 +57,7 @@ def condition_create(*, actor, data: dict, request=None) -> Condition:
 
 @transaction.atomic
 def condition_update(*, actor, condition: Condition, data: dict, request=None) -> Condition:
-    current = Condition.objects.select_for_update().get(pk=condition.pk)
+    current = writes.lock(Condition, condition.pk)
     merged = {f: data.get(f, getattr(current, f)) for f in CONDITION_FIELDS}
     _validate(merged)
     before = describe(current)
@@ -66,13 +67,11 @@ def condition_update(*, actor, condition: Condition, data: dict, request=None) -
     if "value" in changes or "field" in changes or "operator" in changes:
         changes.pop("value", None)
         changes["condition"] = [before, describe(current)]
-    current._history_user = actor
-    current.save(update_fields=[f for f in CONDITION_FIELDS if f in merged])
-    audit_log(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        fields=[f for f in CONDITION_FIELDS if f in merged],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=current,
         changes=changes,
+        request=request,
     )
-    return current

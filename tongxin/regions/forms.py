@@ -1,12 +1,12 @@
 from django import forms
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapModelForm
 
 from .models import Region
 from .scope import placement_scope
 
 
-class RegionForm(BootstrapFormMixin, forms.ModelForm):
+class RegionForm(BootstrapModelForm):
     class Meta:
         model = Region
         fields = ["code", "name", "kind", "parent", "sort_order", "is_active"]

@@ -1,4 +1,4 @@
-"""Person rows out to xlsx: one row iterator, one writer.
+"""Person rows out to xlsx: one row iterator, through the one exporter (core/exporting.py).
 
 The iterator reads raw columns with `values_list(...).iterator()` and turns
 dictionary ids into names from small lookup tables, so 100,000 rows never
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from tongxin.core.exporting import Table, write_list_xlsx
 from tongxin.people.listing import SORTS, PersonFilter, filtered_persons
 from tongxin.people.models import (
     Degree,
@@ -23,18 +24,8 @@ from tongxin.people.models import (
 from tongxin.people.validators import mask_mobile, mask_resident_id
 from tongxin.regions.models import Region
 
-from .xlsx_stream import XlsxRowWriter
-
 # Characters that make a spreadsheet treat a cell as a formula (or DDE).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-# For the xlsxwriter reports: every value is written as what it is; nothing
-# is ever turned into a formula, a URL or a number behind the user's back.
-WORKBOOK_OPTIONS = {
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-}
 
 PROGRESS_EVERY = 2000
 
@@ -163,15 +154,6 @@ def person_rows(qs: QuerySet, *, reveal: bool, chunk_size: int = 2000) -> Iterat
         yield row
 
 
-def _with_progress(rows: Iterator[list], progress: Callable[[int], None]) -> Iterator[list]:
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        yield row
-        if count % PROGRESS_EVERY == 0:
-            progress(count)
-    progress(count)
-
-
 def write_person_xlsx(
     rows: Iterator[list],
     target,
@@ -184,14 +166,13 @@ def write_person_xlsx(
     Rows stream straight into the file, so memory stays flat however many
     come; every str is an inline string, so a value like "=1+1" stays text.
     """
-    with XlsxRowWriter(
-        target,
-        sheet_name=title,
+    table = Table(
+        name=title,
         headers=[c.header for c in PERSON_COLUMNS],
         widths=[c.width for c in PERSON_COLUMNS],
-    ) as writer:
-        writer.write_rows(_with_progress(rows, progress) if progress else rows)
-    return writer.rows
+        rows=rows,
+    )
+    return write_list_xlsx(target, table, progress=progress, every=PROGRESS_EVERY)
 
 
 def person_export_to(target, *, user, person_filter: PersonFilter, reveal: bool, progress=None):

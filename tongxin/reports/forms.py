@@ -1,9 +1,9 @@
 from django import forms
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm
 
 
-class TemplateUploadForm(BootstrapFormMixin, forms.Form):
+class TemplateUploadForm(BootstrapForm):
     template = forms.FileField(
         label="登记表模板（.docx）",
         help_text="在系统自带模板基础上修改版式；单元格中的 {{ name }} 等标记会被替换为人员信息。",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from tongxin.core.exporting import XlsxBook
 from tongxin.core.kept_counts import kept_counts
 from tongxin.levels.models import Tier, TierMembership
 from tongxin.levels.selectors import holders_of, tiers_above_cities
@@ -274,12 +275,8 @@ def cn_date(value: datetime.date) -> str:
 
 def write_summary_xlsx(summary: Summary, target) -> None:
     """The table as the paper form: A4 landscape, one page wide, headers repeated."""
-    import xlsxwriter
-
-    from .exporters import WORKBOOK_OPTIONS
-
-    workbook = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
-    try:
+    with XlsxBook(target, constant_memory=False) as book:
+        workbook = book.workbook
         sheet = workbook.add_worksheet("汇总表")
         font = {"font_name": "宋体", "font_size": 10}
         title = workbook.add_format(
@@ -348,5 +345,3 @@ def write_summary_xlsx(summary: Summary, target) -> None:
         sheet.fit_to_pages(1, 0)
         sheet.repeat_rows(2, 3)
         sheet.set_footer("&C第 &P 页，共 &N 页")
-    finally:
-        workbook.close()

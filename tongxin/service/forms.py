@@ -1,6 +1,6 @@
 from django import forms
 
-from tongxin.core.forms import BootstrapFormMixin
+from tongxin.core.forms import BootstrapForm, BootstrapModelForm
 from tongxin.people.access import persons_visible_to, regions_writable_by
 
 from .models import (
@@ -50,7 +50,7 @@ def apply_service_error(form: forms.Form, error) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-class DepartmentForm(BootstrapFormMixin, forms.ModelForm):
+class DepartmentForm(BootstrapModelForm):
     class Meta:
         model = Department
         fields = ["name", "kind", "contact_person", "phone", "sort_order", "is_active"]
@@ -97,7 +97,6 @@ class PersonChoiceField(forms.IntegerField):
         kwargs["error_messages"].setdefault("required", "请选择代表人士")
         kwargs["error_messages"].setdefault("invalid", "请选择代表人士")
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("class", "")  # BootstrapFormMixin.add_error expects it
 
     def clean(self, value):
         pk = super().clean(value)
@@ -115,7 +114,6 @@ class PersonsChoiceField(forms.Field):
     def __init__(self, *, user, **kwargs):
         self.user = user
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("class", "")  # BootstrapFormMixin.add_error expects it
 
     def clean(self, value):
         ids = []
@@ -136,7 +134,7 @@ class PersonsChoiceField(forms.Field):
         return [persons[pk] for pk in ids]
 
 
-class RequestForm(BootstrapFormMixin, forms.ModelForm):
+class RequestForm(BootstrapModelForm):
     """What was received. With `with_person`, also who raised it (new requests)."""
 
     received_on = _date("受理日期", initial_today=True)
@@ -176,13 +174,13 @@ class RequestForm(BootstrapFormMixin, forms.ModelForm):
         return {f: self.cleaned_data[f] for f in ["category", "channel", "received_on", "content"]}
 
 
-class AssignForm(BootstrapFormMixin, forms.Form):
+class AssignForm(BootstrapForm):
     department = _department_field("承办单位")
     assigned_on = _date("交办日期", initial_today=True)
     due_date = _date("办理时限")
 
 
-class ProgressForm(BootstrapFormMixin, forms.Form):
+class ProgressForm(BootstrapForm):
     on_date = _date("进展日期", initial_today=True)
     note = forms.CharField(
         label="办理情况",
@@ -191,7 +189,7 @@ class ProgressForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class CloseForm(BootstrapFormMixin, forms.Form):
+class CloseForm(BootstrapForm):
     closed_on = _date("办结日期", initial_today=True)
     answer = forms.CharField(
         label="答复内容",
@@ -200,7 +198,7 @@ class CloseForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class FollowUpForm(BootstrapFormMixin, forms.Form):
+class FollowUpForm(BootstrapForm):
     on_date = _date("回访日期", initial_today=True)
     satisfaction = forms.ChoiceField(
         label="满意度",
@@ -216,7 +214,7 @@ class FollowUpForm(BootstrapFormMixin, forms.Form):
     new_due_date = _date("新的办理时限", required=False)
 
 
-class CancelForm(BootstrapFormMixin, forms.Form):
+class CancelForm(BootstrapForm):
     reason = forms.CharField(
         label="撤销原因",
         max_length=200,
@@ -225,7 +223,7 @@ class CancelForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class SuggestionForm(BootstrapFormMixin, forms.ModelForm):
+class SuggestionForm(BootstrapModelForm):
     submitted_on = _date("提出日期", initial_today=True)
 
     class Meta:
@@ -253,12 +251,12 @@ class SuggestionForm(BootstrapFormMixin, forms.ModelForm):
         }
 
 
-class ForwardForm(BootstrapFormMixin, forms.Form):
+class ForwardForm(BootstrapForm):
     department = _department_field("转交单位")
     forwarded_on = _date("转交日期", initial_today=True)
 
 
-class RespondForm(BootstrapFormMixin, forms.Form):
+class RespondForm(BootstrapForm):
     outcome = forms.ChoiceField(
         label="办理结果",
         choices=[("", "（请选择）"), *Suggestion.Outcome.choices],

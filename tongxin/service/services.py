@@ -12,6 +12,7 @@ from django.db import transaction
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.core.changes import apply_changes, initial_values
 from tongxin.people.models import Person
 
@@ -43,11 +44,6 @@ class ServiceError(ValueError):
 
 class StaleRequestError(ServiceError):
     pass
-
-
-def _history_context(obj, actor, reason: str) -> None:
-    obj._history_user = actor
-    obj._change_reason = reason
 
 
 def _not_future(value: datetime.date | None, label: str, field: str) -> None:
@@ -82,7 +78,7 @@ def department_create(*, actor, data: dict, request=None) -> Department:
     if Department.objects.filter(name=data["name"]).exists():
         raise ServiceError(f"单位名称“{data['name']}”已存在", "name")
     department = Department(**data)
-    _history_context(department, actor, "新增成员单位")
+    writes.set_history(department, actor, "新增成员单位")
     department.save(force_insert=True)
     audit_log(
         action=AuditEntry.Action.CREATE,
@@ -107,7 +103,7 @@ def department_update(*, actor, department: Department, data: dict, request=None
     changes = apply_changes(current, data)
     if not changes:
         return current
-    _history_context(current, actor, "修改成员单位")
+    writes.set_history(current, actor, "修改成员单位")
     current.save(update_fields=list(changes))
     audit_log(
         action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
@@ -131,12 +127,6 @@ def _require_status(current: ServiceRequest, allowed: set[str], action: str) -> 
         raise ServiceError(f"当前状态为“{current.get_status_display()}”，不能{action}")
 
 
-def _save_request(current: ServiceRequest, actor, reason: str, fields: list[str]) -> None:
-    current.version += 1
-    _history_context(current, actor, reason)
-    current.save(update_fields=[*fields, "version", "updated_at"])
-
-
 @transaction.atomic
 def service_request_create(
     *, actor, person: Person, data: dict, request=None, self_submitted: bool = False
@@ -155,7 +145,7 @@ def service_request_create(
         **{f: data[f] for f in REQUEST_FIELDS},
     )
     service_request.content = service_request.content.strip()
-    _history_context(service_request, actor, "本人在线提交" if self_submitted else "受理")
+    writes.set_history(service_request, actor, "本人在线提交" if self_submitted else "受理")
     service_request.save(force_insert=True)
     audit_log(
         action=AuditEntry.Action.CREATE,
@@ -192,9 +182,15 @@ def service_request_update(
     changes = apply_changes(current, {f: data[f] for f in REQUEST_FIELDS if f in data})
     if not changes:
         return current
-    _save_request(current, actor, "修改", list(changes))
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=list(changes),
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        reason="修改",
+        request=request,
     )
     return current
 
@@ -229,9 +225,15 @@ def service_request_assign(
     if not changes:
         return current
     reason = f"{'改交' if reassign else '交办'}：{department.name}，时限{_cn(due_date)}"
-    _save_request(current, actor, reason, list(changes))
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=list(changes),
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        reason=reason,
+        request=request,
     )
     return current
 
@@ -266,9 +268,15 @@ def service_request_progress_add(
     if current.status == Status.ASSIGNED:
         changes["status"] = [current.get_status_display(), Status.IN_PROGRESS.label]
         current.status = Status.IN_PROGRESS
-    _save_request(current, actor, f"办理进展：{note[:60]}", ["status"])
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=["status"],
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        reason=f"办理进展：{note[:60]}",
+        request=request,
     )
     return progress
 
@@ -296,9 +304,15 @@ def service_request_close(
     changes = {"status": [current.get_status_display(), Status.CLOSED.label]}
     changes |= apply_changes(current, {"answer": answer, "closed_on": closed_on})
     current.status = Status.CLOSED
-    _save_request(current, actor, "办结", ["status", "answer", "closed_on"])
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=["status", "answer", "closed_on"],
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        reason="办结",
+        request=request,
     )
     return current
 
@@ -364,9 +378,15 @@ def service_request_follow_up(
         changes = apply_changes(current, {"satisfaction": satisfaction, "followed_up_on": on_date})
         fields = ["satisfaction", "followed_up_on"]
         reason = f"回访：{label}"
-    _save_request(current, actor, reason, fields)
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=fields,
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        reason=reason,
+        request=request,
     )
     return follow_up
 
@@ -388,9 +408,15 @@ def service_request_cancel(
     }
     current.status = Status.CANCELLED
     current.cancel_reason = reason
-    _save_request(current, actor, f"撤销：{reason}", ["status", "cancel_reason"])
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
+    writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=["status", "cancel_reason"],
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        reason=f"撤销：{reason}",
+        request=request,
     )
     return current
 
@@ -425,7 +451,7 @@ def suggestion_create(
         self_submitted=self_submitted,
         **{f: data[f] for f in SUGGESTION_FIELDS if f in data},
     )
-    _history_context(suggestion, actor, f"登记（建言人：{_names(submitters)}）")
+    writes.set_history(suggestion, actor, f"登记（建言人：{_names(submitters)}）")
     suggestion.save(force_insert=True)
     suggestion.submitters.set(submitters)
     audit_log(
@@ -459,7 +485,7 @@ def suggestion_update(
     reason = "修改"
     if submitters_changed:
         reason += f"（建言人：{_names(before)} → {_names(after)}）"
-    _history_context(current, actor, reason)
+    writes.set_history(current, actor, reason)
     current.save(update_fields=[f for f in changes if f != "submitters"] + ["updated_at"])
     if submitters_changed:
         current.submitters.set(after)
@@ -490,7 +516,7 @@ def suggestion_forward(
     changes = apply_changes(current, {"department": department, "forwarded_on": forwarded_on})
     if not changes:
         return current
-    _history_context(current, actor, f"转交：{department.name}")
+    writes.set_history(current, actor, f"转交：{department.name}")
     current.save(update_fields=[*changes, "updated_at"])
     audit_log(
         action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
@@ -525,7 +551,7 @@ def suggestion_respond(
     )
     if not changes:
         return current
-    _history_context(current, actor, f"反馈：{Suggestion.Outcome(outcome).label}")
+    writes.set_history(current, actor, f"反馈：{Suggestion.Outcome(outcome).label}")
     current.save(update_fields=[*changes, "updated_at"])
     audit_log(
         action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes

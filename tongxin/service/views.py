@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from tongxin.core.paging import id_page
 from tongxin.people.access import person_for_user, persons_visible_to, regions_writable_by
 from tongxin.people.search import search_persons
 from tongxin.regions import scope
@@ -41,7 +42,6 @@ from .listing import (
     SuggestionFilter,
     filtered_requests,
     filtered_suggestions,
-    id_page,
 )
 from .models import Department, RequestCategory, ServiceRequest, Suggestion, local_today
 

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tongxin.core.xlsx_stream import column_letters
 from tongxin.people.models import Person
 from tongxin.reports.exporters import PERSON_COLUMNS, write_person_xlsx
 from tongxin.reports.summary import TITLE
-from tongxin.reports.xlsx_stream import column_letters
 
 SOFFICE = shutil.which("soffice")
 CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1"  # comma, ", UTF-8, from row 1

@@ -282,7 +282,7 @@ def test_old_files_are_deleted_and_the_page_says_so(client_for, city_user, make_
 @hypothesis_settings(max_examples=60, deadline=None)
 def test_any_value_reads_back_as_written(values):
     """Whatever text a person's record holds comes back out of the file unchanged."""
-    from tongxin.reports.xlsx_stream import XlsxRowWriter
+    from tongxin.core.xlsx_stream import XlsxRowWriter
 
     buffer = io.BytesIO()
     with XlsxRowWriter(
