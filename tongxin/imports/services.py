@@ -25,10 +25,11 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import leases, options, pii
-from tongxin.core.bulk import insert_rows, unsaved
+from tongxin.core.bulk import gc_paused, insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.hooks import collect
 from tongxin.core.tasks import refresh_statistics
+from tongxin.people.completeness import unread_note
 from tongxin.people.models import IDENTIFIER_FIELDS, Person
 from tongxin.people.search import (
     derived_fields,
@@ -234,6 +235,15 @@ def analyse(
     progress: Progress = _no_progress,
 ) -> Analysis:
     """Read and check every data row of `table`; decide create/update/skip for each."""
+    # A checked row is a handful of small objects that live until the commit:
+    # without the pause, the collector walked them all again and again
+    # (docs/benchmarks/imports.md).
+    with gc_paused():
+        return _analyse(user=user, table=table, mapping=mapping, on_duplicate=on_duplicate,
+                        default_region=default_region, progress=progress)  # fmt: skip
+
+
+def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) -> Analysis:
     validator = RowValidator(user=user, default_region=default_region)
     analysis = Analysis(table=table, mapping=mapping)
     columns = sorted(mapping.items())
@@ -398,7 +408,7 @@ def _write(
     def new_persons():
         # Made one at a time while the rows before them are being written.
         for result in creates:
-            person = _new_person(result.values, name_fields, ring=ring)
+            person = _new_person(result.values, name_fields, ring=ring, unread=result.unread)
             result.values = {}  # no longer needed; keeps peak memory down
             yield person
 
@@ -449,6 +459,7 @@ def _write(
             expected_version=person.version,
             request=request,
             reason=reason,
+            unread=result.unread,
         )
         records.append(
             ImportedRecord(
@@ -503,7 +514,9 @@ def _write(
     )
 
 
-def _new_person(values: dict, name_fields: dict[str, dict], *, ring: pii.Keyring) -> Person:
+def _new_person(
+    values: dict, name_fields: dict[str, dict], *, ring: pii.Keyring, unread: tuple[str, ...] = ()
+) -> Person:
     """A Person ready for persons_bulk_insert, with its derived search columns.
 
     Rosters repeat names a lot, and pinyin is the slow part of derived_fields,
@@ -520,6 +533,7 @@ def _new_person(values: dict, name_fields: dict[str, dict], *, ring: pii.Keyring
             **derived,
             **id_derived_fields(values.get("id_number", ""), ring=ring),
             **mobile_derived_fields(values.get("mobile", ""), ring=ring),
+            "unread_fields": unread_note(unread) if unread else "",
             "version": 1,
         },
     )

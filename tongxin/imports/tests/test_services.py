@@ -87,7 +87,11 @@ def test_it_reports_the_excel_row_and_column_of_each_problem(tmp_path, city_user
         (5, "E列“身份证号”", "公民身份号码校验位不正确"),
     }
     assert [(w["row"], w["column"], w["message"]) for w in analysis.warnings()] == [
-        (6, "I列“手机”", "手机号码应为11位中国大陆手机号；该项未导入（留空），请在人员信息中补充"),
+        (
+            6,
+            "I列“手机”",
+            "手机号码应为11位中国大陆手机号；该项未导入（留空），已标记为待补充，请在人员信息中补充",
+        ),
     ]
     assert analysis.counts["created"] == 2 and analysis.counts["warnings"] == 1
 
