@@ -62,6 +62,7 @@ SHOWN_WARNINGS = 1000
 SHOWN_UNKNOWN_VALUES = 200
 LOOKUP_CHUNK = 2000
 WRITE_BATCH = 5000  # new persons per COPY / executemany
+MATCH_CHUNK = 5000  # rows to create per call of the import_row_matches hook
 WRITING = "写入数据库"  # the phase while rows are written
 
 
@@ -309,12 +310,18 @@ def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) ->
                 result.outcome = "skip"
     # Apps that know who may already be registered under another number
     # (dedupe) warn on the rows to create; the row is imported all the same.
+    # Asked a chunk at a time: each row is checked against the registered
+    # persons only, so the answers are the same, and what the hook builds per
+    # row (keys, pinyin, candidates) is not held for the whole file at once
+    # (+250 MB at 100,000 rows, docs/benchmarks/imports.md).
     creating = [result for result in results if result.outcome == "create"]
-    if creating and user is not None:
-        for position, message in collect(
-            "import_row_matches", user, [result.values for result in creating]
-        ):
-            creating[position].warnings += (("name", message),)
+    if user is not None:
+        for start in range(0, len(creating), MATCH_CHUNK):
+            chunk = creating[start : start + MATCH_CHUNK]
+            for position, message in collect(
+                "import_row_matches", user, [result.values for result in chunk]
+            ):
+                chunk[position].warnings += (("name", message),)
     analysis.counts = {**_count(results), "examples": examples}
     progress("检查完成", len(results), len(results))
     return analysis

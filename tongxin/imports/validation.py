@@ -70,8 +70,11 @@ REQUIRED = ["name", "id_number", "region", "group", "ethnicity", "political_stat
 # taken from the ID.
 REFUSE_UNREADABLE = frozenset(REQUIRED)
 # The fields whose unknown values the preview offers to map: the dictionaries
-# (as a synonym) and the region (as a RegionAlias).
-MAPPABLE = (*DICTIONARIES, "subcategory", "region")
+# (as a synonym) and the region (as a RegionAlias); in the preview's order,
+# the ones a row cannot be imported without first.
+MAPPABLE = ("ethnicity", "political_status", "group", "region", "education", "degree",
+            "subcategory")  # fmt: skip
+assert set(MAPPABLE) == {*DICTIONARIES, "subcategory", "region"}
 
 ROSTER_VALUES = Path(__file__).resolve().parent.parent / "people" / "data" / "roster_values.toml"
 

@@ -313,3 +313,26 @@ def test_birth_date_and_sex_must_agree_with_the_id(tmp_path, city_user):
         "出生日期与公民身份号码不一致（号码中为1985年6月1日）",
         "性别与公民身份号码不一致（号码中为男）",
     ]
+
+
+def test_the_possible_duplicate_warnings_are_the_same_asked_a_chunk_at_a_time(
+    tmp_path, xingning_user, make_person, regions, monkeypatch
+):
+    """The rows to create go to the dedupe hook MATCH_CHUNK at a time (memory):
+    each row gets the warning it gets when the whole file is asked at once."""
+    make_person("蓝天", mobile="13600000001")
+    make_person("白云", region=regions["qingxiu"], mobile="13600000002")
+    rows = [roster_row(1, "新人", 手机="13600000003", 工作单位="别处"),
+            roster_row(2, "蓝田", 手机="13600000001"),
+            roster_row(3, "又一新人", 手机="13600000004", 工作单位="别处"),
+            roster_row(4, "白芸", 手机="13600000002")]  # fmt: skip
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+
+    def warnings_with(chunk: int) -> dict:
+        monkeypatch.setattr(services, "MATCH_CHUNK", chunk)
+        analysis = import_file(actor=xingning_user, path=path).analysis
+        return {r.row_number: [m for _, m in r.warnings] for r in analysis.results}
+
+    whole = warnings_with(5000)
+    assert [bool(w) for _, w in sorted(whole.items())] == [False, True, False, True]
+    assert warnings_with(1) == warnings_with(3) == whole
