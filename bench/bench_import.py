@@ -163,6 +163,11 @@ def _clean_database() -> None:
     ImportBatch.history.all().delete()
     ImportBatch.objects.all()._raw_delete(ImportBatch.objects.db)
     Person.history.all()._raw_delete(Person.objects.db)
+    # What the last run's persons brought along (tiers held, dedupe keys …).
+    for relation in Person._meta.related_objects:
+        model = relation.related_model
+        if model not in (Person.history.model, ImportedRecord):
+            model.objects.all()._raw_delete(model.objects.db)
     Person.objects.all()._raw_delete(Person.objects.db)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

@@ -274,6 +274,44 @@ class ValueMappingProposal(models.Model):
         return str(Person._meta.get_field(self.field).verbose_name)
 
 
+class RegionAlias(models.Model):
+    """Another name rosters use for a region (a former name, a local short
+    form), mapped once from an import's preview (imports/value_mappings.py).
+
+    Read like the built-in former names of people/data/roster_values.toml, but
+    only by imports of users who may write the region: the same words can mean
+    different places in two cities, and one office's choice changes nothing
+    outside its subtree.
+    """
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="区域", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("名单中的写法", max_length=60)
+    key = models.CharField(max_length=60, editable=False)  # parsing.lookup_key(name)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="对应人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("对应时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "区域的其他写法"
+        verbose_name_plural = "区域的其他写法"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "key"], name="region_alias_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.name}”→{self.region_id}"
+
+
 class PhotoBatch(models.Model):
     """A zip of photos named by resident ID (or 姓名-ID), matched to persons,
     previewed, set in one step and undoable (imports/photos.py)."""

@@ -11,6 +11,7 @@ nobody has touched its records since.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import io
 from collections.abc import Callable, Iterator
@@ -26,11 +27,12 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import exporting, leases, options, pii
-from tongxin.core.bulk import insert_rows, unsaved
+from tongxin.core.bulk import gc_paused, insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.hooks import collect
 from tongxin.core.storage import local_copy
 from tongxin.core.tasks import refresh_statistics
+from tongxin.people.completeness import unread_note
 from tongxin.people.models import IDENTIFIER_FIELDS, Person
 from tongxin.people.search import (
     derived_fields,
@@ -63,6 +65,8 @@ SHOWN_WARNINGS = 1000
 SHOWN_UNKNOWN_VALUES = 200
 LOOKUP_CHUNK = 2000
 WRITE_BATCH = 5000  # new persons per COPY / executemany
+MATCH_CHUNK = 5000  # rows to create per call of the import_row_matches hook
+NAME_CACHE = 4096  # names whose pinyin and search tokens are kept while writing
 WRITING = "写入数据库"  # the phase while rows are written
 
 
@@ -244,6 +248,15 @@ def analyse(
     progress: Progress = _no_progress,
 ) -> Analysis:
     """Read and check every data row of `table`; decide create/update/skip for each."""
+    # A checked row is a handful of small objects that live until the commit:
+    # without the pause, the collector walked them all again and again
+    # (docs/benchmarks/imports.md).
+    with gc_paused():
+        return _analyse(user=user, table=table, mapping=mapping, on_duplicate=on_duplicate,
+                        default_region=default_region, progress=progress)  # fmt: skip
+
+
+def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) -> Analysis:
     validator = RowValidator(user=user, default_region=default_region)
     analysis = Analysis(table=table, mapping=mapping)
     columns = sorted(mapping.items())
@@ -310,12 +323,18 @@ def analyse(
                 result.outcome = "skip"
     # Apps that know who may already be registered under another number
     # (dedupe) warn on the rows to create; the row is imported all the same.
+    # Asked a chunk at a time: each row is checked against the registered
+    # persons only, so the answers are the same, and what the hook builds per
+    # row (keys, pinyin, candidates) is not held for the whole file at once
+    # (+250 MB at 100,000 rows, docs/benchmarks/imports.md).
     creating = [result for result in results if result.outcome == "create"]
-    if creating and user is not None:
-        for position, message in collect(
-            "import_row_matches", user, [result.values for result in creating]
-        ):
-            creating[position].warnings += (("name", message),)
+    if user is not None:
+        for start in range(0, len(creating), MATCH_CHUNK):
+            chunk = creating[start : start + MATCH_CHUNK]
+            for position, message in collect(
+                "import_row_matches", user, [result.values for result in chunk]
+            ):
+                chunk[position].warnings += (("name", message),)
     analysis.counts = {**_count(results), "examples": examples}
     progress("检查完成", len(results), len(results))
     return analysis
@@ -403,13 +422,16 @@ def _write(
     to_write = len(creates) + len(updates)
     written = 0
     progress(WRITING, 0, to_write)
-    name_fields: dict[str, dict] = {}
+    # The most recent names' search columns: common names (张伟, 王芳) recur
+    # within a roster; most do not (97,498 distinct in the 100,000-row bench
+    # roster), so an unbounded cache held ~45 MB for almost no hits.
+    name_fields = functools.lru_cache(maxsize=NAME_CACHE)(name_derived_fields)
     ring = pii.keyring()  # once, not twice per person (hashes of ID and mobile)
 
     def new_persons():
         # Made one at a time while the rows before them are being written.
         for result in creates:
-            person = _new_person(result.values, name_fields, ring=ring)
+            person = _new_person(result.values, name_fields, ring=ring, unread=result.unread)
             result.values = {}  # no longer needed; keeps peak memory down
             yield person
 
@@ -460,6 +482,7 @@ def _write(
             expected_version=person.version,
             request=request,
             reason=reason,
+            unread=result.unread,
         )
         records.append(
             ImportedRecord(
@@ -514,16 +537,13 @@ def _write(
     )
 
 
-def _new_person(values: dict, name_fields: dict[str, dict], *, ring: pii.Keyring) -> Person:
-    """A Person ready for persons_bulk_insert, with its derived search columns.
-
-    Rosters repeat names a lot, and pinyin is the slow part of derived_fields,
-    so the name-derived columns are computed once per distinct name.
-    """
-    name = values.get("name", "")
-    derived = name_fields.get(name)
-    if derived is None:
-        derived = name_fields[name] = name_derived_fields(name)
+def _new_person(
+    values: dict, name_fields: Callable[[str], dict], *, ring: pii.Keyring,
+    unread: tuple[str, ...] = (),
+) -> Person:  # fmt: skip
+    """A Person ready for persons_bulk_insert, with its derived search columns
+    (`name_fields`: name_derived_fields, cached by the caller)."""
+    derived = name_fields(values.get("name", ""))
     return unsaved(
         Person,
         {
@@ -531,6 +551,7 @@ def _new_person(values: dict, name_fields: dict[str, dict], *, ring: pii.Keyring
             **derived,
             **id_derived_fields(values.get("id_number", ""), ring=ring),
             **mobile_derived_fields(values.get("mobile", ""), ring=ring),
+            "unread_fields": unread_note(unread) if unread else "",
             "version": 1,
         },
     )

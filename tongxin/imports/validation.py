@@ -27,6 +27,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from tongxin.people.access import regions_writable_by
+from tongxin.people.completeness import UNREADABLE_FIELDS
 from tongxin.people.models import (
     PERSON_FORM_FIELDS,
     Degree,
@@ -40,6 +41,7 @@ from tongxin.people.models import (
 from tongxin.people.validators import MobileError, ResidentIdError, parse_mobile, parse_resident_id
 from tongxin.regions.models import Region
 
+from .models import RegionAlias
 from .parsing import (
     Lookup,
     ValueProblem,
@@ -67,8 +69,12 @@ REQUIRED = ["name", "id_number", "region", "group", "ethnicity", "political_stat
 # ("required means required by the office"); birth date and sex are then
 # taken from the ID.
 REFUSE_UNREADABLE = frozenset(REQUIRED)
-# The dictionaries whose unknown values the preview offers to map (as a synonym).
-MAPPABLE = (*DICTIONARIES, "subcategory")
+# The fields whose unknown values the preview offers to map: the dictionaries
+# (as a synonym) and the region (as a RegionAlias); in the preview's order,
+# the ones a row cannot be imported without first.
+MAPPABLE = ("ethnicity", "political_status", "group", "region", "education", "degree",
+            "subcategory")  # fmt: skip
+assert set(MAPPABLE) == {*DICTIONARIES, "subcategory", "region"}
 
 ROSTER_VALUES = Path(__file__).resolve().parent.parent / "people" / "data" / "roster_values.toml"
 
@@ -137,6 +143,8 @@ _FIELDS_OF_WORK = {
 
 
 UNREADABLE_BLANK = "；该项未导入（留空），请在人员信息中补充"
+# The same, for the fields the person is then 待补充 for (people/completeness.py).
+UNREADABLE_MARKED = "；该项未导入（留空），已标记为待补充，请在人员信息中补充"
 FREELANCE_FIELD_MISSING = (
     "自由职业人员的自由职业领域（文化艺术领域或经济社会领域）未填写，已导入为空，请在人员信息中补充"
 )
@@ -160,6 +168,25 @@ def dictionary_lookup(name: str) -> Lookup:
 def value_suffixes(name: str) -> tuple[str, ...]:
     """What may be left off a value of `name` (汉 → 汉族, 兴宁 → 兴宁区)."""
     return tuple(roster_values().get("suffixes", {}).get(name, ()))
+
+
+def region_lookup(user, regions: list[Region] | None = None) -> Lookup:
+    """Every written form the importer reads as a region: names and codes, the
+    former names and codes of roster_values.toml, then the names mapped in
+    previews (RegionAlias) to regions `user` may write (None: a system import)."""
+    if regions is None:
+        regions = list(Region.objects.all())
+    lookup = Lookup((r, r.name, r.code) for r in regions)
+    by_code = {r.code: r for r in regions}
+    for code, former in roster_values().get("region", {}).items():
+        if code in by_code:
+            for text in former:
+                lookup.add(text, by_code[code])
+    by_pk = {r.pk: r for r in regions}
+    aliases = RegionAlias.objects.all() if user is None else RegionAlias.objects.writable_by(user)
+    for region_id, name in aliases.order_by("id").values_list("region_id", "name"):
+        lookup.add(name, by_pk[region_id])
+    return lookup
 
 
 def subcategory_lookup() -> Lookup:
@@ -211,6 +238,9 @@ class RowResult:
     # (field, text as written) of dictionary values no entry claims: the preview
     # groups them so the user can map each once (imports/value_mappings.py).
     unknown: tuple[tuple[str, str], ...] = ()
+    # Optional fields given in a form that could not be read, imported blank:
+    # the person is 待补充 for them (people/completeness.py).
+    unread: tuple[str, ...] = ()
     birth_month_only: bool = False  # the cell gave a year and month (1985.3, 1985年3月)
     birth_from_id: datetime.date | None = None
     sex_from_id: str = ""
@@ -239,12 +269,7 @@ class RowValidator:
             )
         self.subcategories = _subcategory_lookup(subcategories)
         regions = list(Region.objects.all())
-        self.regions = Lookup((r, r.name, r.code) for r in regions)
-        by_code = {r.code: r for r in regions}
-        for code, former in roster_values().get("region", {}).items():
-            if code in by_code:
-                for text in former:
-                    self.regions.add(text, by_code[code])
+        self.regions = region_lookup(user, regions)
         self.writable_region_ids = set(
             regions_writable_by(user).values_list("id", flat=True)
             if user is not None
@@ -269,7 +294,10 @@ class RowValidator:
             except ValueProblem as problem:
                 if name in REFUSE_UNREADABLE:
                     result.errors.append((name, problem.message))
-                else:
+                elif name in UNREADABLE_FIELDS:
+                    result.warnings += ((name, problem.message + UNREADABLE_MARKED),)
+                    result.unread += (name,)
+                else:  # birth date and sex from the ID, level 储备
                     result.warnings += ((name, problem.message + UNREADABLE_BLANK),)
                 continue
             if value is not None and value != "":
@@ -326,7 +354,12 @@ class RowValidator:
         if name == "region":
             region = self.regions.get(raw, suffixes=self.suffixes["region"])
             if region is None:
-                raise ValueProblem(f"所属区域“{cell_text(raw).strip()}”不存在（可填名称或6位代码）")
+                text = cell_text(raw).strip()
+                result.unknown += (("region", text),)
+                raise ValueProblem(
+                    f"所属区域“{text}”无法识别（可填名称或6位代码）："
+                    "可在网页导入预览的“无法识别的值”中为它选择对应的区域"
+                )
             return region
         if name == "subcategory":
             return ("subcategory", lookup_key(raw), cell_text(raw).strip())  # resolved in finish
@@ -423,8 +456,9 @@ class RowValidator:
                 found = self.subcategories.get(key)
             if found is None:
                 result.unknown += (("subcategory", text),)
-                message = unknown_value_message("subcategory", text) + UNREADABLE_BLANK
+                message = unknown_value_message("subcategory", text) + UNREADABLE_MARKED
                 result.warnings += (("subcategory", message),)
+                result.unread += ("subcategory",)
                 del values["subcategory"]
             else:
                 values["subcategory"] = found

@@ -12,6 +12,10 @@ Analysis.unknown_values). The user picks the entry it means:
 Dictionaries serve the whole deployment, which is why a county cannot change
 them alone; the proposal is kept with the proposing office's region so only
 the city staff whose subtree holds it see it (the region rule).
+
+A region name no region claims (a former name, a local short form) is mapped
+the same way, to a region the user may write: it is kept as a RegionAlias
+(audited) that later imports by users who may write that region read.
 """
 
 from __future__ import annotations
@@ -24,14 +28,17 @@ from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.people.dictionary_services import dictionary_entry_update
 from tongxin.people.models import SubCategory
+from tongxin.regions import scope
+from tongxin.regions.models import Region
 
-from .models import ImportBatch, ValueMappingProposal
+from .models import ImportBatch, RegionAlias, ValueMappingProposal
 from .parsing import cell_text, lookup_key, split_synonyms
 from .validation import (
     DICTIONARIES,
     FIELD_LABELS,
     MAPPABLE,
     dictionary_lookup,
+    region_lookup,
     subcategory_lookup,
     value_suffixes,
 )
@@ -46,6 +53,8 @@ class ValueMappingError(Exception):
 
 
 def entry_model(field: str) -> type[models.Model]:
+    if field == "region":
+        return Region
     if field == "subcategory":
         return SubCategory
     if field in DICTIONARIES:
@@ -53,8 +62,11 @@ def entry_model(field: str) -> type[models.Model]:
     raise ValueMappingError("该列的值不能在这里对应")
 
 
-def entry_choices(field: str) -> list[tuple[int, str]]:
-    """The active entries a value of `field` may be mapped to, as (pk, label)."""
+def entry_choices(field: str, *, user) -> list[tuple[int, str]]:
+    """The active entries a value of `field` may be mapped to, as (pk, label);
+    for the region, those `user` may write."""
+    if field == "region":
+        return [(r.pk, f"{r.name}（{r.code}）") for r in _writable_regions(user)]
     model = entry_model(field)
     entries = model.objects.filter(is_active=True)
     if model is SubCategory:
@@ -63,7 +75,17 @@ def entry_choices(field: str) -> list[tuple[int, str]]:
     return [(e.pk, e.name) for e in entries]
 
 
-def _entry(field: str, entry_id) -> models.Model:
+def _writable_regions(user) -> list[Region]:
+    return [r for r in scope.write_scope(user).region_rows() if r.is_active]
+
+
+def _entry(field: str, entry_id, *, user) -> models.Model:
+    if field == "region":
+        # Only a region the user may write: the choice is theirs to make.
+        chosen = next((r for r in _writable_regions(user) if str(r.pk) == str(entry_id)), None)
+        if chosen is None:
+            raise ValueMappingError("请选择您负责的区域中的一个")
+        return chosen
     try:
         return entry_model(field).objects.get(pk=int(entry_id), is_active=True)
     except (ValueError, TypeError, models.ObjectDoesNotExist):
@@ -84,9 +106,14 @@ def _checked_value(field: str, value: str) -> str:
     return text
 
 
-def _known_as(field: str, text: str):
-    """The entry the importer already reads `text` as, or None."""
-    lookup = subcategory_lookup() if field == "subcategory" else dictionary_lookup(field)
+def _known_as(field: str, text: str, *, user):
+    """The entry the importer already reads `text` as (for `user`), or None."""
+    if field == "region":
+        lookup = region_lookup(user)
+    elif field == "subcategory":
+        lookup = subcategory_lookup()
+    else:
+        lookup = dictionary_lookup(field)
     return lookup.get(text, suffixes=value_suffixes(field))
 
 
@@ -95,6 +122,9 @@ def _already_known(field: str, text: str, known) -> ValueMappingError:
 
 
 def _add_synonym(*, actor, field: str, text: str, entry, request) -> None:
+    if field == "region":
+        _add_region_alias(actor=actor, text=text, region=entry, request=request)
+        return
     synonyms = SYNONYM_SEPARATOR.join([*split_synonyms(entry.synonyms), text])
     try:
         dictionary_entry_update(
@@ -106,13 +136,28 @@ def _add_synonym(*, actor, field: str, text: str, entry, request) -> None:
         ) from None
 
 
+def _add_region_alias(*, actor, text: str, region: Region, request) -> RegionAlias:
+    alias = RegionAlias.objects.create(
+        region=region, name=text, key=lookup_key(text), created_by=actor
+    )
+    audit_log(
+        action=AuditEntry.Action.CREATE,
+        user=actor,
+        request=request,
+        obj=alias,
+        region=region,
+        changes={"名单中的写法": text, "区域": f"{region.name}（{region.code}）"},
+    )
+    return alias
+
+
 @transaction.atomic
 def value_mapping_apply(*, actor, field: str, value: str, entry_id, request=None):
     """Keep `value` as a synonym of the entry (city staff; audited by the
     dictionary service). Returns the entry."""
     text = _checked_value(field, value)
-    entry = _entry(field, entry_id)
-    known = _known_as(field, text)
+    entry = _entry(field, entry_id, user=actor)
+    known = _known_as(field, text, user=actor)
     if known is not None:
         raise _already_known(field, text, known)
     _add_synonym(actor=actor, field=field, text=text, entry=entry, request=request)
@@ -127,8 +172,8 @@ def value_mapping_propose(
 
     Proposing the same value again replaces the office's pending proposal."""
     text = _checked_value(field, value)
-    entry = _entry(field, entry_id)
-    known = _known_as(field, text)
+    entry = _entry(field, entry_id, user=actor)
+    known = _known_as(field, text, user=actor)
     if known is not None:
         raise _already_known(field, text, known)
     pending = ValueMappingProposal.objects.select_for_update().filter(
@@ -173,8 +218,8 @@ def value_mapping_decide(
         raise ValueMappingError("该提议已处理")
     if accept:
         text = _checked_value(proposal.field, proposal.value)
-        entry = _entry(proposal.field, proposal.entry_id)
-        known = _known_as(proposal.field, text)
+        entry = _entry(proposal.field, proposal.entry_id, user=actor)
+        known = _known_as(proposal.field, text, user=actor)
         if known is None:
             _add_synonym(actor=actor, field=proposal.field, text=text, entry=entry,
                          request=request)  # fmt: skip

@@ -166,7 +166,7 @@ def _progress_context(batch: ImportBatch) -> dict:
     }
 
 
-def _unknown_values(batch: ImportBatch) -> list[dict]:
+def _unknown_values(batch: ImportBatch, user) -> list[dict]:
     """The preview's unknown values, each with the entries to pick from and the
     office's pending proposal for it, if any."""
     if batch.status != ImportBatch.Status.PREVIEWED or not batch.unknown_values:
@@ -177,7 +177,7 @@ def _unknown_values(batch: ImportBatch) -> list[dict]:
     for unknown in batch.unknown_values:
         field = unknown["field"]
         if field not in choices:
-            choices[field] = entry_choices(field)
+            choices[field] = entry_choices(field, user=user)
         proposal = proposals.get((field, lookup_key(unknown["value"])))
         rows.append({**unknown, "choices": choices[field], "proposal": proposal})
     return rows
@@ -185,7 +185,7 @@ def _unknown_values(batch: ImportBatch) -> list[dict]:
 
 def _detail_context(batch: ImportBatch, blockers=None, user=None) -> dict:
     return {
-        "unknown_values": _unknown_values(batch) if user is not None else [],
+        "unknown_values": _unknown_values(batch, user) if user is not None else [],
         "may_map_values": user is not None and may_map_values(user),
         "mapping_remembered": bool(batch.counts) and batch_mapping_is_remembered(batch),
         **_progress_context(batch),
@@ -305,10 +305,16 @@ def batch_map_value(request, pk: int):
             entry = value_mapping_apply(
                 actor=request.user, field=field, value=value, entry_id=entry_id, request=request
             )
-            done = (
-                f"已把“{value.strip()}”记为“{entry}”的同义写法（以后的导入都能识别），"
-                "并已重新检查本文件"
-            )
+            if field == "region":
+                done = (
+                    f"已把“{value.strip()}”记为“{entry.name}”的其他写法"
+                    "（以后可以登记该区域人员的导入都能识别），并已重新检查本文件"
+                )
+            else:
+                done = (
+                    f"已把“{value.strip()}”记为“{entry}”的同义写法（以后的导入都能识别），"
+                    "并已重新检查本文件"
+                )
         else:
             proposal = value_mapping_propose(
                 actor=request.user, batch=batch, field=field, value=value, entry_id=entry_id,

@@ -8,6 +8,12 @@ absence makes a record 待补充 too), fields it wants (they only lower the
 record's completeness), and a photo no older than PHOTO_MAX_AGE_YEARS. One
 place for the rule, used by the person list's 待补充信息 filter, the person
 page and the completeness roll-up (tongxin/dedupe).
+
+A third source, also issue 17: an optional value given on entry (a roster
+cell, the create form) in a form that could not be read is stored blank and
+its field noted in Person.unread_fields; the field is 待补充 while it stays
+blank. The same notion, not a second flag: the note only says which blank
+fields someone meant to fill, and filling the field ends it.
 """
 
 from django.apps import apps
@@ -53,20 +59,57 @@ def _lacks(person, field: str) -> bool:
     return value in (None, "")
 
 
+# The fields an entry may leave blank because their value could not be read:
+# the registration form's fields that are neither required (imports/validation.py
+# REQUIRED) nor always filled (birth date and sex come from the ID, level
+# defaults to 储备).
+UNREADABLE_FIELDS = (
+    "native_place", "education", "degree", "school", "major", "employer", "job_title",
+    "professional_title", "career_start_year", "mobile", "email", "address", "subcategory",
+    "freelance_field", "resume", "achievements", "public_welfare", "recommender",
+    "department_opinion", "remarks",
+)  # fmt: skip
+
+
+def unread_token(field: str) -> str:
+    return f",{field},"
+
+
+def unread_note(fields, *, before: str = "") -> str:
+    """Person.unread_fields with `fields` added to the note `before`."""
+    known = [f for f in before.strip(",").split(",") if f]
+    known += [f for f in fields if f in UNREADABLE_FIELDS and f not in known]
+    return f",{','.join(known)}," if known else ""
+
+
+def unread_of(person) -> list[str]:
+    note = getattr(person, "unread_fields", "") or ""
+    return [f for f in note.strip(",").split(",") if f in UNREADABLE_FIELDS]
+
+
 def to_complete_q() -> Q:
     """Persons with at least one field to complete."""
     condition = Q(group__is_freelance=True, freelance_field="")
     for field in settings.COMPLETENESS_REQUIRED:
         condition |= lacking_q(field)
-    return condition
+    unread = Q()
+    for field in UNREADABLE_FIELDS:
+        unread |= Q(unread_fields__contains=unread_token(field)) & lacking_q(field)
+    # The cheap test first: most persons have no note.
+    return condition | (~Q(unread_fields="") & unread)
 
 
 def fields_to_complete(person) -> list[str]:
-    """The labels of the required fields `person` lacks (evaluated on the instance, no query)."""
+    """The labels of the required fields `person` lacks, and of the fields
+    given unreadable on entry and still blank (evaluated on the instance, no query)."""
     missing = []
     if person.group.is_freelance and not person.freelance_field:
         missing.append(FREELANCE_LABEL)
     missing += [_label(f) for f in settings.COMPLETENESS_REQUIRED if _lacks(person, f)]
+    for field in unread_of(person):
+        label = _label(field)
+        if label not in missing and _lacks(person, field):
+            missing.append(label)
     return missing
 
 

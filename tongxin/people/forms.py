@@ -88,6 +88,7 @@ class PersonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.warnings: list[str] = []
+        self.unread: list[str] = []  # fields left blank as unreadable (new persons)
         self.fields["birth_date"].required = False
         self.fields["sex"].required = False
         self.fields["region"].queryset = regions_writable_by(user)
@@ -202,9 +203,36 @@ class PersonForm(forms.ModelForm):
             raise forms.ValidationError("照片不能超过2MB")
         return photo
 
+    # Optional values a new person is registered without when they cannot be
+    # read, as an import does (issue 17: required means required by the
+    # office). An edit keeps the error instead: there a blank would replace
+    # the stored value.
+    LENIENT_ON_CREATE = ("mobile", "email", "career_start_year", "birth_date")
+
+    def _leave_unreadable_blank(self, data: dict, resident) -> None:
+        for name in self.LENIENT_ON_CREATE:
+            raw = str(self.data.get(self.add_prefix(name), "")).strip()
+            if name not in self._errors or not raw:
+                continue
+            if name == "birth_date" and resident is None:
+                continue  # nothing to fill it from: the form asks for it
+            message = "；".join(self._errors.pop(name)).rstrip("。")
+            label = self.fields[name].label
+            data[name] = "" if name in ("mobile", "email") else None
+            if name == "birth_date":
+                self.warnings.append(f"出生日期“{raw}”未能识别（{message}），已按公民身份号码填写")
+                continue
+            self.unread.append(name)
+            self.warnings.append(
+                f"{label}“{raw}”未能识别（{message}），该项未保存（留空），"
+                "已标记为待补充，请在人员信息中补充"
+            )
+
     def clean(self):
         data = super().clean()
         resident = getattr(self, "_resident_id", None)
+        if not self.instance.pk:
+            self._leave_unreadable_blank(data, resident)
         if resident is not None:
             birth = data.get("birth_date")
             if birth is None and "birth_date" not in self.errors:

@@ -194,6 +194,11 @@ class Person(models.Model):
     id_suffix_hash = models.CharField(max_length=16, editable=False)
     mobile_hash = models.CharField(max_length=32, blank=True, editable=False)
     search_tokens = models.TextField(blank=True, editable=False)
+    # Fields given on entry (a roster cell, the create form) in a form that
+    # could not be read, so stored blank: ",education,mobile," (the commas
+    # make one field's token unambiguous in a LIKE). people/completeness.py
+    # lists such a field as 待补充 while it is still blank.
+    unread_fields = models.CharField("未能识别的项", max_length=300, blank=True, editable=False)
 
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
@@ -206,6 +211,7 @@ class Person(models.Model):
             "id_number_hash",
             "id_suffix_hash",
             "mobile_hash",
+            "unread_fields",
             "updated_at",
         ],
         cascade_delete_history=False,

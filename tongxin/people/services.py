@@ -2,7 +2,6 @@
 transaction, with a history row and an audit entry."""
 
 import datetime
-import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -12,10 +11,11 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import registries, writes
-from tongxin.core.bulk import insert_rows
+from tongxin.core.bulk import gc_paused, insert_rows
 from tongxin.core.tasks import figures_changed
 
 from . import search_index
+from .completeness import unread_note
 from .models import IDENTIFIER_FIELDS, PERSON_FORM_FIELDS, Person
 from .search import derived_fields
 from .validators import mask_mobile, mask_resident_id
@@ -91,9 +91,15 @@ def _audit_changes(changed: dict[str, tuple]) -> dict:
 
 
 @transaction.atomic
-def person_create(*, actor, data: dict, request=None, reason: str = "新增登记") -> Person:
-    """Register a new person from already-validated form data."""
+def person_create(
+    *, actor, data: dict, request=None, reason: str = "新增登记", unread: Iterable[str] = ()
+) -> Person:
+    """Register a new person from already-validated form data.
+
+    `unread`: fields given in a form that could not be read and left blank
+    (the person is 待补充 for them, people/completeness.py)."""
     person = Person(**{f: v for f, v in data.items() if f in PERSON_FORM_FIELDS or f == "photo"})
+    person.unread_fields = unread_note(unread)
     derived = derived_fields(name=person.name, id_number=person.id_number, mobile=person.mobile)
     for field, value in derived.items():
         setattr(person, field, value)
@@ -118,10 +124,19 @@ def person_create(*, actor, data: dict, request=None, reason: str = "新增登�
 
 @transaction.atomic
 def person_update(
-    *, actor, person: Person, data: dict, expected_version: int, request=None, reason: str = "修改"
+    *,
+    actor,
+    person: Person,
+    data: dict,
+    expected_version: int,
+    request=None,
+    reason: str = "修改",
+    unread: Iterable[str] = (),
 ) -> Person:
     """Apply `data` if nobody saved the person since `expected_version`.
 
+    `unread`: fields whose given value could not be read and were left out of
+    `data`; they are noted for completion (people/completeness.py).
     Raises StaleEditError naming what the other save changed, so the user can
     redo their edit on top of it; nothing is overwritten silently.
     """
@@ -130,13 +145,17 @@ def person_update(
 
     changed = diff_person(current, data)
     photo_changed = "photo" in data and data["photo"] != current.photo
-    if not changed and not photo_changed:
+    note = unread_note(unread, before=current.unread_fields)
+    if not changed and not photo_changed and note == current.unread_fields:
         return current
     for field in changed:
         setattr(current, Person._meta.get_field(field).name, data[field])
     if photo_changed:
         current.photo = data["photo"]
     update_fields = set(changed) | ({"photo"} if photo_changed else set())
+    if note != current.unread_fields:
+        current.unread_fields = note
+        update_fields.add("unread_fields")
     if update_fields & {"name", "id_number", "mobile"}:
         derived = derived_fields(
             name=current.name, id_number=current.id_number, mobile=current.mobile
@@ -374,22 +393,14 @@ def persons_bulk_insert(
 
     # The cyclic GC dominates bulk-insert time on wide rows (NOTES.md);
     # nothing built here is cyclic garbage.
-    gc_was_enabled = gc.isenabled()
-    gc.freeze()
-    gc.disable()
-    try:
-        with transaction.atomic():
-            while total < count:
-                inserted = len(insert_batch(min(batch_size, count - total)))
-                if not inserted:
-                    break
-                total += inserted
-            if next(source, None) is not None:
-                raise ValueError(f"persons_bulk_insert: more persons than count={count}")
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-        gc.unfreeze()
+    with gc_paused(), transaction.atomic():
+        while total < count:
+            inserted = len(insert_batch(min(batch_size, count - total)))
+            if not inserted:
+                break
+            total += inserted
+        if next(source, None) is not None:
+            raise ValueError(f"persons_bulk_insert: more persons than count={count}")
     if total:
         figures_changed()  # the history rows above were written without signals
     return total

@@ -161,7 +161,9 @@ def person_create(request):
         if not request.POST.get("confirm_possible_duplicate"):
             matches = collect("person_entry_matches", request.user, data)
         if not matches:
-            person = services.person_create(actor=request.user, data=data, request=request)
+            person = services.person_create(
+                actor=request.user, data=data, request=request, unread=form.unread
+            )
             messages.success(request, f"已登记：{person.name}")
             for warning in form.warnings:
                 messages.warning(request, warning)

@@ -132,3 +132,53 @@ def test_city_staff_map_an_unknown_value_and_set_photos_in_bulk(
         page.goto(live_server.url + reverse("people:detail", args=[person.pk]))
         page.screenshot(path=f"{SHOTS}/person-with-photo.png")
         assert problems == []
+
+
+def test_city_staff_map_a_region_name_and_find_the_persons_to_complete(
+    live_server, city_user, regions, tmp_path
+):
+    """Issue 17: an unknown region name is mapped in the preview like any other
+    value; an unreadable optional value is imported blank and the person is
+    listed as 待补充, with the field named on the person page."""
+    shots = "/tmp/shots-imports2"
+    import os
+
+    os.makedirs(shots, exist_ok=True)
+    rows = [roster_row(1, "蒙海燕", region="城区"), roster_row(2, "农建军", region="城区"),
+            roster_row(3, "韦小宝", 学历="博士后进站", 手机="0771-123")]  # fmt: skip
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+
+    with chromium_page(live_server) as (page, problems):
+        page.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)
+        page.set_viewport_size({"width": 1366, "height": 768})
+        log_in(page, "city")
+        page.goto(f"{live_server.url}/imports/new/")
+        page.set_input_files("#id_file", str(path))
+        page.get_by_role("button", name="上传并识别表头").click()
+        page.get_by_role("button", name="预览导入结果").click()
+        card = page.get_by_test_id("unknown-values")
+        expect(card).to_contain_text("“城区”")
+        expect(page.get_by_test_id("problems")).to_contain_text("所属区域“城区”无法识别")
+        page.screenshot(path=f"{shots}/region-unknown.png", full_page=True)
+        card.get_by_label("“城区”对应的所属区域").select_option(label="兴宁区（450102）")
+        card.get_by_role("button", name="对应并重新检查").last.click()
+        expect(page.get_by_role("alert").filter(has_text="城区")).to_contain_text(
+            "已把“城区”记为“兴宁区”的其他写法"
+        )
+        expect(page.get_by_test_id("unknown-values")).not_to_contain_text("“城区”")
+        page.screenshot(path=f"{shots}/region-mapped.png", full_page=True)
+        page.get_by_role("button", name=re.compile("确认导入")).click()
+        expect(page.get_by_test_id("status")).to_have_text("已导入")
+
+        page.goto(live_server.url + reverse("people:list") + "?incomplete=1")
+        table = page.get_by_test_id("person-table")
+        expect(table).to_contain_text("韦小宝")
+        expect(table).not_to_contain_text("蒙海燕")
+        page.screenshot(path=f"{shots}/list-to-complete.png", full_page=True)
+        table.get_by_role("link", name="韦小宝").click()
+        expect(page.get_by_test_id("to-complete")).to_have_text("待补充：学历、联系电话")
+        page.screenshot(path=f"{shots}/person-to-complete.png")
+        assert problems == []
+
+    assert set(Person.objects.values_list("region__name", flat=True)) == {"兴宁区"}

@@ -130,3 +130,42 @@ def test_an_admin_synonym_wins_over_the_built_in_forms(tmp_path, regions):
     path = write_xlsx(tmp_path / "名单.xlsx", [office_roster()[0]], header=HEADER)
     import_file(actor=None, path=path, commit=True)
     assert Person.objects.get().group == media
+
+
+def test_an_unreadable_optional_value_is_imported_blank_and_marked_to_complete(
+    tmp_path, client_for, city_user, hengzhou
+):
+    """Not only the freelancer's field: any optional value the importer cannot
+    read is left blank, warned about on its row, and the person is 待补充 for it
+    until someone fills it in (one notion, people/completeness.py)."""
+    from tongxin.people.services import person_update
+
+    rows = office_roster()[:2]
+    rows[0][7] = "博士后进站"  # 文化程度: no such education
+    rows[0][9] = "0771-123"  # 联系电话: not a mobile number
+    path = write_xlsx(tmp_path / "名单.xlsx", rows, header=HEADER)
+    result = import_file(actor=city_user, path=path, commit=True)
+    assert (result.analysis.counts["created"], result.analysis.counts["invalid"]) == (2, 0)
+    warned = {(w["row"], w["column"].split("列")[0]) for w in result.analysis.warnings()}
+    assert warned == {(4, "H"), (4, "J")}
+    marked = Person.objects.get(name="韦小宝")
+    assert (marked.education, marked.mobile) == (None, "")
+    assert marked.fields_to_complete() == ["学历", "联系电话"]
+    assert Person.objects.get(name="李娜").fields_to_complete() == []
+
+    client = client_for(city_user)
+    listed = client.get(reverse("people:list"), {"incomplete": "1"}).content.decode()
+    assert "韦小宝" in listed and "李娜" not in listed
+    page = client.get(reverse("people:detail", args=[marked.pk])).content.decode()
+    assert "待补充：学历、联系电话" in page
+
+    # Filling one in leaves the other to complete; filling both ends it.
+    marked = person_update(actor=city_user, person=marked, data={"mobile": "13800138000"},
+                           expected_version=marked.version)  # fmt: skip
+    assert marked.fields_to_complete() == ["学历"]
+    education = Person.objects.get(name="李娜").education
+    person_update(actor=city_user, person=marked, data={"education": education},
+                  expected_version=marked.version)  # fmt: skip
+    assert Person.objects.get(name="韦小宝").fields_to_complete() == []
+    listed = client.get(reverse("people:list"), {"incomplete": "1"}).content.decode()
+    assert "韦小宝" not in listed

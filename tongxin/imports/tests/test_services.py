@@ -87,7 +87,11 @@ def test_it_reports_the_excel_row_and_column_of_each_problem(tmp_path, city_user
         (5, "E列“身份证号”", "公民身份号码校验位不正确"),
     }
     assert [(w["row"], w["column"], w["message"]) for w in analysis.warnings()] == [
-        (6, "I列“手机”", "手机号码应为11位中国大陆手机号；该项未导入（留空），请在人员信息中补充"),
+        (
+            6,
+            "I列“手机”",
+            "手机号码应为11位中国大陆手机号；该项未导入（留空），已标记为待补充，请在人员信息中补充",
+        ),
     ]
     assert analysis.counts["created"] == 2 and analysis.counts["warnings"] == 1
 
@@ -309,3 +313,26 @@ def test_birth_date_and_sex_must_agree_with_the_id(tmp_path, city_user):
         "出生日期与公民身份号码不一致（号码中为1985年6月1日）",
         "性别与公民身份号码不一致（号码中为男）",
     ]
+
+
+def test_the_possible_duplicate_warnings_are_the_same_asked_a_chunk_at_a_time(
+    tmp_path, xingning_user, make_person, regions, monkeypatch
+):
+    """The rows to create go to the dedupe hook MATCH_CHUNK at a time (memory):
+    each row gets the warning it gets when the whole file is asked at once."""
+    make_person("蓝天", mobile="13600000001")
+    make_person("白云", region=regions["qingxiu"], mobile="13600000002")
+    rows = [roster_row(1, "新人", 手机="13600000003", 工作单位="别处"),
+            roster_row(2, "蓝田", 手机="13600000001"),
+            roster_row(3, "又一新人", 手机="13600000004", 工作单位="别处"),
+            roster_row(4, "白芸", 手机="13600000002")]  # fmt: skip
+    path = write_xlsx(tmp_path / "名单.xlsx", rows)
+
+    def warnings_with(chunk: int) -> dict:
+        monkeypatch.setattr(services, "MATCH_CHUNK", chunk)
+        analysis = import_file(actor=xingning_user, path=path).analysis
+        return {r.row_number: [m for _, m in r.warnings] for r in analysis.results}
+
+    whole = warnings_with(5000)
+    assert [bool(w) for _, w in sorted(whole.items())] == [False, True, False, True]
+    assert warnings_with(1) == warnings_with(3) == whole

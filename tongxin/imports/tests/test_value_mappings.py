@@ -12,7 +12,7 @@ from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
 from tongxin.conftest import make_id_number
 from tongxin.imports.access import may_map_values
-from tongxin.imports.models import ImportBatch, ValueMappingProposal
+from tongxin.imports.models import ImportBatch, RegionAlias, ValueMappingProposal
 from tongxin.imports.services import import_file
 from tongxin.imports.tests.rosters import roster_row, write_xlsx
 from tongxin.imports.tests.test_views import mapping_post, upload
@@ -227,3 +227,85 @@ def test_the_command_line_lists_the_unknown_values(tmp_path, regions, capsys):
     out = capsys.readouterr().out
     assert "无法识别的值（在网页导入的预览中可为每个写法选择一次对应项）" in out
     assert "D列“民族”“漢”：3 行" in out and "H列“学历”“博士后”：1 行" in out
+
+
+# A region by a name no region has (a local name of the old town centre).
+REGION_ROWS = [_row(1, 所在县区="城区"), _row(2, 所在县区="城区"), _row(3)]
+
+
+def unknown_choices(client, batch) -> list[str]:
+    page = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    tree = lxml.html.fromstring(page)
+    return [o.text_content() for o in tree.xpath('//select[@name="entry"]/option[@value!=""]')]
+
+
+def test_city_staff_map_an_unknown_region_name_once(
+    tmp_path, client_for, city_user, qingxiu_user, regions
+):
+    client = client_for(city_user)
+    batch = previewed_batch(client, tmp_path, REGION_ROWS)
+    assert (batch.counts["invalid"], batch.counts["created"]) == (2, 1)
+    assert unknown_table(client, batch) == [["K列“所在县区”", "“城区”", "2（如第4、5行）"]]
+    assert "所属区域“城区”无法识别" in batch.problems[0]["message"]
+    xingning = regions["xingning"]
+    assert f"{xingning.name}（{xingning.code}）" in unknown_choices(client, batch)
+
+    response = client.post(
+        reverse("imports:map_value", args=[batch.pk]),
+        {"field": "region", "value": "城区", "entry": xingning.pk},
+    )
+    assert response.status_code == 302
+    alias = RegionAlias.objects.get()
+    assert (alias.name, alias.region, alias.created_by) == ("城区", xingning, city_user)
+    entry = AuditEntry.objects.get(object_type="imports.regionalias")
+    assert entry.action == AuditEntry.Action.CREATE and entry.user == city_user
+    assert "城区" in str(entry.changes)
+    batch.refresh_from_db()  # checked again, no new upload
+    assert (batch.counts["invalid"], batch.counts["created"]) == (0, 3)
+    page = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    assert "已把“城区”记为“兴宁区”的其他写法" in page
+    client.post(reverse("imports:commit", args=[batch.pk]))
+    assert set(Person.objects.values_list("region", flat=True)) == {xingning.pk}
+
+    # Read by later imports of users who may write 兴宁区, not by another district's.
+    later = write_xlsx(tmp_path / "下一份.xlsx", [_row(9, 所在县区="城区")])
+    assert import_file(actor=city_user, path=later).analysis.counts["invalid"] == 0
+    other = import_file(actor=qingxiu_user, path=later).analysis
+    assert other.counts["invalid"] == 1
+    assert "所属区域“城区”无法识别" in other.problems()[0]["message"]
+
+
+def test_county_staff_propose_a_region_within_their_own(
+    tmp_path, client_for, xingning_user, city_user, regions
+):
+    client = client_for(xingning_user)
+    batch = previewed_batch(client, tmp_path, REGION_ROWS)
+    xingning = regions["xingning"]
+    # Only the regions the county may write are offered, and only they are taken.
+    assert unknown_choices(client, batch) == [f"{xingning.name}（{xingning.code}）"]
+    response = client.post(
+        reverse("imports:map_value", args=[batch.pk]),
+        {"field": "region", "value": "城区", "entry": regions["qingxiu"].pk},
+        follow=True,
+    )
+    assert "请选择您负责的区域中的一个" in response.content.decode()
+    assert not ValueMappingProposal.objects.exists()
+
+    client.post(
+        reverse("imports:map_value", args=[batch.pk]),
+        {"field": "region", "value": "城区", "entry": xingning.pk},
+    )
+    assert not RegionAlias.objects.exists()  # proposed, not mapped
+    proposal = ValueMappingProposal.objects.get()
+    assert (proposal.field, proposal.entry_id) == ("region", xingning.pk)
+    page = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
+    assert "待市级确认" in page
+
+    city = client_for(city_user)
+    assert "“城区”" in city.get(reverse("imports:proposals")).content.decode()
+    city.post(reverse("imports:decide_proposal", args=[proposal.pk]), {"decision": "accept"})
+    alias = RegionAlias.objects.get()
+    assert (alias.region, alias.created_by) == (xingning, city_user)
+    client.post(reverse("imports:recheck", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert (batch.counts["invalid"], batch.counts["created"]) == (0, 3)

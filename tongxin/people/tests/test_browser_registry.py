@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
 from tongxin.core.tests.browser import chromium_page, expect, log_in, settle
@@ -153,3 +154,36 @@ def test_it_reveals_the_full_id_and_logs_it(live_server, xingning_user, make_per
 
     entry = AuditEntry.objects.get(action="reveal", object_id=str(person.pk))
     assert entry.username == "xingning"
+
+
+def test_a_new_person_with_an_unreadable_mobile_is_registered_and_marked(
+    live_server, xingning_user, regions
+):
+    """Issue 17 in the browser: the create form, like an import, registers a
+    person whose optional value cannot be read, says so, and shows 待补充."""
+    import datetime
+
+    from tongxin.conftest import make_id_number
+
+    shots = Path("/tmp/shots-imports2")
+    shots.mkdir(exist_ok=True)
+    number = make_id_number("450102", datetime.date(1985, 6, 1), "M")
+    with chromium_page(live_server) as (page, problems):
+        page.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)
+        page.set_viewport_size({"width": 1366, "height": 768})
+        log_in(page, "xingning")
+        page.goto(live_server.url + reverse("people:create"))
+        page.fill("#id_name", "蓝海")
+        page.fill("#id_id_number", number)
+        page.select_option("#id_ethnicity", label="壮族")
+        page.select_option("#id_political_status", label="群众")
+        page.select_option("#id_region", label="兴宁区")
+        page.select_option("#id_group", index=1)
+        page.fill("#id_mobile", "0771-123")
+        page.get_by_role("button", name="保存", exact=True).click()
+        expect(page.get_by_test_id("to-complete")).to_have_text("待补充：联系电话")
+        expect(page.locator("body")).to_contain_text("联系电话“0771-123”未能识别")
+        page.screenshot(path=str(shots / "create-unreadable-mobile.png"), full_page=True)
+        assert problems == []
+    assert Person.objects.get(name="蓝海").unread_fields == ",mobile,"

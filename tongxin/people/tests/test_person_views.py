@@ -216,10 +216,8 @@ def test_it_warns_but_saves_an_abolished_address_code(client_for, city_user, reg
         ({"id_number": "11010519900230001X"}, "id_number", "出生日期不存在"),
         ({"birth_date": "1986-06-01"}, "birth_date", "出生日期与公民身份号码不一致"),
         ({"sex": "F"}, "sex", "性别与公民身份号码不一致"),
-        ({"mobile": "12345"}, "mobile", "手机号码"),
         ({"name": ""}, "name", "请填写姓名"),
         ({"group": ""}, "group", "请选择人员类别"),
-        ({"email": "not-an-email"}, "email", "电子邮箱格式不正确"),
     ],
 )
 def test_it_rejects_bad_input_naming_the_field(
@@ -233,6 +231,24 @@ def test_it_rejects_bad_input_naming_the_field(
     assert message in " ".join(errors[field])
     assert message in response.content.decode()
     assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [("mobile", "12345", "手机号码"), ("email", "not-an-email", "电子邮箱格式不正确")],
+)
+def test_an_edit_rejects_an_unreadable_optional_value_naming_the_field(
+    client_for, xingning_user, make_person, field, value, message
+):
+    # A new person is saved without it (below); an edit would blank the
+    # stored value, so the form asks again and nothing changes.
+    person = make_person("李明")
+    data = form_data(person, **{field: value})
+    response = client_for(xingning_user).post(reverse("people:edit", args=[person.pk]), data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    person.refresh_from_db()
+    assert (person.version, person.mobile, person.unread_fields) == (1, "13800138000", "")
 
 
 def test_it_refuses_a_duplicate_id(client_for, city_user, make_person, regions):
@@ -457,3 +473,28 @@ def test_it_logs_a_reveal_when_the_edit_form_shows_identifiers(
     assert person.id_number in response.content.decode()
     entry = AuditEntry.objects.get(action="reveal", object_id=str(person.pk))
     assert entry.changes["context"] == "编辑"
+
+
+@pytest.mark.parametrize(
+    "field,value,label",
+    [("mobile", "0771-123", "联系电话"), ("email", "not-an-email", "电子邮箱")],
+)
+def test_a_new_person_with_an_unreadable_optional_value_is_saved_and_marked_to_complete(
+    client_for, city_user, regions, field, value, label
+):
+    # The same rule as an import (issue 17): an optional value that cannot be
+    # read does not stop the registration; it is left blank, said so, and the
+    # person is 待补充 for it.
+    client = client_for(city_user)
+    response = client.post(
+        reverse("people:create"), form_data(region=regions["xingning"].pk, **{field: value})
+    )
+    assert response.status_code == 302
+    person = Person.objects.get()
+    assert getattr(person, field) == "" and person.unread_fields == f",{field},"
+    page = client.get(response.url).content.decode()
+    assert f"{label}“{value}”未能识别" in page and "已标记为待补充" in page
+    assert f"待补充：{label}" in page
+    listed = client.get(reverse("people:list"), {"incomplete": "1"}).content.decode()
+    assert "李明" in listed
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.CREATE, object_id=str(person.pk))
