@@ -96,7 +96,10 @@ def _home(request, link, **extra):
     context = person_overview(link.person)
     context["link"] = link
     context.update(extra)
-    return render(request, "portal/me/home.html", context, status=400 if extra else 200)
+    shown = {row["id"] for row in context["invitations"]}
+    if extra.get("invitation_error") and extra.get("invitation_error_id") not in shown:
+        context["page_error"] = extra["invitation_error"]  # e.g. withdrawn meanwhile
+    return render(request, "portal/me/home.html", context)
 
 
 @person_page

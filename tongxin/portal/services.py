@@ -27,6 +27,7 @@ from tongxin.service.models import RequestCategory, ServiceRequest, Suggestion, 
 from tongxin.service.services import service_request_create, suggestion_create
 
 from .models import (
+    DEMO_TOKEN_PREFIX,
     EDITABLE_FIELDS,
     PHOTO_FIELD,
     ChangeItem,
@@ -137,6 +138,8 @@ def link_revoke(*, actor, link: PersonalLink, request=None) -> PersonalLink:
 def link_for_token(token: str) -> PersonalLink | None:
     """The link of `token`, usable or not; None for anything unknown."""
     if not token or len(token) > 100:
+        return None
+    if token.startswith(DEMO_TOKEN_PREFIX) and not (settings.DEMO or settings.DEBUG):
         return None
     return (
         PersonalLink.objects.select_related("person").filter(token_hash=token_hash(token)).first()
