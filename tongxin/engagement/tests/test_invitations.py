@@ -168,3 +168,29 @@ def test_a_training_invitation_accepted_is_an_enrolment_marked_registered(
     enrolment = training.enrolments.get(person=person)
     assert enrolment.attendance == "registered"
     assert enrolment.history.latest().history_change_reason == "本人（个人链接 #1）接受邀请"
+
+
+def test_the_activity_page_reads_invitations_in_a_fixed_number_of_queries(
+    client_for, xingning_user, make_person, activity
+):
+    """No query per invitation: the answers box costs the same for 2 and for 6."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongxin.people.models import Person
+
+    target = activity()
+    client = client_for(xingning_user)
+    url = reverse("engagement:activities_detail", args=[target.pk])
+    counts = []
+    for names in (["陈晓梅", "李建国"], ["王一", "王二", "王三", "王四"]):
+        for name in names:
+            make_person(name)
+        invitations.invitations_send(
+            actor=xingning_user, target=target, persons=Person.objects.all(), respond_by=_days(3)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert Invitation.objects.count() == 6
+    assert counts[0] == counts[1], counts
