@@ -143,8 +143,9 @@ def invitations_send(
         )  # fmt: skip
     invited = len(rows) + len(again)
     skipped = len(ids) - invited
+    # An UPDATE of the record, as adding one person is (services.person_add).
     audit_log(
-        action=AuditEntry.Action.BULK_CREATE,
+        action=AuditEntry.Action.UPDATE,
         user=actor,
         request=request,
         obj=locked,
@@ -165,8 +166,10 @@ def invitation_answer(
     """The person's answer, once, until the deadline. `username` names who
     answered in the history and the audit log (the portal passes
     "本人（个人链接 #n）"). Accepting adds the person to the list (出勤 报名)."""
+    # Only the invitation is locked: PostgreSQL cannot lock the nullable side
+    # of the outer joins to the activity and the training.
     current = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("person", "activity", "training")
         .get(pk=invitation.pk)
     )
@@ -226,7 +229,11 @@ def invitation_answer(
 @transaction.atomic
 def invitation_withdraw(*, actor, invitation: Invitation, request=None) -> Invitation:
     """Staff take back an invitation sent by mistake, while it is unanswered."""
-    current = Invitation.objects.select_for_update().select_related("person").get(pk=invitation.pk)
+    current = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("person", "activity", "training")
+        .get(pk=invitation.pk)
+    )
     if current.answer != Invitation.Answer.PENDING:
         if current.answer == Invitation.Answer.WITHDRAWN:
             raise ValidationError("这份邀请已撤回。")

@@ -53,7 +53,9 @@ def test_it_invites_the_persons_of_a_filter_and_shows_them_on_the_activity(
     (row,) = Invitation.objects.all()
     assert (row.person, row.activity, row.answer) == (person, target, "pending")
     assert row.respond_by == _days(7) and row.invited_by == xingning_user
-    entry = AuditEntry.objects.filter(object_id=str(target.pk), action="bulk_create").latest("id")
+    entry = AuditEntry.objects.filter(
+        object_type="engagement.activity", object_id=str(target.pk), action="update"
+    ).latest("id")
     assert entry.changes["persons_invited"] == 1 and entry.user == xingning_user
     detail = client.get(reverse("engagement:activities_detail", args=[target.pk])).content.decode()
     assert "已邀请 <strong>1</strong> 人" in detail and "待答复" in detail
