@@ -42,6 +42,8 @@ MERGE_RULES = {
     "engagement.TrainingParticipant": MOVE,
     "engagement.Secondment": MOVE,
     "engagement.ActivityParticipant": MOVE,
+    # An invitation follows the person, as the participation it may become.
+    "engagement.Invitation": MOVE,
     "engagement.Position": MOVE,
     "engagement.Nomination": MOVE,
     "engagement.Honour": MOVE,

@@ -298,3 +298,92 @@ def demo_records_ensure(*, seed: int = 1) -> list[str]:
         f"职务 {Position.objects.count()} 条，提名 {Nomination.objects.count()} 条，"
         f"表彰 {Honour.objects.count()} 条，培训学员 {TrainingParticipant.objects.count()} 人次"
     ]
+
+
+# --- invitations (answered on the persons' own pages; tongxin/portal/demo.py) -------------
+
+INVITATION_NOTE = "请提前15分钟到场签到。"
+# The 兴宁区 persons the portal demo opens (tongxin/portal/demo.py): invited to
+# 兴宁区's coming activity and training.
+PORTAL_INVITEES = 3
+
+
+def portal_invitees(region: Region | None) -> list:
+    """The first active persons of `region` (兴宁区) but the demo mover, who
+    leaves for 柳州市 at the end of the demo: their pages are the portal demo's."""
+    from tongxin.people.models import Person
+
+    mover = demo_mover()
+    coming = ActivityParticipant.objects.filter(activity__start_date__gt=timezone.localdate())
+    persons = Person.objects.filter(region=region, status=Person.Status.ACTIVE).exclude(
+        pk__in=coming.values("person_id")
+    )
+    if mover is not None:
+        persons = persons.exclude(pk=mover.pk)
+    return list(persons.order_by("id")[:PORTAL_INVITEES])
+
+
+def _coming_training(region: Region, today: datetime.date) -> Training:
+    return record_create(
+        actor=None,
+        model=Training,
+        data={
+            "region": region,
+            "course": f"{region.name}{COURSES[1]}（第二期）",
+            "organiser": f"{region.name}委统战部",
+            "start_date": today + _days(21),
+            "end_date": today + _days(23),
+            "hours": 16,
+        },
+    )
+
+
+@transaction.atomic
+def demo_invitations_ensure(*, seed: int = 1) -> list[str]:
+    """Invitations to every coming activity, and to a coming training in 兴宁区,
+    sent by the system; all unanswered here (the portal demo answers some as
+    the persons). Once: nothing if any invitation exists."""
+    from tongxin.people.models import Person
+
+    from .invitations import invitations_send
+    from .models import Invitation
+
+    if Invitation.objects.exists():
+        return []
+    rng = random.Random(f"invitations:{seed}")
+    today = timezone.localdate()
+    coming = list(
+        Activity.objects.filter(start_date__gt=today + _days(3), status="active").order_by("id")
+    )
+    xingning = Region.objects.filter(code="450102").first()
+    targets = []
+    for activity in coming:
+        in_list = activity.participants.values("person_id")
+        persons = [p.pk for p in demo_persons(activity.region, 8, rng)]
+        chosen = Person.objects.filter(pk__in=persons).exclude(pk__in=in_list)
+        if activity.region == xingning:
+            # The first persons of 兴宁区 (their pages are the portal demo's), and
+            # one of 青秀区 invited with them: 兴宁区 staff see "其他区域人员 1 名".
+            firsts = portal_invitees(xingning)
+            other = demo_persons(Region.objects.get(code="450103"), 1, rng)
+            chosen = Person.objects.filter(
+                pk__in=[*persons, *[p.pk for p in firsts], *[p.pk for p in other]]
+            ).exclude(pk__in=in_list)
+        respond_by = min(activity.start_date - _days(3), today + _days(7))
+        invitations_send(
+            actor=None, target=activity, persons=chosen, respond_by=respond_by,
+            note=INVITATION_NOTE,
+        )  # fmt: skip
+        targets.append(activity)
+    if xingning is not None:
+        training = _coming_training(xingning, today)
+        firsts = [p.pk for p in portal_invitees(xingning)]
+        invitations_send(
+            actor=None, target=training, persons=Person.objects.filter(pk__in=firsts),
+            respond_by=today + _days(10), note="培训期间统一安排食宿。",
+        )  # fmt: skip
+        targets.append(training)
+    return [
+        f"活动邀请：{Invitation.objects.count()} 份，发给 {len(targets)} 个即将开始的活动和培训"
+        "（答复见个人页面演示）"
+    ]

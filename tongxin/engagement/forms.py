@@ -130,3 +130,18 @@ def record_form_class(kind, *, create: bool):
         if kind.model._meta.get_field(name).get_internal_type() == "TextField"
     }
     return forms.modelform_factory(kind.model, form=base, fields=fields, widgets=widgets)
+
+
+class InviteForm(BootstrapFormMixin, forms.Form):
+    respond_by = forms.DateField(
+        label="答复截止日期",
+        widget=DateInput,
+        help_text="本人在个人页面接受或谢绝，截止后不能再答复；不晚于开始日期。",
+    )
+    note = forms.CharField(
+        label="邀请说明",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="本人在个人页面看到，例如报到时间、着装要求。",
+    )

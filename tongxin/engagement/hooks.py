@@ -83,9 +83,9 @@ def home_cards(user) -> list[dict]:
 
 
 def demo_records(seed: int) -> list[str]:
-    from .demo import demo_records_ensure
+    from .demo import demo_invitations_ensure, demo_records_ensure
 
-    return demo_records_ensure(seed=seed)
+    return demo_records_ensure(seed=seed) + demo_invitations_ensure(seed=seed)
 
 
 def evaluation_evidence(person, start, end, shown) -> list[dict]:

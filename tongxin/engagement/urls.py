@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import invitation_views, views
 from .kinds import KINDS
 
 app_name = "engagement"
@@ -69,6 +69,11 @@ for slug in KINDS:
             ),
         ]  # fmt: skip
     if slug in {"activities", "trainings"}:
-        urlpatterns.append(
-            path(f"{slug}/<int:pk>/attended/", views.mark_attended, kw, name=f"{slug}_attended")
-        )
+        urlpatterns += [
+            path(f"{slug}/<int:pk>/attended/", views.mark_attended, kw, name=f"{slug}_attended"),
+            path(f"{slug}/<int:pk>/invite/", invitation_views.invite, kw, name=f"{slug}_invite"),
+            path(
+                f"{slug}/<int:pk>/invitations/<int:invitation_pk>/withdraw/",
+                invitation_views.invitation_withdraw, kw, name=f"{slug}_invitation_withdraw",
+            ),
+        ]  # fmt: skip

@@ -37,6 +37,7 @@ from .forms import (
     WithdrawForm,
     record_form_class,
 )
+from .invitation_views import invitation_context
 from .kinds import KINDS
 from .models import (
     ActivityAttachment,
@@ -277,6 +278,8 @@ def record_detail(request, slug: str, pk: int):
     if extra is not None:
         context.update(extra(request, record))
         context["extra_template"] = f"engagement/_{slug}_detail.html"
+    if slug in {"activities", "trainings"}:
+        context.update(invitation_context(request, record, slug, context["can_edit"]))
     return render(request, "engagement/record_detail.html", context)
 
 

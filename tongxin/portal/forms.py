@@ -181,3 +181,12 @@ class BatchForm(IssueForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = scope.regions_writable_by(user)
         _style(self)
+
+
+class InvitationAnswerForm(forms.Form):
+    """The buttons of one invitation on the person's page. The reason's length
+    is checked by the service, so a long reason gets a message, not a 404."""
+
+    invitation = forms.IntegerField(min_value=1)
+    answer = forms.ChoiceField(choices=[("accept", "接受"), ("decline", "谢绝")])
+    reason = forms.CharField(label="谢绝原因", required=False)

@@ -67,3 +67,9 @@ def person_panels(request, person) -> list[dict]:
             },
         }
     ]
+
+
+def demo_records(seed: int) -> list[str]:
+    from .demo import demo_portal_ensure
+
+    return demo_portal_ensure(seed=seed)

@@ -43,6 +43,11 @@ EDITABLE_FIELDS = [
 PHOTO_FIELD = "photo"
 
 
+# The published tokens of the demo links (portal/demo.py); refused outside
+# demo and development mode, like the demo password.
+DEMO_TOKEN_PREFIX = "demo-"
+
+
 def token_hash(token: str) -> str:
     """The stored form of a link's token: the token itself is never stored."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

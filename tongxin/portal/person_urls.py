@@ -14,6 +14,7 @@ urlpatterns = [
     path("download/", views.download, name="download"),
     path("requests/new/", views.request_new, name="request_new"),
     path("suggestions/new/", views.suggestion_new, name="suggestion_new"),
+    path("invitations/answer/", views.invitation_answer, name="invitation_answer"),
     path("notice/", views.notice, name="notice"),
     path("sign-out/", views.sign_out, name="sign_out"),
 ]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tongxin.privacy.services import notice_current
 
 from . import services
-from .forms import ConfirmForm, RequestForm, SuggestionForm, UpdateForm
+from .forms import ConfirmForm, InvitationAnswerForm, RequestForm, SuggestionForm, UpdateForm
 from .selectors import labelled, person_overview
 from .session import end_session, session_link, set_session
 
@@ -92,13 +92,56 @@ def open_link(request, token: str):
     return render(request, "portal/me/confirm.html", {"form": form, "wrong": wrong})
 
 
+def _home(request, link, **extra):
+    context = person_overview(link.person)
+    context["link"] = link
+    context.update(extra)
+    shown = {row["id"] for row in context["invitations"]}
+    if extra.get("invitation_error") and extra.get("invitation_error_id") not in shown:
+        context["page_error"] = extra["invitation_error"]  # e.g. withdrawn meanwhile
+    return render(request, "portal/me/home.html", context)
+
+
 @person_page
 @require_GET
 def home(request, link):
     services.person_page_viewed(link=link, page="本人信息", request=request)
-    context = person_overview(link.person)
-    context["link"] = link
-    return render(request, "portal/me/home.html", context)
+    return _home(request, link)
+
+
+@person_page
+@require_POST
+def invitation_answer(request, link):
+    """Accept or decline one of the person's invitations (its id comes in the
+    form and is looked up among this person's only). A refusal (no reason,
+    deadline passed) shows the page again with the message at the invitation."""
+    form = InvitationAnswerForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    invitation = services.invitation_of_link(link, form.cleaned_data["invitation"])
+    if invitation is None:
+        raise Http404
+    accept = form.cleaned_data["answer"] == "accept"
+    try:
+        services.invitation_answer(
+            link=link,
+            invitation=invitation,
+            accept=accept,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except services.PortalError as refused:
+        return _home(
+            request,
+            link,
+            invitation_error=refused.message,
+            invitation_error_id=invitation.pk,
+            declining=not accept,
+            reason_typed=form.cleaned_data["reason"],
+        )
+    response = redirect("me:home")
+    response["Location"] += "?sent=" + ("accepted" if accept else "declined")
+    return response
 
 
 @person_page
@@ -224,6 +267,7 @@ def download(request, link):
         "表彰": labelled(overview["honours"]),
         "培训": labelled(overview["trainings"]),
         "活动": labelled(overview["activities"]),
+        "活动邀请": overview["invitations_export"],
         "信息更新申请": overview["changes_export"],
         "意见诉求": overview["requests_export"],
         "建言献策": overview["suggestions_export"],

@@ -9,6 +9,7 @@ level, staff notes and other persons are not read here at all.
 from django.utils import timezone
 
 from tongxin.core.templatetags.tongxin import cn_date
+from tongxin.engagement.invitations import invitations_of_person
 from tongxin.engagement.models import (
     ActivityParticipant,
     Honour,
@@ -79,6 +80,36 @@ def labelled(rows: list[dict]) -> list[dict]:
     return [{EXPORT_LABELS[key]: value for key, value in row.items()} for row in rows]
 
 
+def invitation_rows(person: Person) -> list[dict]:
+    """The person's invitations as their page shows them: what, when, where,
+    until when they may answer, and their answer. Never the other invitees."""
+    today = timezone.localdate()
+    rows = []
+    for invitation in invitations_of_person(person):
+        target = invitation.target
+        activity = invitation.activity
+        rows.append(
+            {
+                "id": invitation.pk,
+                "kind": "活动" if activity else "培训",
+                "title": activity.title if activity else target.course,
+                "period": _period(target.start_date, target.end_date)
+                if target.end_date and target.end_date != target.start_date
+                else cn_date(target.start_date),
+                "place": activity.place if activity else "",
+                "organiser": target.organiser,
+                "note": invitation.note,
+                "respond_by": cn_date(invitation.respond_by),
+                "open": invitation.is_open(today),
+                "answer": invitation.answer,
+                "state": invitation.state_label(today),
+                "reason": invitation.reason,
+                "answered_at": cn_date(invitation.answered_at) if invitation.answered_at else "",
+            }
+        )
+    return rows
+
+
 def person_overview(person: Person) -> dict:
     person = Person.objects.select_related(
         "ethnicity", "political_status", "education", "degree", "region", "group", "subcategory"
@@ -147,9 +178,27 @@ def person_overview(person: Person) -> dict:
         .select_related("department")
         .order_by("-id")[:30]
     )
+    invitations = invitation_rows(person)
     return {
         "person": person,
         "fields": fields,
+        "invitations": invitations,
+        "invitations_open": sum(1 for row in invitations if row["open"]),
+        "invitations_export": [
+            {
+                "类型": row["kind"],
+                "名称": row["title"],
+                "时间": row["period"],
+                "地点": row["place"],
+                "主办单位": row["organiser"],
+                "邀请说明": row["note"],
+                "答复截止": row["respond_by"],
+                "答复": row["state"],
+                "谢绝原因": row["reason"],
+                "答复时间": row["answered_at"],
+            }
+            for row in invitations
+        ],
         "has_photo": bool(person.photo),
         "positions": positions,
         "honours": honours,

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,12 +19,15 @@ from django.utils.crypto import constant_time_compare, get_random_string
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log, client_ip
+from tongxin.engagement import invitations
+from tongxin.engagement.models import Invitation
 from tongxin.people.models import Person
 from tongxin.people.services import diff_person, display_value, person_update
 from tongxin.service.models import RequestCategory, ServiceRequest, Suggestion, local_today
 from tongxin.service.services import service_request_create, suggestion_create
 
 from .models import (
+    DEMO_TOKEN_PREFIX,
     EDITABLE_FIELDS,
     PHOTO_FIELD,
     ChangeItem,
@@ -134,6 +138,8 @@ def link_revoke(*, actor, link: PersonalLink, request=None) -> PersonalLink:
 def link_for_token(token: str) -> PersonalLink | None:
     """The link of `token`, usable or not; None for anything unknown."""
     if not token or len(token) > 100:
+        return None
+    if token.startswith(DEMO_TOKEN_PREFIX) and not (settings.DEMO or settings.DEBUG):
         return None
     return (
         PersonalLink.objects.select_related("person").filter(token_hash=token_hash(token)).first()
@@ -548,3 +554,32 @@ def suggestion_submit(*, link: PersonalLink, title: str, content: str, request=N
         request=request,
         self_submitted=True,
     )
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+def invitation_of_link(link: PersonalLink, invitation_id: int) -> Invitation | None:
+    """The invitation `invitation_id` if it is to this link's person, else None."""
+    return Invitation.objects.filter(pk=invitation_id, person_id=link.person_id).first()
+
+
+def invitation_answer(
+    *, link: PersonalLink, invitation: Invitation, accept: bool, reason: str = "", request=None
+) -> Invitation:
+    """The person accepts or declines (with a reason) an invitation to them,
+    through engagement's one write for it; the history and the audit log name
+    "本人（个人链接 #n）". Refusals come back as PortalError."""
+    if invitation.person_id != link.person_id:  # the caller looked it up by person; so do we
+        raise PortalError("邀请不存在")
+    try:
+        return invitations.invitation_answer(
+            invitation=invitation,
+            accept=accept,
+            reason=reason,
+            username=person_username(link),
+            request=request,
+        )
+    except ValidationError as refused:
+        field = next(iter(refused.error_dict), None) if hasattr(refused, "error_dict") else None
+        raise PortalError("；".join(refused.messages), field) from None

@@ -32,6 +32,7 @@ from tongxin.engagement.models import (
     Cluster,
     ClusterMembership,
     Honour,
+    Invitation,
     Nomination,
     Organisation,
     OrganisationMember,
@@ -133,6 +134,25 @@ VISIBLE[ParticipantBatch] = lambda user: (
 )
 VISIBLE[ChangeItem] = _by_parent(ChangeItem, "change_request", VISIBLE[PortalChange])
 VISIBLE[RequestAttachment] = _by_parent(RequestAttachment, "request", VISIBLE[FlowRequest])
+
+
+class ActivityInvitation:
+    """The invitations to activities (one route's rows); TrainingInvitation likewise."""
+
+    objects = Invitation.objects.filter(activity__isnull=False)
+
+
+class TrainingInvitation:
+    objects = Invitation.objects.filter(training__isnull=False)
+
+
+# An invitation is reached through its record and shown when its person is in scope.
+VISIBLE[ActivityInvitation] = lambda user: ActivityInvitation.objects.filter(
+    activity__in=VISIBLE[Activity](user)
+).visible_to(user)
+VISIBLE[TrainingInvitation] = lambda user: TrainingInvitation.objects.filter(
+    training__in=VISIBLE[Training](user)
+).visible_to(user)
 
 
 def _row(model, **kwargs_from_row):
@@ -298,6 +318,14 @@ for _slug in ("activities", "trainings", "clusters"):
 for _slug in ("activities", "trainings"):
     PARAMS[f"engagement:{_slug}_attended"] = _pk(ENGAGEMENT_MODELS[_slug])
 PARAMS["engagement:batch_undo"] = _pk(ParticipantBatch)
+PARAMS["engagement:activities_invite"] = _pk(Activity)
+PARAMS["engagement:trainings_invite"] = _pk(Training)
+PARAMS["engagement:activities_invitation_withdraw"] = _row(
+    ActivityInvitation, pk="activity_id", invitation_pk="pk"
+)
+PARAMS["engagement:trainings_invitation_withdraw"] = _row(
+    TrainingInvitation, pk="training_id", invitation_pk="pk"
+)
 PARAMS["engagement:training_participant_update"] = _row(
     TrainingParticipant, pk="training_id", participant_pk="pk"
 )

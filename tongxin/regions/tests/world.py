@@ -25,6 +25,7 @@ from tongxin.engagement.models import (
     Cluster,
     ClusterMembership,
     Honour,
+    Invitation,
     Nomination,
     Organisation,
     OrganisationMember,
@@ -87,6 +88,7 @@ SUFFIXES = [
     "照片包",  # a photo batch (imports)
     "附件.pdf",  # a file the person attached to a request (portal)
     "推荐理由",  # a change request's reason (tongxin/flows)
+    "谢绝原因",  # why a person declined an invitation (engagement)
 ]
 
 
@@ -250,6 +252,12 @@ def build_world(make_person, regions) -> World:
         OrganisationMember.objects.create(organisation=xn["organisation"], person=persons[unit])
         ClusterMembership.objects.create(cluster=xn["cluster"], person=persons[unit])
         xn["suggestion"].submitters.add(persons[unit])
+        # Invited to 兴宁区's activity and training; one declined with a reason.
+        Invitation.objects.create(
+            activity=xn["activity"], person=persons[unit], respond_by=today,
+            answer=Invitation.Answer.DECLINED, reason=f"{UNITS[unit]}谢绝原因",
+        )  # fmt: skip
+        Invitation.objects.create(training=xn["training"], person=persons[unit], respond_by=today)
     # Withdrawn: history only.
     ActivityParticipant.objects.filter(activity=xn["activity"], person=persons["qingxiu"]).delete()
     xn["organisation"].parent = by_unit["qingxiu"]["organisation"]

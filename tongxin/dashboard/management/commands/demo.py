@@ -266,6 +266,7 @@ class Command(BaseCommand):
         if Person.objects.exists() and not options.get("no_records"):
             self._records(seed=seed)
         self.stdout.write(demo_logins_text())
+        self._portal_links()
 
     def _records(self, *, seed: int) -> None:
         """Every app's demo records, each made once; then the demo mover moves."""
@@ -280,6 +281,14 @@ class Command(BaseCommand):
         for line in lines:
             self.stdout.write(f"  {line}")
         self.stdout.write(f"各模块演示记录已生成，用时 {time.monotonic() - started:.1f} 秒。")
+
+    def _portal_links(self) -> None:
+        """How to open the demo persons' own pages, on every run (make run prints it)."""
+        from tongxin.portal.demo import demo_links_text
+
+        text = demo_links_text()
+        if text:
+            self.stdout.write(text)
 
     def _insert(self, n: int, *, regions, seed: int, start_index: int, started: float) -> None:
         self.stdout.write(f"正在生成 {n} 名演示人员……")
