@@ -132,7 +132,7 @@ def record_form_class(kind, *, create: bool):
     return forms.modelform_factory(kind.model, form=base, fields=fields, widgets=widgets)
 
 
-class InviteForm(BootstrapFormMixin, forms.Form):
+class InviteForm(BootstrapForm):
     respond_by = forms.DateField(
         label="答复截止日期",
         widget=DateInput,
