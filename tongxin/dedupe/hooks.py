@@ -4,6 +4,7 @@ from tongxin.regions.scope import reads_records
 
 from . import freshness
 from .entry import matches_for, matches_for_many, row_warning
+from .snapshots import completeness_snapshot_keep
 
 
 def person_entry_matches(user, data: dict) -> list[dict]:
@@ -32,9 +33,16 @@ def nav_items(user) -> list[dict]:
     return items
 
 
+def warm_figures(user) -> list:
+    """Count the home card's figures and keep today's for its trend (see
+    core.versioned_cache): the worker writes them, the home page only reads."""
+    completeness_snapshot_keep(user=user)
+    return []
+
+
 def home_cards(user) -> list[dict]:
     """The node's completeness and freshness, with the change since the last
-    figures kept at least a week ago (freshness.trend)."""
+    figures kept at least a week ago (freshness.trend); reads only."""
     if not reads_records(user):
         return []
     total = freshness.total(user)
