@@ -60,10 +60,10 @@ def home_cards(user) -> list[dict]:
 
 def demo_records(seed: int) -> list[str]:
     """After the demo's persons are loaded: the full duplicate run, once."""
-    from .models import PersonKey
+    from .models import DuplicatePair
     from .services import candidates_refresh
 
-    if PersonKey.objects.exists():  # run before (the demo's persons have keys)
+    if DuplicatePair.objects.exists():  # run before
         return []
     summary = candidates_refresh()
     return [f"查重：发现疑似重复 {summary['found']} 对（菜单“查重与合并”）"]

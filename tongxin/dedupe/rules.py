@@ -8,8 +8,8 @@ persons sharing a block are compared (CiviCRM's per-criterion queries over
 the whole table are what makes its built-in dedupe slow at this scale).
 
 Pairs are scored many at once: each comparison takes two arrays of row
-positions (`Rows`) and answers an array of scores, equalities on integer
-codes, similarities by rapidfuzz's `process.cpdist` in C++. The 1M benchmark
+positions (`Rows`) and answers an array of scores, equalities on object
+arrays, similarities by rapidfuzz's `process.cpdist` in C++. The 1M benchmark
 compares about 3 million pairs; one Python call per pair took most of a
 quarter of an hour there (docs/benchmarks/dedupe.md).
 """
@@ -23,6 +23,7 @@ from django.db import connection
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from tongxin.core import pii
 from tongxin.people.models import Person
 
 from .keys import key_values, normalise_name
@@ -83,70 +84,69 @@ class IdNumbers(dict):
     """Decrypted resident IDs, read for the pairs that need them only."""
 
     def need(self, ids: Iterable[int]) -> None:
-        missing = [pk for pk in {int(pk) for pk in ids} if pk > 0 and pk not in self]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            self.update(Person.objects.filter(pk__in=chunk).values_list("pk", "id_number"))
+        missing = sorted(pk for pk in {int(pk) for pk in ids} if pk > 0 and pk not in self)
+        if not missing:
+            return
+        decrypt = pii.bulk_decryptor("id_number")
+        table = connection.ops.quote_name(Person._meta.db_table)
+        with connection.cursor() as cursor:
+            for start in range(0, len(missing), 900):
+                chunk = missing[start : start + 900]
+                cursor.execute(
+                    f"SELECT id, id_number FROM {table} WHERE id IN "
+                    f"({', '.join(['%s'] * len(chunk))})",
+                    chunk,
+                )
+                self.update((pk, decrypt(stored)) for pk, stored in cursor.fetchall())
 
 
 class Rows:
-    """Key values of many persons, column by column.
-
-    `ids` are person ids (negative for records being entered, not saved);
-    `text(c)` the values as strings; `codes(c)` as integers equal exactly
-    when the values are (0: empty), shared between "name" and "given" so a
-    married name can be found by one comparison.
-    """
-
-    _SPACE = {"given": "name"}
+    """Key values of many persons, column by column, as numpy object arrays
+    (empty and NULL both ""), so that a comparison of millions of pairs is a
+    few array operations; `ids` are person ids (negative for records being
+    entered, not saved)."""
 
     def __init__(self, ids: Sequence[int], columns: dict[str, list]):
         self.ids = np.asarray(ids, dtype=np.int64)
         self._values = columns
-        self._text: dict[str, np.ndarray] = {}
-        self._codes: dict[str, np.ndarray] = {}
-        self._lookups: dict[str, dict] = {}
+        self._arrays: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def text(self, column: str) -> np.ndarray:
-        if column not in self._text:
+    def __getitem__(self, column: str) -> np.ndarray:
+        if column not in self._arrays:
             values = self._values[column]
             array = np.empty(len(values), dtype=object)
-            array[:] = ["" if v is None else str(v) for v in values]
-            self._text[column] = array
-        return self._text[column]
-
-    def codes(self, column: str) -> np.ndarray:
-        if column not in self._codes:
-            lookup = self._lookups.setdefault(self._SPACE.get(column, column), {"": 0})
-            values = self._values[column]
-            self._codes[column] = np.fromiter(
-                (lookup.setdefault(v or "", len(lookup)) for v in values),
-                dtype=np.int64,
-                count=len(values),
-            )
-        return self._codes[column]
-
-    def lengths(self, column: str) -> np.ndarray:
-        values = self._values[column]
-        return np.fromiter((len(v or "") for v in values), dtype=np.int64, count=len(values))
+            array[:] = values
+            array[np.equal(array, None)] = ""
+            self._arrays[column] = array
+        return self._arrays[column]
 
 
 def _same(column: str):
     def compare(rows: Rows, ia: np.ndarray, ib: np.ndarray, ids: IdNumbers) -> np.ndarray:
-        codes = rows.codes(column)
-        a, b = codes[ia], codes[ib]
-        return ((a != 0) & (a == b)).astype(np.float64)
+        a, b = rows[column][ia], rows[column][ib]
+        return ((a != "") & (a == b)).astype(np.float64)
 
     return compare
 
 
 def _same_name_or_pinyin(rows, ia, ib, ids) -> np.ndarray:
-    name, pinyin = rows.codes("name"), rows.codes("pinyin")
-    same = (name[ia] == name[ib]) | ((pinyin[ia] != 0) & (pinyin[ia] == pinyin[ib]))
+    name, pinyin = rows["name"], rows["pinyin"]
+    same = (name[ia] == name[ib]) | ((pinyin[ia] != "") & (pinyin[ia] == pinyin[ib]))
     return same.astype(np.float64)
+
+
+def _married_name(rows, ia, ib) -> np.ndarray:
+    """Whether one's name is the other's after its first character (王李芳 /
+    李芳), the shorter name having two characters or more."""
+    name, given = rows["name"], rows["given"]
+    married = np.zeros(len(ia), dtype=bool)
+    for longer, shorter in ((ia, ib), (ib, ia)):
+        hit = np.flatnonzero((given[longer] != "") & (given[longer] == name[shorter]))
+        married[hit] |= np.array([len(name[i]) >= 2 for i in shorter[hit]], dtype=bool)
+    return married
 
 
 def _name_similarity(rows, ia, ib, ids) -> np.ndarray:
@@ -154,16 +154,12 @@ def _name_similarity(rows, ia, ib, ids) -> np.ndarray:
     husband's surname before her own name); else the better of the
     normalised Indel similarities of the characters and of the pinyin."""
     exact = _same_name_or_pinyin(rows, ia, ib, ids) == 1.0
-    name, given = rows.codes("name"), rows.codes("given")
-    length = rows.lengths("name")
-    married = ((given[ia] == name[ib]) & (length[ib] >= 2) & (length[ia] == length[ib] + 1)) | (
-        (given[ib] == name[ia]) & (length[ia] >= 2) & (length[ib] == length[ia] + 1)
-    )
-    names, pinyin = rows.text("name"), rows.text("pinyin")
+    married = _married_name(rows, ia, ib)
+    names, pinyin = rows["name"], rows["pinyin"]
     scorer = Indel.normalized_similarity
     chars = process.cpdist(names[ia], names[ib], scorer=scorer, dtype=np.float64)
     sounds = process.cpdist(pinyin[ia], pinyin[ib], scorer=scorer, dtype=np.float64)
-    sounds[rows.codes("pinyin")[ia] == 0] = 0.0
+    sounds[pinyin[ia] == ""] = 0.0
     return np.where(exact, 1.0, np.where(married, 0.95, np.maximum(chars, sounds)))
 
 
@@ -278,8 +274,8 @@ def _block_rows(block: str, reads: list[str]) -> tuple[Rows, np.ndarray, np.ndar
     changed = np.zeros(len(rows), dtype=bool)
     changed[0] = True
     for column in columns:
-        codes = rows.codes(column)
-        changed[1:] |= codes[1:] != codes[:-1]
+        values = rows[column]
+        changed[1:] |= values[1:] != values[:-1]
     starts = np.flatnonzero(changed)
     sizes = np.diff(np.append(starts, len(rows)))
     return rows, starts, sizes, skipped

@@ -609,6 +609,9 @@ def _merge(actor, current: ChangeRequest, label: str, http_request) -> None:
         )
     except merging.MergeError as error:
         raise FlowError(error.message) from None
+    # The merge moved every request about the merged record to the kept one,
+    # this one too; this one names the two records as they were asked about.
+    ChangeRequest.objects.filter(pk=current.pk).update(person=own, other_person=other)
 
 
 @transaction.atomic

@@ -76,6 +76,7 @@ def test_one_side_asks_and_the_other_side_approves_the_merge(
 
     request.refresh_from_db()
     assert request.state == "approved" and request.decided_by == qingxiu_user
+    assert (request.person, request.other_person) == (mine, theirs)
     merge = Merge.objects.get()
     assert (merge.survivor, merge.merged) == (theirs, mine)
     mine.refresh_from_db()
