@@ -22,13 +22,6 @@ class DedupeConfig(AppConfig):
         # saved person, whichever app saved it. Rows written otherwise are
         # caught up by services.keys_refresh before every full run.
         post_save.connect(_person_saved, sender=Person, dispatch_uid="dedupe_person_saved")
-        # Bulk inserts (imports, the API, the demo) send no signal but call
-        # this registry: their keys are made at once, for the at-entry check.
-        from tongxin.core import registries
-
-        from .services import persons_keys_make
-
-        registries.persons_created.register(persons_keys_make)
 
         from tongxin.people.listing import ListFilter, register_list_filter
 

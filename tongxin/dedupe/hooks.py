@@ -66,4 +66,6 @@ def demo_records(seed: int) -> list[str]:
     if DuplicatePair.objects.exists():  # run before
         return []
     summary = candidates_refresh()
+    if not summary["new"]:  # nothing new since the last run: made nothing
+        return []
     return [f"查重：发现疑似重复 {summary['found']} 对（菜单“查重与合并”）"]

@@ -43,31 +43,6 @@ def person_keys_refresh(*, person: Person) -> None:
     )
 
 
-def persons_keys_make(persons: list[Person]) -> None:
-    """Make the keys of persons just registered (registries.persons_created:
-    one by one and in bulk), so an import's persons are found at entry before
-    the next full run. Persons saved one by one have theirs from the save
-    signal already: those are left alone."""
-    make = KeyMaker()
-    rows = [
-        PersonKey(
-            person_id=person.pk,
-            person_version=person.version,
-            **make(
-                name=person.name,
-                pinyin=person.name_pinyin,
-                birth_date=person.birth_date,
-                mobile_hash=person.mobile_hash,
-                email=person.email,
-                employer=person.employer,
-                id_number=person.id_number,
-            ),
-        )
-        for person in persons
-    ]
-    PersonKey.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-
-
 def _stale_person_ids() -> list[int]:
     person_table = Person._meta.db_table
     key_table = PersonKey._meta.db_table

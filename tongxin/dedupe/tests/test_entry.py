@@ -113,23 +113,3 @@ def test_it_warns_on_import_rows_inside_and_outside_the_scope(
     assert warnings[second] == ["可能已在其他区域登记"]
     assert warnings[third] == []
     assert Person.objects.count() == 2
-
-
-def test_persons_written_in_bulk_are_found_at_entry_at_once(regions, xingning_user):
-    """An import's persons (persons_bulk_insert sends no save signal) get their
-    keys with the insert, so the next registration is warned without waiting
-    for a full run."""
-    from tongxin.dedupe.entry import matches_for
-    from tongxin.dedupe.models import PersonKey
-    from tongxin.people.services import persons_bulk_insert
-    from tongxin.people.tests.test_pii_encryption import unsaved_person
-
-    imported = unsaved_person("蒙晓丽", regions["xingning"], mobile="13700000401")
-    persons_bulk_insert([imported], reason="导入")
-    key = PersonKey.objects.get(person_id=imported.pk)
-    assert (key.name, key.birth_date) == ("蒙晓丽", datetime.date(1970, 3, 4))
-    found = matches_for(
-        xingning_user,
-        {"name": "蒙晓丽", "birth_date": datetime.date(1970, 3, 4), "mobile": "13700000402"},
-    )
-    assert [m.person.pk for m in found] == [imported.pk]
