@@ -19,8 +19,8 @@ class DedupeConfig(AppConfig):
         from tongxin.people.models import Person
 
         # The brief's one place for a signal: keys and pairs follow every
-        # saved person, whichever app saved it. Bulk inserts send none;
-        # services.keys_refresh catches those up before a full run.
+        # saved person, whichever app saved it. Rows written otherwise are
+        # caught up by services.keys_refresh before every full run.
         post_save.connect(_person_saved, sender=Person, dispatch_uid="dedupe_person_saved")
 
         from tongxin.people.listing import ListFilter, register_list_filter

@@ -45,7 +45,9 @@ def matches_for_many(user, rows: list[dict], *, exclude=None) -> list[list[Entry
     found = rules.find_for_many(
         [values_of(row) for row in rows], exclude=exclude or [None] * len(rows)
     )
-    persons = Person.objects.in_bulk({c.person_a for candidates in found for c in candidates})
+    persons = Person.objects.select_related("region").in_bulk(
+        {c.person_a for candidates in found for c in candidates}
+    )
     scope = read_scope(user)
     results = []
     for candidates in found:

@@ -27,7 +27,6 @@ from tongxin.regions.models import Region
 from tongxin.regions.scope import read_scope
 
 from .models import CompletenessSnapshot
-from .snapshots import snapshot_keep
 
 STALE_LABEL = "超过一年未更新"
 
@@ -115,19 +114,14 @@ def total(user) -> Rollup:
 
 
 def trend(user, today_total: Rollup) -> dict | None:
-    """Keep today's figures for the scope; the change since the newest kept
-    at least a week ago, or None before there is one."""
-    key = read_scope(user).key
+    """The change since the newest figures kept at least a week ago, or None
+    before there are any. Reads only: the figures are kept by the task worker
+    (snapshots.completeness_snapshot_keep, from hooks.warm_figures), never by
+    a page."""
     today = timezone.localdate()
-    snapshot_keep(
-        scope_key=key,
-        day=today,
-        percent_complete=today_total.percent_complete,
-        percent_current=today_total.percent_current,
-    )
     before = (
         CompletenessSnapshot.objects.filter(
-            scope_key=key, day__lte=today - datetime.timedelta(days=7)
+            scope_key=read_scope(user).key, day__lte=today - datetime.timedelta(days=7)
         )
         .order_by("-day")
         .first()

@@ -4,6 +4,7 @@ from tongxin.regions.scope import reads_records
 
 from . import freshness
 from .entry import matches_for, matches_for_many, row_warning
+from .snapshots import completeness_snapshot_keep
 
 
 def person_entry_matches(user, data: dict) -> list[dict]:
@@ -32,9 +33,16 @@ def nav_items(user) -> list[dict]:
     return items
 
 
+def warm_figures(user) -> list:
+    """Count the home card's figures and keep today's for its trend (see
+    core.versioned_cache): the worker writes them, the home page only reads."""
+    completeness_snapshot_keep(user=user)
+    return []
+
+
 def home_cards(user) -> list[dict]:
     """The node's completeness and freshness, with the change since the last
-    figures kept at least a week ago (freshness.trend)."""
+    figures kept at least a week ago (freshness.trend); reads only."""
     if not reads_records(user):
         return []
     total = freshness.total(user)
@@ -52,10 +60,12 @@ def home_cards(user) -> list[dict]:
 
 def demo_records(seed: int) -> list[str]:
     """After the demo's persons are loaded: the full duplicate run, once."""
-    from .models import PersonKey
+    from .models import DuplicatePair
     from .services import candidates_refresh
 
-    if PersonKey.objects.exists():  # run before (the demo's persons have keys)
+    if DuplicatePair.objects.exists():  # run before
         return []
     summary = candidates_refresh()
+    if not summary["new"]:  # nothing new since the last run: made nothing
+        return []
     return [f"查重：发现疑似重复 {summary['found']} 对（菜单“查重与合并”）"]

@@ -144,12 +144,24 @@ def _move_rows(merged: Person, survivor: Person) -> tuple[list, list]:
 def _refuse_unless_writable(user, *persons: Person) -> None:
     scope = write_scope(user)
     if not all(scope.contains(p.region_id) for p in persons):
-        # Issue 21 wants this to become a request the other side approves;
-        # no change-request model exists on main yet.
         raise MergeError(
-            "两条记录不都在您可修改的区域内，不能合并。跨区域合并须由对方区域同意，"
-            "请联系共同的上级工作人员办理。"
+            "两条记录不都在您可修改的区域内，不能直接合并：请在“查重与合并”的"
+            "“与其他区域疑似重复”中提出跨区域合并申请，由对方区域审核。"
         )
+
+
+def blank_filling_picks(survivor: Person, merged: Person) -> dict[str, str]:
+    """The merged record's values for the fields the survivor leaves empty, and
+    the survivor's everywhere else: what a merge across regions takes, as
+    neither side may read the other's record to pick field by field."""
+    picks = {}
+    for name in PICKABLE_FIELDS:
+        field = Person._meta.get_field(name)
+        if getattr(survivor, field.attname) in (None, "") and getattr(
+            merged, field.attname
+        ) not in (None, ""):
+            picks[name] = "merged"
+    return picks
 
 
 @transaction.atomic
@@ -163,12 +175,47 @@ def person_merge(
     request=None,
 ) -> Merge:
     """Merge `merged` into `survivor`. `picks`: field → "survivor" or "merged"
-    (fields not named keep the survivor's value)."""
+    (fields not named keep the survivor's value). Both records must be in
+    the actor's write scope; across regions it is a change request
+    (flows: 合并), whose approval calls person_merge_approved."""
+    return _merge(
+        actor=actor, survivor=survivor, merged=merged, picks=picks, pair=pair, request=request
+    )
+
+
+@transaction.atomic
+def person_merge_approved(
+    *,
+    actor,
+    survivor: Person,
+    merged: Person,
+    picks: dict[str, str],
+    pair: DuplicatePair | None = None,
+    approved: str,
+    request=None,
+) -> Merge:
+    """person_merge of two records in different regions, as a change request
+    the other side approved (`approved` names it): the caller (flows) has
+    checked that `actor` may decide it, so one side's record may lie outside
+    the actor's write scope."""
+    return _merge(
+        actor=actor,
+        survivor=survivor,
+        merged=merged,
+        picks=picks,
+        pair=pair,
+        request=request,
+        approved=approved,
+    )
+
+
+def _merge(*, actor, survivor, merged, picks, pair, request, approved: str = "") -> Merge:
     if survivor.pk == merged.pk:
         raise MergeError("不能把一条记录与它自己合并")
     locked = Person.objects.select_for_update().in_bulk([survivor.pk, merged.pk])
     survivor, merged = locked[survivor.pk], locked[merged.pk]
-    _refuse_unless_writable(actor, survivor, merged)
+    if not approved:
+        _refuse_unless_writable(actor, survivor, merged)
     if Merge.objects.filter(merged__in=[survivor, merged], undone_at__isnull=True).exists():
         raise MergeError("其中一条记录已并入其他人员，不能再合并")
     for name, side in picks.items():
@@ -242,6 +289,7 @@ def person_merge(
                 "merged": merged.pk,
                 "moved": len(moved),
                 "dropped": len(dropped),
+                **({"approved": approved} if approved else {}),
             },
         },
     )

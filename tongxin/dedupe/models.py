@@ -31,8 +31,8 @@ BLOCKINGS = {
     "employer_surname": "工作单位＋姓",
     "employer_given": "工作单位＋名",
     "id15": "15位身份号码",
-    "name_id_head": "姓名＋号码前9位",
-    "name_id_tail": "姓名＋号码后9位",
+    "name_id_place": "姓名＋号码的地址码与出生月日",
+    "name_id_year": "姓名＋号码的出生年份与顺序码",
 }
 
 
@@ -80,8 +80,9 @@ class PersonKey(models.Model):
     email = models.CharField(max_length=254, blank=True)
     employer = models.CharField(max_length=200, blank=True)
     id15_hash = models.CharField(max_length=32, blank=True)
-    id_head_hash = models.CharField(max_length=32, blank=True)
-    id_tail_hash = models.CharField(max_length=32, blank=True)
+    # keys.id_parts: the name with each of two disjoint parts of the ID.
+    id_place_hash = models.CharField(max_length=32, blank=True)
+    id_year_hash = models.CharField(max_length=32, blank=True)
     # The person's version the keys were made from: a differing version
     # (or a missing row) means the keys are stale.
     person_version = models.PositiveIntegerField(default=0)
@@ -104,8 +105,8 @@ class PersonKey(models.Model):
             # (27,000 "自由职业" in the 1M demo: 7×10⁸ index rows).
             models.Index(fields=["employer", "name"], name="dedupe_key_employer_name"),
             models.Index(fields=["id15_hash"], name="dedupe_key_id15"),
-            models.Index(fields=["id_head_hash"], name="dedupe_key_id_head"),
-            models.Index(fields=["id_tail_hash"], name="dedupe_key_id_tail"),
+            models.Index(fields=["id_place_hash"], name="dedupe_key_id_place"),
+            models.Index(fields=["id_year_hash"], name="dedupe_key_id_year"),
         ]
 
     def __str__(self) -> str:

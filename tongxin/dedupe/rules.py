@@ -3,17 +3,27 @@
 A rule (models.DuplicateRule) names the blocks its candidates come from and
 the comparisons it scores, each with a weight; a pair whose score reaches
 the rule's threshold is a candidate. Blocking keeps it fast at a million
-persons: every block is one indexed GROUP BY over PersonKey, and only
+persons: each block is one indexed GROUP BY over PersonKey, and only
 persons sharing a block are compared (CiviCRM's per-criterion queries over
 the whole table are what makes its built-in dedupe slow at this scale).
+
+Pairs are scored many at once: each comparison takes two arrays of row
+positions (`Rows`) and answers an array of scores, equalities on object
+arrays, similarities by rapidfuzz's `process.cpdist` in C++. The 1M benchmark
+compares about 3 million pairs; one Python call per pair took most of a
+quarter of an hour there (docs/benchmarks/dedupe.md).
 """
 
-from collections.abc import Iterable, Iterator
+import datetime
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import connection
+from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from tongxin.core import pii
 from tongxin.people.models import Person
 
 from .keys import key_values, normalise_name
@@ -27,14 +37,14 @@ BLOCKS = {
     "employer_surname": ("employer", "surname"),
     "employer_given": ("employer", "given"),
     "id15": ("id15_hash",),
-    "name_id_head": ("id_head_hash",),
-    "name_id_tail": ("id_tail_hash",),
+    "name_id_place": ("id_place_hash",),
+    "name_id_year": ("id_year_hash",),
 }
 assert set(BLOCKS) == set(BLOCKINGS)
 
 # A block larger than this is not a set of duplicates but a shared value (an
 # office's switchboard number typed for every member, a placeholder e-mail):
-# its pairs are skipped and counted (Run.skipped_blocks).
+# its pairs are skipped and counted (Run.skipped_blocks), at entry too.
 MAX_BLOCK = 50
 
 KEY_FIELDS = [
@@ -48,58 +58,133 @@ KEY_FIELDS = [
     "email",
     "employer",
     "id15_hash",
-    "id_head_hash",
-    "id_tail_hash",
+    "id_place_hash",
+    "id_year_hash",
 ]
+
+# The key columns each comparison reads.
+READS = {
+    "name": ("name",),
+    "name_or_pinyin": ("name", "pinyin"),
+    "name_similar": ("name", "pinyin", "given"),
+    "birth_date": ("birth_date",),
+    "mobile": ("mobile_hash",),
+    "email": ("email",),
+    "employer": ("employer",),
+    "id_15": ("id15_hash",),
+    "id_one_digit": (),
+}
+assert set(READS) == set(COMPARISONS)
+
+# Pairs scored per batch: bounds the temporary arrays (a few hundred MB at most).
+BATCH = 500_000
 
 
 class IdNumbers(dict):
     """Decrypted resident IDs, read for the pairs that need them only."""
 
     def need(self, ids: Iterable[int]) -> None:
-        missing = [pk for pk in set(ids) if pk not in self]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            self.update(Person.objects.filter(pk__in=chunk).values_list("pk", "id_number"))
+        missing = sorted(pk for pk in {int(pk) for pk in ids} if pk > 0 and pk not in self)
+        if not missing:
+            return
+        decrypt = pii.bulk_decryptor("id_number")
+        table = connection.ops.quote_name(Person._meta.db_table)
+        with connection.cursor() as cursor:
+            for start in range(0, len(missing), 900):
+                chunk = missing[start : start + 900]
+                cursor.execute(
+                    f"SELECT id, id_number FROM {table} WHERE id IN "
+                    f"({', '.join(['%s'] * len(chunk))})",
+                    chunk,
+                )
+                self.update((pk, decrypt(stored)) for pk, stored in cursor.fetchall())
 
 
-def _name_similarity(a: dict, b: dict) -> float:
-    if a["name"] == b["name"] or (a["pinyin"] and a["pinyin"] == b["pinyin"]):
-        return 1.0
-    shorter, longer = sorted((a["name"], b["name"]), key=len)
-    # A married name (冠夫姓) puts the husband's surname before her own name.
-    if len(longer) == len(shorter) + 1 and len(shorter) >= 2 and longer.endswith(shorter):
-        return 0.95
-    chars = Indel.normalized_similarity(a["name"], b["name"])
-    pinyin = Indel.normalized_similarity(a["pinyin"], b["pinyin"]) if a["pinyin"] else 0.0
-    return max(chars, pinyin)
+class Rows:
+    """Key values of many persons, column by column, as numpy object arrays
+    (empty and NULL both ""), so that a comparison of millions of pairs is a
+    few array operations; `ids` are person ids (negative for records being
+    entered, not saved)."""
 
+    def __init__(self, ids: Sequence[int], columns: dict[str, list]):
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self._values = columns
+        self._arrays: dict[str, np.ndarray] = {}
 
-def _one_digit_apart(a: dict, b: dict, ids: IdNumbers) -> float:
-    # The first 17 characters: a mistyped digit also changes the check digit,
-    # unless (1 time in 11) the wrong number passes the check as well.
-    x, y = ids.get(a["person_id"], "")[:17], ids.get(b["person_id"], "")[:17]
-    if len(x) != 17 or len(y) != 17:
-        return 0.0
-    return 1.0 if sum(1 for p, q in zip(x, y, strict=True) if p != q) == 1 else 0.0
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        if column not in self._arrays:
+            values = self._values[column]
+            array = np.empty(len(values), dtype=object)
+            array[:] = values
+            array[np.equal(array, None)] = ""
+            self._arrays[column] = array
+        return self._arrays[column]
 
 
 def _same(column: str):
-    return lambda a, b, ids: 1.0 if a[column] and a[column] == b[column] else 0.0
+    def compare(rows: Rows, ia: np.ndarray, ib: np.ndarray, ids: IdNumbers) -> np.ndarray:
+        a, b = rows[column][ia], rows[column][ib]
+        return ((a != "") & (a == b)).astype(np.float64)
+
+    return compare
 
 
-def _different_ids_same_15(a: dict, b: dict, ids: IdNumbers) -> float:
+def _same_name_or_pinyin(rows, ia, ib, ids) -> np.ndarray:
+    name, pinyin = rows["name"], rows["pinyin"]
+    same = (name[ia] == name[ib]) | ((pinyin[ia] != "") & (pinyin[ia] == pinyin[ib]))
+    return same.astype(np.float64)
+
+
+def _married_name(rows, ia, ib) -> np.ndarray:
+    """Whether one's name is the other's after its first character (王李芳 /
+    李芳), the shorter name having two characters or more."""
+    name, given = rows["name"], rows["given"]
+    married = np.zeros(len(ia), dtype=bool)
+    for longer, shorter in ((ia, ib), (ib, ia)):
+        hit = np.flatnonzero((given[longer] != "") & (given[longer] == name[shorter]))
+        married[hit] |= np.array([len(name[i]) >= 2 for i in shorter[hit]], dtype=bool)
+    return married
+
+
+def _name_similarity(rows, ia, ib, ids) -> np.ndarray:
+    """1 for the same name or pinyin; 0.95 for a married name (冠夫姓: the
+    husband's surname before her own name); else the better of the
+    normalised Indel similarities of the characters and of the pinyin."""
+    exact = _same_name_or_pinyin(rows, ia, ib, ids) == 1.0
+    married = _married_name(rows, ia, ib)
+    names, pinyin = rows["name"], rows["pinyin"]
+    scorer = Indel.normalized_similarity
+    chars = process.cpdist(names[ia], names[ib], scorer=scorer, dtype=np.float64)
+    sounds = process.cpdist(pinyin[ia], pinyin[ib], scorer=scorer, dtype=np.float64)
+    sounds[pinyin[ia] == ""] = 0.0
+    return np.where(exact, 1.0, np.where(married, 0.95, np.maximum(chars, sounds)))
+
+
+def _one_digit_apart(rows, ia, ib, ids) -> np.ndarray:
+    # The first 17 characters: a mistyped digit also changes the check digit,
+    # unless (1 time in 11) the wrong number passes the check as well.
+    ids.need(np.concatenate([rows.ids[ia], rows.ids[ib]]))
+    scores = np.zeros(len(ia))
+    for k, (a, b) in enumerate(zip(rows.ids[ia], rows.ids[ib], strict=True)):
+        x, y = ids.get(int(a), "")[:17], ids.get(int(b), "")[:17]
+        if len(x) == 17 and len(y) == 17 and sum(p != q for p, q in zip(x, y, strict=True)) == 1:
+            scores[k] = 1.0
+    return scores
+
+
+def _different_ids_same_15(rows, ia, ib, ids) -> np.ndarray:
     # Both 18-digit IDs with one 15-digit form differ in the century or the
     # check digit; the same full ID cannot be registered twice.
-    return 1.0 if a["id15_hash"] and a["id15_hash"] == b["id15_hash"] else 0.0
+    return _same("id15_hash")(rows, ia, ib, ids)
 
 
 COMPARATORS = {
     "name": _same("name"),
-    "name_or_pinyin": lambda a, b, ids: (
-        1.0 if a["name"] == b["name"] or (a["pinyin"] and a["pinyin"] == b["pinyin"]) else 0.0
-    ),
-    "name_similar": lambda a, b, ids: _name_similarity(a, b),
+    "name_or_pinyin": _same_name_or_pinyin,
+    "name_similar": _name_similarity,
     "birth_date": _same("birth_date"),
     "mobile": _same("mobile_hash"),
     "email": _same("email"),
@@ -122,33 +207,49 @@ def active_rules() -> list[DuplicateRule]:
     return list(DuplicateRule.objects.filter(is_active=True))
 
 
-def score(rule: DuplicateRule, a: dict, b: dict, ids: IdNumbers) -> float:
-    return sum(
-        weight * COMPARATORS[name](a, b, ids)
-        for name, weight in rule.weights.items()
-        if name in COMPARATORS
-    )
+def scores(rule: DuplicateRule, rows: Rows, ia: np.ndarray, ib: np.ndarray, ids) -> np.ndarray:
+    """The rule's score of each pair (rows ia[k], ib[k])."""
+    total = np.zeros(len(ia))
+    for name, weight in rule.weights.items():
+        if name in COMPARATORS and len(ia):
+            total += weight * COMPARATORS[name](rows, ia, ib, ids)
+    return total
 
 
-def _needs_ids(rule: DuplicateRule) -> bool:
-    return "id_one_digit" in rule.weights
+def _reads(rules: Iterable[DuplicateRule]) -> list[str]:
+    columns = {c for rule in rules for name in rule.weights for c in READS.get(name, ())}
+    return [c for c in KEY_FIELDS[1:] if c in columns]
 
 
-def merged_away_ids() -> set[int]:
-    """Persons merged into another (kept, archived, never proposed again)."""
-    return set(Merge.objects.filter(undone_at__isnull=True).values_list("merged_id", flat=True))
+def merged_away_ids(among: Iterable[int] | None = None) -> set[int]:
+    """Persons merged into another (kept, archived, never proposed again);
+    only those `among` the given ids when given."""
+    merges = Merge.objects.filter(undone_at__isnull=True)
+    if among is None:
+        return set(merges.values_list("merged_id", flat=True))
+    wanted, found = sorted(set(among)), set()
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
+        found |= set(merges.filter(merged_id__in=chunk).values_list("merged_id", flat=True))
+    return found
 
 
-def _block_groups(block: str) -> tuple[list[list[int]], int]:
-    """The person ids of every block of 2..MAX_BLOCK persons, and how many
-    larger blocks were skipped."""
+def _table() -> str:
+    return connection.ops.quote_name(PersonKey._meta.db_table)
+
+
+def _not_empty(columns: Iterable[str]) -> str:
+    return " AND ".join(f"{c} <> ''" if c != "birth_date" else f"{c} IS NOT NULL" for c in columns)
+
+
+def _block_rows(block: str, reads: list[str]) -> tuple[Rows, np.ndarray, np.ndarray, int]:
+    """The persons of every block of 2..MAX_BLOCK persons with the columns
+    the rules read: (rows, each block's first row, each block's size, how
+    many larger blocks were skipped). One GROUP BY over the block's index
+    finds the blocks; the rows come ordered by block."""
     columns = BLOCKS[block]
-    table = connection.ops.quote_name(PersonKey._meta.db_table)
-    cols = ", ".join(columns)
-    not_empty = " AND ".join(
-        f"{c} <> ''" if c != "birth_date" else f"{c} IS NOT NULL" for c in columns
-    )
-    groups: list[list[int]] = []
+    table, cols, not_empty = _table(), ", ".join(columns), _not_empty(columns)
+    extra = [c for c in reads if c not in columns]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {not_empty} "
@@ -157,30 +258,50 @@ def _block_groups(block: str) -> tuple[list[list[int]], int]:
         )
         skipped = cursor.fetchone()[0]
         cursor.execute(
-            f"SELECT {cols}, person_id FROM {table} WHERE {not_empty} AND ({cols}) IN "
-            f"(SELECT {cols} FROM {table} WHERE {not_empty} "
-            f"GROUP BY {cols} HAVING COUNT(*) BETWEEN 2 AND %s) "
-            f"ORDER BY {cols}, person_id",
+            f"SELECT person_id, {', '.join([*columns, *extra])} FROM {table} "
+            f"WHERE {not_empty} AND ({cols}) IN (SELECT {cols} FROM {table} WHERE {not_empty} "
+            f"GROUP BY {cols} HAVING COUNT(*) BETWEEN 2 AND %s) ORDER BY {cols}, person_id",
             [MAX_BLOCK],
         )
-        current, members = None, []
-        for row in cursor:
-            key, person_id = row[:-1], row[-1]
-            if key != current:
-                if len(members) > 1:
-                    groups.append(members)
-                current, members = key, []
-            members.append(person_id)
-        if len(members) > 1:
-            groups.append(members)
-    return groups, skipped
+        fetched = cursor.fetchall()
+    names = [*columns, *extra]
+    values = {name: [row[i + 1] for row in fetched] for i, name in enumerate(names)}
+    rows = Rows([row[0] for row in fetched], values)
+    del fetched
+    if not len(rows):
+        return rows, np.zeros(0, np.int64), np.zeros(0, np.int64), skipped
+    # A block starts where any of its columns changes (the rows are ordered by them).
+    changed = np.zeros(len(rows), dtype=bool)
+    changed[0] = True
+    for column in columns:
+        values = rows[column]
+        changed[1:] |= values[1:] != values[:-1]
+    starts = np.flatnonzero(changed)
+    sizes = np.diff(np.append(starts, len(rows)))
+    return rows, starts, sizes, skipped
+
+
+_TRIANGLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _pairs_within(starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of rows inside each block (i before j), blocks of one size at a time."""
+    firsts, seconds = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for size in np.unique(sizes):
+        if size not in _TRIANGLES:
+            _TRIANGLES[int(size)] = np.triu_indices(int(size), 1)
+        i, j = _TRIANGLES[int(size)]
+        at = starts[sizes == size][:, None]
+        firsts.append((at + i).ravel())
+        seconds.append((at + j).ravel())
+    return np.concatenate(firsts), np.concatenate(seconds)
 
 
 def _married_pairs() -> Iterator[tuple[int, int]]:
     """Same employer, one's name is the other's name after its first character
     (王李芳 / 李芳): the employer blocks miss these, the surname differing and
     the given name too."""
-    table = connection.ops.quote_name(PersonKey._meta.db_table)
+    table = _table()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT k1.person_id, k2.person_id FROM {table} k1 JOIN {table} k2 "
@@ -190,55 +311,75 @@ def _married_pairs() -> Iterator[tuple[int, int]]:
         yield from cursor
 
 
+def _rows_of(person_ids: Iterable[int], reads: list[str]) -> Rows:
+    wanted = sorted(set(person_ids))
+    found = []
+    for start in range(0, len(wanted), 900):
+        found.extend(
+            PersonKey.objects.filter(person_id__in=wanted[start : start + 900]).values_list(
+                "person_id", *reads
+            )
+        )
+    return Rows([r[0] for r in found], {c: [r[i + 1] for r in found] for i, c in enumerate(reads)})
+
+
+def _married(rule: DuplicateRule) -> bool:
+    return "name_similar" in rule.weights and "employer" in rule.weights
+
+
 @dataclass
 class Run:
     candidates: list[Candidate]
     skipped_blocks: dict[str, int]
 
 
+class _Found:
+    """The best pair per (a, b): the first rule (in the rules' order) that finds it."""
+
+    def __init__(self, rules: list[DuplicateRule]):
+        self.order = {rule.pk: position for position, rule in enumerate(rules)}
+        self.pairs: dict[tuple[int, int], Candidate] = {}
+
+    def add(self, rule, rows: Rows, ia, ib, ids, excluded: np.ndarray) -> None:
+        a_ids, b_ids = rows.ids[ia], rows.ids[ib]
+        keep = ~(np.isin(a_ids, excluded) | np.isin(b_ids, excluded))
+        ia, ib, a_ids, b_ids = ia[keep], ib[keep], a_ids[keep], b_ids[keep]
+        for start in range(0, len(ia), BATCH):
+            part = slice(start, start + BATCH)
+            values = scores(rule, rows, ia[part], ib[part], ids)
+            for k in np.flatnonzero(values >= rule.threshold):
+                a, b = int(a_ids[part][k]), int(b_ids[part][k])
+                pair = (a, b) if a < b else (b, a)
+                known = self.pairs.get(pair)
+                if known is None or self.order[known.rule.pk] > self.order[rule.pk]:
+                    self.pairs[pair] = Candidate(*pair, rule, round(float(values[k]), 2))
+
+
 def find_all(rules: list[DuplicateRule] | None = None) -> Run:
-    """Every candidate pair over all persons: the best-scoring rule per pair."""
+    """Every candidate pair over all persons: the first rule that finds a pair names it."""
     rules = active_rules() if rules is None else rules
-    excluded = merged_away_ids()
-    pairs_by_rule: dict[int, set[tuple[int, int]]] = {rule.pk: set() for rule in rules}
+    excluded = np.array(sorted(merged_away_ids()), dtype=np.int64)
+    found, ids = _Found(rules), IdNumbers()
     skipped: dict[str, int] = {}
-    groups_of: dict[str, list[list[int]]] = {}
-    for rule in rules:
-        for block in rule.blocking:
-            if block not in groups_of:
-                groups_of[block], skipped[block] = _block_groups(block)
-            for members in groups_of[block]:
-                for i, a in enumerate(members):
-                    for b in members[i + 1 :]:
-                        pairs_by_rule[rule.pk].add((a, b))
-        if _married(rule):
-            for a, b in _married_pairs():
-                pairs_by_rule[rule.pk].add((min(a, b), max(a, b)))
-
-    wanted = {pk for pairs in pairs_by_rule.values() for pair in pairs for pk in pair}
-    records = _records(wanted)
-    ids = IdNumbers()
-    found: dict[tuple[int, int], Candidate] = {}
-    for rule in rules:
-        pairs = [p for p in pairs_by_rule[rule.pk] if not (set(p) & excluded)]
-        if _needs_ids(rule):
-            ids.need(pk for pair in pairs for pk in pair)
-        for a, b in pairs:
-            value = score(rule, records[a], records[b], ids)
-            if value >= rule.threshold and (a, b) not in found:
-                found[(a, b)] = Candidate(a, b, rule, round(value, 2))
-    return Run(sorted(found.values(), key=lambda c: (c.person_a, c.person_b)), skipped)
-
-
-def _records(person_ids: Iterable[int]) -> dict[int, dict]:
-    ids = sorted(person_ids)
-    records = {}
-    for start in range(0, len(ids), 900):
-        for row in PersonKey.objects.filter(person_id__in=ids[start : start + 900]).values(
-            *KEY_FIELDS
-        ):
-            records[row["person_id"]] = row
-    return records
+    blocks = list(dict.fromkeys(block for rule in rules for block in rule.blocking))
+    for block in blocks:
+        users = [rule for rule in rules if block in rule.blocking]
+        rows, starts, sizes, skipped[block] = _block_rows(block, _reads(users))
+        ia, ib = _pairs_within(starts, sizes)
+        for rule in users:
+            found.add(rule, rows, ia, ib, ids, excluded)
+        del rows, ia, ib
+    married_rules = [rule for rule in rules if _married(rule)]
+    if married_rules:
+        pairs = list(_married_pairs())
+        rows = _rows_of((pk for pair in pairs for pk in pair), _reads(married_rules))
+        position = {int(pk): i for i, pk in enumerate(rows.ids)}
+        ia = np.array([position[a] for a, _b in pairs], dtype=np.int64)
+        ib = np.array([position[b] for _a, b in pairs], dtype=np.int64)
+        for rule in married_rules:
+            found.add(rule, rows, ia, ib, ids, excluded)
+    candidates = sorted(found.pairs.values(), key=lambda c: (c.person_a, c.person_b))
+    return Run(candidates, skipped)
 
 
 def find_for(values: dict, *, exclude: int | None = None) -> list[Candidate]:
@@ -248,95 +389,117 @@ def find_for(values: dict, *, exclude: int | None = None) -> list[Candidate]:
     return find_for_many([values], exclude=[exclude])[0]
 
 
-def _lookup(block: str, records: list[dict]) -> dict[tuple, set[int]]:
-    """Persons by their key in `block`, for the keys the records have."""
-    columns = BLOCKS[block]
-    keys = {tuple(r.get(c) for c in columns) for r in records}
-    keys = sorted((k for k in keys if all(k)), key=str)
-    found: dict[tuple, set[int]] = {}
-    for start in range(0, len(keys), 300):
-        chunk = set(keys[start : start + 300])
-        rows = PersonKey.objects.all()
-        for position, column in enumerate(columns):
-            rows = rows.filter(**{f"{column}__in": {k[position] for k in chunk}})
-        for person_id, *key in rows.values_list("person_id", *columns).iterator(2000):
-            if tuple(key) in chunk:
-                found.setdefault(tuple(key), set()).add(person_id)
-    return found
+BIRTH = KEY_FIELDS.index("birth_date")
 
 
-def _married_lookup(records: list[dict]) -> dict[tuple, set[int]]:
-    """(employer, name) → persons whose name or name after its first character
-    is that name, at that employer (the married-name pattern, both ways)."""
-    employers = {r["employer"] for r in records if r.get("employer")}
-    names = {n for r in records if r.get("employer") for n in (r.get("name"), r.get("given")) if n}
+def _plain(value):
+    """A key value as SQLite's plain SQL returns it (dates as ISO text)."""
+    if isinstance(value, datetime.date) and connection.vendor == "sqlite":
+        return value.isoformat()
+    return value
+
+
+def _lookup(blocks: Iterable[str], records: list[dict], married: bool) -> tuple[dict, dict]:
+    """The registered persons sharing a key with the records: {(block, key):
+    person ids} (keys shared by more than MAX_BLOCK persons left out, as in
+    the full run) and each person's key row.
+
+    One UNION ALL of indexed lookups per chunk of keys, written as SQL: at
+    entry (one record) the ORM's compiling of ten querysets cost more than
+    running them. "married:name" and "married:given" find, at the record's
+    employer, the persons named like its given name or given like its name
+    (冠夫姓, both ways)."""
+    wanted: dict[str, tuple[tuple[str, ...], set[tuple]]] = {}
+    for block in blocks:
+        columns = BLOCKS[block]
+        keys = {tuple(r.get(c) for c in columns) for r in records}
+        wanted[block] = (columns, {k for k in keys if all(k)})
+    if married:
+        with_employer = [r for r in records if r.get("employer")]
+        for column, other in (("name", "given"), ("given", "name")):
+            keys = {(r["employer"], r.get(other)) for r in with_employer if r.get(other)}
+            wanted[f"married:{column}"] = (("employer", column), keys)
+    table, select = _table(), ", ".join(KEY_FIELDS)
+    at = {label: [KEY_FIELDS.index(c) for c in columns] for label, (columns, _k) in wanted.items()}
     found: dict[tuple, set[int]] = {}
-    employer_list, name_list = sorted(employers), sorted(names)
-    for start in range(0, len(employer_list), 300):
-        at = PersonKey.objects.filter(employer__in=employer_list[start : start + 300])
-        for column in ("name", "given"):
-            for n_start in range(0, len(name_list), 300):
-                rows = at.filter(**{f"{column}__in": name_list[n_start : n_start + 300]})
-                for person_id, employer, value in rows.values_list("person_id", "employer", column):
-                    found.setdefault((column, employer, value), set()).add(person_id)
-    return found
+    rows: dict[int, tuple] = {}
+    chunks = [
+        (label, columns, sorted(keys, key=str)[start : start + 300])
+        for label, (columns, keys) in wanted.items()
+        for start in range(0, len(keys), 300)
+    ]
+    for start in range(0, len(chunks), 16):
+        parts, params = [], []
+        for label, columns, keys in chunks[start : start + 16]:
+            where = " AND ".join(f"{c} IN ({', '.join(['%s'] * len(keys))})" for c in columns)
+            limit = f" LIMIT {MAX_BLOCK + 1}" if len(keys) == 1 else ""
+            parts.append(
+                f"SELECT * FROM (SELECT %s AS block, {select} FROM {table} "
+                f"WHERE {where}{limit}) AS t{len(parts)}"
+            )
+            params.append(label)
+            for position in range(len(columns)):
+                params.extend(key[position] for key in keys)
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            fetched = cursor.fetchall()
+        asked = {label: set(keys) for label, _c, keys in chunks[start : start + 16]}
+        for label, *row in fetched:
+            row[BIRTH] = _plain(row[BIRTH])
+            key = tuple(row[i] for i in at[label])
+            if key in asked[label]:
+                found.setdefault((label, key), set()).add(row[0])
+                rows[row[0]] = row
+    return {k: v for k, v in found.items() if len(v) <= MAX_BLOCK}, rows
 
 
 def find_for_many(records: list[dict], *, exclude: list[int | None]) -> list[list[Candidate]]:
-    """find_for over many records at once (the rows of an import): one query
-    per block and chunk of keys, not per row."""
+    """find_for over many records at once (the rows of an import): a few
+    queries for all of them (_lookup), not one per row."""
     rules = active_rules()
-    merged = merged_away_ids()
+    # Dates as the database returns them from plain SQL (ISO text on SQLite).
+    records = [{**r, "birth_date": _plain(r.get("birth_date"))} for r in records]
     blocks = {block for rule in rules for block in rule.blocking}
-    index = {block: _lookup(block, records) for block in blocks}
-    married = _married_lookup(records) if any(_married(rule) for rule in rules) else {}
+    index, known = _lookup(blocks, records, any(_married(rule) for rule in rules))
+    merged = merged_away_ids(known)
+    # Each record against its candidates, per rule: rows of the entered
+    # records (ids -1, -2, …) followed by the registered persons found.
     ids = IdNumbers()
-    per_record: list[dict[int, set[int]]] = []
-    for position, record in enumerate(records):
-        own = exclude[position]
-        candidates_by_rule = {}
-        for rule in rules:
+    entered = [-(position + 1) for position in range(len(records))]
+    for own, record in zip(entered, records, strict=True):
+        ids[own] = record.get("id_number") or ""
+    persons = sorted(known)
+    columns = {
+        c: [r.get(c) for r in records] + [known[pk][i] for pk in persons]
+        for i, c in enumerate(KEY_FIELDS)
+        if c != "person_id"
+    }
+    rows = Rows(entered + persons, columns)
+    row_of = {pk: len(records) + i for i, pk in enumerate(persons)}
+    matches: list[dict[int, Candidate]] = [{} for _ in records]
+    for rule in rules:
+        pairs = []
+        for position, record in enumerate(records):
             found: set[int] = set()
             for block in rule.blocking:
-                found |= index[block].get(tuple(record.get(c) for c in BLOCKS[block]), set())
+                key = tuple(record.get(c) for c in BLOCKS[block])
+                found |= index.get((block, key), set())
             if _married(rule) and record.get("employer"):
                 employer = record["employer"]
-                found |= married.get(("name", employer, record.get("given")), set())
-                found |= married.get(("given", employer, record.get("name")), set())
-            found -= merged | {own}
-            candidates_by_rule[rule.pk] = found
-        per_record.append(candidates_by_rule)
-    everyone = {pk for by_rule in per_record for found in by_rule.values() for pk in found}
-    known = _records(everyone)
-    if any(_needs_ids(rule) for rule in rules):
-        ids.need(
-            pk
-            for by_rule in per_record
-            for rule in rules
-            if _needs_ids(rule)
-            for pk in by_rule[rule.pk]
-        )
-    results = []
-    for position, record in enumerate(records):
-        own = exclude[position] or 0
-        record = {**record, "person_id": own}
-        if record.get("id_number"):
-            ids[own] = record["id_number"]
-        matches: dict[int, Candidate] = {}
-        for rule in rules:
-            for pk in per_record[position][rule.pk]:
-                other = known.get(pk)
-                if other is None or pk in matches:
-                    continue
-                value = score(rule, record, other, ids)
-                if value >= rule.threshold:
-                    matches[pk] = Candidate(pk, own, rule, round(value, 2))
-        results.append(sorted(matches.values(), key=lambda c: -c.score))
-    return results
-
-
-def _married(rule: DuplicateRule) -> bool:
-    return "name_similar" in rule.weights and "employer" in rule.weights
+                found |= index.get(("married:name", (employer, record.get("given"))), set())
+                found |= index.get(("married:given", (employer, record.get("name"))), set())
+            found -= merged | {exclude[position]} | set(matches[position])
+            pairs.extend((position, row_of[pk]) for pk in sorted(found))
+        if not pairs:
+            continue
+        ia = np.array([a for a, _b in pairs], dtype=np.int64)
+        ib = np.array([b for _a, b in pairs], dtype=np.int64)
+        values = scores(rule, rows, ia, ib, ids)
+        for k in np.flatnonzero(values >= rule.threshold):
+            position, pk = int(ia[k]), int(rows.ids[ib[k]])
+            own = exclude[position] or 0
+            matches[position][pk] = Candidate(pk, own, rule, round(float(values[k]), 2))
+    return [sorted(m.values(), key=lambda c: -c.score) for m in matches]
 
 
 def entry_values(*, name, birth_date, id_number, mobile_hash, email, employer, pinyin) -> dict:

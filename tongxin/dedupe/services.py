@@ -30,8 +30,8 @@ _KEY_COLUMNS = [
     "email",
     "employer",
     "id15_hash",
-    "id_head_hash",
-    "id_tail_hash",
+    "id_place_hash",
+    "id_year_hash",
 ]
 
 
@@ -81,13 +81,18 @@ def keys_refresh(*, batch: int = 5000) -> int:
     Reads the person columns with plain SQL and decrypts with the key bound
     once: at a million persons the ORM's per-row conversions and a 5,000-id
     IN list per batch cost more than the keys. When most keys are missing
-    (the first run, a restore) the table's indexes are dropped and made
-    again after the load, as the demo load does for persons.
+    or stale (the first run, a restore, a migration that changed them) every
+    key is made again with the table's indexes dropped, and the indexes made
+    after the load, as the demo load does for persons.
     """
     stale = _stale_person_ids()
     if not stale:
         return 0
-    rebuild = len(stale) > 100_000 and len(stale) > PersonKey.objects.count()
+    rebuild = len(stale) > 100_000 and len(stale) > PersonKey.objects.count() // 2
+    if rebuild:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {Person._meta.db_table} ORDER BY id")
+            stale = [row[0] for row in cursor.fetchall()]
     make = KeyMaker()
     decrypt = pii.bulk_decryptor("id_number")
     date_field = Person._meta.get_field("birth_date")

@@ -12,7 +12,7 @@ from tongxin.core.access import system_admin_required
 from tongxin.core.exporting import Table, write_list_xlsx
 from tongxin.people.models import Person
 from tongxin.people.services import display_value
-from tongxin.regions.scope import read_scope, split_by_scope, writes_records
+from tongxin.regions.scope import read_scope, split_by_scope, write_scope, writes_records
 
 from . import freshness, services
 from . import merge as merging
@@ -42,12 +42,16 @@ def queue(request):
         .exclude(pk__in=pairs.values("pk"))
         .select_related("person_a__region", "person_b__region")[:PAGE]
     )
+    # With the pair when the user may change their own record: a merge across
+    # regions is then a change request (flows, 合并) the other side approves.
+    writable = write_scope(request.user)
     elsewhere = []
     for pair in touching:
         mine, _outside = split_by_scope(
             [pair.person_a, pair.person_b], scope, lambda p: p.region_id
         )
-        elsewhere.extend(mine)
+        for person in mine:
+            elsewhere.append((person, pair if writable.contains(person.region_id) else None))
     context = {
         "pairs": page,
         "total": shown.count(),

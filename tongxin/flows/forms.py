@@ -153,3 +153,19 @@ class ReportForm(_RequestForm):
             label="下级年度更新尚未全部确认，仍然报送（报送说明中注明未确认的区域）",
             required=False,
         )
+
+
+class MergeForm(_RequestForm):
+    """合并: the proposer's record and another region's record of the same person."""
+
+    keep = forms.ChoiceField(
+        label="保留哪一条记录",
+        choices=[
+            ("own", "保留本区域的记录，对方记录并入本记录"),
+            ("other", "保留对方区域的记录，本区域记录并入对方记录"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="保留的记录沿用其所属区域和公民身份号码；其空白项由另一条记录补齐。",
+        error_messages={"required": "请选择保留哪一条记录", "invalid_choice": "保留的记录无效"},
+    )
+    reason = _reason("合并理由")

@@ -1,8 +1,9 @@
 """What moves between the levels of the region tree, as requests with an
 approving node (分级管理): a recommendation into an upper node's tier (推荐),
 a proposal to take a person in an upper tier out of the database (出库), a
-transfer between regions (调出/调入) and the confirmation of a node's annual
-review by the node above (年度复核确认).
+transfer between regions (调出/调入), the confirmation of a node's annual
+review by the node above (年度复核确认) and the merge of two records of one
+person registered in two regions (合并, found by tongxin/dedupe).
 
 One model for all of them: the states, the proposer, the approving node, the
 due date, the comments and the trail are the same; each kind's effect on
@@ -41,6 +42,7 @@ class ChangeRequest(models.Model):
         TRANSFER = "transfer", "调动"
         REVIEW = "review", "年度复核确认"
         REPORT = "report", "报送"
+        MERGE = "merge", "合并"
 
     class State(models.TextChoices):
         DRAFT = "draft", "草稿"
@@ -87,6 +89,17 @@ class ChangeRequest(models.Model):
     approver = models.ForeignKey(
         "regions.Region", verbose_name="审核区域", on_delete=models.PROTECT, related_name="+"
     )
+    # 合并: the other region's record of the same person (never named to the
+    # proposing side), and which of the two is kept.
+    other_person = models.ForeignKey(
+        Person,
+        verbose_name="对方记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    keep_other = models.BooleanField("保留对方记录", default=False)
     direction = models.CharField("调动方向", max_length=3, choices=Direction.choices, blank=True)
     year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
     archive_reason = models.CharField(

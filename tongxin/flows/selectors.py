@@ -33,6 +33,21 @@ def person_label(user, change_request: ChangeRequest, shown: set[int] | None = N
     return OUTSIDE
 
 
+def merge_sides(user, change_request: ChangeRequest) -> dict | None:
+    """A merge request's two records as this user may read them: each named
+    only inside the user's scope, else 其他区域的记录."""
+    if change_request.kind != ChangeRequest.Kind.MERGE:
+        return None
+    pair = [change_request.person_id, change_request.other_person_id]
+    shown = dict(persons_visible_to(user).filter(pk__in=pair).values_list("pk", "name"))
+
+    def label(pk: int) -> str:
+        return f"{shown[pk]}（#{pk}）" if pk in shown else "其他区域的记录"
+
+    kept, merged = (pair[1], pair[0]) if change_request.keep_other else pair
+    return {"kept": label(kept), "merged": label(merged)}
+
+
 def labels_for(user, requests: list[ChangeRequest]) -> dict[int, str]:
     """person_label for many requests, with one query for which persons are in scope."""
     ids = {r.person_id for r in requests if r.person_id}

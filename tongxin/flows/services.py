@@ -14,6 +14,8 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import pii
+from tongxin.dedupe import merge as merging
+from tongxin.dedupe.models import DuplicatePair
 from tongxin.engagement.services import check_upload
 from tongxin.levels import services as levels
 from tongxin.levels.models import ReviewCycle, Tier, TierMembership
@@ -369,6 +371,56 @@ def _children_unconfirmed_note(actor, region: Region, year: int, *, acknowledged
     return f"报送时下级年度更新尚未确认：{listed}"
 
 
+@transaction.atomic
+def merge_request_create(
+    *,
+    actor,
+    pair: DuplicatePair,
+    keep_other: bool,
+    reason: str,
+    due_date: datetime.date | None = None,
+    submit: bool = True,
+    request=None,
+) -> ChangeRequest:
+    """A region asks the region of the other record of a duplicate pair to
+    merge the two (合并): the other side (or a node above both) approves, and
+    the approval merges. `keep_other`: the other side's record is kept and
+    the proposer's own is merged into it (else the reverse). Nothing of the
+    other record is shown to the proposing side."""
+    _require_staff(actor)
+    reason = _clean_reason(reason, "合并理由")
+    if pair.status != DuplicatePair.Status.OPEN:
+        raise FlowError("该疑似重复已处理")
+    scope = write_scope(actor)
+    persons = Person.objects.select_related("region").in_bulk([pair.person_a_id, pair.person_b_id])
+    first, second = persons[pair.person_a_id], persons[pair.person_b_id]
+    mine = [p for p in (first, second) if scope.contains(p.region_id)]
+    if len(mine) == 2:
+        raise FlowError("两条记录都在您的管理范围内，请在“查重与合并”中直接合并")
+    if not mine:
+        raise FlowError("只能为本区域的人员提出申请")
+    own = mine[0]
+    other = second if own is first else first
+    if own.is_archived or other.is_archived:
+        raise FlowError("其中一条记录已出库或已合并，不能再合并")
+    for person, other_person in ((own, other), (other, own)):
+        _refuse_duplicate(kind=ChangeRequest.Kind.MERGE, person=person, other_person=other_person)
+    return _create(
+        actor=actor,
+        submit=submit,
+        http_request=request,
+        kind=ChangeRequest.Kind.MERGE,
+        person=own,
+        other_person=other,
+        keep_other=keep_other,
+        origin=own.region,
+        target=other.region,
+        approver=other.region,
+        reason=reason,
+        due_date=_clean_due(due_date),
+    )
+
+
 def report_snapshot(actor, region: Region) -> dict:
     """The node's 附件1 as it stands (what the user sees of its subtree), and the
     size of its 附件2 batch (the registration forms of its representatives)."""
@@ -564,6 +616,8 @@ def request_approve(*, actor, change_request: ChangeRequest, note: str = "", req
         _move(actor, current, label, request)
     elif current.kind == ChangeRequest.Kind.REPORT:
         _refuse_report_before_review(current)
+    elif current.kind == ChangeRequest.Kind.MERGE:
+        _merge(actor, current, label, request)
     current.decision_note, current.decided_by, current.decided_at = note, actor, timezone.now()
     return _transition(
         actor, request, current, State.APPROVED, RequestEvent.Kind.APPROVED, note,
@@ -612,6 +666,30 @@ def _move(actor, current: ChangeRequest, label: str, http_request) -> None:
         obj=person,
         changes=changes,
     )
+
+
+def _merge(actor, current: ChangeRequest, label: str, http_request) -> None:
+    persons = Person.objects.in_bulk([current.person_id, current.other_person_id])
+    own, other = persons[current.person_id], persons[current.other_person_id]
+    if own.region_id != current.origin_id or other.region_id != current.target_id:
+        raise FlowError("两条记录的所属区域已变化，本申请不再适用，请退回")
+    survivor, merged = (other, own) if current.keep_other else (own, other)
+    low, high = sorted((own.pk, other.pk))
+    try:
+        merging.person_merge_approved(
+            actor=actor,
+            survivor=survivor,
+            merged=merged,
+            picks=merging.blank_filling_picks(survivor, merged),
+            pair=DuplicatePair.objects.filter(person_a_id=low, person_b_id=high).first(),
+            approved=label,
+            request=http_request,
+        )
+    except merging.MergeError as error:
+        raise FlowError(error.message) from None
+    # The merge moved every request about the merged record to the kept one,
+    # this one too; this one names the two records as they were asked about.
+    ChangeRequest.objects.filter(pk=current.pk).update(person=own, other_person=other)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.hooks import collect
+from tongxin.dedupe.models import DuplicatePair
 from tongxin.imports.access import batch_for_user
 from tongxin.levels.selectors import tiers_of_nodes
 from tongxin.levels.tiers import chain_of, tier_for
@@ -23,6 +24,7 @@ from .access import (
 from .forms import (
     AttachForm,
     CommentForm,
+    MergeForm,
     NoteForm,
     RecommendForm,
     RemovalForm,
@@ -33,7 +35,7 @@ from .forms import (
 )
 from .models import ChangeRequest
 from .rollups import node_overview
-from .selectors import person_label, recent_history, report_view
+from .selectors import merge_sides, person_label, recent_history, report_view
 
 
 def _require_reader(user) -> None:
@@ -107,6 +109,7 @@ def request_detail(request, pk: int):
         and is_proposing_side(user, change_request)
         and change_request.state in (ChangeRequest.State.DRAFT, ChangeRequest.State.RETURNED)
         else [],
+        "merge_sides": merge_sides(user, change_request),
         "overdue": change_request.state == ChangeRequest.State.PENDING
         and change_request.due_date is not None
         and change_request.due_date < timezone.localdate(),
@@ -262,7 +265,28 @@ KINDS = {
     "transfer-in": ("申请调入", TransferInForm),
     "review": ("年度更新报送上级确认", ReviewConfirmForm),
     "report": ("报送年度附件1、附件2", ReportForm),
+    "merge": ("申请跨区域合并", MergeForm),
 }
+
+
+def _merge_pair(user, raw: str):
+    """An open duplicate pair with one person in the user's write scope and
+    the other outside (404 otherwise), and the user's own person of it."""
+    pair = (
+        DuplicatePair.objects.touching(user)
+        .filter(pk=int(raw), status=DuplicatePair.Status.OPEN)
+        .select_related("person_a", "person_b")
+        .first()
+        if raw.isdigit()
+        else None
+    )
+    if pair is None:
+        raise Http404
+    scope = write_scope(user)
+    mine = [p for p in (pair.person_a, pair.person_b) if scope.contains(p.region_id)]
+    if len(mine) != 1:
+        raise Http404
+    return pair, mine[0]
 
 
 def request_new(request, kind: str):
@@ -271,9 +295,11 @@ def request_new(request, kind: str):
         raise Http404
     title, form_class = KINDS[kind]
     user = request.user
-    person = None
+    person = pair = None
     options = {}
-    if kind in ("recommend", "removal", "transfer-out"):
+    if kind == "merge":
+        pair, person = _merge_pair(user, request.GET.get("pair") or "")
+    elif kind in ("recommend", "removal", "transfer-out"):
         raw = request.GET.get("person") or ""
         if not raw.isdigit():
             raise Http404
@@ -284,7 +310,7 @@ def request_new(request, kind: str):
             options["targets"] = _targets_elsewhere(user)
     elif kind == "transfer-in":
         options["targets"] = write_scope(user).regions().filter(is_active=True)
-    else:
+    elif kind != "merge":
         options["regions"] = (
             write_scope(user).regions().filter(is_active=True, parent__isnull=False)
         )
@@ -324,6 +350,10 @@ def request_new(request, kind: str):
             elif kind == "transfer-in":
                 created = services.transfer_in_create(
                     id_number=data["id_number"], target=data["target"], **common
+                )
+            elif kind == "merge":
+                created = services.merge_request_create(
+                    pair=pair, keep_other=data["keep"] == "other", **common
                 )
             elif kind == "review":
                 created = services.review_confirmation_create(

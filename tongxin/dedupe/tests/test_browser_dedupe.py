@@ -88,3 +88,49 @@ def test_it_warns_merges_and_undoes_in_the_browser(live_server, make_person, xin
     assert Merge.objects.get().undone_at is not None
     assert Person.objects.get(pk=known.pk).status == "active"
     assert DuplicatePair.objects.get().status == "open"
+
+
+def test_a_merge_across_regions_is_asked_and_approved_in_the_browser(
+    live_server, make_person, xingning_user, qingxiu_user, regions
+):
+    """兴宁区 sees its own record only and asks; 青秀区 sees its own only and
+    approves; the merge happens on approval (phone width for the approver)."""
+    born = datetime.date(1988, 8, 8)
+    mine = make_person("覃海燕", birth_date=born, mobile="13700000311", email="hy@example.cn")
+    theirs = make_person("覃海艳", region=regions["qingxiu"], birth_date=born, mobile="13700000312")
+    with chromium_page(live_server) as (page, problems):
+        page.set_viewport_size({"width": 1366, "height": 768})
+        log_in(page, "xingning", landing="/dedupe/")
+        elsewhere = page.get_by_test_id("elsewhere")
+        expect(elsewhere).to_contain_text("覃海燕")
+        expect(elsewhere).not_to_contain_text("覃海艳")
+        shot(page, "7-elsewhere")
+        elsewhere.get_by_role("link", name="申请跨区域合并").click()
+        page.get_by_label("保留对方区域的记录，本区域记录并入对方记录").check()
+        page.get_by_label("合并理由").fill("同一人，青秀区已登记在先")
+        shot(page, "8-merge-form")
+        assert_clean(page, problems)
+        page.get_by_role("button", name="提交审核").click()
+        expect(page.locator(".alert-success")).to_contain_text("审核区域：青秀区")
+        expect(page.get_by_test_id("merge-sides")).to_contain_text("覃海燕（#")
+        expect(page.get_by_test_id("merge-sides")).to_contain_text("其他区域的记录")
+        shot(page, "9-request-asked")
+        assert_clean(page, problems)
+        page.context.clear_cookies()  # log out
+
+        page.set_viewport_size({"width": 390, "height": 844})
+        log_in(page, "qingxiu", landing="/flows/")
+        page.locator("tr", has_text="合并").get_by_role("link").first.click()
+        expect(page.get_by_test_id("merge-sides")).to_contain_text("覃海艳（#")
+        expect(page.get_by_test_id("request-person")).not_to_contain_text("覃海燕")
+        shot(page, "10-request-to-approve-phone")
+        assert_clean(page, problems)
+        page.get_by_test_id("decide").get_by_role("button", name="审核通过").click()
+        expect(page.locator(".alert-success")).to_contain_text("已审核通过")
+        expect(page.get_by_test_id("request-state")).to_have_text("通过")
+        shot(page, "11-approved-phone")
+        assert_clean(page, problems)
+
+    merge = Merge.objects.get()
+    assert (merge.survivor_id, merge.merged_id) == (theirs.pk, mine.pk)
+    assert Person.objects.get(pk=theirs.pk).email == "hy@example.cn"

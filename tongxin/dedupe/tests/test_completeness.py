@@ -6,11 +6,14 @@ import io
 import zipfile
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.dedupe.models import CompletenessSnapshot
+from tongxin.dedupe.snapshots import completeness_snapshot_keep
 from tongxin.levels.models import PersonReview, ReviewCycle
 from tongxin.people.completeness import fields_to_complete, fields_wanted
 from tongxin.people.models import Person
@@ -101,16 +104,43 @@ def test_the_home_card_shows_the_node_and_its_trend(
     settings.COMPLETENESS_REQUIRED = ["email"]
     make_person("甲", mobile="13700000211")
     make_person("乙", mobile="13700000212", email="b@example.cn")
-    CompletenessSnapshot.objects.create(
-        scope_key="seed",
-        day=timezone.localdate() - datetime.timedelta(days=8),
-        percent_complete=20,
-        percent_current=100,
-    )
     client = client_for(xingning_user)
     page = client.get(reverse("home")).content.decode()
     assert 'data-testid="home-complete">50%' in page
-    key = CompletenessSnapshot.objects.exclude(scope_key="seed").get().scope_key
-    CompletenessSnapshot.objects.filter(scope_key="seed").update(scope_key=key)
+    assert "较" not in page  # no figures kept a week ago yet
+    # The worker keeps the figures (warm_figures), once a day per scope.
+    assert completeness_snapshot_keep(user=xingning_user) is True
+    assert completeness_snapshot_keep(user=xingning_user) is False
+    kept = CompletenessSnapshot.objects.get()
+    assert (kept.day, kept.percent_complete) == (timezone.localdate(), 50)
+    CompletenessSnapshot.objects.filter(pk=kept.pk).update(
+        day=timezone.localdate() - datetime.timedelta(days=8), percent_complete=20
+    )
     page = client.get(reverse("home")).content.decode()
     assert "+30" in page
+
+
+def test_a_get_of_the_home_page_writes_nothing(settings, make_person, client_for, xingning_user):
+    settings.COMPLETENESS_REQUIRED = ["email"]
+    make_person("甲", mobile="13700000213")
+    client = client_for(xingning_user)
+    client.get(reverse("home"))  # the session and caches settle on a first visit
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("home"))
+    assert page.status_code == 200
+    assert 'data-testid="completeness-home-card"' in page.content.decode()
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE")
+    ]
+    assert writes == []
+    assert CompletenessSnapshot.objects.count() == 0
+
+
+def test_the_warm_figures_task_keeps_the_days_figures(make_person, xingning_user):
+    from tongxin.core.versioned_cache import figures_warm
+
+    make_person("甲", mobile="13700000214")
+    figures_warm()
+    assert CompletenessSnapshot.objects.filter(day=timezone.localdate()).exists()

@@ -50,7 +50,7 @@ def test_it_finds_each_planted_kind_and_nothing_else(person, regions):
     b1 = person("张伟", id_number=rid("45010219800314003"), birth_date=datetime.date(1975, 1, 2))
     b2 = person("章伟", id_number=rid("45010219800314004"), birth_date=datetime.date(1975, 1, 2))
     b3 = person("陳明", id_number=rid("45010219800314005"), birth_date=datetime.date(1971, 5, 5))
-    b4 = person("陈明", id_number=rid("45010219800314006"), birth_date=datetime.date(1971, 5, 5))
+    b4 = person("陈明", id_number=rid("45010219800314106"), birth_date=datetime.date(1971, 5, 5))
     # Same mobile.
     c1 = person("王芳", id_number=rid("45010219800314007"), mobile="13711112222")
     c2 = person("黄敏", id_number=rid("45010219800314008"), mobile="13711112222")
@@ -98,6 +98,29 @@ def test_it_finds_each_planted_kind_and_nothing_else(person, regions):
     assert pairs == expected
     for a, b in [(n1, n2), (n3, n4), (n5, n6), (n7, n8)]:
         assert frozenset((a.pk, b.pk)) not in pairs
+
+
+def test_a_traditional_name_is_the_same_name_for_the_exact_name_rules(person):
+    """張偉 is 张伟 (OpenCC t2s): the one-digit rule, which wants the same
+    name, finds the pair; compared as written, only the pinyin rule would."""
+    a = person("张伟", id_number=rid("45010219800314051"))
+    b = person("張偉", id_number=rid("45010219800314061"))
+    assert PersonKey.objects.get(person=b).name == "张伟"
+    assert found() == {frozenset((a.pk, b.pk)): "id_one_digit"}
+
+
+def test_a_generic_employer_is_no_shared_work_unit(person):
+    def born(year):
+        return {"birth_date": datetime.date(year, 1, 1)}
+
+    person("黄晓明", id_number=rid("45010219700101071"), employer="自由职业", **born(1970))
+    person("黄小明", id_number=rid("45010219710101072"), employer="自由职业", **born(1971))
+    assert found() == {}
+    person("黄晓明", id_number=rid("45010219720101073"), employer="某某科技有限公司", **born(1972))
+    person(
+        "黄小明", id_number=rid("45010219730101074"), employer="某某科技（有限）公司", **born(1973)
+    )
+    assert list(found().values()) == ["similar_name_employer"]
 
 
 def test_it_keeps_keys_of_bulk_written_persons_current(person):
