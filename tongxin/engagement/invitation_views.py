@@ -11,16 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tongxin.people.listing import PersonFilter, filtered_persons
-from tongxin.people.models import Person, PersonGroup, SubCategory
-from tongxin.regions import scope
 
 from . import invitations
 from .forms import InviteForm
 from .kinds import KINDS
-from .models import Invitation, PositionType
+from .models import Invitation
+from .person_pick import CONFIRM_ABOVE, pick_context
 
-PREVIEW_SIZE = 20
-CONFIRM_ABOVE = 50
 SHOWN = 200
 _SLUGS = {"activities", "trainings"}
 
@@ -72,17 +69,7 @@ def invite(request, slug: str, pk: int):
         "kind": KINDS[slug],
         "target": target,
         "form": form,
-        "filter": person_filter,
-        "hint": hint,
-        "count": count,
-        "confirm_above": CONFIRM_ABOVE,
-        "preview": list(persons.select_related("region", "group").order_by("-id")[:PREVIEW_SIZE]),
-        "regions": scope.readable_regions(request.user),
-        "groups": PersonGroup.objects.all(),
-        "subcategories": SubCategory.objects.all(),
-        "levels": Person.Level.choices,
-        "statuses": Person.Status.choices,
-        "position_types": PositionType.choices,
+        **pick_context(request.user, persons, person_filter, hint, count),
     }
     return render(request, "engagement/invite.html", context)
 

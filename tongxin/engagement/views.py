@@ -22,7 +22,6 @@ from tongxin.core.templatetags.tongxin import cn_date
 from tongxin.core.writes import StaleEditError
 from tongxin.people.access import person_for_user
 from tongxin.people.listing import PersonFilter, filtered_persons
-from tongxin.people.models import Person, PersonGroup, SubCategory
 from tongxin.regions import scope
 from tongxin.regions.models import Region
 
@@ -45,19 +44,16 @@ from .models import (
     Nomination,
     OrganisationMember,
     ParticipantBatch,
-    PositionType,
     RecordStatus,
     TrainingParticipant,
     current_positions_q,
 )
 from .panels import timeline_context
+from .person_pick import CONFIRM_ABOVE, PREVIEW_SIZE, pick_context
 
-PREVIEW_SIZE = 20
 # Participants shown per page of an activity or a training (2,000 in one page
 # took seconds to render and scroll).
 PARTICIPANTS_PER_PAGE = 100
-# Withdrawing or marking more persons than this at once shows how many and asks first.
-CONFIRM_ABOVE = 50
 
 # Kinds whose detail page lists persons in them, and what one such row is called.
 _WITHDRAWABLE = {
@@ -530,17 +526,7 @@ def add_persons(request, slug: str, pk: int):
     context = {
         "kind": kind,
         "target": target,
-        "filter": person_filter,
-        "hint": hint,
-        "count": count,
-        "confirm_above": CONFIRM_ABOVE,
-        "preview": list(persons.select_related("region", "group").order_by("-id")[:PREVIEW_SIZE]),
-        "regions": scope.readable_regions(request.user),
-        "groups": PersonGroup.objects.all(),
-        "subcategories": SubCategory.objects.all(),
-        "levels": Person.Level.choices,
-        "statuses": Person.Status.choices,
-        "position_types": PositionType.choices,
+        **pick_context(request.user, persons, person_filter, hint, count),
     }
     return render(request, "engagement/add_persons.html", context)
 
