@@ -244,7 +244,10 @@ class Person(models.Model):
         ]
         indexes = [
             models.Index(fields=["mobile_hash"], name="person_mobile_hash"),
-            models.Index(fields=["name_initials"], name="person_initials"),
+            # With the id, an initials search reads its ids from the index
+            # alone (PostgreSQL; SQLite's indexes carry the rowid anyway):
+            # without it, 5M persons cost one heap read per match (≈1 s cold).
+            models.Index(fields=["name_initials", "id"], name="person_initials_id"),
             models.Index(fields=["id_suffix_hash"], name="person_id_suffix_hash"),
             models.Index(fields=["status", "region", "id"], name="person_status_region_id"),
             models.Index(fields=["status", "id"], name="person_status_id"),

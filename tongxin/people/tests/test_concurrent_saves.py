@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from tongxin.audit.models import AuditEntry
-from tongxin.people import services
+from tongxin.core import writes
 from tongxin.people.models import Person
 from tongxin.people.services import StaleEditError, person_archive, person_update
 
@@ -38,13 +38,13 @@ def widened_window(monkeypatch):
     read the row without locking it lets both saves see version 1, and the
     tests below fail.
     """
-    real = services._set_history_context
+    real = writes.save_audited
 
     def slow(*args, **kwargs):
         time.sleep(0.3)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_set_history_context", slow)
+    monkeypatch.setattr(writes, "save_audited", slow)
 
 
 def race(**saves):
