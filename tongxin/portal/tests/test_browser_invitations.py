@@ -17,24 +17,19 @@ from tongxin.core.tests.browser import chromium_page, expect, log_in, settle
 from tongxin.engagement import services as engagement
 from tongxin.engagement.models import Activity, ActivityType, Invitation
 from tongxin.portal import services
+from tongxin.portal.tests.browser_steps import PHONE, no_sideways_scroll
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PHONE = {"width": 390, "height": 844}
 SHOTS = Path("/tmp/shots-portal2")
 
 
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width} px wide"
 
 
 def _open(page, token: str, person) -> None:
@@ -91,13 +86,13 @@ def test_staff_invite_one_person_accepts_on_a_phone_another_declines_with_a_reas
         invitation = page.get_by_test_id("invitation")
         expect(invitation).to_contain_text("同心助企座谈会")
         expect(invitation).to_contain_text("请提前15分钟到场签到。")
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         _shot(page, "3-phone-invited")
         invitation.get_by_role("button", name="接受邀请").click()
         expect(page.get_by_test_id("sent")).to_contain_text("已接受邀请")
         expect(page.get_by_test_id("invitation-state")).to_have_text("已接受")
         expect(page.get_by_test_id("activities")).to_contain_text("同心助企座谈会")
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         _shot(page, "4-phone-accepted")
         assert problems == []
 
@@ -107,7 +102,7 @@ def test_staff_invite_one_person_accepts_on_a_phone_another_declines_with_a_reas
         invitation.get_by_text("谢绝", exact=True).click()
         invitation.get_by_role("button", name="确认谢绝").click()
         expect(page.get_by_test_id("invitation-error")).to_have_text("请填写谢绝原因。")
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         _shot(page, "5-phone-decline-refused")
         page.get_by_label("谢绝原因").fill("当天在外地参加展会")
         page.get_by_role("button", name="确认谢绝").click()

@@ -17,24 +17,19 @@ from tongxin.core.tests.browser import chromium_page, expect, log_in, settle
 from tongxin.people.models import Person
 from tongxin.portal import services
 from tongxin.portal.models import ChangeItem
+from tongxin.portal.tests.browser_steps import PHONE, no_sideways_scroll
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PHONE = {"width": 390, "height": 844}
 SHOTS = Path("/tmp/shots-portal")
 
 
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width} px wide"
 
 
 def test_a_person_updates_on_a_phone_and_staff_decide_field_by_field(
@@ -58,13 +53,13 @@ def test_a_person_updates_on_a_phone_and_staff_decide_field_by_field(
         page.get_by_role("button", name="确认").click()
         expect(page.get_by_role("heading", name="陈晓梅")).to_be_visible()
         expect(page.get_by_test_id("registration")).to_contain_text("南宁晓梅文化传媒有限公司")
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         _shot(page, "2-home")
 
         page.get_by_role("link", name="修改信息或上传照片").click()
         page.get_by_label("工作单位").fill("南宁同心数字科技有限公司")
         page.get_by_label("上传新的一寸照片").set_input_files(str(photo))
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         _shot(page, "3-update-form")
         page.get_by_role("button", name="提交审核").click()
         expect(page.get_by_test_id("sent")).to_contain_text("工作人员审核后记入")
@@ -111,6 +106,6 @@ def test_a_person_updates_on_a_phone_and_staff_decide_field_by_field(
         expect(changes).to_contain_text("未采纳")
         expect(changes).to_contain_text("照片须为白底证件照")
         expect(page.get_by_test_id("registration")).to_contain_text("南宁同心数字科技有限公司")
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         _shot(page, "7-outcomes")
         assert problems == []
