@@ -7,7 +7,8 @@ from django.views.decorators.http import require_safe
 from tongxin.core.hooks import collect
 from tongxin.core.versioned_cache import remembered
 from tongxin.levels.quotas import level_counts
-from tongxin.people.models import Person, PersonGroup
+from tongxin.people.kept import person_groups
+from tongxin.people.models import Person
 from tongxin.regions.scope import read_scope
 from tongxin.regions.versions import placements_version
 
@@ -34,7 +35,7 @@ def home(request):
     levels = [(label, by_level.get(value, 0)) for value, label in Person.Level.choices]
     groups = [
         {"name": group.name, "n": by_group[group.pk]}
-        for group in PersonGroup.objects.all()
+        for group in person_groups()  # kept in this process (people/kept.py)
         if group.pk in by_group
     ]
     recent = _recent_changes(request.user) if request.user.can_edit_persons else []
