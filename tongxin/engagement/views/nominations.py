@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tongxin.regions import scope
 
 from .. import access, services
+from ..filters import NominationBoardFilter
 from ..forms import StageForm
 from ..models import (
     NEXT_STAGE,
@@ -64,10 +65,8 @@ def nomination_stage(request, pk: int):
 @require_GET
 def nomination_board(request):
     require_reader(request.user)
-    qs = access.nominations_visible_to(request.user).filter(status=RecordStatus.ACTIVE)
-    region = request.GET.get("region", "")
-    if region.isdigit():
-        qs = qs.filter(region_id=int(region))
+    active = access.nominations_visible_to(request.user).filter(status=RecordStatus.ACTIVE)
+    qs = NominationBoardFilter(request.GET, queryset=active).qs
     columns = {stage: [] for stage in Nomination.Stage}
     for nomination in qs.order_by("-updated_at")[:1000]:
         columns[Nomination.Stage(nomination.stage)].append(nomination)

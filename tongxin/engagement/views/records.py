@@ -4,7 +4,6 @@ call them with their slug."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.regions import scope
 
 from .. import access, services
+from ..filters import record_filter
 from ..forms import (
     CancelForm,
     record_form_class,
@@ -24,7 +24,6 @@ from ..forms import (
 from ..models import (
     Nomination,
     RecordStatus,
-    current_positions_q,
 )
 from ..person_pick import PREVIEW_SIZE
 from .common import (
@@ -54,46 +53,19 @@ def _filter_options(kind, user) -> list[dict]:
     return result
 
 
-def _filtered(kind, user, params):
-    qs = kind.visible(user)
-    status = params.get("status", RecordStatus.ACTIVE)
-    if status in RecordStatus.values:
-        qs = qs.filter(status=status)
-    region = params.get("region", "")
-    if region.isdigit():
-        qs = scope.subtree_of(int(region)).filter(qs)
-    for name in kind.filters:
-        value = params.get(name, "")
-        if not value:
-            continue
-        field = kind.model._meta.get_field(name)
-        if field.is_relation:
-            if value.isdigit():
-                qs = qs.filter(**{f"{name}_id": int(value)})
-        elif value in {str(v) for v, _ in field.choices}:
-            qs = qs.filter(**{name: value})
-    if kind.slug == "positions" and params.get("current") == "1":
-        qs = qs.filter(current_positions_q())
-    q = (params.get("q") or "").strip()[:100]
-    if q:
-        condition = Q()
-        for field in kind.search:
-            condition |= Q(**{f"{field}__icontains": q})
-        qs = qs.filter(condition)
+def _filtered(kind, request):
+    qs = record_filter(kind)(request.GET, queryset=kind.visible(request.user), request=request).qs
     if kind.annotate:
         # Counts of persons count those inside the user's scope (the list says so).
-        qs = qs.annotate(**kind.annotate(scope.read_scope(user)))
+        qs = qs.annotate(**kind.annotate(scope.read_scope(request.user)))
     return qs
-
-
-# --- generic record pages ----------------------------------------------------------
 
 
 @require_GET
 def record_list(request, slug: str):
     kind = kind_for(slug)
     require_reader(request.user)
-    qs = _filtered(kind, request.user, request.GET)
+    qs = _filtered(kind, request)
     page = number_page(request, qs.order_by(*kind.model._meta.ordering), 50)
     readable = scope.read_scope(request.user)
     rows = [

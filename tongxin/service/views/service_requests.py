@@ -16,7 +16,9 @@ from .. import services
 from ..access import (
     can_write_records,
     service_request_for_user,
+    service_requests_visible_to,
 )
+from ..filters import ServiceRequestFilter
 from ..forms import (
     AssignForm,
     CancelForm,
@@ -27,10 +29,6 @@ from ..forms import (
     apply_service_error,
 )
 from ..history import record_history
-from ..listing import (
-    RequestFilter,
-    filtered_requests,
-)
 from ..models import Department, RequestCategory, ServiceRequest, local_today
 from .common import require_reader, require_writer
 
@@ -57,8 +55,10 @@ REQUEST_HISTORY_FIELDS = [
 @require_GET
 def request_list(request):
     require_reader(request.user)
-    request_filter = RequestFilter.from_query(request.GET)
-    qs, hint = filtered_requests(request.user, request_filter)
+    request_filter = ServiceRequestFilter(
+        request.GET, queryset=service_requests_visible_to(request.user), request=request
+    )
+    qs = request_filter.qs
     page = id_page(
         qs,
         after=request.GET.get("after", ""),
@@ -69,7 +69,7 @@ def request_list(request):
         "filter": request_filter,
         "page": page,
         "total": qs.count(),
-        "hint": hint,
+        "hint": request_filter.hint,
         "today": local_today(),
         "statuses": ServiceRequest.Status.choices,
         "categories": RequestCategory.objects.all(),

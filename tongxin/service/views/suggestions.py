@@ -16,7 +16,9 @@ from .. import services
 from ..access import (
     can_write_records,
     suggestion_for_user,
+    suggestions_visible_to,
 )
+from ..filters import SuggestionFilter
 from ..forms import (
     ForwardForm,
     RespondForm,
@@ -24,10 +26,6 @@ from ..forms import (
     apply_service_error,
 )
 from ..history import record_history
-from ..listing import (
-    SuggestionFilter,
-    filtered_suggestions,
-)
 from ..models import Department, Suggestion
 from .common import require_reader, require_writer
 
@@ -51,8 +49,10 @@ SUGGESTION_HISTORY_FIELDS = [
 @require_GET
 def suggestion_list(request):
     require_reader(request.user)
-    suggestion_filter = SuggestionFilter.from_query(request.GET)
-    qs, hint = filtered_suggestions(request.user, suggestion_filter)
+    suggestion_filter = SuggestionFilter(
+        request.GET, queryset=suggestions_visible_to(request.user), request=request
+    )
+    qs = suggestion_filter.qs
     page = id_page(
         qs,
         after=request.GET.get("after", ""),
@@ -65,7 +65,7 @@ def suggestion_list(request):
         "filter": suggestion_filter,
         "page": page,
         "total": qs.count(),
-        "hint": hint,
+        "hint": suggestion_filter.hint,
         "outcomes": Suggestion.Outcome.choices,
         "departments": Department.objects.all(),
         "regions": scope.readable_regions(request.user),
