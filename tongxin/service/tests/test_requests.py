@@ -516,9 +516,9 @@ def test_a_broad_name_search_uses_the_embedded_subquery(
     client_for, city_user, make_person, make_request, regions, monkeypatch, admin_user
 ):
     """More matches than fit in an id list: the person search runs as SQL inside the query."""
-    from tongxin.service import listing, services
+    from tongxin.service import filters, services
 
-    monkeypatch.setattr(listing, "PERSON_ID_LIST_MAX", 0)
+    monkeypatch.setattr(filters, "PERSON_ID_LIST_MAX", 0)
     zhang = make_person("张三")
     make_request(zhang, content="张的诉求")
     make_request(make_person("王五", region=regions["qingxiu"]), content="王的诉求")
