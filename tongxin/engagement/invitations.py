@@ -33,7 +33,7 @@ from .models import (
     Training,
     TrainingParticipant,
 )
-from .services import BULK_ADD_MAX
+from .services.participants import BULK_ADD_MAX
 
 REASON_MAX = 200
 NOTE_MAX = 300

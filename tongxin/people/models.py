@@ -274,7 +274,7 @@ class Person(models.Model):
                 fields=["status", "region", "level", "group", "subcategory"],
                 name="person_status_region_level",
             ),
-            # The structure analysis's one grouped count (tongxin/analysis/selectors.py).
+            # The structure analysis's one grouped count (tongxin/analysis/selectors/cube.py).
             models.Index(
                 fields=[
                     "status",

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tongxin.analysis.selectors import CUBE_COLUMNS, _younger_than
+from tongxin.analysis.selectors.cube import CUBE_COLUMNS, _younger_than
 from tongxin.core.kept_counts import _grouped, kept_counts
 from tongxin.levels.models import PersonReview, ReviewCycle
 from tongxin.levels.review import due_persons, with_review_state

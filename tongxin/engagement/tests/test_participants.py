@@ -283,9 +283,9 @@ def test_cluster_list_counts_persons_and_organisations(
 
 def test_bulk_add_refuses_more_than_the_limit(client_for, xingning_user, regions, make_person,
                                               activity, monkeypatch):  # fmt: skip
-    from tongxin.engagement import services
+    from tongxin.engagement.services import participants
 
-    monkeypatch.setattr(services, "BULK_ADD_MAX", 1)
+    monkeypatch.setattr(participants, "BULK_ADD_MAX", 1)
     make_person("张三", region=regions["xingning"])
     make_person("李四", region=regions["xingning"])
     response = client_for(xingning_user).post(_add_url("activities", activity.pk), {})

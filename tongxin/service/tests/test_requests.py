@@ -516,9 +516,9 @@ def test_a_broad_name_search_uses_the_embedded_subquery(
     client_for, city_user, make_person, make_request, regions, monkeypatch, admin_user
 ):
     """More matches than fit in an id list: the person search runs as SQL inside the query."""
-    from tongxin.service import listing, services
+    from tongxin.service import filters, services
 
-    monkeypatch.setattr(listing, "PERSON_ID_LIST_MAX", 0)
+    monkeypatch.setattr(filters, "PERSON_ID_LIST_MAX", 0)
     zhang = make_person("张三")
     make_request(zhang, content="张的诉求")
     make_request(make_person("王五", region=regions["qingxiu"]), content="王的诉求")
@@ -557,3 +557,18 @@ def test_an_empty_post_shows_the_form_errors_rather_than_failing(
     assert r.content == "企业职工社保转移接续办理慢"
     response = client_for(admin_user).post(reverse("service:department_create"), {})
     assert response.status_code == 200
+
+
+def test_the_filter_bar_keeps_the_chosen_conditions(client_for, city_user, regions):
+    url = reverse("service:request_list")
+    client = client_for(city_user)
+    qingxiu = regions["qingxiu"].pk
+    params = {"status": "open", "region": qingxiu, "overdue": "1", "q": "王五"}
+    text = client.get(url, params).content.decode()
+    assert '<option value="open" selected>' in text
+    assert f'<option value="{qingxiu}" selected>' in text
+    assert 'name="overdue" value="1" checked' in text
+    assert 'value="王五"' in text
+    text = client.get(url, {"status": "nonsense", "region": qingxiu}).content.decode()
+    assert "筛选条件“办理状态”无效" in text
+    assert f'<option value="{qingxiu}" selected>' in text

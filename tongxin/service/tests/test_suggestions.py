@@ -252,3 +252,13 @@ def test_the_list_query_count_is_pinned(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("service:suggestion_list"))
     assert len(response.context["page"].rows) == 10
+
+
+def test_the_filter_bar_keeps_the_chosen_conditions(client_for, city_user, department):
+    url = reverse("service:suggestion_list")
+    client = client_for(city_user)
+    text = client.get(url, {"outcome": "pending", "department": department.pk}).content.decode()
+    assert '<option value="pending" selected>' in text
+    assert f'<option value="{department.pk}" selected>' in text
+    text = client.get(url, {"department": "x"}).content.decode()
+    assert "筛选条件“转交单位”无效" in text

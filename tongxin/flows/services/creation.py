@@ -1,135 +1,35 @@
-"""Change requests between the levels: create (draft or submitted), submit,
-withdraw, return, approve, comment, attach. Every write is keyword-only, in
-one transaction, with a trail event and an audit entry; a refused write
-raises FlowError with a message naming what is wrong and changes nothing."""
+"""Creating each kind of change request: recommendation, removal, transfers,
+review confirmation, merge request, 报送 report."""
 
 import datetime
-from pathlib import Path
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
 from tongxin.core import pii
-from tongxin.dedupe import merge as merging
 from tongxin.dedupe.models import DuplicatePair
-from tongxin.engagement.services import check_upload
-from tongxin.levels import services as levels
 from tongxin.levels.models import ReviewCycle, Tier, TierMembership
 from tongxin.levels.review import review_due_date
 from tongxin.levels.tiers import may_hold
 from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import Person
-from tongxin.people.services import person_archive
 from tongxin.people.validators import ResidentIdError, parse_resident_id
 from tongxin.regions.models import Region
-from tongxin.regions.scope import write_scope, writes_records
+from tongxin.regions.scope import write_scope
 from tongxin.reports.summary import build_summary
 
-from .access import is_proposing_side, may_decide
-from .models import ChangeRequest, RequestAttachment, RequestEvent
-from .rollups import node_overview
-
-State = ChangeRequest.State
-
-
-class FlowError(ValueError):
-    """A request the rules refuse; the message is shown to the user as is."""
-
-
-def default_due_date() -> datetime.date:
-    days = int(getattr(settings, "TONGXIN_FLOW_DUE_DAYS", 15))
-    return timezone.localdate() + datetime.timedelta(days=days)
-
-
-def _clean_reason(reason: str, label: str = "理由") -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise FlowError(f"请填写{label}")
-    if len(reason) > 1000:
-        raise FlowError(f"{label}不能超过1000字")
-    return reason
-
-
-def _clean_due(due_date: datetime.date | None) -> datetime.date:
-    if due_date is None:
-        return default_due_date()
-    if due_date < timezone.localdate():
-        raise FlowError("办理期限不能早于今天")
-    return due_date
-
-
-def _require_staff(actor) -> None:
-    if not writes_records(actor):
-        raise FlowError("您没有办理分级流转的权限")
-
-
-def _event(change_request: ChangeRequest, kind: str, actor, text: str = "") -> None:
-    RequestEvent.objects.create(
-        request=change_request, kind=kind, actor=actor, text=text[:1000], at=timezone.now()
-    )
-
-
-def _audit(actor, http_request, change_request: ChangeRequest, action: str, changes: dict):
-    audit_log(
-        action=action,
-        user=actor,
-        request=http_request,
-        obj=change_request,
-        region=change_request.origin,
-        changes=changes,
-    )
-
-
-def _save(change_request: ChangeRequest, actor, fields: list[str]) -> None:
-    change_request._history_user = actor
-    change_request.save(update_fields=fields)
-
-
-def _create(*, actor, submit: bool, http_request, **fields) -> ChangeRequest:
-    now = timezone.now()
-    change_request = ChangeRequest(
-        proposer=actor,
-        created_at=now,
-        state=State.PENDING if submit else State.DRAFT,
-        submitted_at=now if submit else None,
-        **fields,
-    )
-    change_request._history_user = actor
-    change_request.save(force_insert=True)
-    _event(change_request, RequestEvent.Kind.CREATED, actor, change_request.reason)
-    if submit:
-        _event(change_request, RequestEvent.Kind.SUBMITTED, actor)
-    _audit(
-        actor,
-        http_request,
-        change_request,
-        AuditEntry.Action.CREATE,
-        {
-            "kind": change_request.title_kind,
-            "state": change_request.get_state_display(),
-            "approver": change_request.approver.name,
-            "reason": change_request.reason,
-        },
-    )
-    return change_request
-
-
-def _writable_person(actor, person: Person) -> Person:
-    found = Person.objects.writable_by(actor).select_related("region").filter(pk=person.pk).first()
-    if found is None:
-        raise FlowError("只能为本区域的人员提出申请")
-    if found.is_archived:
-        raise FlowError(f"{found.name}已出库")
-    return found
-
-
-def _refuse_duplicate(**same) -> None:
-    if ChangeRequest.objects.filter(state__in=ChangeRequest.OPEN_STATES, **same).exists():
-        raise FlowError("已有同一事项的申请正在办理，请勿重复提出")
+from ..models import ChangeRequest
+from ..rollups import node_overview
+from .common import (
+    FlowError,
+    State,
+    _clean_due,
+    _clean_reason,
+    _create,
+    _refuse_duplicate,
+    _require_staff,
+    _writable_person,
+)
 
 
 @transaction.atomic
@@ -489,236 +389,3 @@ def report_create(
         due_date=_clean_due(due_date),
         snapshot=report_snapshot(actor, region),
     )
-
-
-def _locked(change_request: ChangeRequest) -> ChangeRequest:
-    return (
-        ChangeRequest.objects.select_for_update(of=("self",))
-        .select_related("origin", "target", "approver", "tier__region")
-        .get(pk=change_request.pk)
-    )
-
-
-def _transition(actor, http_request, current, state: str, event: str, note: str, fields: list):
-    old = current.get_state_display()
-    current.state = state
-    _save(current, actor, ["state", *fields])
-    _event(current, event, actor, note)
-    _audit(
-        actor,
-        http_request,
-        current,
-        AuditEntry.Action.UPDATE,
-        {"state": [old, current.get_state_display()], **({"note": note} if note else {})},
-    )
-    return current
-
-
-@transaction.atomic
-def request_submit(
-    *, actor, change_request: ChangeRequest, acknowledged: bool = False, request=None
-) -> ChangeRequest:
-    """A draft, or a returned request after revising, goes to the approving node.
-    A report (报送) goes only once the children's reviews are confirmed, or
-    with `acknowledged` that they are not (see report_create)."""
-    current = _locked(change_request)
-    if not is_proposing_side(actor, current):
-        raise FlowError("只有提出方可以提交该申请")
-    if current.state not in (State.DRAFT, State.RETURNED):
-        raise FlowError(f"该申请{current.get_state_display()}，不能提交")
-    current.submitted_at = timezone.now()
-    if current.kind == ChangeRequest.Kind.REVIEW:
-        current.due_date = review_due_date(current.year)
-    elif current.due_date is None or current.due_date < timezone.localdate():
-        current.due_date = default_due_date()
-    fields = ["submitted_at", "due_date"]
-    note = ""
-    if current.kind == ChangeRequest.Kind.REPORT:
-        note = _children_unconfirmed_note(
-            actor, current.origin, current.year, acknowledged=acknowledged
-        )
-        # A report sent again (after a return) carries the figures as they are now.
-        current.snapshot = report_snapshot(actor, current.origin)
-        fields.append("snapshot")
-    return _transition(
-        actor, request, current, State.PENDING, RequestEvent.Kind.SUBMITTED, note, fields
-    )
-
-
-@transaction.atomic
-def request_withdraw(
-    *, actor, change_request: ChangeRequest, note: str = "", request=None
-) -> ChangeRequest:
-    current = _locked(change_request)
-    if not is_proposing_side(actor, current):
-        raise FlowError("只有提出方可以撤回该申请")
-    if not current.is_open:
-        raise FlowError(f"该申请已{current.get_state_display()}，不能撤回")
-    return _transition(
-        actor, request, current, State.WITHDRAWN, RequestEvent.Kind.WITHDRAWN, note.strip(), []
-    )
-
-
-def _decision_checks(actor, current: ChangeRequest, verb: str) -> None:
-    if not may_decide(actor, current):
-        raise FlowError(f"只有{current.approver.name}（或其上级）的工作人员可以{verb}该申请")
-    if current.state != State.PENDING:
-        raise FlowError(f"该申请{current.get_state_display()}，不能{verb}")
-
-
-@transaction.atomic
-def request_return(*, actor, change_request: ChangeRequest, note: str, request=None):
-    """The approving node sends the request back with its reason (退回)."""
-    note = _clean_reason(note, "退回理由")
-    current = _locked(change_request)
-    _decision_checks(actor, current, "退回")
-    current.decision_note, current.decided_by, current.decided_at = (
-        note[:500],
-        actor,
-        timezone.now(),
-    )
-    return _transition(
-        actor, request, current, State.RETURNED, RequestEvent.Kind.RETURNED, note,
-        ["decision_note", "decided_by", "decided_at"],
-    )  # fmt: skip
-
-
-@transaction.atomic
-def request_approve(*, actor, change_request: ChangeRequest, note: str = "", request=None):
-    """The approving node approves (认定); the request's effect happens in the
-    same transaction: into the tier, out of the database, into the new region,
-    or the year's review confirmed."""
-    note = (note or "").strip()[:500]
-    current = _locked(change_request)
-    _decision_checks(actor, current, "审核通过")
-    label = f"{current.title_kind}申请 #{current.pk}"
-    if current.kind == ChangeRequest.Kind.RECOMMEND:
-        try:
-            levels.person_tier_join(
-                actor=actor, person=current.person, tier=current.tier, reason=f"{label}认定",
-                request=request,
-            )  # fmt: skip
-        except levels.LevelError as error:
-            raise FlowError(str(error)) from None
-    elif current.kind == ChangeRequest.Kind.REMOVAL:
-        person = Person.objects.get(pk=current.person_id)
-        if person.is_archived:
-            raise FlowError(f"{person.name}已出库")
-        person_archive(
-            actor=actor,
-            person=person,
-            reason=current.archive_reason,
-            on_date=timezone.localdate(),
-            note=f"{label}：{current.reason}"[:200],
-            request=request,
-        )
-    elif current.kind == ChangeRequest.Kind.TRANSFER:
-        _move(actor, current, label, request)
-    elif current.kind == ChangeRequest.Kind.REPORT:
-        _refuse_report_before_review(current)
-    elif current.kind == ChangeRequest.Kind.MERGE:
-        _merge(actor, current, label, request)
-    current.decision_note, current.decided_by, current.decided_at = note, actor, timezone.now()
-    return _transition(
-        actor, request, current, State.APPROVED, RequestEvent.Kind.APPROVED, note,
-        ["decision_note", "decided_by", "decided_at"],
-    )  # fmt: skip
-
-
-def _refuse_report_before_review(current: ChangeRequest) -> None:
-    """Accepting a child's 报送 closes its year at this node: its annual review
-    (when the year has one) must have been confirmed here first."""
-    if not ReviewCycle.objects.filter(year=current.year).exists():
-        return
-    confirmed = ChangeRequest.objects.filter(
-        kind=ChangeRequest.Kind.REVIEW,
-        origin_id=current.origin_id,
-        year=current.year,
-        state=State.APPROVED,
-    ).exists()
-    if not confirmed:
-        raise FlowError(
-            f"{current.origin.name}{current.year}年度更新尚未经本级确认，"
-            "请先确认其年度更新（复核确认），或退回本次报送"
-        )
-
-
-def _move(actor, current: ChangeRequest, label: str, http_request) -> None:
-    person = Person.objects.select_for_update().select_related("region").get(pk=current.person_id)
-    if person.region_id != current.origin_id:
-        raise FlowError("该人员的所属区域已变化，本申请不再适用，请退回")
-    if person.is_archived:
-        raise FlowError(f"{person.name}已出库，不能调动")
-    old, new = person.region, current.target
-    person.region = new
-    person.version += 1
-    person._history_user = actor
-    person._change_reason = f"调动：{old.name} → {new.name}（{label}）"
-    person.save(update_fields=["region", "version", "updated_at"])
-    left, joined = levels.person_tiers_follow_region(actor=actor, person=person, reason=label)
-    changes = {"region": [old.name, new.name], "request": label}
-    if left:
-        changes["tiers"] = [[str(t) for t in left], [str(t) for t in joined]]
-    audit_log(
-        action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=http_request,
-        obj=person,
-        changes=changes,
-    )
-
-
-def _merge(actor, current: ChangeRequest, label: str, http_request) -> None:
-    persons = Person.objects.in_bulk([current.person_id, current.other_person_id])
-    own, other = persons[current.person_id], persons[current.other_person_id]
-    if own.region_id != current.origin_id or other.region_id != current.target_id:
-        raise FlowError("两条记录的所属区域已变化，本申请不再适用，请退回")
-    survivor, merged = (other, own) if current.keep_other else (own, other)
-    low, high = sorted((own.pk, other.pk))
-    try:
-        merging.person_merge_approved(
-            actor=actor,
-            survivor=survivor,
-            merged=merged,
-            picks=merging.blank_filling_picks(survivor, merged),
-            pair=DuplicatePair.objects.filter(person_a_id=low, person_b_id=high).first(),
-            approved=label,
-            request=http_request,
-        )
-    except merging.MergeError as error:
-        raise FlowError(error.message) from None
-    # The merge moved every request about the merged record to the kept one,
-    # this one too; this one names the two records as they were asked about.
-    ChangeRequest.objects.filter(pk=current.pk).update(person=own, other_person=other)
-
-
-@transaction.atomic
-def request_comment(*, actor, change_request: ChangeRequest, text: str, request=None) -> None:
-    text = _clean_reason(text, "意见内容")
-    if not writes_records(actor):
-        raise FlowError("您没有办理分级流转的权限")
-    _event(change_request, RequestEvent.Kind.COMMENT, actor, text)
-    _audit(actor, request, change_request, AuditEntry.Action.UPDATE, {"comment": text})
-
-
-@transaction.atomic
-def request_attach(*, actor, change_request: ChangeRequest, upload, request=None):
-    if not writes_records(actor):
-        raise FlowError("您没有办理分级流转的权限")
-    try:
-        check_upload(upload)
-    except ValidationError as error:
-        raise FlowError(error.message_dict["file"][0]) from None
-    attachment = RequestAttachment(
-        request=change_request,
-        name=Path(upload.name).name[:200],
-        size=upload.size,
-        uploaded_by=actor,
-    )
-    attachment.file.save(upload.name, upload, save=False)
-    attachment.save(force_insert=True)
-    _event(change_request, RequestEvent.Kind.ATTACHMENT, actor, attachment.name)
-    _audit(
-        actor, request, change_request, AuditEntry.Action.UPDATE, {"attachment": attachment.name}
-    )
-    return attachment

@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 
 from tongxin.people.listing import PersonFilter, filtered_persons
 
-from . import invitations
-from .forms import InviteForm
-from .kinds import KINDS
-from .models import Invitation
-from .person_pick import CONFIRM_ABOVE, pick_context
+from .. import invitations
+from ..forms import InviteForm
+from ..kinds import KINDS
+from ..models import Invitation
+from ..person_pick import CONFIRM_ABOVE, pick_context
 
 SHOWN = 200
 _SLUGS = {"activities", "trainings"}

@@ -1,0 +1,68 @@
+"""Activity attachments: the upload check, adding and removing."""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.services import audit_log
+from tongxin.core.writes import set_history
+
+from ..models import (
+    Activity,
+    ActivityAttachment,
+    RecordStatus,
+)
+
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+ATTACHMENT_SUFFIXES = {
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "jpg", "jpeg", "png", "zip",
+}  # fmt: skip
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+
+def check_upload(upload) -> None:
+    suffix = Path(upload.name).suffix.lower().lstrip(".")
+    if suffix not in ATTACHMENT_SUFFIXES:
+        raise ValidationError(
+            {
+                "file": f"不支持的文件类型“.{suffix}”；可上传：{'、'.join(sorted(ATTACHMENT_SUFFIXES))}。"
+            }
+        )
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {"file": f"文件过大（上限 {ATTACHMENT_MAX_BYTES // 1024 // 1024} MB）。"}
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": "文件为空。"})
+
+
+@transaction.atomic
+def attachment_add(*, actor, activity: Activity, upload, request=None) -> ActivityAttachment:
+    check_upload(upload)
+    attachment = ActivityAttachment(
+        activity=activity, name=Path(upload.name).name[:200], size=upload.size,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+    )  # fmt: skip
+    attachment.file.save(upload.name, upload, save=False)
+    set_history(attachment, actor, "上传附件")
+    attachment.save(force_insert=True)
+    audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=activity,
+              changes={"attachment_added": attachment.name})  # fmt: skip
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, actor, attachment: ActivityAttachment, request=None):
+    """Hide an attachment; the file and its row stay, as with every other record."""
+    attachment.status = RecordStatus.CANCELLED
+    set_history(attachment, actor, "移除附件")
+    attachment.save(update_fields=["status"])
+    audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request,
+              obj=attachment.activity, changes={"attachment_removed": attachment.name})  # fmt: skip
+    return attachment

@@ -1,0 +1,289 @@
+"""意见诉求 (service requests): list, create, detail, edit and the steps."""
+
+import copy
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from tongxin.core.paging import id_page
+from tongxin.people.access import person_for_user, regions_writable_by
+from tongxin.regions import scope
+
+from .. import services
+from ..access import (
+    can_write_records,
+    service_request_for_user,
+    service_requests_visible_to,
+)
+from ..filters import ServiceRequestFilter
+from ..forms import (
+    AssignForm,
+    CancelForm,
+    CloseForm,
+    FollowUpForm,
+    ProgressForm,
+    RequestForm,
+    apply_service_error,
+)
+from ..history import record_history
+from ..models import Department, RequestCategory, ServiceRequest, local_today
+from .common import require_reader, require_writer
+
+REQUEST_HISTORY_FIELDS = [
+    "category",
+    "content",
+    "channel",
+    "received_on",
+    "status",
+    "department",
+    "assigned_on",
+    "due_date",
+    "answer",
+    "closed_on",
+    "satisfaction",
+    "followed_up_on",
+    "cancel_reason",
+]
+
+
+# --- requests ----------------------------------------------------------------
+
+
+@require_GET
+def request_list(request):
+    require_reader(request.user)
+    request_filter = ServiceRequestFilter(
+        request.GET, queryset=service_requests_visible_to(request.user), request=request
+    )
+    qs = request_filter.qs
+    page = id_page(
+        qs,
+        after=request.GET.get("after", ""),
+        size=settings.PAGE_SIZE,
+        load=lambda rows: rows.select_related("person", "region", "category", "department"),
+    )
+    context = {
+        "filter": request_filter,
+        "page": page,
+        "total": qs.count(),
+        "hint": request_filter.hint,
+        "today": local_today(),
+        "statuses": ServiceRequest.Status.choices,
+        "categories": RequestCategory.objects.all(),
+        "departments": Department.objects.all(),
+        "regions": scope.readable_regions(request.user),
+        "can_write": can_write_records(request.user),
+    }
+    template = "service/_request_table.html" if request.htmx else "service/request_list.html"
+    return render(request, template, context)
+
+
+def request_create(request):
+    require_writer(request.user)
+    if not regions_writable_by(request.user).exists():
+        raise Http404
+    initial_person = None
+    if request.method == "GET" and request.GET.get("person"):
+        initial_person = person_for_user(request.user, request.GET["person"])
+    form = RequestForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        with_person=True,
+        initial={"person": initial_person.pk} if initial_person else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        person = form.cleaned_data["person"]
+        try:
+            service_request = services.service_request_create(
+                actor=request.user, person=person, data=form.service_data(), request=request
+            )
+        except services.ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, f"已受理{person.name}的意见诉求")
+            return redirect("service:request_detail", pk=service_request.pk)
+    if request.method == "POST" and "person" in form.cleaned_data:
+        initial_person = form.cleaned_data["person"]
+    return render(
+        request,
+        "service/request_form.html",
+        {
+            "form": form,
+            "service_request": None,
+            "chosen_persons": [initial_person] if initial_person else [],
+        },
+    )
+
+
+def _request_detail_context(request, service_request: ServiceRequest, **forms) -> dict:
+    person_inside = scope.write_scope(request.user).contains(service_request.person.region_id)
+    can_write = can_write_records(request.user) and person_inside
+    context = {
+        "service_request": service_request,
+        "person": service_request.person,
+        "person_inside": scope.read_scope(request.user).contains(service_request.person.region_id),
+        "today": local_today(),
+        "progress": list(service_request.progress.select_related("recorded_by")),
+        "follow_ups": list(service_request.follow_ups.select_related("recorded_by")),
+        "history": record_history(service_request, REQUEST_HISTORY_FIELDS),
+        "can_write": can_write,
+    }
+    if can_write:
+        status = service_request.status
+        Status = ServiceRequest.Status
+        if status in ServiceRequest.OPEN_STATUSES:
+            context["assign_form"] = forms.get("assign_form") or AssignForm(
+                initial={
+                    "department": service_request.department_id,
+                    "due_date": service_request.due_date,
+                }
+            )
+        if status in ServiceRequest.DUE_STATUSES:
+            context["progress_form"] = forms.get("progress_form") or ProgressForm()
+            context["close_form"] = forms.get("close_form") or CloseForm()
+        if status in ServiceRequest.OPEN_STATUSES:
+            context["cancel_form"] = forms.get("cancel_form") or CancelForm()
+        if status == Status.CLOSED and service_request.followed_up_on is None:
+            context["follow_up_form"] = forms.get("follow_up_form") or FollowUpForm()
+    return context
+
+
+@require_GET
+def request_detail(request, pk: int):
+    service_request = service_request_for_user(request.user, pk)
+    return render(
+        request, "service/request_detail.html", _request_detail_context(request, service_request)
+    )
+
+
+def request_edit(request, pk: int):
+    service_request = service_request_for_user(request.user, pk, write=True)
+    form = RequestForm(
+        request.POST if request.method == "POST" else None,
+        instance=copy.copy(service_request),
+        user=request.user,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_request_update(
+                actor=request.user,
+                service_request=service_request,
+                data=form.service_data(),
+                expected_version=form.cleaned_data.get("version") or 0,
+                request=request,
+            )
+        except services.ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, "已保存修改")
+            return redirect("service:request_detail", pk=service_request.pk)
+    return render(
+        request,
+        "service/request_form.html",
+        {"form": form, "service_request": service_request},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _request_action(request, pk: int, form_class, form_name: str, run, success: str):
+    """POST-only transition: validate the form, call the service, back to the detail page.
+
+    A refused input re-renders the detail page with the errors next to the
+    action's fields (status 400) and changes nothing.
+    """
+    service_request = service_request_for_user(request.user, pk, write=True)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            run(service_request, form.cleaned_data)
+        except services.ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("service:request_detail", pk=service_request.pk)
+    service_request = service_request_for_user(request.user, pk)
+    context = _request_detail_context(request, service_request, **{form_name: form})
+    context["failed_action"] = form_name
+    if form_name not in context:  # the status no longer offers this action
+        for error in form.non_field_errors():
+            messages.error(request, error)
+    return render(request, "service/request_detail.html", context, status=400)
+
+
+@require_POST
+def request_assign(request, pk: int):
+    def run(service_request, data):
+        services.service_request_assign(
+            actor=request.user,
+            service_request=service_request,
+            department=data["department"],
+            due_date=data["due_date"],
+            assigned_on=data["assigned_on"],
+            request=request,
+        )
+
+    return _request_action(request, pk, AssignForm, "assign_form", run, "已交办")
+
+
+@require_POST
+def request_progress(request, pk: int):
+    def run(service_request, data):
+        services.service_request_progress_add(
+            actor=request.user,
+            service_request=service_request,
+            on_date=data["on_date"],
+            note=data["note"],
+            request=request,
+        )
+
+    return _request_action(request, pk, ProgressForm, "progress_form", run, "已记录办理进展")
+
+
+@require_POST
+def request_close(request, pk: int):
+    def run(service_request, data):
+        services.service_request_close(
+            actor=request.user,
+            service_request=service_request,
+            answer=data["answer"],
+            closed_on=data["closed_on"],
+            request=request,
+        )
+
+    return _request_action(request, pk, CloseForm, "close_form", run, "已办结")
+
+
+@require_POST
+def request_follow_up(request, pk: int):
+    def run(service_request, data):
+        follow_up = services.service_request_follow_up(
+            actor=request.user,
+            service_request=service_request,
+            satisfaction=data["satisfaction"],
+            on_date=data["on_date"],
+            note=data["note"],
+            reopen=data["reopen"],
+            reopen_reason=data["reopen_reason"],
+            new_due_date=data["new_due_date"],
+            request=request,
+        )
+        if follow_up.reopened:
+            messages.warning(request, "回访不满意，已重新办理")
+
+    return _request_action(request, pk, FollowUpForm, "follow_up_form", run, "已记录回访")
+
+
+@require_POST
+def request_cancel(request, pk: int):
+    def run(service_request, data):
+        services.service_request_cancel(
+            actor=request.user,
+            service_request=service_request,
+            reason=data["reason"],
+            request=request,
+        )
+
+    return _request_action(request, pk, CancelForm, "cancel_form", run, "已撤销")

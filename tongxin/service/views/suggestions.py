@@ -1,0 +1,246 @@
+"""建言 (suggestions): list, create, detail, edit, forwarding and responses."""
+
+import copy
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from tongxin.core.paging import id_page
+from tongxin.people.access import person_for_user, persons_visible_to, regions_writable_by
+from tongxin.regions import scope
+
+from .. import services
+from ..access import (
+    can_write_records,
+    suggestion_for_user,
+    suggestions_visible_to,
+)
+from ..filters import SuggestionFilter
+from ..forms import (
+    ForwardForm,
+    RespondForm,
+    SuggestionForm,
+    apply_service_error,
+)
+from ..history import record_history
+from ..models import Department, Suggestion
+from .common import require_reader, require_writer
+
+SUGGESTION_HISTORY_FIELDS = [
+    "region",
+    "title",
+    "topic",
+    "submitted_on",
+    "content",
+    "department",
+    "forwarded_on",
+    "outcome",
+    "response",
+    "responded_on",
+]
+
+
+# --- suggestions -------------------------------------------------------------
+
+
+@require_GET
+def suggestion_list(request):
+    require_reader(request.user)
+    suggestion_filter = SuggestionFilter(
+        request.GET, queryset=suggestions_visible_to(request.user), request=request
+    )
+    qs = suggestion_filter.qs
+    page = id_page(
+        qs,
+        after=request.GET.get("after", ""),
+        size=settings.PAGE_SIZE,
+        load=lambda rows: rows.select_related("region", "department").prefetch_related(
+            "submitters"
+        ),
+    )
+    context = {
+        "filter": suggestion_filter,
+        "page": page,
+        "total": qs.count(),
+        "hint": suggestion_filter.hint,
+        "outcomes": Suggestion.Outcome.choices,
+        "departments": Department.objects.all(),
+        "regions": scope.readable_regions(request.user),
+        "can_write": can_write_records(request.user),
+    }
+    template = "service/_suggestion_table.html" if request.htmx else "service/suggestion_list.html"
+    return render(request, template, context)
+
+
+def _chosen_submitters(request, form, suggestion: Suggestion | None) -> list:
+    if request.method == "POST":
+        if "submitters" in form.cleaned_data:
+            return form.cleaned_data["submitters"]
+        ids = [i for i in request.POST.getlist("submitters") if i.isdigit()]
+        return list(persons_visible_to(request.user).filter(pk__in=ids))
+    if suggestion is not None:
+        return _submitters_split(request.user, suggestion)[0]
+    if request.GET.get("person"):
+        return [person_for_user(request.user, request.GET["person"])]
+    return []
+
+
+def _submitters_split(user, suggestion: Suggestion) -> tuple[list, list]:
+    """(the submitters `user` may see, the others): the others are counted on
+    the page and kept as they are when the user saves."""
+    readable = scope.read_scope(user)
+    inside, outside = [], []
+    for person in suggestion.submitters.select_related("region").order_by("id"):
+        (inside if readable.contains(person.region_id) else outside).append(person)
+    return inside, outside
+
+
+def suggestion_create(request):
+    require_writer(request.user)
+    writable = regions_writable_by(request.user)
+    if not writable.exists():
+        raise Http404
+    form = SuggestionForm(request.POST if request.method == "POST" else None, user=request.user)
+    chosen = []
+    if request.method == "GET":
+        chosen = _chosen_submitters(request, form, None)
+        # The first submitter's region, if the user may write there.
+        if chosen and writable.filter(pk=chosen[0].region_id).exists():
+            form.initial["region"] = chosen[0].region_id
+        elif writable.count() == 1:
+            form.initial["region"] = writable.get().pk
+    if request.method == "POST" and form.is_valid():
+        try:
+            suggestion = services.suggestion_create(
+                actor=request.user,
+                data=form.service_data(),
+                submitters=form.cleaned_data["submitters"],
+                request=request,
+            )
+        except services.ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, f"已登记建言献策“{suggestion.title}”")
+            return redirect("service:suggestion_detail", pk=suggestion.pk)
+    if request.method == "POST":
+        chosen = _chosen_submitters(request, form, None)
+    return render(
+        request,
+        "service/suggestion_form.html",
+        {"form": form, "suggestion": None, "chosen": chosen},
+    )
+
+
+def suggestion_edit(request, pk: int):
+    suggestion = suggestion_for_user(request.user, pk, write=True)
+    form = SuggestionForm(
+        request.POST if request.method == "POST" else None,
+        instance=copy.copy(suggestion),
+        user=request.user,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.suggestion_update(
+                actor=request.user,
+                suggestion=suggestion,
+                data=form.service_data(),
+                # Submitters outside the user's scope stay: the user never saw them.
+                submitters=[
+                    *form.cleaned_data["submitters"],
+                    *_submitters_split(request.user, suggestion)[1],
+                ],
+                request=request,
+            )
+        except services.ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, "已保存修改")
+            return redirect("service:suggestion_detail", pk=suggestion.pk)
+    return render(
+        request,
+        "service/suggestion_form.html",
+        {
+            "form": form,
+            "suggestion": suggestion,
+            "chosen": _chosen_submitters(request, form, suggestion),
+            "outside": len(_submitters_split(request.user, suggestion)[1]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _suggestion_detail_context(request, suggestion: Suggestion, **forms) -> dict:
+    can_write = can_write_records(request.user)
+    inside, outside = _submitters_split(request.user, suggestion)
+    context = {
+        "suggestion": suggestion,
+        # Submitters outside the user's scope are counted, never named.
+        "submitters": inside,
+        "outside": len(outside),
+        "history": record_history(suggestion, SUGGESTION_HISTORY_FIELDS),
+        "can_write": can_write,
+    }
+    if can_write:
+        context["forward_form"] = forms.get("forward_form") or ForwardForm(
+            initial={"department": suggestion.department_id}
+        )
+        context["respond_form"] = forms.get("respond_form") or RespondForm(
+            initial={"outcome": suggestion.outcome, "response": suggestion.response}
+        )
+    return context
+
+
+@require_GET
+def suggestion_detail(request, pk: int):
+    suggestion = suggestion_for_user(request.user, pk)
+    return render(
+        request, "service/suggestion_detail.html", _suggestion_detail_context(request, suggestion)
+    )
+
+
+def _suggestion_action(request, pk: int, form_class, form_name: str, run, success: str):
+    suggestion = suggestion_for_user(request.user, pk, write=True)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            run(suggestion, form.cleaned_data)
+        except services.ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("service:suggestion_detail", pk=suggestion.pk)
+    context = _suggestion_detail_context(request, suggestion, **{form_name: form})
+    context["failed_action"] = form_name
+    return render(request, "service/suggestion_detail.html", context, status=400)
+
+
+@require_POST
+def suggestion_forward(request, pk: int):
+    def run(suggestion, data):
+        services.suggestion_forward(
+            actor=request.user,
+            suggestion=suggestion,
+            department=data["department"],
+            forwarded_on=data["forwarded_on"],
+            request=request,
+        )
+
+    return _suggestion_action(request, pk, ForwardForm, "forward_form", run, "已转交")
+
+
+@require_POST
+def suggestion_respond(request, pk: int):
+    def run(suggestion, data):
+        services.suggestion_respond(
+            actor=request.user,
+            suggestion=suggestion,
+            outcome=data["outcome"],
+            response=data["response"],
+            responded_on=data["responded_on"],
+            request=request,
+        )
+
+    return _suggestion_action(request, pk, RespondForm, "respond_form", run, "已记录办理结果")
