@@ -12,6 +12,18 @@ indicator system's), names the user and the reason in the row's history
 model has it), writes the audit entry through the
 registered writer (core/registries.py) and schedules what must wait for the
 commit. Both run inside the caller's `transaction.atomic`.
+
+Two other shapes, for the writes that do not fit one row by its key:
+
+    pending = locked(Proposal.objects.filter(batch=batch))   # several rows, or
+    batch = locked(ImportBatch).filter(pk=batch_id).first()  # one that may be gone
+    save_tracked(current, actor=actor, fields=[...], reason=...)  # the caller audits
+
+`locked` is the only other place a row lock is taken (the architecture test
+in core/tests/test_architecture.py refuses `select_for_update(` elsewhere);
+`save_tracked` is `save_audited` without the audit entry, for a save whose
+entry the caller writes once for several rows, or that leaves none by design
+(a counter, a token's last use).
 """
 
 from collections.abc import Callable, Iterable
@@ -30,15 +42,34 @@ class StaleEditError(Exception):
         super().__init__(message or "该记录已被他人修改，请刷新页面后重新编辑。")
 
 
-def lock(queryset: models.QuerySet | type[models.Model], pk, *, version: int | None = None):
+def locked(
+    queryset: models.QuerySet | models.Manager | type[models.Model], *, of_self: bool = False
+) -> models.QuerySet:
+    """`queryset` with every row it reads locked until the transaction ends.
+
+    `of_self` locks only the queryset's own table, not the tables joined by
+    select_related (PostgreSQL refuses FOR UPDATE on the nullable side of an
+    outer join).
+    """
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager
+    if isinstance(queryset, models.Manager):
+        queryset = queryset.all()
+    return queryset.select_for_update(of=("self",) if of_self else ())
+
+
+def lock(
+    queryset: models.QuerySet | models.Manager | type[models.Model],
+    pk,
+    *,
+    version: int | None = None,
+):
     """The row `pk`, locked until the transaction ends.
 
     Raises StaleEditError when `version` is given and the row is no longer at
     it; None means the caller has no version to check.
     """
-    if isinstance(queryset, type):
-        queryset = queryset._default_manager.all()
-    current = queryset.select_for_update().get(pk=pk)
+    current = locked(queryset).get(pk=pk)
     if version is not None and current.version != version:
         raise StaleEditError(current.version)
     return current
@@ -49,6 +80,31 @@ def set_history(instance: models.Model, actor, reason: str | None = None) -> Non
     instance._history_user = actor
     if reason is not None:
         instance._change_reason = reason
+
+
+def save_tracked(
+    current: models.Model,
+    *,
+    actor,
+    fields: Iterable[str],
+    reason: str | None = None,
+    versioned: bool = False,
+) -> models.Model:
+    """Save `fields` of the locked row `current` with its history row, no audit entry.
+
+    `versioned` bumps the edit version; `updated_at` is saved too when the
+    model has it.
+    """
+    names = {f.name for f in current._meta.concrete_fields}
+    update_fields = list(dict.fromkeys(fields))
+    if versioned:
+        current.version += 1
+        update_fields.append("version")
+    if "updated_at" in names and "updated_at" not in update_fields:
+        update_fields.append("updated_at")
+    set_history(current, actor, reason)
+    current.save(update_fields=update_fields)
+    return current
 
 
 def save_audited(
@@ -71,15 +127,7 @@ def save_audited(
     child). `after_commit` runs once the transaction commits, never before
     and never when it rolls back.
     """
-    names = {f.name for f in current._meta.concrete_fields}
-    update_fields = list(dict.fromkeys(fields))
-    if versioned:
-        current.version += 1
-        update_fields.append("version")
-    if "updated_at" in names and "updated_at" not in update_fields:
-        update_fields.append("updated_at")
-    set_history(current, actor, reason)
-    current.save(update_fields=update_fields)
+    save_tracked(current, actor=actor, fields=fields, reason=reason, versioned=versioned)
     registries.audit(
         action=action,
         user=actor,
