@@ -117,6 +117,8 @@ def save_audited(
     reason: str | None = None,
     request=None,
     audit_obj: models.Model | None = None,
+    region=None,
+    object_repr: str = "",
     after_commit: Callable[[], None] | None = None,
     versioned: bool = False,
 ) -> models.Model:
@@ -124,7 +126,9 @@ def save_audited(
 
     `changes` is what the audit entry records ({field: [old, new]} or any
     facts); `audit_obj` names another row in it (the parent of a changed
-    child). `after_commit` runs once the transaction commits, never before
+    child); `region` files the entry under a region other than the row's own
+    `region` (a Region's entry under itself); `object_repr` names the row
+    in the log when its str() would not say enough. `after_commit` runs once the transaction commits, never before
     and never when it rolls back.
     """
     save_tracked(current, actor=actor, fields=fields, reason=reason, versioned=versioned)
@@ -133,6 +137,8 @@ def save_audited(
         user=actor,
         request=request,
         obj=audit_obj if audit_obj is not None else current,
+        region=region,
+        object_repr=object_repr,
         changes=changes,
     )
     if after_commit is not None:
