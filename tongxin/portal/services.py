@@ -19,6 +19,7 @@ from django.utils.crypto import constant_time_compare, get_random_string
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log, client_ip
+from tongxin.core import writes
 from tongxin.engagement import invitations
 from tongxin.engagement.models import Invitation
 from tongxin.people.models import Person
@@ -116,23 +117,22 @@ def links_issue(
 
 @transaction.atomic
 def link_revoke(*, actor, link: PersonalLink, request=None) -> PersonalLink:
-    current = PersonalLink.objects.select_for_update().get(pk=link.pk)
+    current = writes.lock(PersonalLink, link.pk)
     if current.revoked_at:
         raise PortalError("该链接已撤销")
     current.revoked_at = timezone.now()
     current.revoked_by = actor
     current.session_key = ""
-    current.save(update_fields=["revoked_at", "revoked_by", "session_key"])
-    audit_log(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        fields=["revoked_at", "revoked_by", "session_key"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
+        changes={"state": ["有效", "已撤销"]},
         request=request,
-        obj=current,
         region=current.person.region,
         object_repr=f"{current.person.name}的个人链接 #{current.pk}",
-        changes={"state": ["有效", "已撤销"]},
     )
-    return current
 
 
 def link_for_token(token: str) -> PersonalLink | None:
@@ -183,7 +183,7 @@ def link_confirm(
 ) -> str | None:
     """Check what only the person knows. Returns the new session key on success,
     None on a wrong answer (counted; the link locks at the limit)."""
-    current = PersonalLink.objects.select_for_update().select_related("person").get(pk=link.pk)
+    current = writes.lock(PersonalLink.objects.select_related("person"), link.pk)
     if not current.is_usable:
         return None
     username = person_username(current)
@@ -376,12 +376,12 @@ def change_request_decide(
     Items not in `decisions` stay pending. The caller checked `actor` may
     write the person.
     """
-    current = ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
+    current = writes.lock(ChangeRequest, change_request.pk)
     if not Person.objects.writable_by(actor).filter(pk=current.person_id).exists():
         raise PortalError("您无权处理该申请")
     if current.kind != ChangeRequest.Kind.UPDATE:
         raise PortalError("“信息无变化”确认无需逐项审核，请点击“确认收悉”")
-    items = {item.pk: item for item in current.items.select_for_update()}
+    items = {item.pk: item for item in writes.locked(current.items)}
     approved, rejected = [], []
     for item_id, (decision, reason) in sorted(decisions.items()):
         item = items.get(item_id)
@@ -457,7 +457,7 @@ def change_request_decide(
 @transaction.atomic
 def change_request_acknowledge(*, actor, change_request: ChangeRequest, request=None):
     """Staff take note of a "信息无变化" confirmation."""
-    current = ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
+    current = writes.lock(ChangeRequest, change_request.pk)
     if not Person.objects.writable_by(actor).filter(pk=current.person_id).exists():
         raise PortalError("您无权处理该申请")
     if (
@@ -468,17 +468,16 @@ def change_request_acknowledge(*, actor, change_request: ChangeRequest, request=
     current.status = ChangeRequest.Status.DONE
     current.done_at = timezone.now()
     current.acknowledged_by = actor
-    current.save(update_fields=["status", "done_at", "acknowledged_by"])
-    audit_log(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        fields=["status", "done_at", "acknowledged_by"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
+        changes={"status": ["待审核", "已确认收悉"]},
         request=request,
-        obj=current,
         region=current.person.region,
         object_repr=f"{current.person.name}确认信息无变化 #{current.pk}",
-        changes={"status": ["待审核", "已确认收悉"]},
     )
-    return current
 
 
 # --- speaking up -------------------------------------------------------------------------
