@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import pii
+from tongxin.core import pii, writes
 from tongxin.dedupe import merge as merging
 from tongxin.dedupe.models import DuplicatePair
 from tongxin.engagement.services import check_upload
@@ -82,11 +82,6 @@ def _audit(actor, http_request, change_request: ChangeRequest, action: str, chan
         region=change_request.origin,
         changes=changes,
     )
-
-
-def _save(change_request: ChangeRequest, actor, fields: list[str]) -> None:
-    change_request._history_user = actor
-    change_request.save(update_fields=fields)
 
 
 def _create(*, actor, submit: bool, http_request, **fields) -> ChangeRequest:
@@ -492,17 +487,14 @@ def report_create(
 
 
 def _locked(change_request: ChangeRequest) -> ChangeRequest:
-    return (
-        ChangeRequest.objects.select_for_update(of=("self",))
-        .select_related("origin", "target", "approver", "tier__region")
-        .get(pk=change_request.pk)
-    )
+    related = ChangeRequest.objects.select_related("origin", "target", "approver", "tier__region")
+    return writes.locked(related, of_self=True).get(pk=change_request.pk)
 
 
 def _transition(actor, http_request, current, state: str, event: str, note: str, fields: list):
     old = current.get_state_display()
     current.state = state
-    _save(current, actor, ["state", *fields])
+    writes.save_tracked(current, actor=actor, fields=["state", *fields])
     _event(current, event, actor, note)
     _audit(
         actor,
@@ -644,17 +636,20 @@ def _refuse_report_before_review(current: ChangeRequest) -> None:
 
 
 def _move(actor, current: ChangeRequest, label: str, http_request) -> None:
-    person = Person.objects.select_for_update().select_related("region").get(pk=current.person_id)
+    person = writes.lock(Person.objects.select_related("region"), current.person_id)
     if person.region_id != current.origin_id:
         raise FlowError("该人员的所属区域已变化，本申请不再适用，请退回")
     if person.is_archived:
         raise FlowError(f"{person.name}已出库，不能调动")
     old, new = person.region, current.target
     person.region = new
-    person.version += 1
-    person._history_user = actor
-    person._change_reason = f"调动：{old.name} → {new.name}（{label}）"
-    person.save(update_fields=["region", "version", "updated_at"])
+    writes.save_tracked(
+        person,
+        actor=actor,
+        fields=["region"],
+        reason=f"调动：{old.name} → {new.name}（{label}）",
+        versioned=True,
+    )
     left, joined = levels.person_tiers_follow_region(actor=actor, person=person, reason=label)
     changes = {"region": [old.name, new.name], "request": label}
     if left:
