@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.core.changes import apply_changes, initial_values
 from tongxin.regions.models import Region
 
@@ -116,7 +117,7 @@ def user_update(*, actor: User, user: User, data: dict, request=None) -> User:
     Raises ValidationError keyed by field when a county account would have no
     region or an administrator would lock themselves out.
     """
-    current = User.objects.select_for_update().get(pk=user.pk)
+    current = writes.lock(User, user.pk)
     new_regions = list(data["regions"]) if "regions" in data else None
     role = data.get("role", current.role)
     is_active = data.get("is_active", current.is_active)
@@ -131,18 +132,18 @@ def user_update(*, actor: User, user: User, data: dict, request=None) -> User:
 
     fields = {f: data[f] for f in ("display_name", "role", "is_active") if f in data}
     changes = apply_changes(current, fields)
-    if changes:
-        current.save(update_fields=list(changes))
+    saved = list(changes)  # the regions are a many-to-many, set apart
     if new_regions is not None and {r.pk for r in new_regions} != {r.pk for r in old_regions}:
         current.regions.set(new_regions)
         changes["regions"] = [_region_names(old_regions), _region_names(new_regions)]
     if changes:
-        audit_log(
+        writes.save_audited(
+            current,
+            actor=actor,
+            fields=saved,
             action=AuditEntry.Action.UPDATE,
-            user=actor,
-            request=request,
-            obj=current,
             changes=changes,
+            request=request,
         )
     return current
 
@@ -155,7 +156,7 @@ def user_set_password(*, actor: User, user: User, password: str, request=None) -
     reset their own. The user's other sessions end, because their session hash
     no longer matches.
     """
-    current = User.objects.select_for_update().get(pk=user.pk)
+    current = writes.lock(User, user.pk)
     must_change = actor.pk != current.pk
     _password_set(current, password, must_change=must_change)
     axes_reset(username=current.username)
@@ -180,7 +181,7 @@ def user_change_own_password(*, user: User, password: str, reason: str = "", req
     into the audit entry. Other sessions end because the session hash changes;
     the view keeps the current one.
     """
-    current = User.objects.select_for_update().get(pk=user.pk)
+    current = writes.lock(User, user.pk)
     _password_set(current, password, must_change=False)
     changes = {"password": "本人修改"}
     if reason:

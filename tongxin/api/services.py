@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import pii
+from tongxin.core import pii, writes
 from tongxin.core.access import require_system_admin
 from tongxin.core.changes import initial_values
 from tongxin.imports.validation import IMPORTABLE_FIELDS, RowResult, RowValidator
@@ -85,20 +85,20 @@ def api_client_create(*, actor, data: dict, request=None) -> tuple[ApiClient, st
 def api_client_rotate(*, actor, client: ApiClient, request=None) -> str:
     """A new token for `client`; the old one stops working at once."""
     require_system_admin(actor)
-    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    client = writes.lock(ApiClient, client.pk)
     if client.is_revoked:
         raise ClientError({"": "已停用的客户端不能更换令牌"})
     token, digest, hint = _new_token()
     old_hint = client.token_hint
     client.token_digest, client.token_hint = digest, hint
     client.token_issued_at = timezone.now()
-    client.save(update_fields=["token_digest", "token_hint", "token_issued_at"])
-    audit_log(
+    writes.save_audited(
+        client,
+        actor=actor,
+        fields=["token_digest", "token_hint", "token_issued_at"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=client,
         changes={"token_hint": [f"{old_hint}…", f"{hint}…（已更换令牌）"]},
+        request=request,
     )
     return token
 
@@ -107,19 +107,18 @@ def api_client_rotate(*, actor, client: ApiClient, request=None) -> str:
 def api_client_revoke(*, actor, client: ApiClient, request=None) -> ApiClient:
     """Stop the client for good: its token is refused from now on."""
     require_system_admin(actor)
-    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    client = writes.lock(ApiClient, client.pk)
     if client.is_revoked:
         return client
     client.revoked_at = timezone.now()
-    client.save(update_fields=["revoked_at"])
-    audit_log(
+    return writes.save_audited(
+        client,
+        actor=actor,
+        fields=["revoked_at"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=client,
         changes={"state": ["有效", "已停用"]},
+        request=request,
     )
-    return client
 
 
 def api_call_record(

@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, ProgrammingError, transaction
 from django.utils import timezone
 
-from . import registries
+from . import registries, writes
 from .models import RuntimeOption
 
 CACHE_KEY = "options:v1"
@@ -317,7 +317,7 @@ def options_update(*, actor, values: dict[str, Any], request=None) -> dict[str, 
     """Set the options in `values` ({key: cleaned value}); a value equal to the
     default is stored as no value, so the option follows the deployment again.
     Writes one audit entry with {label: [old, new]}; returns it."""
-    stored = {row.key: row for row in RuntimeOption.objects.select_for_update()}
+    stored = {row.key: row for row in writes.locked(RuntimeOption)}
     changes: dict[str, list] = {}
     now = timezone.now()
     for key, new in values.items():
@@ -333,7 +333,7 @@ def options_update(*, actor, values: dict[str, Any], request=None) -> dict[str, 
             RuntimeOption.objects.create(key=key, value=new, updated_at=now, updated_by=actor)
         else:
             row.value, row.updated_at, row.updated_by = new, now, actor
-            row.save(update_fields=["value", "updated_at", "updated_by"])
+            writes.save_tracked(row, actor=actor, fields=["value", "updated_at", "updated_by"])
         changes[option.label] = [option.display(old), option.display(new)]
     if changes:
         registries.audit(

@@ -12,6 +12,18 @@ indicator system's), names the user and the reason in the row's history
 model has it), writes the audit entry through the
 registered writer (core/registries.py) and schedules what must wait for the
 commit. Both run inside the caller's `transaction.atomic`.
+
+Two other shapes, for the writes that do not fit one row by its key:
+
+    pending = locked(Proposal.objects.filter(batch=batch))   # several rows, or
+    batch = locked(ImportBatch).filter(pk=batch_id).first()  # one that may be gone
+    save_tracked(current, actor=actor, fields=[...], reason=...)  # the caller audits
+
+`locked` is the only other place a row lock is taken (the architecture test
+in core/tests/test_architecture.py refuses `select_for_update(` elsewhere);
+`save_tracked` is `save_audited` without the audit entry, for a save whose
+entry the caller writes once for several rows, or that leaves none by design
+(a counter, a token's last use).
 """
 
 from collections.abc import Callable, Iterable
@@ -30,15 +42,34 @@ class StaleEditError(Exception):
         super().__init__(message or "该记录已被他人修改，请刷新页面后重新编辑。")
 
 
-def lock(queryset: models.QuerySet | type[models.Model], pk, *, version: int | None = None):
+def locked(
+    queryset: models.QuerySet | models.Manager | type[models.Model], *, of_self: bool = False
+) -> models.QuerySet:
+    """`queryset` with every row it reads locked until the transaction ends.
+
+    `of_self` locks only the queryset's own table, not the tables joined by
+    select_related (PostgreSQL refuses FOR UPDATE on the nullable side of an
+    outer join).
+    """
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager
+    if isinstance(queryset, models.Manager):
+        queryset = queryset.all()
+    return queryset.select_for_update(of=("self",) if of_self else ())
+
+
+def lock(
+    queryset: models.QuerySet | models.Manager | type[models.Model],
+    pk,
+    *,
+    version: int | None = None,
+):
     """The row `pk`, locked until the transaction ends.
 
     Raises StaleEditError when `version` is given and the row is no longer at
     it; None means the caller has no version to check.
     """
-    if isinstance(queryset, type):
-        queryset = queryset._default_manager.all()
-    current = queryset.select_for_update().get(pk=pk)
+    current = locked(queryset).get(pk=pk)
     if version is not None and current.version != version:
         raise StaleEditError(current.version)
     return current
@@ -51,25 +82,18 @@ def set_history(instance: models.Model, actor, reason: str | None = None) -> Non
         instance._change_reason = reason
 
 
-def save_audited(
+def save_tracked(
     current: models.Model,
     *,
     actor,
     fields: Iterable[str],
-    action: str,
-    changes: dict[str, Any] | None = None,
     reason: str | None = None,
-    request=None,
-    audit_obj: models.Model | None = None,
-    after_commit: Callable[[], None] | None = None,
     versioned: bool = False,
 ) -> models.Model:
-    """Save `fields` of the locked row `current` and leave its history and audit entry.
+    """Save `fields` of the locked row `current` with its history row, no audit entry.
 
-    `changes` is what the audit entry records ({field: [old, new]} or any
-    facts); `audit_obj` names another row in it (the parent of a changed
-    child). `after_commit` runs once the transaction commits, never before
-    and never when it rolls back.
+    `versioned` bumps the edit version; `updated_at` is saved too when the
+    model has it.
     """
     names = {f.name for f in current._meta.concrete_fields}
     update_fields = list(dict.fromkeys(fields))
@@ -80,11 +104,41 @@ def save_audited(
         update_fields.append("updated_at")
     set_history(current, actor, reason)
     current.save(update_fields=update_fields)
+    return current
+
+
+def save_audited(
+    current: models.Model,
+    *,
+    actor,
+    fields: Iterable[str],
+    action: str,
+    changes: dict[str, Any] | None = None,
+    reason: str | None = None,
+    request=None,
+    audit_obj: models.Model | None = None,
+    region=None,
+    object_repr: str = "",
+    after_commit: Callable[[], None] | None = None,
+    versioned: bool = False,
+) -> models.Model:
+    """Save `fields` of the locked row `current` and leave its history and audit entry.
+
+    `changes` is what the audit entry records ({field: [old, new]} or any
+    facts); `audit_obj` names another row in it (the parent of a changed
+    child); `region` files the entry under a region other than the row's own
+    `region` (a Region's entry under itself); `object_repr` names the row
+    in the log when its str() would not say enough. `after_commit` runs once the transaction commits, never before
+    and never when it rolls back.
+    """
+    save_tracked(current, actor=actor, fields=fields, reason=reason, versioned=versioned)
     registries.audit(
         action=action,
         user=actor,
         request=request,
         obj=audit_obj if audit_obj is not None else current,
+        region=region,
+        object_repr=object_repr,
         changes=changes,
     )
     if after_commit is not None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.people.models import PERSON_FORM_FIELDS, Person
 from tongxin.people.search import derived_fields
 from tongxin.people.services import display_value
@@ -212,7 +213,7 @@ def person_merge_approved(
 def _merge(*, actor, survivor, merged, picks, pair, request, approved: str = "") -> Merge:
     if survivor.pk == merged.pk:
         raise MergeError("不能把一条记录与它自己合并")
-    locked = Person.objects.select_for_update().in_bulk([survivor.pk, merged.pk])
+    locked = writes.locked(Person).in_bulk([survivor.pk, merged.pk])
     survivor, merged = locked[survivor.pk], locked[merged.pk]
     if not approved:
         _refuse_unless_writable(actor, survivor, merged)
@@ -258,15 +259,16 @@ def _merge(*, actor, survivor, merged, picks, pair, request, approved: str = "")
         merged.archived_on if archived_before["status"] == "archived" else timezone.localdate()
     )
     merged.archived_note = f"已合并至 #{survivor.pk} {survivor.name}"[:200]
-    merged.version += 1
-    merged._history_user = actor
-    merged._change_reason = f"合并至 #{survivor.pk}"
-    merged.save(update_fields=[*_ARCHIVE_FIELDS, "version", "updated_at"])
-
-    survivor.version += 1
-    survivor._history_user = actor
-    survivor._change_reason = f"合并：并入 #{merged.pk}"
-    survivor.save(update_fields=[*update_fields, "version", "updated_at"])
+    writes.save_tracked(
+        merged, actor=actor, fields=_ARCHIVE_FIELDS, reason=f"合并至 #{survivor.pk}", versioned=True
+    )
+    writes.save_tracked(
+        survivor,
+        actor=actor,
+        fields=update_fields,
+        reason=f"合并：并入 #{merged.pk}",
+        versioned=True,
+    )
 
     merge.undo_data = {
         "fields": before,
@@ -299,10 +301,10 @@ def _merge(*, actor, survivor, merged, picks, pair, request, approved: str = "")
 @transaction.atomic
 def merge_undo(*, actor, merge: Merge, request=None) -> Merge:
     """Put both records back as they were, while neither changed since."""
-    merge = Merge.objects.select_for_update().get(pk=merge.pk)
+    merge = writes.lock(Merge, merge.pk)
     if merge.undone_at is not None:
         raise MergeError("该合并已撤销")
-    locked = Person.objects.select_for_update().in_bulk([merge.survivor_id, merge.merged_id])
+    locked = writes.locked(Person).in_bulk([merge.survivor_id, merge.merged_id])
     survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
     _refuse_unless_writable(actor, survivor, merged)
     data = merge.undo_data
@@ -335,14 +337,20 @@ def merge_undo(*, actor, merge: Merge, request=None) -> Merge:
 
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
-    merged.version += 1
-    merged._history_user = actor
-    merged._change_reason = f"撤销合并（原并入 #{survivor.pk}）"
-    merged.save(update_fields=[*_ARCHIVE_FIELDS, "version", "updated_at"])
-    survivor.version += 1
-    survivor._history_user = actor
-    survivor._change_reason = f"撤销合并：#{merged.pk} 恢复为单独记录"
-    survivor.save(update_fields=[*update_fields, "version", "updated_at"])
+    writes.save_tracked(
+        merged,
+        actor=actor,
+        fields=_ARCHIVE_FIELDS,
+        reason=f"撤销合并（原并入 #{survivor.pk}）",
+        versioned=True,
+    )
+    writes.save_tracked(
+        survivor,
+        actor=actor,
+        fields=update_fields,
+        reason=f"撤销合并：#{merged.pk} 恢复为单独记录",
+        versioned=True,
+    )
     if merge.pair_id:
         DuplicatePair.objects.filter(pk=merge.pair_id).update(
             status=DuplicatePair.Status.OPEN, decided_at=None, decided_by=None

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import pii
+from tongxin.core import pii, writes
 from tongxin.core.changes import apply_changes
 from tongxin.people.models import Person
 
@@ -20,19 +20,7 @@ from . import rules
 from .keys import KeyMaker, person_key_values
 from .models import BLOCKINGS, COMPARISONS, DuplicatePair, DuplicateRule, Merge, PersonKey
 
-_KEY_COLUMNS = [
-    "name",
-    "pinyin",
-    "surname",
-    "given",
-    "birth_date",
-    "mobile_hash",
-    "email",
-    "employer",
-    "id15_hash",
-    "id_place_hash",
-    "id_year_hash",
-]
+_KEY_COLUMNS = [name for name in rules.KEY_FIELDS if name != "person_id"]
 
 
 def person_keys_refresh(*, person: Person) -> None:
@@ -217,21 +205,21 @@ def candidates_refresh() -> dict:
 @transaction.atomic
 def pair_dismiss(*, actor, pair: DuplicatePair, request=None) -> DuplicatePair:
     """不是同一人: remembered, never proposed again."""
-    pair = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
+    pair = writes.lock(DuplicatePair, pair.pk)
     if pair.status != DuplicatePair.Status.OPEN:
         raise ValueError("该疑似重复已处理")
     pair.status = DuplicatePair.Status.DISMISSED
     pair.decided_at = timezone.now()
     pair.decided_by = actor
-    pair.save(update_fields=["status", "decided_at", "decided_by"])
-    audit_log(
+    return writes.save_audited(
+        pair,
+        actor=actor,
+        fields=["status", "decided_at", "decided_by"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=pair.person_a,
         changes={"dedupe": "不是同一人", "persons": [pair.person_a_id, pair.person_b_id]},
+        request=request,
+        audit_obj=pair.person_a,
     )
-    return pair
 
 
 @transaction.atomic
@@ -280,7 +268,7 @@ def _check_rule(weights, blocking, threshold) -> None:
 @transaction.atomic
 def rule_update(*, actor, rule: DuplicateRule, data: dict, request=None) -> DuplicateRule:
     """Change a rule (system administrators); the next run uses it."""
-    rule = DuplicateRule.objects.select_for_update().get(pk=rule.pk)
+    rule = writes.lock(DuplicateRule, rule.pk)
     _check_rule(
         data.get("weights", rule.weights),
         data.get("blocking", rule.blocking),
@@ -289,11 +277,14 @@ def rule_update(*, actor, rule: DuplicateRule, data: dict, request=None) -> Dupl
     changes = apply_changes(rule, data)
     if not changes:
         return rule
-    rule.save(update_fields=list(changes))
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=rule, changes=changes
+    return writes.save_audited(
+        rule,
+        actor=actor,
+        fields=list(changes),
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        request=request,
     )
-    return rule
 
 
 def completeness_exported(*, actor, rows: int, reveal: bool, request=None) -> None:

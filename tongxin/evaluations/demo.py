@@ -18,15 +18,10 @@ from tongxin.regions.models import Region
 from tongxin.regions.scope import subtree_of
 
 from .models import EvaluationRound, EvaluationSheet, IndicatorSystem, RoundResult
-from .services import (
-    indicator_system_save,
-    round_close,
-    round_create,
-    round_open,
-    sheet_save,
-    system_with_tree,
-    tree_of,
-)
+from .results import round_close
+from .rounds import round_create, round_open
+from .sheets import sheet_save
+from .systems import indicator_system_save, system_with_tree, tree_of
 
 ROUND_SIZE = 12
 

@@ -12,7 +12,7 @@ from tongxin.regions.scope import read_scope
 
 from .access import indicator_systems_visible_to, may_define_city_systems
 from .models import IndicatorSystem
-from .services import DimensionSpec, IndicatorSpec, systems_usable_for
+from .systems import DimensionSpec, IndicatorSpec, systems_usable_for
 
 # Blank rows offered on the tree editor, so a system grows without JavaScript:
 # a new system's four dimensions fit in one save (issue 18: one per save).

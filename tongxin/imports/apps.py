@@ -10,10 +10,10 @@ class ImportsConfig(AppConfig):
         from tongxin.core import leases, registries
 
         from . import pii_records
+        from .batches import import_batch_recover
         from .models import ImportBatch, PhotoBatch
         from .photos import photo_batch_recover
         from .retention import serve_purge
-        from .services import import_batch_recover
 
         leases.register(ImportBatch, import_batch_recover)
         leases.register(PhotoBatch, photo_batch_recover)

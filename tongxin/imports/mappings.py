@@ -15,6 +15,8 @@ import json
 
 from django.db import transaction
 
+from tongxin.core import writes
+
 from .models import ImportBatch, RememberedMapping
 from .parsing import normalise_header
 from .validation import IMPORTABLE_FIELDS
@@ -59,11 +61,9 @@ def column_mapping_remember(*, batch: ImportBatch, actor) -> RememberedMapping:
     the mapping is part of the batch, whose commit is."""
     key = header_hash(batch.columns)
     with transaction.atomic():
-        existing = (
-            RememberedMapping.objects.select_for_update()
-            .filter(region=batch.region, header_hash=key)
-            .first()
-        )
+        existing = writes.locked(
+            RememberedMapping.objects.filter(region=batch.region, header_hash=key)
+        ).first()
         if existing is None:
             return RememberedMapping.objects.create(
                 region=batch.region,
@@ -77,5 +77,6 @@ def column_mapping_remember(*, batch: ImportBatch, actor) -> RememberedMapping:
         existing.mapping = batch.mapping
         existing.batch = batch
         existing.updated_by = actor
-        existing.save(update_fields=["columns", "mapping", "batch", "updated_by", "updated_at"])
-        return existing
+        return writes.save_tracked(
+            existing, actor=actor, fields=["columns", "mapping", "batch", "updated_by"]
+        )

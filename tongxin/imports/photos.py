@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import leases, pii
+from tongxin.core import leases, pii, writes
 from tongxin.core.storage import local_copy
 from tongxin.people.models import Person
 from tongxin.people.services import StaleEditError, person_update
@@ -461,7 +461,7 @@ def photo_batch_undo(*, actor, batch: PhotoBatch, request=None) -> PhotoBatch:
 
 @transaction.atomic
 def _undo(*, actor, batch: PhotoBatch, request) -> tuple[PhotoBatch, list[str]]:
-    batch = PhotoBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = writes.lock(PhotoBatch, batch.pk)
     if batch.status != PhotoBatch.Status.COMMITTED:
         raise PhotoUndoBlocked([{"file": "", "name": "", "reason": "只有已导入的批次可以撤销"}])
     records = list(batch.records.all())
@@ -490,14 +490,13 @@ def _undo(*, actor, batch: PhotoBatch, request) -> tuple[PhotoBatch, list[str]]:
     batch.status = PhotoBatch.Status.UNDONE
     batch.undone_at = timezone.now()
     batch.undone_by = actor
-    batch.save(update_fields=["status", "undone_at", "undone_by"])
-    audit_log(
+    writes.save_audited(
+        batch,
+        actor=actor,
+        fields=["status", "undone_at", "undone_by"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=batch,
-        region=batch.region,
         changes={"undo": True, "photos_restored": len(records)},
+        request=request,
     )
     return batch, replaced
 
@@ -508,16 +507,15 @@ ABANDONED = "后台处理进程意外中止（可能被强制结束、断电或�
 def photo_batch_recover(batch_id: int) -> None:
     """A photo batch whose worker died is marked failed (core/leases.py)."""
     with transaction.atomic():
-        batch = PhotoBatch.objects.select_for_update().filter(pk=batch_id).first()
+        batch = writes.locked(PhotoBatch).filter(pk=batch_id).first()
         if batch is None or not batch.is_running:
             return
         batch.status = PhotoBatch.Status.FAILED
         batch.error_message = ABANDONED
-        batch.save(update_fields=["status", "error_message"])
-        audit_log(
+        writes.save_audited(
+            batch,
+            actor=None,
+            fields=["status", "error_message"],
             action=AuditEntry.Action.UPDATE,
-            user=None,
-            obj=batch,
-            region=batch.region,
             changes={"status": ["正在处理", "失败"], "reason": ABANDONED},
         )

@@ -1,7 +1,7 @@
 """An import's undo data under key rotation (core/pii_rotation.py).
 
 ImportedRecord.previous keeps the values an import overwrote, for undo;
-identifiers among them are encrypted (imports/services.py). They are not an
+identifiers among them are encrypted (imports/committing.py). They are not an
 encrypted column, so `tongxin pii_rotate_key` learns of them from
 `registries.encrypted_extras` (imports/apps.py registers this).
 """
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
-from tongxin.core import pii
+from tongxin.core import pii, writes
 from tongxin.core.pii_rotation import BATCH_SIZE
 
 from .models import ImportedRecord
@@ -38,7 +38,7 @@ class _EncryptedPrevious:
             with transaction.atomic():
                 ring = pii.keyring()
                 chunk = ids[start : start + BATCH_SIZE]
-                for record in ImportedRecord.objects.select_for_update().filter(pk__in=chunk):
+                for record in writes.locked(ImportedRecord.objects.filter(pk__in=chunk)):
                     stale = {
                         name: value
                         for name, value in _encrypted_previous(record).items()

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 
 from .models import ImportBatch
 
@@ -60,20 +61,15 @@ def import_files_purge(*, now: datetime.datetime | None = None) -> int:
     """
     days = retention_days()
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
-    batches = list(
-        ImportBatch.objects.select_for_update()
-        .filter(status__in=FINISHED, created_at__lt=cutoff)
-        .exclude(file="")
-        .order_by("pk")
-    )
+    finished = ImportBatch.objects.filter(status__in=FINISHED, created_at__lt=cutoff)
+    batches = list(writes.locked(finished.exclude(file="").order_by("pk")))
     if not batches:
         return 0
     stored = []
     for batch in batches:
         stored.append((batch.file.storage, batch.file.name))
         batch.file = ""
-        batch._change_reason = PURGE_REASON
-        batch.save(update_fields=["file"])
+        writes.save_tracked(batch, actor=None, fields=["file"], reason=PURGE_REASON)
     audit_log(
         action=AuditEntry.Action.DELETE,
         object_type=ImportBatch._meta.label_lower,

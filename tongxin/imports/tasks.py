@@ -2,23 +2,23 @@
 
 from django_tasks import task
 
-from . import photos, services
+from . import batches, photos
 from .models import ImportBatch, PhotoBatch
 
 
 @task()
 def read_import(batch_id: int) -> None:
-    services.import_batch_read(batch=ImportBatch.objects.get(pk=batch_id))
+    batches.import_batch_read(batch=ImportBatch.objects.get(pk=batch_id))
 
 
 @task()
 def analyse_import(batch_id: int) -> None:
-    services.import_batch_analyse(batch=ImportBatch.objects.get(pk=batch_id))
+    batches.import_batch_analyse(batch=ImportBatch.objects.get(pk=batch_id))
 
 
 @task()
 def commit_import(batch_id: int) -> None:
-    services.import_batch_commit_quietly(batch=ImportBatch.objects.get(pk=batch_id))
+    batches.import_batch_commit_quietly(batch=ImportBatch.objects.get(pk=batch_id))
 
 
 @task()

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.people.dictionary_services import dictionary_entry_update
 from tongxin.people.models import SubCategory
 from tongxin.regions import scope
@@ -176,10 +177,10 @@ def value_mapping_propose(
     known = _known_as(field, text, user=actor)
     if known is not None:
         raise _already_known(field, text, known)
-    pending = ValueMappingProposal.objects.select_for_update().filter(
-        region=batch.region,
-        field=field,
-        state=ValueMappingProposal.State.PENDING,
+    pending = writes.locked(
+        ValueMappingProposal.objects.filter(
+            region=batch.region, field=field, state=ValueMappingProposal.State.PENDING
+        )
     )
     key = lookup_key(text)
     for earlier in pending:
@@ -187,7 +188,7 @@ def value_mapping_propose(
             earlier.state = ValueMappingProposal.State.DECLINED
             earlier.decided_by = actor
             earlier.decided_at = timezone.now()
-            earlier.save(update_fields=["state", "decided_by", "decided_at"])
+            writes.save_tracked(earlier, actor=actor, fields=["state", "decided_by", "decided_at"])
     proposal = ValueMappingProposal.objects.create(
         region=batch.region,
         batch=batch,
@@ -213,7 +214,7 @@ def value_mapping_decide(
     *, actor, proposal: ValueMappingProposal, accept: bool, request=None
 ) -> ValueMappingProposal:
     """Accept (the value becomes the entry's synonym) or decline a pending proposal."""
-    proposal = ValueMappingProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = writes.lock(ValueMappingProposal, proposal.pk)
     if proposal.state != ValueMappingProposal.State.PENDING:
         raise ValueMappingError("该提议已处理")
     if accept:
@@ -232,15 +233,14 @@ def value_mapping_decide(
         proposal.state = ValueMappingProposal.State.DECLINED
     proposal.decided_by = actor
     proposal.decided_at = timezone.now()
-    proposal.save(update_fields=["state", "decided_by", "decided_at"])
-    audit_log(
+    return writes.save_audited(
+        proposal,
+        actor=actor,
+        fields=["state", "decided_by", "decided_at"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=proposal,
         changes={"state": [ValueMappingProposal.State.PENDING.label, proposal.get_state_display()]},
+        request=request,
     )
-    return proposal
 
 
 def pending_proposals_by_value(batch: ImportBatch) -> dict[tuple[str, str], ValueMappingProposal]:

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import photos, services, tasks
+from . import batches, checking, committing, photos, status, tasks, undo
 from .access import (
     batch_for_user,
     batches_visible_to,
@@ -44,9 +44,8 @@ def _require_importer(user) -> None:
 @require_GET
 def batch_list(request):
     _require_importer(request.user)
-    batches = batches_visible_to(request.user).select_related("created_by")[:100]
     context = {
-        "batches": batches,
+        "batches": batches_visible_to(request.user).select_related("created_by")[:100],
         "photo_batches": photo_batches_visible_to(request.user).select_related("created_by")[:20],
         "may_map_values": may_map_values(request.user),
     }
@@ -79,7 +78,7 @@ def batch_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = services.import_batch_create(
+            batch = batches.import_batch_create(
                 actor=request.user,
                 upload=form.cleaned_data["file"],
                 default_region=form.cleaned_data["default_region"],
@@ -113,16 +112,16 @@ def batch_mapping(request, pk: int):
         return redirect("imports:detail", pk=batch.pk)
     # ?guess=1: start from the columns' names instead of the remembered mapping.
     guessing = request.method == "GET" and request.GET.get("guess") == "1"
-    initial = services.guessed_mapping(batch) if guessing else None
+    initial = committing.guessed_mapping(batch) if guessing else None
     form = MappingForm(request.POST or None, batch=batch, initial_mapping=initial)
     if request.method == "POST" and form.is_valid():
-        services.import_batch_set_mapping(
+        batches.import_batch_set_mapping(
             actor=request.user,
             batch=batch,
             mapping=form.mapping(),
             on_duplicate=form.cleaned_data["on_duplicate"],
         )
-        _check(batch)
+        _check(batch, request.user)
         return redirect("imports:detail", pk=batch.pk)
     remembered = request.method == "GET" and not guessing and batch_mapping_is_remembered(batch)
     return render(
@@ -138,21 +137,21 @@ def batch_mapping(request, pk: int):
     )
 
 
-def _check(batch: ImportBatch) -> None:
+def _check(batch: ImportBatch, actor) -> None:
     """The preview, here for a small file, by the task worker for a large one."""
-    if batch.progress_total > services.background_threshold():
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.ANALYSING, phase="排队等待"
+    if batch.progress_total > checking.background_threshold():
+        status.import_batch_status_set(
+            batch=batch, status=ImportBatch.Status.ANALYSING, actor=actor, phase="排队等待"
         )
         tasks.analyse_import.enqueue(batch.pk)
     else:
-        services.import_batch_analyse(batch=batch)
+        batches.import_batch_analyse(batch=batch)
 
 
 def _progress_context(batch: ImportBatch) -> dict:
     """The bar's figures: rows checked, or rows written once writing has begun."""
     done, total = batch.progress_done, batch.progress_total
-    writing = services.write_progress(batch)
+    writing = batches.write_progress(batch)
     if writing is not None:
         done, total = writing
     percent = min(100, done * 100 // total) if total else 0
@@ -162,7 +161,7 @@ def _progress_context(batch: ImportBatch) -> dict:
         "progress_total": total,
         "percent": percent,
         # writing, and the worker has not said how far yet: a moving full bar
-        "progress_unknown": batch.phase == services.WRITING and writing is None,
+        "progress_unknown": batch.phase == committing.WRITING and writing is None,
     }
 
 
@@ -228,15 +227,15 @@ def batch_commit(request, pk: int):
     if batch.status != ImportBatch.Status.PREVIEWED:
         messages.error(request, "该批次当前不能导入（请先预览）")
         return redirect("imports:detail", pk=batch.pk)
-    if batch.progress_total > services.background_threshold():
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.COMMITTING, phase="排队等待"
+    if batch.progress_total > checking.background_threshold():
+        status.import_batch_status_set(
+            batch=batch, status=ImportBatch.Status.COMMITTING, actor=request.user, phase="排队等待"
         )
         tasks.commit_import.enqueue(batch.pk)
         return redirect("imports:detail", pk=batch.pk)
     try:
-        batch = services.import_batch_commit(batch=batch, actor=request.user, request=request)
-    except services.ImportCommitError as error:
+        batch = batches.import_batch_commit(batch=batch, actor=request.user, request=request)
+    except batches.ImportCommitError as error:
         messages.error(request, error.message)
     else:
         messages.success(
@@ -250,8 +249,8 @@ def batch_commit(request, pk: int):
 def batch_undo(request, pk: int):
     batch = batch_for_user(request.user, pk, write=True)
     try:
-        services.import_batch_undo(actor=request.user, batch=batch, request=request)
-    except services.UndoBlocked as blocked:
+        undo.import_batch_undo(actor=request.user, batch=batch, request=request)
+    except undo.UndoBlocked as blocked:
         messages.error(request, "撤销未执行：以下记录在导入后已被修改或引用，整批导入不能撤销。")
         context = _detail_context(batch, blocked.blockers[:SHOWN_PROBLEMS])
         return render(request, "imports/batch_detail.html", context, status=409)
@@ -270,7 +269,7 @@ def batch_rejected(request, pk: int):
         messages.error(request, f"{gone}，无法再下载未导入的行")
         return render(request, "imports/batch_detail.html", _detail_context(batch), status=404)
     try:
-        content = services.rejected_rows_xlsx(batch)
+        content = batches.rejected_rows_xlsx(batch)
     except ImportFileError as error:
         messages.error(request, error.message)
         return redirect("imports:detail", pk=batch.pk)
@@ -328,7 +327,7 @@ def batch_map_value(request, pk: int):
         messages.error(request, error.message)
         return redirect("imports:detail", pk=batch.pk)
     if direct:
-        _check(batch)
+        _check(batch, request.user)
     messages.success(request, done)
     return redirect("imports:detail", pk=batch.pk)
 
@@ -338,7 +337,7 @@ def batch_recheck(request, pk: int):
     """Check the stored file again (after a value was mapped), without uploading it again."""
     batch = batch_for_user(request.user, pk, write=True)
     if _may_recheck(request, batch):
-        _check(batch)
+        _check(batch, request.user)
     return redirect("imports:detail", pk=batch.pk)
 
 

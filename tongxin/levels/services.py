@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.people.models import Person
 from tongxin.people.services import refuse_if_stale
 from tongxin.regions.models import Region
@@ -24,14 +25,6 @@ def _require_may_write(actor, person: Person) -> None:
         raise LevelError("您没有修改人员信息的权限")
     if not Person.objects.writable_by(actor).filter(pk=person.pk).exists():
         raise LevelError("只能处理本区域的人员")
-
-
-def _save_level(current: Person, *, actor, level: str, history_reason: str) -> None:
-    current.level = level
-    current.version += 1
-    current._history_user = actor
-    current._change_reason = history_reason
-    current.save(update_fields=["level", "version", "updated_at"])
 
 
 def _join(person: Person, tier: Tier, *, reason: str) -> bool:
@@ -55,12 +48,13 @@ def person_level_follow_tiers(*, actor, person: Person, reason: str) -> str:
     """Set `person.level` (locked by the caller) to what the tiers held mean."""
     level = tiers.summary_level(tiers.tiers_held(person))
     if level != person.level:
-        old = person.level
-        _save_level(
+        old, person.level = person.level, level
+        writes.save_tracked(
             person,
             actor=actor,
-            level=level,
-            history_reason=f"分级：{Person.Level(old).label} → {Person.Level(level).label}（{reason}）",
+            fields=["level"],
+            reason=f"分级：{Person.Level(old).label} → {Person.Level(level).label}（{reason}）",
+            versioned=True,
         )
         LevelChange.objects.create(
             person=person,
@@ -77,7 +71,7 @@ def person_level_follow_tiers(*, actor, person: Person, reason: str) -> str:
 def person_tier_join(*, actor, person: Person, tier: Tier, reason: str, request=None) -> None:
     """Put `person` in the tier of a node the actor works at (认定), e.g. the city
     confirming a county's recommendation. The person's level follows."""
-    current = Person.objects.select_for_update().get(pk=person.pk)
+    current = writes.lock(Person, person.pk)
     if not write_scope(actor).contains(tier.region_id):
         raise LevelError(f"只有{tier.region.name}的工作人员可以认定{tier.name}")
     if current.is_archived:
@@ -100,7 +94,7 @@ def person_tier_join(*, actor, person: Person, tier: Tier, reason: str, request=
 @transaction.atomic
 def person_tier_leave(*, actor, person: Person, tier: Tier, reason: str, request=None) -> None:
     """Take `person` out of a node's tier (the node's staff decide)."""
-    current = Person.objects.select_for_update().get(pk=person.pk)
+    current = writes.lock(Person, person.pk)
     if not write_scope(actor).contains(tier.region_id):
         raise LevelError(f"只有{tier.region.name}的工作人员可以调整{tier.name}")
     if not _leave(current, [tier]):
@@ -161,7 +155,7 @@ def person_change_level(
         raise LevelError("请填写调整原因")
     if len(reason) > 200:
         raise LevelError("调整原因不能超过200字")
-    current = Person.objects.select_for_update().get(pk=person.pk)
+    current = writes.lock(Person, person.pk)
     _require_may_write(actor, current)
     refuse_if_stale(current, expected_version)
     if current.is_archived:
@@ -180,13 +174,21 @@ def person_change_level(
         _leave(current, [t for t in held if tiers.level_of_node(t.region) != level])
         node = tiers.home_node(current.region, level)
         _join(current, tiers.tier_for(node), reason=reason)
-    old = current.level
+    old, current.level = current.level, level
     old_label, new_label = Person.Level(old).label, Person.Level(level).label
-    _save_level(
+    writes.save_audited(
         current,
         actor=actor,
-        level=level,
-        history_reason=f"分级调整：{old_label} → {new_label}（{reason}）",
+        fields=["level"],
+        action=AuditEntry.Action.UPDATE,
+        changes={
+            "level": [old_label, new_label],
+            "tiers": [[str(t) for t in held], [str(t) for t in tiers.tiers_held(current)]],
+            "reason": reason,
+        },
+        reason=f"分级调整：{old_label} → {new_label}（{reason}）",
+        request=request,
+        versioned=True,
     )
     change = LevelChange.objects.create(
         person=current,
@@ -195,17 +197,6 @@ def person_change_level(
         reason=reason,
         changed_by=actor,
         changed_at=timezone.now(),
-    )
-    audit_log(
-        action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=current,
-        changes={
-            "level": [old_label, new_label],
-            "tiers": [[str(t) for t in held], [str(t) for t in tiers.tiers_held(current)]],
-            "reason": reason,
-        },
     )
     person.level, person.version = current.level, current.version
     return change
@@ -233,11 +224,11 @@ def tier_set(
     name = (name or "").strip()
     if len(name) > 30:
         raise LevelError(f"{region.name}的分级名称不能超过30字")
-    tier = Tier.objects.select_for_update().filter(region=region).first()
+    tier = writes.locked(Tier.objects.filter(region=region)).first()
     created = tier is None
     if created:
         tier = Tier(region=region, name=name or tiers.default_tier_name(region), quota=quota)
-        tier._history_user = actor
+        writes.set_history(tier, actor)
         tier.save(force_insert=True)
         changes = {"name": [None, tier.name], "quota": [None, quota]}
     else:
@@ -250,8 +241,7 @@ def tier_set(
             return tier
         tier.quota = quota
         tier.name = name or tier.name
-        tier._history_user = actor
-        tier.save(update_fields=["quota", "name"])
+        writes.save_tracked(tier, actor=actor, fields=["quota", "name"])
     audit_log(
         action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
         user=actor,

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 
 RECOVERY_CODE_COUNT = 10
 # Set at login (signals.py) when the user has an authenticator, so that the
@@ -161,7 +162,7 @@ def _check_code(*, user: User, code: str, purpose: str, request=None) -> Device:
     error = WRONG_CODE
     with transaction.atomic():
         if device is not None:
-            device = type(device).objects.select_for_update().get(pk=device.pk)
+            device = writes.lock(type(device), device.pk)
             allowed, info = device.verify_is_allowed()
             if not allowed:
                 error = _throttled_message(info["locked_until"])

@@ -8,6 +8,7 @@ from django.db import models, transaction
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.core.changes import apply_changes, initial_values
 
 
@@ -30,17 +31,16 @@ def dictionary_entry_create(
 
 @transaction.atomic
 def dictionary_entry_update(*, actor, entry: models.Model, data: dict, request=None):
-    current = type(entry).objects.select_for_update().get(pk=entry.pk)
+    current = writes.lock(type(entry), entry.pk)
     changes = apply_changes(current, data)
     if not changes:
         return current
     current.full_clean()
-    current.save(update_fields=list(changes))
-    audit_log(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        fields=list(changes),
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=current,
         changes=changes,
+        request=request,
     )
-    return current

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry, redact_entry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.core.tasks import figures_changed
 from tongxin.core.versioned_cache import figures_reset
 from tongxin.people.models import Person
@@ -33,7 +34,7 @@ def notice_update(*, actor, text: str, request=None) -> PrivacyNotice:
     text = text.strip()
     if not text:
         raise ValidationError({"text": "告知内容不能为空。"})
-    current = PrivacyNotice.objects.select_for_update().order_by("-version").first()
+    current = writes.locked(PrivacyNotice.objects.order_by("-version")).first()
     if current is not None and current.text == text:
         return current
     last = PrivacyNotice.objects.aggregate(v=Max("version"))["v"] or 0
@@ -218,7 +219,7 @@ def person_erase(*, actor, person: Person, details: dict, request=None) -> Priva
     one audit entry records who erased which record when, on which request —
     with none of the erased values. Stored files go once the transaction commits.
     """
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = writes.lock(Person, person.pk)
     blockers = erasure_blockers(person)
     if blockers:
         raise ErasureRefused("；".join(blockers) + "。")

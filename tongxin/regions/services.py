@@ -1,6 +1,6 @@
 from django.db import transaction
 
-from tongxin.core import registries
+from tongxin.core import registries, writes
 from tongxin.core.changes import apply_changes, initial_values
 
 from .models import Region
@@ -29,18 +29,17 @@ def region_create(*, actor, data: dict, request=None) -> Region:
 @transaction.atomic
 def region_update(*, actor, region: Region, data: dict, request=None) -> Region:
     """Change a region. Regions are never deleted: persons and users refer to them."""
-    current = Region.objects.select_for_update().get(pk=region.pk)
+    current = writes.lock(Region, region.pk)
     changes = apply_changes(current, {f: data[f] for f in REGION_FIELDS if f in data})
     if not changes:
         return current
     current.full_clean()
-    current.save(update_fields=list(changes))
-    registries.audit(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        fields=list(changes),
         action="update",
-        user=actor,
-        request=request,
-        obj=current,
-        region=current,
         changes=changes,
+        request=request,
+        region=current,
     )
-    return current

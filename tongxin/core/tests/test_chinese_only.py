@@ -110,7 +110,7 @@ def _act(world):
     histories and logs then hold real entries to render."""
     from django.utils import timezone
 
-    from tongxin.evaluations import services as evaluations
+    from tongxin.evaluations import results, rounds
     from tongxin.people import services as people
     from tongxin.service import services as service
     from tongxin.service.models import Department
@@ -132,8 +132,8 @@ def _act(world):
         actor=admin, service_request=request, on_date=today, note="已联系"
     )
     evaluation_round = world.by_unit["xingning"]["round"]
-    evaluation_round = evaluations.round_open(actor=admin, evaluation_round=evaluation_round)
-    evaluations.round_close(actor=admin, evaluation_round=evaluation_round)
+    evaluation_round = rounds.round_open(actor=admin, evaluation_round=evaluation_round)
+    results.round_close(actor=admin, evaluation_round=evaluation_round)
 
 
 def _urls_for(user):

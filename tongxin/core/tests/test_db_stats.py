@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from tongxin.core import db_stats
-from tongxin.imports import services as import_services
+from tongxin.imports import committing
 from tongxin.imports.tests.rosters import roster_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -52,15 +52,15 @@ def test_a_large_import_queues_a_statistics_refresh(
     tmp_path, city_user, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(import_services, "LARGE_WRITE", 3)
+    monkeypatch.setattr(committing, "LARGE_WRITE", 3)
     monkeypatch.setattr(
-        import_services, "refresh_statistics", SimpleNamespace(enqueue=lambda: queued.append(1))
+        committing, "refresh_statistics", SimpleNamespace(enqueue=lambda: queued.append(1))
     )
     small = write_xlsx(tmp_path / "small.xlsx", [roster_row(n) for n in range(1, 3)])
     with django_capture_on_commit_callbacks(execute=True):
-        import_services.import_file(actor=city_user, path=small, commit=True)
+        committing.import_file(actor=city_user, path=small, commit=True)
     assert queued == []
     large = write_xlsx(tmp_path / "large.xlsx", [roster_row(n) for n in range(3, 6)])
     with django_capture_on_commit_callbacks(execute=True):
-        import_services.import_file(actor=city_user, path=large, commit=True)
+        committing.import_file(actor=city_user, path=large, commit=True)
     assert queued == [1]

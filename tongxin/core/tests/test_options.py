@@ -11,8 +11,8 @@ from tongxin.conftest import PASSWORD
 from tongxin.core import options
 from tongxin.core.models import RuntimeOption
 from tongxin.evaluations.grading import grade_bands, grade_for
+from tongxin.imports.checking import background_threshold
 from tongxin.imports.files import max_upload_bytes, read_budget
-from tongxin.imports.services import background_threshold
 from tongxin.levels.quotas import default_quota, thin_below
 from tongxin.people.models import Person
 

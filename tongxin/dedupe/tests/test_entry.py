@@ -92,7 +92,7 @@ def test_it_does_not_warn_for_someone_new(client_for, xingning_user, make_person
 def test_it_warns_on_import_rows_inside_and_outside_the_scope(
     tmp_path, xingning_user, make_person, regions
 ):
-    from tongxin.imports.services import import_file
+    from tongxin.imports.committing import import_file
     from tongxin.imports.tests.rosters import roster_row, write_xlsx
 
     make_person("蓝天", mobile="13600000001")

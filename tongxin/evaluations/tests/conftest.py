@@ -8,7 +8,7 @@ import pytest
 
 from tongxin.accounts.models import User
 from tongxin.conftest import PASSWORD
-from tongxin.evaluations import services
+from tongxin.evaluations import rounds, sheets, systems
 from tongxin.evaluations.models import Indicator
 from tongxin.people.models import Person
 
@@ -28,7 +28,7 @@ def evaluators(regions):
 
 def simple_tree():
     """Total = 3·(a + b) + 2·c: 政治 60% over a, b (10 each); 贡献 40% over c (20)."""
-    S = services
+    S = systems
     return [
         S.DimensionSpec(
             "政治素质",
@@ -44,7 +44,7 @@ def simple_tree():
 
 @pytest.fixture
 def simple_system(city_user):
-    return services.indicator_system_save(
+    return systems.indicator_system_save(
         actor=city_user,
         system=None,
         name="测试体系",
@@ -59,7 +59,7 @@ def make_round(city_user, evaluators, simple_system, regions):
     """make_round(persons, region=city, evaluators=all three, open=True) → a round."""
 
     def make(persons, *, region=None, actor=None, system=None, evaluator_list=None, open=True):
-        evaluation_round = services.round_create(
+        evaluation_round = rounds.round_create(
             actor=actor or city_user,
             name="2026年度",
             region=region or regions["city"],
@@ -69,7 +69,7 @@ def make_round(city_user, evaluators, simple_system, regions):
             deadline=datetime.date(2026, 12, 31),
         )
         if open:
-            evaluation_round = services.round_open(
+            evaluation_round = rounds.round_open(
                 actor=actor or city_user, evaluation_round=evaluation_round
             )
         return evaluation_round
@@ -88,7 +88,7 @@ def entries_for(system, a, b, c, note=""):
 
 
 def score(sheet, a, b, c, *, submit=True):
-    return services.sheet_save(
+    return sheets.sheet_save(
         actor=sheet.evaluator,
         sheet=sheet,
         entries=entries_for(sheet.round.system, a, b, c),

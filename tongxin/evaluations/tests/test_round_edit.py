@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
-from tongxin.evaluations import services
+from tongxin.evaluations import errors, results, rounds, systems
 from tongxin.evaluations.models import EvaluationRound, EvaluationSheet, RoundPerson
 from tongxin.evaluations.tests.conftest import score, simple_tree
 from tongxin.people.models import Person, PersonGroup
@@ -49,7 +49,7 @@ def archived(person):
 
 @pytest.fixture
 def other_system(city_user):
-    return services.indicator_system_save(
+    return systems.indicator_system_save(
         actor=city_user,
         system=None,
         name="另一体系",
@@ -120,7 +120,7 @@ def test_a_system_that_excludes_persons_in_the_round_is_refused_naming_them(
     client_for, city_user, make_round, make_person
 ):
     second = PersonGroup.objects.get(sort_order=2)
-    limited = services.indicator_system_save(
+    limited = systems.indicator_system_save(
         actor=city_user,
         system=None,
         name="中介组织体系",
@@ -147,7 +147,7 @@ def test_a_system_that_excludes_persons_in_the_round_is_refused_naming_them(
 def test_a_county_round_cannot_take_another_regions_system(
     client_for, xingning_user, qingxiu_user, make_round, make_person, regions
 ):
-    qingxiu_system = services.indicator_system_save(
+    qingxiu_system = systems.indicator_system_save(
         actor=qingxiu_user,
         system=None,
         name="青秀区体系",
@@ -158,8 +158,8 @@ def test_a_county_round_cannot_take_another_regions_system(
     evaluation_round = make_round(
         [make_person("张三")], region=regions["xingning"], actor=xingning_user, open=False
     )
-    with pytest.raises(services.EvaluationError, match="该体系未启用，或不适用于本批次的区域"):
-        services.round_update(
+    with pytest.raises(errors.EvaluationError, match="该体系未启用，或不适用于本批次的区域"):
+        rounds.round_update(
             actor=xingning_user,
             evaluation_round=evaluation_round,
             name="2026年度",
@@ -291,7 +291,7 @@ def test_it_adds_and_removes_evaluators_and_opening_gives_every_pair_a_sheet(
     client.post(
         reverse("evaluations:round_persons_add", args=[evaluation_round.pk]), {"p_q": "李四"}
     )
-    services.round_open(actor=city_user, evaluation_round=evaluation_round)
+    rounds.round_open(actor=city_user, evaluation_round=evaluation_round)
     pairs = set(
         EvaluationSheet.objects.filter(round=evaluation_round).values_list(
             "person_id", "evaluator_id"
@@ -347,7 +347,7 @@ def test_edits_are_refused_once_the_round_is_open_or_closed(
     zhang, li = make_person("张三"), make_person("李四")
     evaluation_round = make_round([zhang, li], evaluator_list=evaluators[:2])
     if closed:
-        services.round_close(actor=city_user, evaluation_round=evaluation_round)
+        results.round_close(actor=city_user, evaluation_round=evaluation_round)
     make_person("王五")
     state = "该批次已结束" if closed else "该批次已开始评审"
     audits = round_audits(evaluation_round).count()
@@ -404,19 +404,19 @@ def test_scores_are_kept_whatever_the_status(city_user, make_round, make_person,
     EvaluationRound.objects.filter(pk=evaluation_round.pk).update(
         status=EvaluationRound.Status.DRAFT
     )
-    with pytest.raises(services.EvaluationError, match="评审人评审2已评分 1 份"):
-        services.round_evaluator_remove(
+    with pytest.raises(errors.EvaluationError, match="评审人评审2已评分 1 份"):
+        rounds.round_evaluator_remove(
             actor=city_user, evaluation_round=evaluation_round, evaluator=evaluators[1]
         )
-    with pytest.raises(services.EvaluationError, match="李四已有评审人评分（评审2）"):
-        services.round_person_remove(actor=city_user, evaluation_round=evaluation_round, person=li)
-    with pytest.raises(services.EvaluationError, match="已有评审人评分，不能更换指标体系"):
-        services.round_update(
+    with pytest.raises(errors.EvaluationError, match="李四已有评审人评分（评审2）"):
+        rounds.round_person_remove(actor=city_user, evaluation_round=evaluation_round, person=li)
+    with pytest.raises(errors.EvaluationError, match="已有评审人评分，不能更换指标体系"):
+        rounds.round_update(
             actor=city_user,
             evaluation_round=evaluation_round,
             name="2026年度",
             deadline=datetime.date(2026, 12, 31),
-            system=services.indicator_system_save(
+            system=systems.indicator_system_save(
                 actor=city_user,
                 system=None,
                 name="另一体系",
@@ -532,7 +532,7 @@ def test_the_preview_count_equals_the_persons_the_round_gets(
 ):
     system = simple_system
     if limited:
-        system = services.indicator_system_save(
+        system = systems.indicator_system_save(
             actor=city_user,
             system=None,
             name="中介组织体系",
@@ -576,7 +576,7 @@ def test_a_county_users_preview_counts_only_their_region(
 def test_the_preview_flags_a_system_of_another_region(
     client_for, city_user, qingxiu_user, regions, population
 ):
-    qingxiu_system = services.indicator_system_save(
+    qingxiu_system = systems.indicator_system_save(
         actor=qingxiu_user,
         system=None,
         name="青秀区体系",
@@ -617,7 +617,7 @@ def test_the_draft_page_pins_its_query_count(
 ):
     evaluation_round = make_round([make_person(f"张{i}") for i in range(20)], open=False)
     for i in range(3):
-        services.round_person_remove(
+        rounds.round_person_remove(
             actor=city_user,
             evaluation_round=evaluation_round,
             person=evaluation_round.persons.get(name=f"张{i}"),

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tongxin.audit.models import AuditEntry
-from tongxin.evaluations import services
+from tongxin.evaluations import results, rounds, sheets, systems
+from tongxin.evaluations.errors import EvaluationError
 from tongxin.evaluations.grading import grade_for, to_cents
 from tongxin.evaluations.models import (
     EvaluationRound,
@@ -19,7 +20,7 @@ from tongxin.evaluations.models import (
     RoundResult,
     Score,
 )
-from tongxin.evaluations.services import DimensionSpec, EvaluationError, IndicatorSpec
+from tongxin.evaluations.systems import DimensionSpec, IndicatorSpec
 from tongxin.evaluations.tests.conftest import entries_for, score, simple_tree
 from tongxin.people.models import Person
 
@@ -39,31 +40,31 @@ def sheets_of(evaluation_round, person):
 
 def test_it_ships_the_default_system_with_weights_summing_to_100():
     system = IndicatorSystem.objects.get(name="综合评价指标体系（默认）")
-    tree = services.tree_of(system)
+    tree = systems.tree_of(system)
     assert [d.name for d in tree] == ["政治素质", "社会贡献", "参政议政能力", "社会影响"]
     assert sum(d.weight for d in tree) == 100
     assert all(2 <= len(d.indicators) <= 4 for d in tree)
-    assert services.validate_tree(tree) == []
+    assert systems.validate_tree(tree) == []
     assert system.is_active and system.region is None
 
 
 def test_weights_are_checked_in_use_not_on_saving(city_user, simple_system):
     tree = simple_tree()
     tree[1].weight = 30
-    saved = services.indicator_system_save(
+    saved = systems.indicator_system_save(
         actor=city_user, system=None, name="录入中", region=None, groups=[], dimensions=tree
     )
-    assert services.validate_tree(tree, in_use=False) == []
-    assert "各维度权重合计为 90%，必须等于 100%。" in services.validate_tree(tree)
-    assert "权重合计为 90%" in services.weight_refusal(saved)
-    assert services.weight_refusal(simple_system) is None
+    assert systems.validate_tree(tree, in_use=False) == []
+    assert "各维度权重合计为 90%，必须等于 100%。" in systems.validate_tree(tree)
+    assert "权重合计为 90%" in systems.weight_refusal(saved)
+    assert systems.weight_refusal(simple_system) is None
 
 
 def test_it_refuses_to_activate_a_system_whose_weights_were_broken(city_user, simple_system):
-    services.indicator_system_set_active(actor=city_user, system=simple_system, active=False)
+    systems.indicator_system_set_active(actor=city_user, system=simple_system, active=False)
     simple_system.dimensions.filter(name="社会贡献").update(weight=10)
     with pytest.raises(EvaluationError, match="权重合计为 70%"):
-        services.indicator_system_set_active(actor=city_user, system=simple_system, active=True)
+        systems.indicator_system_set_active(actor=city_user, system=simple_system, active=True)
     simple_system.refresh_from_db()
     assert not simple_system.is_active
 
@@ -73,7 +74,7 @@ def test_it_names_each_bad_part_of_a_tree():
         DimensionSpec("", 50, []),
         DimensionSpec("社会贡献", 50, [IndicatorSpec("", Decimal(0))]),
     ]
-    errors = services.validate_tree(tree)
+    errors = systems.validate_tree(tree)
     assert "第1个维度：请填写名称。" in errors
     assert "第1个维度：至少需要一个指标。" in errors
     assert "第2个维度“社会贡献”的第1个指标：请填写名称。" in errors
@@ -83,7 +84,7 @@ def test_it_names_each_bad_part_of_a_tree():
 def test_it_edits_an_unused_system_in_place(city_user, simple_system):
     tree = simple_tree()
     tree[0].indicators[0].max_points = Decimal(20)
-    saved = services.indicator_system_save(
+    saved = systems.indicator_system_save(
         actor=city_user,
         system=simple_system,
         name="测试体系",
@@ -105,14 +106,14 @@ def test_editing_a_used_system_makes_a_new_version_and_leaves_old_results_alone(
     evaluation_round = make_round([person])
     for sheet in sheets_of(evaluation_round, person):
         score(sheet, 10, 10, 15)  # 90
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     before = RoundResult.objects.get(round=evaluation_round, person=person)
     assert (before.score, before.grade) == (Decimal("90.00"), "A")
 
     tree = simple_tree()
     tree[0].weight, tree[1].weight = 20, 80  # would make the same points 68
     tree[1].indicators[0].max_points = Decimal(40)
-    new = services.indicator_system_save(
+    new = systems.indicator_system_save(
         actor=city_user,
         system=simple_system,
         name="测试体系",
@@ -126,7 +127,7 @@ def test_editing_a_used_system_makes_a_new_version_and_leaves_old_results_alone(
     simple_system.refresh_from_db()
     assert not simple_system.is_active
     # the old version is unchanged and the round still points at it
-    assert [(d.name, d.weight) for d in services.tree_of(simple_system)] == [
+    assert [(d.name, d.weight) for d in systems.tree_of(simple_system)] == [
         ("政治素质", 60),
         ("社会贡献", 40),
     ]
@@ -135,10 +136,10 @@ def test_editing_a_used_system_makes_a_new_version_and_leaves_old_results_alone(
     after = RoundResult.objects.get(round=evaluation_round, person=person)
     assert (after.score, after.grade) == (Decimal("90.00"), "A")
     # recomputing from the stored scores still gives the old meaning
-    assert services.aggregate_round(evaluation_round)[0].score == Decimal("90.00")
+    assert results.aggregate_round(evaluation_round)[0].score == Decimal("90.00")
     # an old version cannot be edited again once a newer one exists
     with pytest.raises(EvaluationError, match="已有更新的版本"):
-        services.indicator_system_save(
+        systems.indicator_system_save(
             actor=city_user,
             system=simple_system,
             name="测试体系",
@@ -173,7 +174,7 @@ def test_it_creates_a_round_with_the_filtered_active_persons(
 
 def test_it_refuses_a_round_without_persons_or_evaluators(city_user, simple_system, regions):
     with pytest.raises(EvaluationError) as error:
-        services.round_create(
+        rounds.round_create(
             actor=city_user,
             name="2026年度",
             region=regions["city"],
@@ -219,7 +220,7 @@ def test_only_the_assigned_evaluator_may_fill_a_sheet(make_round, make_person, e
     person = make_person("张三")
     sheet = sheets_of(make_round([person]), person)[0]
     with pytest.raises(EvaluationError, match="只能填写分配给自己的评分表"):
-        services.sheet_save(
+        sheets.sheet_save(
             actor=evaluators[1],
             sheet=sheet,
             entries=entries_for(sheet.round.system, 1, 1, 1),
@@ -238,7 +239,7 @@ def test_it_aggregates_over_submitted_evaluators_and_shows_the_missing(
     score(first, 10, 10, 15)  # 90
     score(second, 10, 0, 15)  # 60
     score(never, 0, 0, 0, submit=False)  # a draft of zeros must not count
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     result = RoundResult.objects.get(round=evaluation_round, person=person)
     assert result.score == Decimal("75.00")
     assert (result.min_score, result.max_score) == (Decimal("60.00"), Decimal("90.00"))
@@ -250,7 +251,7 @@ def test_it_aggregates_over_submitted_evaluators_and_shows_the_missing(
 def test_a_person_nobody_scored_gets_no_grade_and_no_proposal(city_user, make_round, make_person):
     person = make_person("张三")
     evaluation_round = make_round([person])
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     result = RoundResult.objects.get(round=evaluation_round, person=person)
     assert (result.score, result.grade, result.rank, result.n_missing) == (None, "", None, 3)
     assert not RemovalProposal.objects.exists()
@@ -275,7 +276,7 @@ def test_grade_boundaries_are_inclusive(
     person = make_person("张三")
     evaluation_round = make_round([person], evaluator_list=evaluators[:1])
     score(sheets_of(evaluation_round, person)[0], *points)
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     result = RoundResult.objects.get(round=evaluation_round, person=person)
     assert (result.score, result.grade) == (Decimal(expected_score), grade)
 
@@ -287,7 +288,7 @@ def test_a_mean_just_under_90_is_b(city_user, make_round, make_person):
     score(a, 10, 10, 15)  # 90
     score(b, 10, 10, 15)  # 90
     score(c, 10, 9.9, 15)  # 89.7 → mean 89.9
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     result = RoundResult.objects.get(round=evaluation_round, person=person)
     assert (result.score, result.grade) == (Decimal("89.90"), "B")
 
@@ -327,7 +328,7 @@ def test_ranks_are_competition_ranks(city_user, make_round, make_person, evaluat
         people, [(10, 10, 15), (10, 10, 20), (10, 10, 15), (0, 0, 0)], strict=True
     ):
         score(sheets_of(evaluation_round, person)[0], *points)
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     ranks = dict(
         RoundResult.objects.filter(round=evaluation_round).values_list("person__name", "rank")
     )
@@ -338,11 +339,11 @@ def test_closing_freezes_sheets(city_user, make_round, make_person):
     person = make_person("张三")
     evaluation_round = make_round([person])
     sheet = sheets_of(evaluation_round, person)[0]
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     with pytest.raises(EvaluationError, match="不在评审中"):
         score(sheet, 1, 1, 1)
     with pytest.raises(EvaluationError, match="只有评审中的批次可以结束"):
-        services.round_close(actor=city_user, evaluation_round=evaluation_round)
+        results.round_close(actor=city_user, evaluation_round=evaluation_round)
 
 
 # --- removal proposals --------------------------------------------------------
@@ -352,7 +353,7 @@ def _d_graded(city_user, make_round, make_person, evaluators):
     person = make_person("张三")
     evaluation_round = make_round([person], evaluator_list=evaluators[:1])
     score(sheets_of(evaluation_round, person)[0], 5, 5, 5)  # 40 → D
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     return person, evaluation_round
 
 
@@ -365,7 +366,7 @@ def test_a_d_grade_proposes_removal_and_confirming_archives(
     person.refresh_from_db()
     assert person.status == Person.Status.ACTIVE  # nothing archived automatically
 
-    services.proposal_decide(
+    results.proposal_decide(
         actor=city_user, proposal=proposal, confirm=True, reason="连续两年评价不合格"
     )
     proposal.refresh_from_db()
@@ -382,15 +383,15 @@ def test_a_d_grade_proposes_removal_and_confirming_archives(
         action=AuditEntry.Action.ARCHIVE, object_id=str(person.pk)
     ).exists()
     with pytest.raises(EvaluationError, match="已经处理过"):
-        services.proposal_decide(actor=city_user, proposal=proposal, confirm=False, reason="再议")
+        results.proposal_decide(actor=city_user, proposal=proposal, confirm=False, reason="再议")
 
 
 def test_rejecting_a_proposal_keeps_the_person(city_user, make_round, make_person, evaluators):
     person, evaluation_round = _d_graded(city_user, make_round, make_person, evaluators)
     proposal = RemovalProposal.objects.get(round=evaluation_round)
     with pytest.raises(EvaluationError, match="决定理由：请填写理由"):
-        services.proposal_decide(actor=city_user, proposal=proposal, confirm=False, reason=" ")
-    services.proposal_decide(
+        results.proposal_decide(actor=city_user, proposal=proposal, confirm=False, reason=" ")
+    results.proposal_decide(
         actor=city_user, proposal=proposal, confirm=False, reason="评审人打分偏差大"
     )
     proposal.refresh_from_db()
@@ -406,7 +407,7 @@ def test_a_tree_is_accepted_exactly_when_weights_sum_to_100(weights):
         DimensionSpec(f"维度{n}", w, [IndicatorSpec("指标", Decimal(10))])
         for n, w in enumerate(weights)
     ]
-    errors = services.validate_tree(tree)
+    errors = systems.validate_tree(tree)
     assert (errors == []) == (sum(weights) == 100)
 
 

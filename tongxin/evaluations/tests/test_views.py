@@ -10,7 +10,7 @@ from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from tongxin.audit.models import AuditEntry
-from tongxin.evaluations import services
+from tongxin.evaluations import errors, results, rounds, systems
 from tongxin.evaluations.models import (
     EvaluationRound,
     EvaluationSheet,
@@ -46,7 +46,7 @@ def sheet_of(evaluation_round, person, evaluator):
 def sheet_post(sheet, a, b, c, action="save") -> dict:
     indicators = [
         i
-        for d in services.system_with_tree(sheet.round.system_id).dimensions.all()
+        for d in systems.system_with_tree(sheet.round.system_id).dimensions.all()
         for i in d.indicators.all()
     ]
     data = {"action": action}
@@ -63,7 +63,7 @@ def test_it_lists_city_and_own_region_systems_for_county_staff(
     client_for, xingning_user, qingxiu_user, regions
 ):
     for user, region in ((xingning_user, "xingning"), (qingxiu_user, "qingxiu")):
-        services.indicator_system_save(
+        systems.indicator_system_save(
             actor=user,
             system=None,
             name=f"{regions[region].name}体系",
@@ -97,8 +97,8 @@ def test_weights_need_not_total_100_until_the_system_is_put_into_use(
     detail = client.get(response.url).content.decode()
     assert "各维度权重合计为 90%，须等于 100% 才能用于评价" in detail
     # put into use: a round refuses it, naming the system and the total
-    with pytest.raises(services.EvaluationError) as refused:
-        services.round_create(
+    with pytest.raises(errors.EvaluationError) as refused:
+        rounds.round_create(
             actor=city_user, name="2026年度", region=regions["city"], system=system,
             persons=Person.objects.filter(pk=make_person("张三").pk), evaluators=evaluators,
             deadline=datetime.date(2026, 12, 31),
@@ -140,7 +140,7 @@ def test_the_editor_takes_four_dimensions_in_one_save(client_for, city_user):
     page = client.get(reverse("evaluations:system_create")).content.decode()
     assert 'name="d-3-name"' in page  # four blank dimensions offered
     tree = [
-        services.DimensionSpec(name, 25, [services.IndicatorSpec(f"{name}指标", Decimal(10), "")])
+        systems.DimensionSpec(name, 25, [systems.IndicatorSpec(f"{name}指标", Decimal(10), "")])
         for name in ("政治素质", "履职能力", "社会贡献", "社会影响")
     ]
     response = client.post(reverse("evaluations:system_create"), tree_post(tree, name="四维"))
@@ -169,7 +169,7 @@ def test_it_creates_a_system_limited_to_a_group(client_for, city_user):
     system = IndicatorSystem.objects.get(name="测试体系")
     assert response.status_code == 302
     assert list(system.groups.all()) == [group]
-    assert [(d.name, d.weight) for d in services.tree_of(system)] == [
+    assert [(d.name, d.weight) for d in systems.tree_of(system)] == [
         ("政治素质", 60),
         ("社会贡献", 40),
     ]
@@ -400,7 +400,7 @@ def test_round_pages_pin_their_query_counts(
             client.get(reverse("evaluations:round_detail", args=[evaluation_round.pk])).status_code
             == 200
         )
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     with django_assert_max_num_queries(14):
         response = client.get(reverse("evaluations:round_detail", args=[evaluation_round.pk]))
     assert response.status_code == 200
@@ -529,7 +529,7 @@ def test_the_export_is_ranked_and_formula_safe(
     person = make_person("张三", employer='=HYPERLINK("http://x")')
     evaluation_round = make_round([person], evaluator_list=evaluators[:1])
     score(sheet_of(evaluation_round, person, evaluators[0]), 10, 10, 15)
-    services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
     response = client_for(city_user).get(
         reverse("evaluations:round_export", args=[evaluation_round.pk])
     )
@@ -565,7 +565,7 @@ def _with_proposal(city_user, make_round, make_person, evaluators, region=None, 
         [person], evaluator_list=evaluators[:1], region=region, actor=actor
     )
     score(sheet_of(evaluation_round, person, evaluators[0]), 5, 5, 5)
-    services.round_close(actor=actor or city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=actor or city_user, evaluation_round=evaluation_round)
     return person, RemovalProposal.objects.get(round=evaluation_round)
 
 

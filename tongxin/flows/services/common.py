@@ -64,11 +64,6 @@ def _audit(actor, http_request, change_request: ChangeRequest, action: str, chan
     )
 
 
-def _save(change_request: ChangeRequest, actor, fields: list[str]) -> None:
-    change_request._history_user = actor
-    change_request.save(update_fields=fields)
-
-
 def _create(*, actor, submit: bool, http_request, **fields) -> ChangeRequest:
     now = timezone.now()
     change_request = ChangeRequest(

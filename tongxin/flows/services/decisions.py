@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.dedupe import merge as merging
 from tongxin.dedupe.models import DuplicatePair
 from tongxin.engagement.services import check_upload
@@ -21,22 +22,19 @@ from tongxin.regions.scope import writes_records
 
 from ..access import is_proposing_side, may_decide
 from ..models import ChangeRequest, RequestAttachment, RequestEvent
-from .common import FlowError, State, _audit, _clean_reason, _event, _save, default_due_date
+from .common import FlowError, State, _audit, _clean_reason, _event, default_due_date
 from .creation import _children_unconfirmed_note, report_snapshot
 
 
 def _locked(change_request: ChangeRequest) -> ChangeRequest:
-    return (
-        ChangeRequest.objects.select_for_update(of=("self",))
-        .select_related("origin", "target", "approver", "tier__region")
-        .get(pk=change_request.pk)
-    )
+    related = ChangeRequest.objects.select_related("origin", "target", "approver", "tier__region")
+    return writes.locked(related, of_self=True).get(pk=change_request.pk)
 
 
 def _transition(actor, http_request, current, state: str, event: str, note: str, fields: list):
     old = current.get_state_display()
     current.state = state
-    _save(current, actor, ["state", *fields])
+    writes.save_tracked(current, actor=actor, fields=["state", *fields])
     _event(current, event, actor, note)
     _audit(
         actor,
@@ -178,17 +176,20 @@ def _refuse_report_before_review(current: ChangeRequest) -> None:
 
 
 def _move(actor, current: ChangeRequest, label: str, http_request) -> None:
-    person = Person.objects.select_for_update().select_related("region").get(pk=current.person_id)
+    person = writes.lock(Person.objects.select_related("region"), current.person_id)
     if person.region_id != current.origin_id:
         raise FlowError("该人员的所属区域已变化，本申请不再适用，请退回")
     if person.is_archived:
         raise FlowError(f"{person.name}已出库，不能调动")
     old, new = person.region, current.target
     person.region = new
-    person.version += 1
-    person._history_user = actor
-    person._change_reason = f"调动：{old.name} → {new.name}（{label}）"
-    person.save(update_fields=["region", "version", "updated_at"])
+    writes.save_tracked(
+        person,
+        actor=actor,
+        fields=["region"],
+        reason=f"调动：{old.name} → {new.name}（{label}）",
+        versioned=True,
+    )
     left, joined = levels.person_tiers_follow_region(actor=actor, person=person, reason=label)
     changes = {"region": [old.name, new.name], "request": label}
     if left:

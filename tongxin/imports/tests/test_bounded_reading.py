@@ -18,9 +18,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from tongxin.imports.committing import import_file
 from tongxin.imports.files import ImportFileError, check_extent
 from tongxin.imports.models import ImportBatch
-from tongxin.imports.services import import_file
 from tongxin.imports.tests.hostile import (
     ods_cell,
     ods_row,

@@ -4,8 +4,8 @@ import zipfile
 
 import pytest
 
+from tongxin.imports.committing import import_file
 from tongxin.imports.files import OLE_MAGIC, ImportFileError, detect_encoding
-from tongxin.imports.services import import_file
 from tongxin.imports.tests.rosters import roster_row, write_xlsx
 from tongxin.people.models import Person
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from tongxin.imports.committing import import_file
 from tongxin.imports.files import ImportFileError
 from tongxin.imports.models import ImportBatch
-from tongxin.imports.services import import_file
 from tongxin.imports.tests.rosters import HEADER, roster_row
 from tongxin.imports.tests.test_views import mapping_post, upload
 from tongxin.people.models import Person

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from tongxin.conftest import make_id_number
+from tongxin.imports.committing import import_file
 from tongxin.imports.models import ImportBatch
-from tongxin.imports.services import import_file
 from tongxin.imports.tests.rosters import write_xlsx
 from tongxin.imports.tests.test_views import mapping_post, upload
 from tongxin.imports.validation import FREELANCE_FIELD_MISSING

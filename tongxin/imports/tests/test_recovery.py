@@ -20,7 +20,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.core import leases
 from tongxin.core.models import TaskLease
-from tongxin.imports import services
+from tongxin.imports import batches, committing
 from tongxin.imports.models import ImportBatch
 from tongxin.imports.tests.rosters import many_rows, roster_row, write_xlsx
 from tongxin.imports.tests.test_views import mapping_post
@@ -45,9 +45,9 @@ def abandon(obj, *, owner=None) -> None:
 def previewed_batch(tmp_path, user, rows) -> ImportBatch:
     path = write_xlsx(tmp_path / "名单.xlsx", rows)
     with path.open("rb") as handle:
-        batch = services.import_batch_create(actor=user, upload=File(handle, name="名单.xlsx"))
-    batch = services.import_batch_read(batch=batch)
-    return services.import_batch_analyse(batch=batch)
+        batch = batches.import_batch_create(actor=user, upload=File(handle, name="名单.xlsx"))
+    batch = batches.import_batch_read(batch=batch)
+    return batches.import_batch_analyse(batch=batch)
 
 
 def test_a_batch_left_committing_is_failed_and_can_be_run_again(
@@ -56,7 +56,7 @@ def test_a_batch_left_committing_is_failed_and_can_be_run_again(
     person = make_person("王五")
     batch = previewed_batch(tmp_path, city_user, [roster_row(1, "张三")])
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.COMMITTING,
-                                                  phase=services.WRITING)  # fmt: skip
+                                                  phase=committing.WRITING)  # fmt: skip
     abandon(batch)
     assert erasure_blockers(person) == []  # erasure runs the recovery first
     batch.refresh_from_db()
@@ -105,14 +105,14 @@ def test_a_report_job_left_running_is_failed(city_user, make_person):
 def test_the_commit_holds_a_lease_while_it_runs(tmp_path, city_user, regions, monkeypatch):
     batch = previewed_batch(tmp_path, city_user, [roster_row(1, "张三")])
     seen = []
-    write = services._write
+    write = batches.write_rows
 
     def spy(**kwargs):
         seen.extend(TaskLease.objects.values_list("key", "owner"))
         return write(**kwargs)
 
-    monkeypatch.setattr(services, "_write", spy)
-    services.import_batch_commit(batch=batch, actor=city_user)
+    monkeypatch.setattr(batches, "write_rows", spy)
+    batches.import_batch_commit(batch=batch, actor=city_user)
     assert seen == [(f"imports.importbatch:{batch.pk}", leases.this_process())]
     assert not TaskLease.objects.exists()
 
@@ -159,7 +159,7 @@ def test_a_worker_killed_mid_commit(tmp_path, client_for, city_user, make_person
     try:
         deadline = time.monotonic() + 120
         while _query(database, f"SELECT phase FROM imports_importbatch WHERE id={batch.pk}")[0] != (
-            services.WRITING
+            committing.WRITING
         ):
             assert process.poll() is None, process.stderr.read().decode()[-2000:]
             assert time.monotonic() < deadline, "the worker never began writing"
@@ -198,10 +198,10 @@ def test_a_worker_killed_mid_commit(tmp_path, client_for, city_user, make_person
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED and "意外中止" in batch.error_message
     assert erasure_blockers(Person.objects.get(pk=person.pk)) == []
-    services.import_batch_set_mapping(actor=city_user, batch=batch,
-                                      mapping=services._mapping_from_stored(batch.mapping),
+    batches.import_batch_set_mapping(actor=city_user, batch=batch,
+                                      mapping=committing.mapping_from_stored(batch.mapping),
                                       on_duplicate=batch.on_duplicate)  # fmt: skip
-    batch = services.import_batch_analyse(batch=batch)
-    batch = services.import_batch_commit(batch=batch, actor=city_user)
+    batch = batches.import_batch_analyse(batch=batch)
+    batch = batches.import_batch_commit(batch=batch, actor=city_user)
     assert batch.status == ImportBatch.Status.COMMITTED
     assert Person.objects.count() == 30_001

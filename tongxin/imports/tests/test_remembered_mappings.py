@@ -118,7 +118,7 @@ def test_another_office_does_not_get_it(tmp_path, client_for, xingning_user, qin
 
 
 def test_the_command_line_uses_it_too(tmp_path, client_for, xingning_user):
-    from tongxin.imports.services import import_file
+    from tongxin.imports.committing import import_file
 
     upload_and_commit(
         client_for(xingning_user), roster(tmp_path, "一月.xlsx", 1), col_1="id_number"

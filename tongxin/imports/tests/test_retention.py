@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
 from tongxin.core.management.commands import serve
+from tongxin.imports.committing import import_file
 from tongxin.imports.models import ImportBatch
 from tongxin.imports.retention import import_files_purge
-from tongxin.imports.services import import_file
 from tongxin.imports.tests.rosters import roster_row, write_xlsx
 from tongxin.imports.tests.test_views import mapping_post, upload
 from tongxin.people.models import Person

@@ -6,10 +6,11 @@ import pytest
 
 from tongxin.audit.models import AuditEntry
 from tongxin.conftest import make_id_number
-from tongxin.imports import services
+from tongxin.imports import checking, committing
+from tongxin.imports.committing import import_file
 from tongxin.imports.models import ImportBatch, ImportedRecord
-from tongxin.imports.services import UndoBlocked, import_batch_undo, import_file
 from tongxin.imports.tests.rosters import HEADER, roster_row, write_csv, write_ods, write_xlsx
+from tongxin.imports.undo import UndoBlocked, import_batch_undo
 from tongxin.people.models import Person
 from tongxin.people.services import person_update
 
@@ -57,7 +58,7 @@ def test_it_commits_every_valid_row_with_history_and_a_batch(tmp_path, city_user
 def test_it_records_each_created_person_with_its_own_row_over_several_batches(
     tmp_path, city_user, monkeypatch
 ):
-    monkeypatch.setattr(services, "WRITE_BATCH", 2)
+    monkeypatch.setattr(committing, "WRITE_BATCH", 2)
     names = ["甲一", "乙二", "丙三", "丁四", "戊五", "己六"]
     rows = [roster_row(n + 1, name) for n, name in enumerate(names)]
     rows[2] = roster_row(3, "丙三", 身份证号="123")  # rejected: the rows after it shift
@@ -184,7 +185,7 @@ def test_an_error_midway_through_the_commit_writes_nothing(
         assert Person.objects.count() == persons_before + 29
         raise RuntimeError("断电")
 
-    monkeypatch.setattr(services, "person_update", crash)
+    monkeypatch.setattr(committing, "person_update", crash)
     with pytest.raises(RuntimeError):
         import_file(actor=city_user, path=path, commit=True, on_duplicate="update")
     assert Person.objects.count() == persons_before
@@ -329,7 +330,7 @@ def test_the_possible_duplicate_warnings_are_the_same_asked_a_chunk_at_a_time(
     path = write_xlsx(tmp_path / "名单.xlsx", rows)
 
     def warnings_with(chunk: int) -> dict:
-        monkeypatch.setattr(services, "MATCH_CHUNK", chunk)
+        monkeypatch.setattr(checking, "MATCH_CHUNK", chunk)
         analysis = import_file(actor=xingning_user, path=path).analysis
         return {r.row_number: [m for _, m in r.warnings] for r in analysis.results}
 

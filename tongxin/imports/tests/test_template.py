@@ -201,7 +201,7 @@ def test_a_roster_filled_in_from_the_template_imports_with_no_rejected_row(
 
 
 def test_the_command_line_skips_the_example_row_too(tmp_path, xingning_user, client_for):
-    from tongxin.imports.services import import_file
+    from tongxin.imports.committing import import_file
 
     template = read_template(download(client_for(xingning_user)))
     path = tmp_path / "only-example.xlsx"

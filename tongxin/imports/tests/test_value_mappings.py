@@ -12,8 +12,8 @@ from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEntry
 from tongxin.conftest import make_id_number
 from tongxin.imports.access import may_map_values
+from tongxin.imports.committing import import_file
 from tongxin.imports.models import ImportBatch, RegionAlias, ValueMappingProposal
-from tongxin.imports.services import import_file
 from tongxin.imports.tests.rosters import roster_row, write_xlsx
 from tongxin.imports.tests.test_views import mapping_post, upload
 from tongxin.people.models import Education, Ethnicity, Person

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tongxin.audit.models import AuditEntry
+from tongxin.imports.committing import import_file
 from tongxin.imports.models import ImportBatch, ImportedRecord
-from tongxin.imports.services import import_file
 from tongxin.imports.tests.rosters import HEADER, roster_row, write_xlsx
 from tongxin.people.models import Person, PoliticalStatus
 

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tongxin.imports import services
+from tongxin.imports import batches, committing
+from tongxin.imports.committing import WRITING, import_file
 from tongxin.imports.models import ImportBatch
-from tongxin.imports.services import WRITING, import_file
 from tongxin.imports.tests.rosters import roster_row, write_xlsx
 from tongxin.imports.tests.test_views import mapping_post, upload
 from tongxin.people.models import Person
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_writing_reports_the_rows_written_after_each_batch(tmp_path, city_user, monkeypatch):
-    monkeypatch.setattr(services, "WRITE_BATCH", 2)
+    monkeypatch.setattr(committing, "WRITE_BATCH", 2)
     path = write_xlsx(tmp_path / "名单.xlsx", [roster_row(n) for n in range(1, 6)])
     heard = []
     import_file(
@@ -58,7 +58,7 @@ def test_the_page_shows_the_rows_written_while_the_worker_writes(tmp_path, clien
     partial = client.get(reverse("imports:progress", args=[batch.pk])).content.decode()
     assert "写入数据库" in partial and "width: 100%" in partial and "行）" not in partial
     # the worker reports through the shared cache (its transaction hides the batch row)
-    services._write_progress_reporter(batch)(WRITING, 20, 80)
+    batches._write_progress_reporter(batch)(WRITING, 20, 80)
     partial = client.get(reverse("imports:progress", args=[batch.pk])).content.decode()
     assert "20 / 80 行" in partial and "width: 25%" in partial
     page = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
@@ -66,26 +66,26 @@ def test_the_page_shows_the_rows_written_while_the_worker_writes(tmp_path, clien
 
 
 def test_the_count_is_gone_once_the_commit_ends(tmp_path, client_for, city_user, monkeypatch):
-    monkeypatch.setattr(services, "WRITE_BATCH", 2)
+    monkeypatch.setattr(committing, "WRITE_BATCH", 2)
     client = client_for(city_user)
     upload(client, write_xlsx(tmp_path / "名单.xlsx", [roster_row(n) for n in range(1, 6)]))
     batch = ImportBatch.objects.get()
     client.post(reverse("imports:mapping", args=[batch.pk]), mapping_post(batch))
     seen = []
-    reporter = services._write_progress_reporter
+    reporter = batches._write_progress_reporter
 
     def watching(batch):
         report = reporter(batch)
 
         def both(phase, done, total):
             report(phase, done, total)
-            seen.append(services.cache.get(services._write_progress_key(batch)))
+            seen.append(batches.cache.get(batches._write_progress_key(batch)))
 
         return both
 
-    monkeypatch.setattr(services, "_write_progress_reporter", watching)
+    monkeypatch.setattr(batches, "_write_progress_reporter", watching)
     client.post(reverse("imports:commit", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.COMMITTED
     assert seen == [(0, 5), (2, 5), (4, 5), (5, 5), (5, 5)]
-    assert services.cache.get(services._write_progress_key(batch)) is None
+    assert batches.cache.get(batches._write_progress_key(batch)) is None

@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from tongxin.audit.models import AuditEntry
 from tongxin.conftest import make_id_number
 from tongxin.core import pii, pii_rotation
+from tongxin.imports.committing import import_file
 from tongxin.imports.models import ImportedRecord
-from tongxin.imports.services import import_batch_undo, import_file
 from tongxin.imports.tests.rosters import roster_row, write_xlsx
+from tongxin.imports.undo import import_batch_undo
 from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
 from tongxin.people.search import derived_fields, search_persons
 from tongxin.people.services import person_create, person_update, persons_bulk_insert

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.people.models import Person
 from tongxin.people.services import diff_person, display_value, person_update
 
@@ -134,12 +135,12 @@ def change_request_decide(
     Items not in `decisions` stay pending. The caller checked `actor` may
     write the person.
     """
-    current = ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
+    current = writes.lock(ChangeRequest, change_request.pk)
     if not Person.objects.writable_by(actor).filter(pk=current.person_id).exists():
         raise PortalError("您无权处理该申请")
     if current.kind != ChangeRequest.Kind.UPDATE:
         raise PortalError("“信息无变化”确认无需逐项审核，请点击“确认收悉”")
-    items = {item.pk: item for item in current.items.select_for_update()}
+    items = {item.pk: item for item in writes.locked(current.items)}
     approved, rejected = [], []
     for item_id, (decision, reason) in sorted(decisions.items()):
         item = items.get(item_id)
@@ -215,7 +216,7 @@ def change_request_decide(
 @transaction.atomic
 def change_request_acknowledge(*, actor, change_request: ChangeRequest, request=None):
     """Staff take note of a "信息无变化" confirmation."""
-    current = ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
+    current = writes.lock(ChangeRequest, change_request.pk)
     if not Person.objects.writable_by(actor).filter(pk=current.person_id).exists():
         raise PortalError("您无权处理该申请")
     if (
@@ -226,14 +227,13 @@ def change_request_acknowledge(*, actor, change_request: ChangeRequest, request=
     current.status = ChangeRequest.Status.DONE
     current.done_at = timezone.now()
     current.acknowledged_by = actor
-    current.save(update_fields=["status", "done_at", "acknowledged_by"])
-    audit_log(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        fields=["status", "done_at", "acknowledged_by"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
+        changes={"status": ["待审核", "已确认收悉"]},
         request=request,
-        obj=current,
         region=current.person.region,
         object_repr=f"{current.person.name}确认信息无变化 #{current.pk}",
-        changes={"status": ["待审核", "已确认收悉"]},
     )
-    return current

@@ -12,6 +12,7 @@ from django.utils.crypto import constant_time_compare, get_random_string
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log, client_ip
+from tongxin.core import writes
 from tongxin.people.models import Person
 
 from ..models import (
@@ -84,23 +85,22 @@ def links_issue(
 
 @transaction.atomic
 def link_revoke(*, actor, link: PersonalLink, request=None) -> PersonalLink:
-    current = PersonalLink.objects.select_for_update().get(pk=link.pk)
+    current = writes.lock(PersonalLink, link.pk)
     if current.revoked_at:
         raise PortalError("该链接已撤销")
     current.revoked_at = timezone.now()
     current.revoked_by = actor
     current.session_key = ""
-    current.save(update_fields=["revoked_at", "revoked_by", "session_key"])
-    audit_log(
+    return writes.save_audited(
+        current,
+        actor=actor,
+        fields=["revoked_at", "revoked_by", "session_key"],
         action=AuditEntry.Action.UPDATE,
-        user=actor,
+        changes={"state": ["有效", "已撤销"]},
         request=request,
-        obj=current,
         region=current.person.region,
         object_repr=f"{current.person.name}的个人链接 #{current.pk}",
-        changes={"state": ["有效", "已撤销"]},
     )
-    return current
 
 
 def link_for_token(token: str) -> PersonalLink | None:
@@ -151,7 +151,7 @@ def link_confirm(
 ) -> str | None:
     """Check what only the person knows. Returns the new session key on success,
     None on a wrong answer (counted; the link locks at the limit)."""
-    current = PersonalLink.objects.select_for_update().select_related("person").get(pk=link.pk)
+    current = writes.lock(PersonalLink.objects.select_related("person"), link.pk)
     if not current.is_usable:
         return None
     username = person_username(current)

@@ -20,10 +20,10 @@ from tongxin.audit.models import AuditEntry
 from tongxin.conftest import make_id_number
 from tongxin.engagement import services as engagement_services
 from tongxin.engagement.tests.factories import make_record
-from tongxin.evaluations import services as evaluation_services
+from tongxin.evaluations import results, rounds, sheets, systems
 from tongxin.evaluations.models import EvaluationSheet, Indicator
+from tongxin.imports.committing import import_file
 from tongxin.imports.models import ImportBatch, ImportedRecord
-from tongxin.imports.services import import_file
 from tongxin.imports.tests.rosters import HEADER, roster_row, write_xlsx
 from tongxin.levels.services import person_change_level
 from tongxin.people.models import Person
@@ -120,7 +120,7 @@ def _make_everything(tmp_path, *, city_user, admin_user, regions, evaluators, si
     assert person.employer == "甄宓珂设计事务所"
 
     # An evaluation: the person in a round, scored, the round closed.
-    evaluation_round = evaluation_services.round_create(
+    evaluation_round = rounds.round_create(
         actor=city_user,
         name="2026年度",
         region=regions["city"],
@@ -129,18 +129,16 @@ def _make_everything(tmp_path, *, city_user, admin_user, regions, evaluators, si
         evaluators=evaluators[:1],
         deadline=datetime.date(2026, 12, 31),
     )
-    evaluation_round = evaluation_services.round_open(
-        actor=city_user, evaluation_round=evaluation_round
-    )
+    evaluation_round = rounds.round_open(actor=city_user, evaluation_round=evaluation_round)
     sheet = EvaluationSheet.objects.get(round=evaluation_round, person=person)
     indicators = Indicator.objects.filter(dimension__system=simple_system)
-    evaluation_services.sheet_save(
+    sheets.sheet_save(
         actor=sheet.evaluator,
         sheet=sheet,
         entries={i.pk: (Decimal(8), f"{NAME}表现良好") for i in indicators},
         submit=True,
     )
-    evaluation_services.round_close(actor=city_user, evaluation_round=evaluation_round)
+    results.round_close(actor=city_user, evaluation_round=evaluation_round)
 
     # Engagement: an activity with the person as participant, and an honour.
     activity = make_record("activities", actor=city_user, region=regions["xingning"])
@@ -186,7 +184,7 @@ def evaluators(regions):
 def simple_system(city_user):
     from tongxin.evaluations.tests.conftest import simple_tree
 
-    return evaluation_services.indicator_system_save(
+    return systems.indicator_system_save(
         actor=city_user, system=None, name="测试体系", region=None, groups=[],
         dimensions=simple_tree(),
     )  # fmt: skip

@@ -236,7 +236,7 @@ def test_erasure_leaves_other_persons_records_alone(client_for, admin_user, pers
 def test_erasure_deletes_the_roster_file_the_person_came_from(
     tmp_path, client_for, admin_user, city_user, django_capture_on_commit_callbacks
 ):
-    from tongxin.imports.services import import_file
+    from tongxin.imports.committing import import_file
     from tongxin.imports.tests.rosters import roster_row, write_xlsx
 
     path = write_xlsx(tmp_path / "roster.xlsx", [roster_row(1, "赵名单")])

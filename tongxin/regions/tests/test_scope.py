@@ -272,7 +272,7 @@ def test_a_city_administrator_reads_the_citys_audit_entries_only(client, world):
 
 
 def test_a_city_round_holds_the_citys_subtree_only(world):
-    from tongxin.evaluations.services import round_persons_queryset
+    from tongxin.evaluations.rounds import round_persons_queryset
 
     held = set(
         round_persons_queryset(

@@ -12,9 +12,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tongxin.accounts.models import User
+from tongxin.imports.committing import import_file
 from tongxin.imports.files import ImportFileError
 from tongxin.imports.models import ImportBatch
-from tongxin.imports.services import import_file
 from tongxin.regions.models import Region
 
 SHOWN_PROBLEMS = 50

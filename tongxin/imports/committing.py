@@ -1,0 +1,288 @@
+"""Writing a checked roster: new persons in bulk, existing ones through
+person_update, an ImportedRecord per person; and the command-line import."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from tongxin.audit.models import AuditEntry
+from tongxin.audit.services import audit_log
+from tongxin.core import pii
+from tongxin.core.bulk import insert_rows, unsaved
+from tongxin.core.db_stats import LARGE_WRITE
+from tongxin.core.tasks import refresh_statistics
+from tongxin.people.completeness import unread_note
+from tongxin.people.models import IDENTIFIER_FIELDS, Person
+from tongxin.people.search import (
+    id_derived_fields,
+    mobile_derived_fields,
+    name_derived_fields,
+)
+from tongxin.people.services import person_update, persons_bulk_insert
+from tongxin.regions import scope
+
+from .checking import Analysis, analyse
+from .mappings import remembered_mapping
+from .models import ImportBatch, ImportedRecord
+from .parsing import (
+    suggest_mapping,
+)
+from .status import import_batch_status_set
+from .tables import PROGRESS_EVERY, Progress, no_progress, read_table, sha256_of
+from .validation import IMPORTABLE_FIELDS
+
+WRITE_BATCH = 5000  # new persons per COPY / executemany
+NAME_CACHE = 4096  # names whose pinyin and search tokens are kept while writing
+WRITING = "写入数据库"  # the phase while rows are written
+
+
+def _json_value(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _previous_value(name: str, value):
+    """A previous value as kept for undo; identifiers stay encrypted (core/pii.py)."""
+    if name in IDENTIFIER_FIELDS and isinstance(value, str):
+        return pii.encrypt(value, name)
+    return _json_value(value)
+
+
+def write_rows(
+    *,
+    actor,
+    batch: ImportBatch,
+    analysis: Analysis,
+    request=None,
+    progress: Progress = no_progress,
+) -> None:
+    """Write every valid row; runs inside the caller's transaction.
+
+    `progress` hears ("写入数据库", rows written, rows to write) after each
+    batch of new persons and every PROGRESS_EVERY updates.
+    """
+    reason = f"导入：{batch.file_name}（批次#{batch.pk}）"
+    records: list[ImportedRecord] = []
+    creates = [r for r in analysis.results if r.outcome == "create"]
+    updates = [r for r in analysis.results if r.outcome == "update"]
+    to_write = len(creates) + len(updates)
+    written = 0
+    progress(WRITING, 0, to_write)
+    # The most recent names' search columns: common names (张伟, 王芳) recur
+    # within a roster; most do not (97,498 distinct in the 100,000-row bench
+    # roster), so an unbounded cache held ~45 MB for almost no hits.
+    name_fields = functools.lru_cache(maxsize=NAME_CACHE)(name_derived_fields)
+    ring = pii.keyring()  # once, not twice per person (hashes of ID and mobile)
+
+    def new_persons():
+        # Made one at a time while the rows before them are being written.
+        for result in creates:
+            person = _new_person(result.values, name_fields, ring=ring, unread=result.unread)
+            result.values = {}  # no longer needed; keeps peak memory down
+            yield person
+
+    row_numbers = iter([r.row_number for r in creates])
+
+    def record_created(persons: list[Person]) -> None:
+        nonlocal written
+        insert_rows(
+            ImportedRecord,
+            (
+                unsaved(
+                    ImportedRecord,
+                    {
+                        "batch_id": batch.pk,
+                        "person_id": p.pk,
+                        "person_ref": p.pk,
+                        "action": ImportedRecord.Action.CREATED,
+                        "row_number": next(row_numbers),
+                        "version_after": 1,
+                    },
+                )
+                for p in persons
+            ),
+            now=timezone.now(),
+        )
+        written += len(persons)
+        progress(WRITING, written, to_write)
+
+    persons_bulk_insert(
+        new_persons(),
+        count=len(creates),
+        actor=actor,
+        reason=reason,
+        batch_size=WRITE_BATCH,
+        after_batch=record_created,
+    )
+    for result in updates:
+        person = result.person
+        previous = {
+            Person._meta.get_field(name).attname: _previous_value(name, old)
+            for name, (old, _new) in result.changes.items()
+        }
+        data = {name: result.values[name] for name in result.changes}
+        updated = person_update(
+            actor=actor,
+            person=person,
+            data=data,
+            expected_version=person.version,
+            request=request,
+            reason=reason,
+            unread=result.unread,
+        )
+        records.append(
+            ImportedRecord(
+                batch=batch,
+                person_id=updated.pk,
+                person_ref=updated.pk,
+                action=ImportedRecord.Action.UPDATED,
+                row_number=result.row_number,
+                version_after=updated.version,
+                previous=previous,
+            )
+        )
+        written += 1
+        if written % PROGRESS_EVERY == 0:
+            progress(WRITING, written, to_write)
+    ImportedRecord.objects.bulk_create(records, batch_size=5000)
+    progress(WRITING, to_write, to_write)
+    if len(creates) >= LARGE_WRITE:
+        # The planner's statistics no longer match the table (core/db_stats.py);
+        # ANALYZE takes seconds at a million rows, so the task worker runs it.
+        transaction.on_commit(refresh_statistics.enqueue)
+    import_batch_status_set(
+        batch=batch,
+        status=ImportBatch.Status.COMMITTED,
+        actor=actor,
+        counts=analysis.counts,
+        committed_at=timezone.now(),
+        phase="",
+        progress_done=analysis.counts["rows"],
+        progress_total=analysis.counts["rows"],
+        mapping=batch.mapping,
+        on_duplicate=batch.on_duplicate,
+    )
+    audit_log(
+        action=AuditEntry.Action.IMPORT,
+        user=actor,
+        request=request,
+        obj=batch,
+        region=batch.region,
+        changes={
+            "file_name": batch.file_name,
+            "sha256": batch.sha256,
+            "on_duplicate": batch.on_duplicate,
+            **analysis.counts,
+        },
+    )
+
+
+def _new_person(
+    values: dict, name_fields: Callable[[str], dict], *, ring: pii.Keyring,
+    unread: tuple[str, ...] = (),
+) -> Person:  # fmt: skip
+    """A Person ready for persons_bulk_insert, with its derived search columns
+    (`name_fields`: name_derived_fields, cached by the caller)."""
+    derived = name_fields(values.get("name", ""))
+    return unsaved(
+        Person,
+        {
+            **values,
+            **derived,
+            **id_derived_fields(values.get("id_number", ""), ring=ring),
+            **mobile_derived_fields(values.get("mobile", ""), ring=ring),
+            "unread_fields": unread_note(unread) if unread else "",
+            "version": 1,
+        },
+    )
+
+
+def stored_mapping(mapping: dict[int, str]) -> dict[str, str]:
+    return {str(index): name for index, name in sorted(mapping.items())}
+
+
+def guessed_mapping(batch: ImportBatch) -> dict[str, str]:
+    """The mapping recognised from the batch's column names alone (as stored)."""
+    return stored_mapping(suggest_mapping(batch.columns))
+
+
+def mapping_from_stored(stored: dict) -> dict[int, str]:
+    return {int(index): name for index, name in stored.items() if name in IMPORTABLE_FIELDS}
+
+
+# --- the command line ------------------------------------------------------------
+
+
+@dataclass
+class FileImport:
+    analysis: Analysis
+    batch: ImportBatch | None
+
+
+def import_file(
+    *,
+    actor,
+    path: Path,
+    file_name: str = "",
+    commit: bool = False,
+    on_duplicate: str = ImportBatch.OnDuplicate.SKIP,
+    default_region=None,
+    progress: Progress = no_progress,
+) -> FileImport:
+    """Check `path` and, with commit=True, import it in one transaction.
+
+    Without commit nothing at all is written. With commit the batch record is
+    created inside the same transaction as the persons, so an import killed
+    midway leaves no trace.
+    """
+    path = Path(path)
+    file_name = file_name or path.name
+    table = read_table(path, file_name)
+    mapping = remembered_mapping(region=batch_region(actor), columns=table.header)
+    mapping = mapping or suggest_mapping(table.header)
+    analysis = analyse(
+        user=actor,
+        table=table,
+        mapping=mapping,
+        on_duplicate=on_duplicate,
+        default_region=default_region,
+        progress=progress,
+    )
+    if not commit:
+        return FileImport(analysis=analysis, batch=None)
+    with transaction.atomic():
+        batch = ImportBatch(
+            created_by=actor,
+            region=batch_region(actor),
+            default_region=default_region,
+            file_name=file_name[:200],
+            file_kind=table.kind,
+            file_size=path.stat().st_size,
+            sha256=sha256_of(path),
+            header_row=table.header_row,
+            columns=table.header,
+            mapping=stored_mapping(mapping),
+            on_duplicate=on_duplicate,
+            status=ImportBatch.Status.COMMITTING,
+        )
+        batch._history_user = actor
+        batch.save(force_insert=True)
+        write_rows(actor=actor, batch=batch, analysis=analysis, progress=progress)
+    progress("导入完成", analysis.counts["rows"], analysis.counts["rows"])
+    return FileImport(analysis=analysis, batch=batch)
+
+
+def batch_region(user):
+    """The node a batch belongs to: the first node the user is placed at
+    (None, the whole deployment's, for users who see everything)."""
+    if user is None or scope.sees_everything(user):
+        return None
+    return user.regions.order_by("path").first()
