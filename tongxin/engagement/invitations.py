@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.core.templatetags.tongxin import cn_date
 from tongxin.people.models import Person
 from tongxin.regions import scope
@@ -85,7 +86,7 @@ def invitations_send(
     """
     field = _target_field(target)
     participant_model, _ = _TARGETS[type(target)]
-    locked = type(target).objects.select_for_update().get(pk=target.pk)
+    locked = writes.lock(type(target), target.pk)
     if locked.is_cancelled:
         raise ValidationError("已撤销的记录不能发出邀请。")
     error = respond_by_error(locked, respond_by)
@@ -168,11 +169,9 @@ def invitation_answer(
     "本人（个人链接 #n）"). Accepting adds the person to the list (出勤 报名)."""
     # Only the invitation is locked: PostgreSQL cannot lock the nullable side
     # of the outer joins to the activity and the training.
-    current = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("person", "activity", "training")
-        .get(pk=invitation.pk)
-    )
+    current = writes.locked(
+        Invitation.objects.select_related("person", "activity", "training"), of_self=True
+    ).get(pk=invitation.pk)
     if current.answer == Invitation.Answer.WITHDRAWN:
         raise ValidationError("这份邀请已撤回。")
     if current.answer != Invitation.Answer.PENDING:
@@ -229,11 +228,9 @@ def invitation_answer(
 @transaction.atomic
 def invitation_withdraw(*, actor, invitation: Invitation, request=None) -> Invitation:
     """Staff take back an invitation sent by mistake, while it is unanswered."""
-    current = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("person", "activity", "training")
-        .get(pk=invitation.pk)
-    )
+    current = writes.locked(
+        Invitation.objects.select_related("person", "activity", "training"), of_self=True
+    ).get(pk=invitation.pk)
     if current.answer != Invitation.Answer.PENDING:
         if current.answer == Invitation.Answer.WITHDRAWN:
             raise ValidationError("这份邀请已撤回。")

@@ -94,7 +94,7 @@ def department_create(*, actor, data: dict, request=None) -> Department:
 def department_update(*, actor, department: Department, data: dict, request=None) -> Department:
     """Change a unit. Units are deactivated, never deleted: requests refer to them."""
     data = _clean_department(data)
-    current = Department.objects.select_for_update().get(pk=department.pk)
+    current = writes.lock(Department, department.pk)
     if (
         "name" in data
         and Department.objects.filter(name=data["name"]).exclude(pk=current.pk).exists()
@@ -115,11 +115,10 @@ def department_update(*, actor, department: Department, data: dict, request=None
 
 
 def _locked(service_request: ServiceRequest) -> ServiceRequest:
-    return (
-        ServiceRequest.objects.select_for_update(of=("self",))
-        .select_related("person", "category", "department", "region")
-        .get(pk=service_request.pk)
-    )
+    return writes.locked(
+        ServiceRequest.objects.select_related("person", "category", "department", "region"),
+        of_self=True,
+    ).get(pk=service_request.pk)
 
 
 def _require_status(current: ServiceRequest, allowed: set[str], action: str) -> None:
@@ -473,7 +472,7 @@ def suggestion_update(
     *, actor, suggestion: Suggestion, data: dict, submitters: list[Person], request=None
 ) -> Suggestion:
     _check_suggestion(data, submitters)
-    current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    current = writes.lock(Suggestion, suggestion.pk)
     before = list(current.submitters.order_by("id"))
     changes = apply_changes(current, {f: data[f] for f in SUGGESTION_FIELDS if f in data})
     after = sorted(submitters, key=lambda p: p.pk)
@@ -505,7 +504,7 @@ def suggestion_forward(
     request=None,
 ) -> Suggestion:
     """转交 the suggestion to a department (again, to change the department)."""
-    current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    current = writes.lock(Suggestion, suggestion.pk)
     if not department.is_active:
         raise ServiceError(f"“{department.name}”已停用，请选择其他单位", "department")
     _not_future(forwarded_on, "转交日期", "forwarded_on")
@@ -535,7 +534,7 @@ def suggestion_respond(
     request=None,
 ) -> Suggestion:
     """Record the outcome (采纳, 领导批示, 部分采纳, 未采纳) with the response text."""
-    current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    current = writes.lock(Suggestion, suggestion.pk)
     if outcome not in Suggestion.Outcome.values:
         raise ServiceError("请选择办理结果", "outcome")
     response = (response or "").strip()

@@ -13,15 +13,6 @@ import tongxin
 
 ROOT = Path(tongxin.__file__).parent
 
-# Files another change is still moving onto core/writes.py, with how many
-# locks each holds today. The count must not grow; when a file reaches zero,
-# delete its line.
-NOT_YET_MOVED = {
-    "engagement/services.py": 5,
-    "engagement/invitations.py": 3,
-    "service/services.py": 5,
-}
-
 
 def _source_files():
     for path in sorted(ROOT.rglob("*.py")):
@@ -41,7 +32,7 @@ def _row_locks(tree) -> int:
 def test_rows_are_locked_only_through_core_writes():
     found = {name: count for name, tree in _source_files() if (count := _row_locks(tree))}
     assert found.pop("core/writes.py", 0) == 1
-    assert found == NOT_YET_MOVED, (
+    assert found == {}, (
         "select_for_update( outside core/writes.py: use writes.lock(queryset, pk) for one "
         "row, writes.locked(queryset) for several (see core/writes.py)"
     )
