@@ -26,7 +26,7 @@ from rapidfuzz.distance import Indel
 from tongxin.core import pii
 from tongxin.people.models import Person
 
-from .keys import key_values, normalise_name
+from .keys import KeyMaker
 from .models import BLOCKINGS, COMPARISONS, DuplicateRule, Merge, PersonKey
 
 # Columns of each block: persons agreeing on all of them are compared.
@@ -423,11 +423,11 @@ def _lookup(blocks: Iterable[str], records: list[dict], married: bool) -> tuple[
     at = {label: [KEY_FIELDS.index(c) for c in columns] for label, (columns, _k) in wanted.items()}
     found: dict[tuple, set[int]] = {}
     rows: dict[int, tuple] = {}
-    chunks = [
-        (label, columns, sorted(keys, key=str)[start : start + 300])
-        for label, (columns, keys) in wanted.items()
-        for start in range(0, len(keys), 300)
-    ]
+    chunks = []
+    for label, (columns, keys) in wanted.items():
+        ordered = sorted(keys, key=str)  # once per block: not once per chunk of it
+        chunks.extend((label, columns, ordered[start : start + 300])
+                      for start in range(0, len(ordered), 300))  # fmt: skip
     for start in range(0, len(chunks), 16):
         parts, params = [], []
         for label, columns, keys in chunks[start : start + 16]:
@@ -502,10 +502,13 @@ def find_for_many(records: list[dict], *, exclude: list[int | None]) -> list[lis
     return [sorted(m.values(), key=lambda c: -c.score) for m in matches]
 
 
-def entry_values(*, name, birth_date, id_number, mobile_hash, email, employer, pinyin) -> dict:
+def entry_values(
+    *, name, birth_date, id_number, mobile_hash, email, employer, pinyin,
+    maker: KeyMaker | None = None,
+) -> dict:  # fmt: skip
     """Key values of a record being entered (not saved yet), with its ID for
-    the one-digit comparison."""
-    values = key_values(
+    the one-digit comparison; `maker` binds the keys once for many records."""
+    values = (maker or KeyMaker())(
         name=name,
         pinyin=pinyin,
         birth_date=birth_date,
@@ -515,5 +518,4 @@ def entry_values(*, name, birth_date, id_number, mobile_hash, email, employer, p
         id_number=id_number,
     )
     values["id_number"] = (id_number or "").strip().upper()
-    values["name"] = normalise_name(name)[:50]
     return values

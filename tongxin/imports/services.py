@@ -11,7 +11,6 @@ nobody has touched its records since.
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
 import io
 from collections.abc import Callable, Iterator
@@ -38,7 +37,8 @@ from tongxin.people.search import (
     derived_fields,
     id_derived_fields,
     mobile_derived_fields,
-    name_derived_fields,
+    name_pinyin_fields,
+    name_tokens,
 )
 from tongxin.people.services import person_update, persons_bulk_insert
 from tongxin.people.validators import mask_resident_id
@@ -66,7 +66,6 @@ SHOWN_UNKNOWN_VALUES = 200
 LOOKUP_CHUNK = 2000
 WRITE_BATCH = 5000  # new persons per COPY / executemany
 MATCH_CHUNK = 5000  # rows to create per call of the import_row_matches hook
-NAME_CACHE = 4096  # names whose pinyin and search tokens are kept while writing
 WRITING = "写入数据库"  # the phase while rows are written
 
 
@@ -328,6 +327,11 @@ def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) ->
     # row (keys, pinyin, candidates) is not held for the whole file at once
     # (+250 MB at 100,000 rows, docs/benchmarks/imports.md).
     creating = [result for result in results if result.outcome == "create"]
+    # Each new person's pinyin, once: dedupe's check below keys on it and the
+    # write stores it (docs/benchmarks/imports.md: it was computed twice).
+    for result in creating:
+        values = result.values
+        values["name_pinyin"], values["name_initials"] = name_pinyin_fields(values.get("name", ""))
     if user is not None:
         for start in range(0, len(creating), MATCH_CHUNK):
             chunk = creating[start : start + MATCH_CHUNK]
@@ -422,16 +426,12 @@ def _write(
     to_write = len(creates) + len(updates)
     written = 0
     progress(WRITING, 0, to_write)
-    # The most recent names' search columns: common names (张伟, 王芳) recur
-    # within a roster; most do not (97,498 distinct in the 100,000-row bench
-    # roster), so an unbounded cache held ~45 MB for almost no hits.
-    name_fields = functools.lru_cache(maxsize=NAME_CACHE)(name_derived_fields)
     ring = pii.keyring()  # once, not twice per person (hashes of ID and mobile)
 
     def new_persons():
         # Made one at a time while the rows before them are being written.
         for result in creates:
-            person = _new_person(result.values, name_fields, ring=ring, unread=result.unread)
+            person = _new_person(result.values, ring=ring, unread=result.unread)
             result.values = {}  # no longer needed; keeps peak memory down
             yield person
 
@@ -537,18 +537,14 @@ def _write(
     )
 
 
-def _new_person(
-    values: dict, name_fields: Callable[[str], dict], *, ring: pii.Keyring,
-    unread: tuple[str, ...] = (),
-) -> Person:  # fmt: skip
+def _new_person(values: dict, *, ring: pii.Keyring, unread: tuple[str, ...] = ()) -> Person:
     """A Person ready for persons_bulk_insert, with its derived search columns
-    (`name_fields`: name_derived_fields, cached by the caller)."""
-    derived = name_fields(values.get("name", ""))
+    (the pinyin ones are in `values` already: _analyse)."""
     return unsaved(
         Person,
         {
             **values,
-            **derived,
+            "search_tokens": name_tokens(values.get("name", "")),
             **id_derived_fields(values.get("id_number", ""), ring=ring),
             **mobile_derived_fields(values.get("mobile", ""), ring=ring),
             "unread_fields": unread_note(unread) if unread else "",
