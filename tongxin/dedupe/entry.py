@@ -10,6 +10,7 @@ from tongxin.people.search import name_pinyin_fields
 from tongxin.regions.scope import read_scope
 
 from . import rules
+from .keys import KeyMaker
 
 ELSEWHERE = "可能已在其他区域登记"
 
@@ -20,17 +21,27 @@ class EntryMatch:
     reason: str
 
 
-def values_of(data: dict) -> dict:
-    """Key values of a record from form or import values (not saved)."""
+def values_of(
+    data: dict, *, maker: KeyMaker | None = None, ring: pii.Keyring | None = None
+) -> dict:
+    """Key values of a record from form or import values (not saved).
+
+    An import gives each row's `name_pinyin` (computed once, for this and for
+    the person's search columns); `maker` and `ring` bind the keys once for
+    many records."""
     name = (data.get("name") or "").strip()
+    pinyin = data.get("name_pinyin")
+    if pinyin is None:
+        pinyin = name_pinyin_fields(name)[0] if name else ""
     return rules.entry_values(
         name=name,
-        pinyin=name_pinyin_fields(name)[0] if name else "",
+        pinyin=pinyin,
         birth_date=data.get("birth_date"),
         id_number=data.get("id_number") or "",
-        mobile_hash=pii.mobile_hash(data.get("mobile") or ""),
+        mobile_hash=pii.mobile_hash(data.get("mobile") or "", ring=ring),
         email=data.get("email") or "",
         employer=data.get("employer") or "",
+        maker=maker,
     )
 
 
@@ -42,8 +53,10 @@ def matches_for(user, data: dict, *, exclude: int | None = None) -> list[EntryMa
 
 def matches_for_many(user, rows: list[dict], *, exclude=None) -> list[list[EntryMatch]]:
     """matches_for over many records (an import's rows), in a few queries."""
+    maker, ring = KeyMaker(), pii.keyring()
     found = rules.find_for_many(
-        [values_of(row) for row in rows], exclude=exclude or [None] * len(rows)
+        [values_of(row, maker=maker, ring=ring) for row in rows],
+        exclude=exclude or [None] * len(rows),
     )
     persons = Person.objects.select_related("region").in_bulk(
         {c.person_a for candidates in found for c in candidates}

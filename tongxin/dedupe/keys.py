@@ -32,10 +32,11 @@ GENERIC_EMPLOYERS = frozenset(
 )  # fmt: skip
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=8192)
 def simplified(text: str) -> str:
-    """`text` in simplified characters (names repeat: the conversion, ≈5 µs,
-    is remembered)."""
+    """`text` in simplified characters (common names repeat: the conversion,
+    ≈5 µs, is remembered for the last 8,192; 100,000 held ≈30 MB for the
+    whole process's life, mostly names met once: docs/benchmarks/imports.md)."""
     return _TO_SIMPLIFIED.convert(text)
 
 

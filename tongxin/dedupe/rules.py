@@ -26,7 +26,7 @@ from rapidfuzz.distance import Indel
 from tongxin.core import pii
 from tongxin.people.models import Person
 
-from .keys import key_values, normalise_name
+from .keys import KeyMaker
 from .models import BLOCKINGS, COMPARISONS, DuplicateRule, Merge, PersonKey
 
 # Columns of each block: persons agreeing on all of them are compared.
@@ -423,14 +423,9 @@ def _lookup(blocks: Iterable[str], records: list[dict], married: bool) -> tuple[
     at = {label: [KEY_FIELDS.index(c) for c in columns] for label, (columns, _k) in wanted.items()}
     found: dict[tuple, set[int]] = {}
     rows: dict[int, tuple] = {}
-    chunks = [
-        (label, columns, sorted(keys, key=str)[start : start + 300])
-        for label, (columns, keys) in wanted.items()
-        for start in range(0, len(keys), 300)
-    ]
-    for start in range(0, len(chunks), 16):
+    for group in _lookup_groups(wanted):
         parts, params = [], []
-        for label, columns, keys in chunks[start : start + 16]:
+        for label, columns, keys in group:
             where = " AND ".join(f"{c} IN ({', '.join(['%s'] * len(keys))})" for c in columns)
             limit = f" LIMIT {MAX_BLOCK + 1}" if len(keys) == 1 else ""
             parts.append(
@@ -443,7 +438,9 @@ def _lookup(blocks: Iterable[str], records: list[dict], married: bool) -> tuple[
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             fetched = cursor.fetchall()
-        asked = {label: set(keys) for label, _c, keys in chunks[start : start + 16]}
+        asked: dict[str, set] = {}
+        for label, _c, keys in group:  # a label's several chunks: all their keys
+            asked.setdefault(label, set()).update(keys)
         for label, *row in fetched:
             row[BIRTH] = _plain(row[BIRTH])
             key = tuple(row[i] for i in at[label])
@@ -451,6 +448,36 @@ def _lookup(blocks: Iterable[str], records: list[dict], married: bool) -> tuple[
                 found.setdefault((label, key), set()).add(row[0])
                 rows[row[0]] = row
     return {k: v for k, v in found.items() if len(v) <= MAX_BLOCK}, rows
+
+
+LOOKUP_KEYS = 300  # keys per IN list
+LOOKUP_PARTS = 16  # IN lists per UNION ALL query
+
+
+def _lookup_groups(wanted: dict) -> list[list[tuple]]:
+    """The (label, columns, keys) chunks of _lookup, LOOKUP_PARTS to a query.
+
+    One record's keys (one key a block: a form's check) go into one query.
+    Many records' keys are cut into chunks of exactly LOOKUP_KEYS (the last
+    one padded with its last key) and each block's chunks queried on their
+    own: the SQL text then takes a few shapes only. With chunks of every
+    size and blocks mixed, every query of an import was new, and SQLite's
+    driver kept the last 128 prepared (≈0.7 MB each with 4,800 parameters):
+    +85 MB at 100,000 rows (docs/benchmarks/imports.md).
+    """
+    single, groups = [], []
+    for label, (columns, keys) in wanted.items():
+        ordered = sorted(keys, key=str)  # once per block, not once per chunk of it
+        if len(ordered) == 1:
+            single.append((label, columns, ordered))
+            continue
+        chunks = []
+        for start in range(0, len(ordered), LOOKUP_KEYS):
+            chunk = ordered[start : start + LOOKUP_KEYS]
+            chunks.append((label, columns, chunk + chunk[-1:] * (LOOKUP_KEYS - len(chunk))))
+        groups += [chunks[at : at + LOOKUP_PARTS] for at in range(0, len(chunks), LOOKUP_PARTS)]
+    singles = [single[at : at + LOOKUP_PARTS] for at in range(0, len(single), LOOKUP_PARTS)]
+    return singles + groups
 
 
 def find_for_many(records: list[dict], *, exclude: list[int | None]) -> list[list[Candidate]]:
@@ -502,10 +529,13 @@ def find_for_many(records: list[dict], *, exclude: list[int | None]) -> list[lis
     return [sorted(m.values(), key=lambda c: -c.score) for m in matches]
 
 
-def entry_values(*, name, birth_date, id_number, mobile_hash, email, employer, pinyin) -> dict:
+def entry_values(
+    *, name, birth_date, id_number, mobile_hash, email, employer, pinyin,
+    maker: KeyMaker | None = None,
+) -> dict:  # fmt: skip
     """Key values of a record being entered (not saved yet), with its ID for
-    the one-digit comparison."""
-    values = key_values(
+    the one-digit comparison; `maker` binds the keys once for many records."""
+    values = (maker or KeyMaker())(
         name=name,
         pinyin=pinyin,
         birth_date=birth_date,
@@ -515,5 +545,4 @@ def entry_values(*, name, birth_date, id_number, mobile_hash, email, employer, p
         id_number=id_number,
     )
     values["id_number"] = (id_number or "").strip().upper()
-    values["name"] = normalise_name(name)[:50]
     return values

@@ -9,6 +9,7 @@ from tongxin.core import options, pii
 from tongxin.core.bulk import gc_paused
 from tongxin.core.hooks import collect
 from tongxin.people.models import Person
+from tongxin.people.search import name_pinyin_fields
 from tongxin.people.validators import mask_resident_id
 from tongxin.regions import scope
 
@@ -223,6 +224,11 @@ def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) ->
     # row (keys, pinyin, candidates) is not held for the whole file at once
     # (+250 MB at 100,000 rows, docs/benchmarks/imports.md).
     creating = [result for result in results if result.outcome == "create"]
+    # Each new person's pinyin, once: dedupe's check below keys on it and the
+    # write stores it (docs/benchmarks/imports.md: it was computed twice).
+    for result in creating:
+        values = result.values
+        values["name_pinyin"], values["name_initials"] = name_pinyin_fields(values.get("name", ""))
     if user is not None:
         for start in range(0, len(creating), MATCH_CHUNK):
             chunk = creating[start : start + MATCH_CHUNK]

@@ -4,8 +4,6 @@ person_update, an ImportedRecord per person; and the command-line import."""
 from __future__ import annotations
 
 import datetime
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from tongxin.people.models import IDENTIFIER_FIELDS, Person
 from tongxin.people.search import (
     id_derived_fields,
     mobile_derived_fields,
-    name_derived_fields,
+    name_tokens,
 )
 from tongxin.people.services import person_update, persons_bulk_insert
 from tongxin.regions import scope
@@ -39,7 +37,6 @@ from .tables import PROGRESS_EVERY, Progress, no_progress, read_table, sha256_of
 from .validation import IMPORTABLE_FIELDS
 
 WRITE_BATCH = 5000  # new persons per COPY / executemany
-NAME_CACHE = 4096  # names whose pinyin and search tokens are kept while writing
 WRITING = "写入数据库"  # the phase while rows are written
 
 
@@ -76,16 +73,12 @@ def write_rows(
     to_write = len(creates) + len(updates)
     written = 0
     progress(WRITING, 0, to_write)
-    # The most recent names' search columns: common names (张伟, 王芳) recur
-    # within a roster; most do not (97,498 distinct in the 100,000-row bench
-    # roster), so an unbounded cache held ~45 MB for almost no hits.
-    name_fields = functools.lru_cache(maxsize=NAME_CACHE)(name_derived_fields)
     ring = pii.keyring()  # once, not twice per person (hashes of ID and mobile)
 
     def new_persons():
         # Made one at a time while the rows before them are being written.
         for result in creates:
-            person = _new_person(result.values, name_fields, ring=ring, unread=result.unread)
+            person = _new_person(result.values, ring=ring, unread=result.unread)
             result.values = {}  # no longer needed; keeps peak memory down
             yield person
 
@@ -185,18 +178,14 @@ def write_rows(
     )
 
 
-def _new_person(
-    values: dict, name_fields: Callable[[str], dict], *, ring: pii.Keyring,
-    unread: tuple[str, ...] = (),
-) -> Person:  # fmt: skip
+def _new_person(values: dict, *, ring: pii.Keyring, unread: tuple[str, ...] = ()) -> Person:
     """A Person ready for persons_bulk_insert, with its derived search columns
-    (`name_fields`: name_derived_fields, cached by the caller)."""
-    derived = name_fields(values.get("name", ""))
+    (the pinyin ones are in `values` already: checking._analyse)."""
     return unsaved(
         Person,
         {
             **values,
-            **derived,
+            "search_tokens": name_tokens(values.get("name", "")),
             **id_derived_fields(values.get("id_number", ""), ring=ring),
             **mobile_derived_fields(values.get("mobile", ""), ring=ring),
             "unread_fields": unread_note(unread) if unread else "",

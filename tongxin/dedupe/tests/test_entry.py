@@ -113,3 +113,23 @@ def test_it_warns_on_import_rows_inside_and_outside_the_scope(
     assert warnings[second] == ["可能已在其他区域登记"]
     assert warnings[third] == []
     assert Person.objects.count() == 2
+
+
+def test_import_rows_find_their_match_in_every_chunk_of_keys(xingning_user, make_person):
+    """Over 300 distinct keys a block is looked up in several chunks; a match
+    in any of them is found (the keys asked were once those of a query's last
+    chunk only, so most matches of a large import went unnoticed)."""
+    from tongxin.dedupe.entry import matches_for_many
+
+    registered = {"蓝天": "13600000001", "白云": "13600000002", "青山": "13600000003",
+                  "绿水": "13600000004", "红花": "13600000005"}  # fmt: skip
+    for name, mobile in registered.items():
+        make_person(name, mobile=mobile)
+    rows = [{"name": f"新{chr(0x4E00 + i)}{chr(0x4F00 + i)}", "mobile": f"137{i:08d}"}
+            for i in range(700)]  # fmt: skip
+    positions = [0, 170, 340, 510, 699]
+    for position, (name, mobile) in zip(positions, registered.items(), strict=True):
+        rows[position] = {"name": name, "mobile": mobile}
+    found = matches_for_many(xingning_user, rows)
+    assert [p for p, matches in enumerate(found) if matches] == positions
+    assert [found[p][0].person.name for p in positions] == list(registered)

@@ -337,3 +337,25 @@ def test_the_possible_duplicate_warnings_are_the_same_asked_a_chunk_at_a_time(
     whole = warnings_with(5000)
     assert [bool(w) for _, w in sorted(whole.items())] == [False, True, False, True]
     assert warnings_with(1) == warnings_with(3) == whole
+
+
+def test_imported_persons_get_their_search_columns_and_the_tier_of_their_level(tmp_path, city_user):
+    # The pinyin is made once in analyse (for dedupe's check and the write),
+    # the tier through insert_rows (docs/benchmarks/imports.md).
+    from tongxin.levels.models import TierMembership
+
+    rows = [
+        [*roster_row(1, "张三"), "县区联系"],
+        [*roster_row(2, "欧阳娜娜", born=datetime.date(1990, 2, 3)), "储备"],
+    ]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows, header=[*HEADER, "分级"])
+    import_file(actor=city_user, path=path, commit=True)
+    columns = Person.objects.order_by("name_pinyin").values_list(
+        "name_pinyin", "name_initials", "search_tokens"
+    )
+    assert list(columns) == [
+        ("ouyangnana", "oynn", "欧 阳 娜 欧阳 阳娜 娜娜"),
+        ("zhangsan", "zs", "张 三 张三"),
+    ]
+    held = TierMembership.objects.values_list("person__name", "tier__region__name", "reason")
+    assert list(held) == [("张三", "兴宁区", "登记时分级")]  # 储备: no tier
