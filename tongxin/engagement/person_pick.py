@@ -2,7 +2,8 @@
 what both pages show of the filter and of the persons it matches
 (templates engagement/_person_filter.html and _person_preview.html)."""
 
-from tongxin.people.listing import PersonFilter, person_groups, subcategories
+from tongxin.people.kept import person_groups, subcategories
+from tongxin.people.listing import PersonFilter
 from tongxin.people.models import Person
 from tongxin.regions import scope
 

@@ -7,6 +7,7 @@ from django.http import Http404
 from tongxin.accounts.models import User
 from tongxin.regions import scope
 
+from .kept import attach_related
 from .models import Person
 
 
@@ -23,21 +24,14 @@ def person_for_user(user: User, pk: int, *, write: bool = False) -> Person:
     confirmed to exist.
     """
     try:
-        return (
-            (Person.objects.writable_by(user) if write else persons_visible_to(user))
-            .select_related(
-                "region",
-                "ethnicity",
-                "political_status",
-                "education",
-                "degree",
-                "group",
-                "subcategory",
-            )
-            .get(pk=pk)
+        person = (Person.objects.writable_by(user) if write else persons_visible_to(user)).get(
+            pk=pk
         )
     except (Person.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    # What select_related of seven tables gave, from the kept rows (kept.py).
+    attach_related([person])
+    return person
 
 
 def regions_writable_by(user: User):

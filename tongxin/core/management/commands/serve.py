@@ -178,6 +178,12 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
         # gunicorn 27's control socket lives in $HOME by default: two
         # instances would share it, and a service account may have no home.
         "--no-control-socket",
+        # Load the application (and warm it: every view imported, every
+        # template compiled, core/warmup.py) once in the master before the
+        # socket is bound; the workers are forked from it ready, so the first
+        # request after a start waits neither for a worker's boot nor for the
+        # compiling (0.6–1.1 s otherwise).
+        "--preload",
     ]
 
 

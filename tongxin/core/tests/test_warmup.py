@@ -1,0 +1,44 @@
+"""A web process compiles its templates and imports its views at start (core/warmup.py)."""
+
+import importlib
+import logging
+import sys
+
+from django.template import engines
+
+from tongxin.core import warmup
+
+
+def _cached_names() -> set[str]:
+    loader = engines["django"].engine.template_loaders[0]
+    return {key.split("-")[0] for key in loader.get_template_cache}
+
+
+def test_every_project_template_compiles_at_start(caplog):
+    engines["django"].engine.template_loaders[0].reset()
+    with caplog.at_level(logging.WARNING, logger="tongxin.core.warmup"):
+        compiled = warmup.warm_process()
+    names = warmup.project_templates()
+    assert len(names) > 150 and "dashboard/home.html" in names
+    assert "django/forms/widgets/input.html" in warmup.form_templates()
+    # every one compiled (a template that does not would be logged), and kept
+    assert compiled == len(names) + len(warmup.form_templates())
+    assert not caplog.records
+    assert set(names) <= _cached_names()
+
+
+def test_the_wsgi_module_warms_the_process(monkeypatch):
+    called = []
+    monkeypatch.setattr(warmup, "warm_process", lambda: called.append(1) or 0)
+    monkeypatch.delitem(sys.modules, "tongxin.wsgi", raising=False)
+    importlib.import_module("tongxin.wsgi")
+    assert called == [1]
+
+
+def test_serve_loads_and_warms_the_application_before_binding():
+    """gunicorn's --preload loads the WSGI module (and so warms it) in the
+    master, before the socket is bound and the workers are forked."""
+    from tongxin.core.management.commands.serve import gunicorn_command
+
+    command = gunicorn_command("127.0.0.1", 8000, 4, 1)
+    assert "--preload" in command and "tongxin.wsgi:application" in command
