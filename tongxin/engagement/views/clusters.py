@@ -23,7 +23,7 @@ def _cluster_extra(request, cluster):
     }
 
 
-# --- the clusters pages: the generic machinery with this type's slug ---------------------------
+# --- the clusters pages: the generic machinery with this type's slug -----------------------------
 
 
 def cluster_list(request):

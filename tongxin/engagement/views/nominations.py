@@ -79,7 +79,7 @@ def nomination_board(request):
     return render(request, "engagement/nomination_board.html", context)
 
 
-# --- the nominations pages: the generic machinery with this type's slug ---------------------------
+# --- the nominations pages: the generic machinery with this type's slug --------------------------
 
 
 def nomination_list(request):

@@ -93,7 +93,7 @@ def member_end(request, pk: int, member_pk: int):
     return redirect("engagement:organisations_detail", pk=pk)
 
 
-# --- the organisations pages: the generic machinery with this type's slug ---------------------------
+# --- the organisations pages: the generic machinery with this type's slug ------------------------
 
 
 def organisation_list(request):

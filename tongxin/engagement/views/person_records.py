@@ -22,7 +22,7 @@ def person_timeline_panel(request, pk: int):
     )
 
 
-# --- the positions pages: the generic machinery with this type's slug ---------------------------
+# --- the positions pages: the generic machinery with this type's slug ----------------------------
 
 
 def position_list(request):
@@ -45,7 +45,7 @@ def position_cancel(request, pk: int):
     return records.record_cancel(request, "positions", pk)
 
 
-# --- the honours pages: the generic machinery with this type's slug ---------------------------
+# --- the honours pages: the generic machinery with this type's slug ------------------------------
 
 
 def honour_list(request):
@@ -68,7 +68,7 @@ def honour_cancel(request, pk: int):
     return records.record_cancel(request, "honours", pk)
 
 
-# --- the secondments pages: the generic machinery with this type's slug ---------------------------
+# --- the secondments pages: the generic machinery with this type's slug --------------------------
 
 
 def secondment_list(request):

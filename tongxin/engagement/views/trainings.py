@@ -60,7 +60,7 @@ def training_participant_update(request, pk: int, participant_pk: int):
     return render(request, "engagement/_training_row.html", context, status=400 if error else 200)
 
 
-# --- the trainings pages: the generic machinery with this type's slug ---------------------------
+# --- the trainings pages: the generic machinery with this type's slug ----------------------------
 
 
 def training_list(request):
