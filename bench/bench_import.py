@@ -181,7 +181,7 @@ def _clean_database() -> None:
 
 def child_ours(path: Path) -> dict:
     from tongxin.accounts.models import User
-    from tongxin.imports.services import import_file
+    from tongxin.imports.committing import import_file
     from tongxin.people.models import Person
 
     actor = User.objects.get(username="city")

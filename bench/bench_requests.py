@@ -107,7 +107,7 @@ def main() -> int:
     from tongxin.people.models import Person
     from tongxin.regions.models import Region
     from tongxin.service.access import service_requests_visible_to
-    from tongxin.service.listing import RequestFilter, filtered_requests
+    from tongxin.service.filters import ServiceRequestFilter
     from tongxin.service.models import ServiceRequest
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -181,7 +181,7 @@ def main() -> int:
             flush=True,
         )
 
-    qs, _ = filtered_requests(city, RequestFilter(overdue=True))
+    qs = ServiceRequestFilter({"overdue": "1"}, queryset=service_requests_visible_to(city)).qs
     print("\nplan of the overdue page's id query:")
     print(qs.order_by("-id").values("id")[:51].explain())
     print("plan of the overdue count:")
