@@ -13,9 +13,11 @@ then starts `tongxin serve --no-task-worker` with --workers/--threads
 on a free port (TONGXIN_DEMO=1 so the demo accounts' password works), signs
 in as --user over HTTP and then, for each page:
 
-- **first**: the first request after the server started (every cache of the
-  web processes cold; the shared figure cache as the worker left it);
-- **warm**: --runs sequential requests, p50 and p95 in ms;
+- **first**: the slowest of the page's first 3 × (web processes) requests
+  after the server started (every cache of the web processes cold; the shared
+  figure cache as the worker left it): each process keeps its own caches, so
+  the first view in each process is a first view too;
+- **warm**: --runs sequential requests after those, p50 and p95 in ms;
 - with --change, **first after a change**: one person's job title is changed
   through the product's service, then each page is requested once;
 
@@ -199,6 +201,11 @@ def pick_person(session: Session) -> str:
     return match.group(1).decode()
 
 
+def serve_default_workers() -> int:
+    """What `tongxin serve` starts without --workers (core/management/commands/serve.py)."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--user", default="city")
@@ -241,10 +248,20 @@ def main() -> int:
         pages = [(name, path.format(person=person)) for name, path in PAGES]
         rows = []
         sequential_cpu = 0.0
+        processes = args.workers or serve_default_workers()
         for name, path in pages:
             status, _, cold = first.get(path)
             if status != 200:
                 raise SystemExit(f"{name} {path}: HTTP {status}")
+            # Each web process keeps its own caches (its SQLite connection's
+            # pages, the small tables, the namespace resolvers): the first view
+            # of a page in each of them is a first view too. Whichever idle
+            # process accepts takes the request, so 3 × processes requests
+            # reach all of them with high probability; the slowest is reported
+            # with the first after the start, and the warm runs follow.
+            for _ in range(3 * processes - 1):
+                status, _, seconds = first.get(path)
+                cold = max(cold, seconds)
             cpu_before = server_cpu_seconds(server)
             times = []
             for _ in range(args.runs):
@@ -313,7 +330,9 @@ def main() -> int:
           f" before the sessions {load_sessions[0]:.2f}, after {load_after[0]:.2f}")  # fmt: skip
     print(f"(the worker's figures_warm before the start: {warm_seconds:.1f} s)")
     change_head = " first after a change (ms) |" if args.change else ""
-    print(f"| page | first after start (ms) | warm p50 (ms) | warm p95 (ms) |{change_head}")
+    print(
+        f"| page | first after start, slowest of each process's first (ms) | warm p50 (ms) | warm p95 (ms) |{change_head}"
+    )
     print("| --- | ---: | ---: | ---: |" + (" ---: |" if args.change else ""))
     for name, cold, times in rows:
         changed = f" {after_change[name] * 1000:.0f} |" if args.change else ""
