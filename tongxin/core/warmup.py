@@ -84,7 +84,9 @@ def warm_process() -> int:
     many templates were compiled. A template that does not compile is logged
     and left to fail on its own page, as it would have."""
     _populate(get_resolver())
-    hooks._hook_modules()  # every app's hooks module, imported once
+    # Every app's hooks module, and what each loads lazily on first use
+    # (its `warm_up` hook: lookup tables of the libraries it uses).
+    hooks.collect("warm_up")
     compiled = 0
     renderer = get_default_renderer()
     for names, load in (

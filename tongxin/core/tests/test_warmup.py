@@ -64,3 +64,10 @@ def test_namespaced_reverse_needs_no_filling_after_the_warm_up(monkeypatch):
     for name in ("people:list", "imports:list", "flows:inbox", "engagement:activities_list"):
         reverse(name)
     assert filled == []
+
+
+def test_the_apps_load_their_lazy_tables_at_the_warm_up(monkeypatch):
+    called = []
+    monkeypatch.setattr("tongxin.people.hooks.warm_up", lambda: called.append("people") or [])
+    warmup.warm_process()
+    assert called == ["people"]
