@@ -73,6 +73,7 @@ def main() -> int:
         RoundResult,
         Score,
     )
+    from tongxin.evaluations.systems import DimensionSpec, IndicatorSpec
     from tongxin.people.models import Person
     from tongxin.regions.models import Region
 
@@ -112,11 +113,11 @@ def main() -> int:
 
     weights = _weights(args.dimensions)
     tree = [
-        services.DimensionSpec(
+        DimensionSpec(
             f"维度{d + 1}",
             weights[d],
             [
-                services.IndicatorSpec(f"指标{d + 1}-{i + 1}", Decimal(5 + 5 * (i % 3)), "按记录")
+                IndicatorSpec(f"指标{d + 1}-{i + 1}", Decimal(5 + 5 * (i % 3)), "按记录")
                 for i in range(args.per_dimension)
             ],
         )

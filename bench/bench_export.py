@@ -119,7 +119,7 @@ def measure_forms(user, count: int) -> dict:
     qs = export_queryset(user, PersonFilter.from_query({})).select_related(
         "region", "ethnicity", "political_status", "education", "degree", "group", "subcategory"
     )[:count]
-    template = registration.template_path()
+    template = registration.template_bytes()
     today = timezone.localdate()
     started = time.perf_counter()
     with (
@@ -129,7 +129,7 @@ def measure_forms(user, count: int) -> dict:
         for i, person in enumerate(qs, start=1):
             z.writestr(
                 f"{i}.docx",
-                registration.render_form(person, reveal=True, today=today, path=template),
+                registration.render_form(person, reveal=True, today=today, template=template),
             )
     seconds = time.perf_counter() - started
     return {

@@ -1,7 +1,8 @@
 """The benchmark scripts (bench/) import the product's modules inside
 functions, so a module moved or renamed breaks them only when someone runs
 them: a split of imports/services.py and service/listing.py did. Every
-`from tongxin… import name` they hold must resolve."""
+`from tongxin… import name` they hold must resolve, and where the name is a
+module, every `name.attribute` they use of it (evaluations' index lost two)."""
 
 import ast
 import importlib
@@ -32,6 +33,36 @@ def _resolves(module: str, name: str) -> bool:
     except ImportError:
         return False
     return True
+
+
+def _module_uses():
+    for path in sorted(BENCH.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tongxin"):
+                for alias in node.names:
+                    try:
+                        modules[alias.asname or alias.name] = importlib.import_module(
+                            f"{node.module}.{alias.name}"
+                        )
+                    except ImportError:
+                        continue  # a class or function, not a module
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in modules
+            ):
+                yield f"{path.name}:{node.lineno}", modules[node.value.id], node.attr
+
+
+def test_every_attribute_the_benchmarks_use_of_a_product_module_exists():
+    found = list(_module_uses())
+    assert found
+    missing = [f"{where} {module.__name__}.{name}" for where, module, name in found
+               if not hasattr(module, name)]  # fmt: skip
+    assert missing == []
 
 
 def test_every_product_import_of_the_benchmarks_resolves():
