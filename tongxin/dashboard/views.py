@@ -1,11 +1,10 @@
 from collections import defaultdict
 
-from django.db.models import Max
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from tongxin.core.hooks import collect
-from tongxin.core.versioned_cache import remembered
+from tongxin.core.versioned_cache import data_version, remembered
 from tongxin.levels.quotas import level_counts
 from tongxin.people.kept import person_groups
 from tongxin.people.models import Person
@@ -71,7 +70,7 @@ def _recent_changes(user, limit: int = 10):
     quick for exactly such small scopes.
     """
     history_model = Person.history.model
-    newest = history_model.objects.aggregate(last=Max("history_id"))["last"] or 0
+    (newest,) = data_version(Person)
     # Which rows they are changes only with a new person history row (a
     # change, a move to another region) or with the scope: remembered by both
     # (11 ms of each home page for a city user at 1M persons otherwise).

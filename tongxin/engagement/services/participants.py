@@ -11,8 +11,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import writes
-from tongxin.core.writes import lock, save_audited, set_history
+from tongxin.core.writes import lock, locked, save_audited, set_history
 from tongxin.people.models import Person
 
 from ..models import (
@@ -52,7 +51,7 @@ def persons_bulk_add(*, actor, target, persons: QuerySet[Person], request=None) 
     target, one read of who is in, one read of the ids, bulk inserts.
     """
     row_model, fk = _MEMBERSHIPS[type(target)]
-    locked = writes.lock(type(target), target.pk)
+    locked = lock(type(target), target.pk)
     if getattr(locked, "is_cancelled", False):
         raise ValidationError("已撤销的记录不能添加人员。")
     existing = set(row_model.objects.filter(**{fk: locked}).values_list("person_id", flat=True))
@@ -130,7 +129,7 @@ def participant_batch_undo(*, actor, batch: ParticipantBatch, request=None) -> t
     """Undo one bulk addition: every person it added who is still in the list
     and inside `actor`'s scope is withdrawn in one step. Returns (withdrawn,
     left): persons outside the scope are left in, counted, never named."""
-    locked = writes.lock(ParticipantBatch, batch.pk)
+    locked = lock(ParticipantBatch, batch.pk)
     if locked.undone_at is not None:
         raise ValidationError("这次批量添加已经撤销。")
     target = locked.target
@@ -174,7 +173,7 @@ def persons_withdraw(*, actor, target, rows: QuerySet, reason: str = "", request
     reason = (reason or "").strip()
     if len(reason) > 200:
         raise ValidationError({"reason": "撤回原因不能超过200字。"})
-    chosen = list(writes.locked(rows.select_related("person"), of_self=True))
+    chosen = list(locked(rows.select_related("person"), of_self=True))
     if not chosen:
         raise ValidationError("请先勾选要撤回的人员。")
     _withdraw_rows(chosen, actor, f"撤回{('：' + reason) if reason else ''}")
@@ -199,9 +198,7 @@ def participants_mark_attended(*, actor, target, rows: QuerySet, request=None) -
     if getattr(target, "is_cancelled", False):
         raise ValidationError("已撤销的记录不能登记出勤。")
     pending = list(
-        writes.locked(
-            rows.exclude(attendance=ActivityParticipant.Attendance.ATTENDED), of_self=True
-        )
+        locked(rows.exclude(attendance=ActivityParticipant.Attendance.ATTENDED), of_self=True)
     )
     fields = ["attendance"]
     for row in pending:
@@ -384,7 +381,7 @@ def person_withdraw(*, actor, row, reason: str = "", request=None) -> None:
     attendance recorded, stays in the row's history and in the audit entry.
     """
     row_model = type(row)
-    current = writes.locked(row_model.objects.select_related("person")).filter(pk=row.pk).first()
+    current = locked(row_model.objects.select_related("person")).filter(pk=row.pk).first()
     if current is None:
         raise ValidationError("该人员已不在名单中。")
     target = getattr(current, _TARGET_FIELD[row_model])
