@@ -489,44 +489,77 @@ def find_for_many(records: list[dict], *, exclude: list[int | None]) -> list[lis
     blocks = {block for rule in rules for block in rule.blocking}
     index, known = _lookup(blocks, records, any(_married(rule) for rule in rules))
     merged = merged_away_ids(known)
-    # Each record against its candidates, per rule: rows of the entered
-    # records (ids -1, -2, …) followed by the registered persons found.
+    matches: list[dict[int, Candidate]] = [{} for _ in records]
+    hits = _hits_by_record(index, records)
+    # Each record that shares a key with someone against its candidates, per
+    # rule: rows of those records (ids -1, -2, … by position) followed by the
+    # registered persons found. An import's rows mostly share none.
+    sharing = sorted({position for found in hits.values() for position in found})
+    if not sharing:
+        return [[] for _ in records]
     ids = IdNumbers()
-    entered = [-(position + 1) for position in range(len(records))]
-    for own, record in zip(entered, records, strict=True):
-        ids[own] = record.get("id_number") or ""
+    for position in sharing:
+        ids[-(position + 1)] = records[position].get("id_number") or ""
     persons = sorted(known)
     columns = {
-        c: [r.get(c) for r in records] + [known[pk][i] for pk in persons]
+        c: [records[position].get(c) for position in sharing] + [known[pk][i] for pk in persons]
         for i, c in enumerate(KEY_FIELDS)
         if c != "person_id"
     }
-    rows = Rows(entered + persons, columns)
-    row_of = {pk: len(records) + i for i, pk in enumerate(persons)}
-    matches: list[dict[int, Candidate]] = [{} for _ in records]
+    rows = Rows([-(position + 1) for position in sharing] + persons, columns)
+    row_of_record = {position: i for i, position in enumerate(sharing)}
+    row_of = {pk: len(sharing) + i for i, pk in enumerate(persons)}
     for rule in rules:
         pairs = []
-        for position, record in enumerate(records):
-            found: set[int] = set()
-            for block in rule.blocking:
-                key = tuple(record.get(c) for c in BLOCKS[block])
-                found |= index.get((block, key), set())
-            if _married(rule) and record.get("employer"):
-                employer = record["employer"]
-                found |= index.get(("married:name", (employer, record.get("given"))), set())
-                found |= index.get(("married:given", (employer, record.get("name"))), set())
+        labels = [*rule.blocking, *(("married:name", "married:given") if _married(rule) else ())]
+        for position, found in _found_by_record(hits, labels):
             found -= merged | {exclude[position]} | set(matches[position])
-            pairs.extend((position, row_of[pk]) for pk in sorted(found))
+            pairs.extend((row_of_record[position], row_of[pk]) for pk in sorted(found))
         if not pairs:
             continue
         ia = np.array([a for a, _b in pairs], dtype=np.int64)
         ib = np.array([b for _a, b in pairs], dtype=np.int64)
         values = scores(rule, rows, ia, ib, ids)
         for k in np.flatnonzero(values >= rule.threshold):
-            position, pk = int(ia[k]), int(rows.ids[ib[k]])
+            position, pk = sharing[int(ia[k])], int(rows.ids[ib[k]])
             own = exclude[position] or 0
             matches[position][pk] = Candidate(pk, own, rule, round(float(values[k]), 2))
     return [sorted(m.values(), key=lambda c: -c.score) for m in matches]
+
+
+def _hits_by_record(index: dict, records: list[dict]) -> dict[str, dict[int, set[int]]]:
+    """{label: {record position: registered persons sharing its key}}, only
+    for the records with such persons: an import's rows mostly have none, so
+    the rules below look at those few instead of every row again."""
+    labels: dict[str, dict[tuple, set[int]]] = {}
+    for (label, key), ids in index.items():
+        labels.setdefault(label, {})[key] = ids
+    hits: dict[str, dict[int, set[int]]] = {}
+    for label, by_key in labels.items():
+        if label.startswith("married:"):
+            other = "given" if label == "married:name" else "name"
+            keys = (
+                (r.get("employer"), r.get(other)) if r.get("employer") else None for r in records
+            )
+        else:
+            columns = BLOCKS[label]
+            keys = (tuple(r.get(c) for c in columns) for r in records)
+        found = {}
+        for position, key in enumerate(keys):
+            ids = by_key.get(key)
+            if ids:
+                found[position] = ids
+        hits[label] = found
+    return hits
+
+
+def _found_by_record(hits: dict, labels: list[str]) -> list[tuple[int, set[int]]]:
+    """(record position, persons found) through any of `labels`, by position."""
+    found: dict[int, set[int]] = {}
+    for label in labels:
+        for position, ids in hits.get(label, {}).items():
+            found.setdefault(position, set()).update(ids)
+    return sorted(found.items())
 
 
 def entry_values(

@@ -253,6 +253,12 @@ class RowResult:
         return self.values.get("id_number", "")
 
 
+def _missing(value) -> bool:
+    """`value in (None, "")` without calling Model.__eq__ (a dictionary entry)
+    twice for every row of an import."""
+    return value is None or (value.__class__ is str and not value)
+
+
 class RowValidator:
     """Reads rows for one user; dictionaries and regions are loaded once."""
 
@@ -300,7 +306,7 @@ class RowValidator:
                 else:  # birth date and sex from the ID, level 储备
                     result.warnings += ((name, problem.message + UNREADABLE_BLANK),)
                 continue
-            if value is not None and value != "":
+            if not _missing(value):
                 values[name] = value
         return result
 
@@ -407,7 +413,7 @@ class RowValidator:
             values["level"] = Person.Level.RESERVE
 
         for name in REQUIRED:
-            if name not in failed and current(name) in (None, ""):
+            if name not in failed and _missing(current(name)):
                 errors.append((name, required_message(name)))
                 failed.add(name)
 
@@ -442,7 +448,7 @@ class RowValidator:
             # Without an ID to fill them from, the form asks for them; beside an
             # unreadable ID they would only be its side effects.
             for name in ("birth_date", "sex"):
-                if name not in failed and current(name) in (None, ""):
+                if name not in failed and _missing(current(name)):
                     errors.append((name, f"请填写{FIELD_LABELS[name]}"))
 
         group = current("group")
