@@ -148,11 +148,12 @@ def _refuse_queries(execute, sql, params, many, context):
 
 @cache
 def _fields_of(model) -> tuple[dict, dict, list]:
-    """(fields by name, constant defaults by attname, fields with callable defaults)."""
+    """({relation's name: its attname}, constant defaults by attname, fields
+    with callable defaults)."""
     fields = model._meta.concrete_fields
     dynamic = [f for f in fields if f.has_default() and callable(f.default)]
     constant = {f.attname: f.get_default() for f in fields if f not in dynamic}
-    return {f.name: f for f in fields}, constant, dynamic
+    return {f.name: f.attname for f in fields if f.is_relation}, constant, dynamic
 
 
 def unsaved(model, values: dict):
@@ -163,16 +164,14 @@ def unsaved(model, values: dict):
     leaves behind without its per-field descriptor calls, which at a hundred
     thousand wide rows cost more than the insert itself.
     """
-    by_name, constant, dynamic = _fields_of(model)
+    relations, constant, dynamic = _fields_of(model)
     attrs = dict(constant)
     for field in dynamic:
         attrs[field.attname] = field.get_default()
-    for name, value in values.items():
-        field = by_name.get(name)
-        if field is not None and field.is_relation:
-            attrs[field.attname] = None if value is None else value.pk
-        else:
-            attrs[name] = value
+    attrs.update(values)
+    for name in relations.keys() & values.keys():
+        value = attrs.pop(name)
+        attrs[relations[name]] = None if value is None else value.pk
     obj = model.__new__(model)
     obj.__dict__.update(attrs)
     obj._state = ModelState()
