@@ -26,8 +26,8 @@ def values_of(
 ) -> dict:
     """Key values of a record from form or import values (not saved).
 
-    An import gives each row's `name_pinyin` and `mobile_hash` (computed once,
-    for this and for the person's search columns); `maker` and `ring` bind the keys once for
+    An import gives each row's `name_pinyin` (computed once, for this and for
+    the person's search columns); `maker` and `ring` bind the keys once for
     many records."""
     name = (data.get("name") or "").strip()
     pinyin = data.get("name_pinyin")
@@ -38,7 +38,7 @@ def values_of(
         pinyin=pinyin,
         birth_date=data.get("birth_date"),
         id_number=data.get("id_number") or "",
-        mobile_hash=data.get("mobile_hash") or pii.mobile_hash(data.get("mobile") or "", ring=ring),
+        mobile_hash=pii.mobile_hash(data.get("mobile") or "", ring=ring),
         email=data.get("email") or "",
         employer=data.get("employer") or "",
         maker=maker,

@@ -185,9 +185,7 @@ def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) ->
         else:
             first_seen[number] = result.row_number
 
-    ring = pii.keyring()
-    id_hashes = {number: pii.id_number_hash(number, ring=ring) for number in first_seen}
-    existing = _existing_persons(id_hashes)
+    existing = _existing_persons(list(first_seen))
     readable = scope.read_scope(user) if user is not None else scope.EVERYTHING
     for result in results:
         if result.outcome == "duplicate":
@@ -226,13 +224,11 @@ def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) ->
     # row (keys, pinyin, candidates) is not held for the whole file at once
     # (+250 MB at 100,000 rows, docs/benchmarks/imports.md).
     creating = [result for result in results if result.outcome == "create"]
-    # Each new person's pinyin and keyed hashes, once: dedupe's check below
-    # keys on them and the write stores them (docs/benchmarks/imports.md).
+    # Each new person's pinyin, once: dedupe's check below keys on it and the
+    # write stores it (docs/benchmarks/imports.md: it was computed twice).
     for result in creating:
         values = result.values
         values["name_pinyin"], values["name_initials"] = name_pinyin_fields(values.get("name", ""))
-        values["id_number_hash"] = id_hashes[result.id_number]
-        values["mobile_hash"] = pii.mobile_hash(values.get("mobile") or "", ring=ring)
     if user is not None:
         for start in range(0, len(creating), MATCH_CHUNK):
             chunk = creating[start : start + MATCH_CHUNK]
@@ -245,11 +241,11 @@ def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) ->
     return analysis
 
 
-def _existing_persons(id_hashes: dict[str, str]) -> dict[str, Person]:
-    """The registered persons among the file's ID numbers ({number: its keyed hash})."""
+def _existing_persons(numbers: list[str]) -> dict[str, Person]:
     # IDs are encrypted: registered persons are found by the ID's keyed hash.
     found: dict[str, Person] = {}
-    hashes = list(id_hashes.values())
+    ring = pii.keyring()
+    hashes = [pii.id_number_hash(number, ring=ring) for number in numbers]
     for start in range(0, len(hashes), LOOKUP_CHUNK):
         chunk = hashes[start : start + LOOKUP_CHUNK]
         for person in Person.objects.filter(id_number_hash__in=chunk):

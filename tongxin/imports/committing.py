@@ -18,7 +18,11 @@ from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.tasks import refresh_statistics
 from tongxin.people.completeness import unread_note
 from tongxin.people.models import IDENTIFIER_FIELDS, Person
-from tongxin.people.search import name_tokens
+from tongxin.people.search import (
+    id_derived_fields,
+    mobile_derived_fields,
+    name_tokens,
+)
 from tongxin.people.services import person_update, persons_bulk_insert
 from tongxin.regions import scope
 
@@ -176,14 +180,14 @@ def write_rows(
 
 def _new_person(values: dict, *, ring: pii.Keyring, unread: tuple[str, ...] = ()) -> Person:
     """A Person ready for persons_bulk_insert, with its derived search columns
-    (the pinyin and the keyed hashes of ID and mobile are in `values` already:
-    checking._analyse)."""
+    (the pinyin ones are in `values` already: checking._analyse)."""
     return unsaved(
         Person,
         {
             **values,
             "search_tokens": name_tokens(values.get("name", "")),
-            "id_suffix_hash": pii.id_suffix_hash(values.get("id_number", ""), ring=ring),
+            **id_derived_fields(values.get("id_number", ""), ring=ring),
+            **mobile_derived_fields(values.get("mobile", ""), ring=ring),
             "unread_fields": unread_note(unread) if unread else "",
             "version": 1,
         },
