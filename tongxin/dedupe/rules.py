@@ -412,7 +412,7 @@ def _lookup(blocks: Iterable[str], records: list[dict], married: bool) -> tuple[
     wanted: dict[str, tuple[tuple[str, ...], set[tuple]]] = {}
     for block in blocks:
         columns = BLOCKS[block]
-        keys = {tuple(r.get(c) for c in columns) for r in records}
+        keys = zip(*([r.get(c) for r in records] for c in columns), strict=True)
         wanted[block] = (columns, {k for k in keys if all(k)})
     if married:
         with_employer = [r for r in records if r.get("employer")]
@@ -426,18 +426,22 @@ def _lookup(blocks: Iterable[str], records: list[dict], married: bool) -> tuple[
     for group in _lookup_groups(wanted):
         parts, params = [], []
         for label, columns, keys in group:
-            where = " AND ".join(f"{c} IN ({', '.join(['%s'] * len(keys))})" for c in columns)
             limit = f" LIMIT {MAX_BLOCK + 1}" if len(keys) == 1 else ""
+            params.append(label)
+            if len(keys) > 1 and connection.vendor == "postgresql":
+                # One array a column: a few parameters however many keys.
+                arrays = ", ".join(f"%s::{_ARRAY_TYPES.get(c, 'text[]')}" for c in columns)
+                where = f"({', '.join(columns)}) IN (SELECT * FROM unnest({arrays}))"
+                params.extend([key[position] for key in keys] for position in range(len(columns)))
+            else:
+                where = " AND ".join(f"{c} IN ({', '.join(['%s'] * len(keys))})" for c in columns)
+                for position in range(len(columns)):
+                    params.extend(key[position] for key in keys)
             parts.append(
                 f"SELECT * FROM (SELECT %s AS block, {select} FROM {table} "
                 f"WHERE {where}{limit}) AS t{len(parts)}"
             )
-            params.append(label)
-            for position in range(len(columns)):
-                params.extend(key[position] for key in keys)
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
-            fetched = cursor.fetchall()
+        fetched = _fetch(" UNION ALL ".join(parts), params)
         asked: dict[str, set] = {}
         for label, _c, keys in group:  # a label's several chunks: all their keys
             asked.setdefault(label, set()).update(keys)
@@ -450,8 +454,26 @@ def _lookup(blocks: Iterable[str], records: list[dict], married: bool) -> tuple[
     return {k: v for k, v in found.items() if len(v) <= MAX_BLOCK}, rows
 
 
+def _fetch(sql: str, params: list) -> list[tuple]:
+    """The rows of `sql`. On PostgreSQL the parameters are sent apart from the
+    SQL (server-side binding): Django's client-side binding writes every key
+    of an import's arrays into the SQL text as a quoted literal, 2–3 CPU s at
+    100,000 rows."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    import psycopg
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 LOOKUP_KEYS = 300  # keys per IN list
 LOOKUP_PARTS = 16  # IN lists per UNION ALL query
+_ARRAY_TYPES = {"birth_date": "date[]"}  # PostgreSQL's arrays of keys; the rest are text
 
 
 def _lookup_groups(wanted: dict) -> list[list[tuple]]:
@@ -463,13 +485,18 @@ def _lookup_groups(wanted: dict) -> list[list[tuple]]:
     own: the SQL text then takes a few shapes only. With chunks of every
     size and blocks mixed, every query of an import was new, and SQLite's
     driver kept the last 128 prepared (≈0.7 MB each with 4,800 parameters):
-    +85 MB at 100,000 rows (docs/benchmarks/imports.md).
+    +85 MB at 100,000 rows (docs/benchmarks/imports.md). PostgreSQL takes
+    each block's keys as one array a column instead: adapting and planning
+    thousands of parameters a query took 5.9 of the import's 27 CPU s there.
     """
     single, groups = [], []
     for label, (columns, keys) in wanted.items():
-        ordered = sorted(keys, key=str)  # once per block, not once per chunk of it
+        ordered = sorted(keys)  # once per block, not once per chunk of it
         if len(ordered) == 1:
             single.append((label, columns, ordered))
+            continue
+        if ordered and connection.vendor == "postgresql":  # keys as arrays: one part a block
+            groups.append([(label, columns, ordered)])
             continue
         chunks = []
         for start in range(0, len(ordered), LOOKUP_KEYS):
