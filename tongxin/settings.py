@@ -376,7 +376,7 @@ def _cache_from_url(url: str) -> dict:
         }
     if parsed.scheme == "file":
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "tongxin.core.file_cache.DurableFileBasedCache",
             "LOCATION": unquote(parsed.path),
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
@@ -390,7 +390,7 @@ CACHES = {
     "default": _cache_from_url(_cache_url)
     if _cache_url
     else {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "tongxin.core.file_cache.DurableFileBasedCache",
         "LOCATION": DATA_DIR / "cache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }

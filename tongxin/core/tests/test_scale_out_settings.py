@@ -30,7 +30,8 @@ def _settings_in_child(**env) -> dict:
 
 def test_without_environment_one_machine_keeps_its_file_cache(tmp_path):
     got = _settings_in_child(TONGXIN_DATA_DIR=str(tmp_path))
-    assert got["cache"]["BACKEND"].endswith("FileBasedCache")
+    # Culled without losing scope:version and figures:epoch (core/file_cache.py)
+    assert got["cache"]["BACKEND"] == "tongxin.core.file_cache.DurableFileBasedCache"
     assert got["cache"]["LOCATION"] == str(tmp_path / "cache")
     assert got["media"] == str(tmp_path / "media")
     assert got["enabled"] is False
@@ -72,7 +73,7 @@ def test_several_servers_must_share_their_keys(shared, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "tongxin.core.file_cache.DurableFileBasedCache",
             "LOCATION": tmp_path / "cache",
         }
     }
