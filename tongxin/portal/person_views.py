@@ -14,11 +14,12 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tongxin.core.downloads import private_file_response
 from tongxin.privacy.services import notice_current
 
 from . import services
@@ -150,15 +151,7 @@ def photo(request, link):
     person = link.person
     if not person.photo:
         raise Http404
-    try:
-        response = FileResponse(person.photo.open("rb"))
-    except FileNotFoundError:
-        raise Http404 from None
-    response.headers["Cache-Control"] = "private, no-store"
-    if not response.headers["Content-Type"].startswith("image/"):
-        response.headers["Content-Type"] = "application/octet-stream"
-        response.headers["Content-Disposition"] = "attachment"
-    return response
+    return private_file_response(person.photo)
 
 
 @person_page
