@@ -99,11 +99,24 @@ def round_edit(request, pk: int):
     )
 
 
+def _draft_change(request, pk: int, change):
+    """Run `change()` (a service call returning the success message), show its
+    message or the refusal, and go back to the round's page."""
+    try:
+        done = change()
+    except services.EvaluationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, done)
+    return redirect("evaluations:round_detail", pk=pk)
+
+
 @require_POST
 def round_persons_add(request, pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     person_filter = PersonFilter.from_query(person_filter_params(request.POST))
-    try:
+
+    def change():
         added = services.round_persons_add(
             actor=request.user,
             evaluation_round=evaluation_round,
@@ -116,16 +129,13 @@ def round_persons_add(request, pk: int):
             person_filter=person_filter.as_query(),
             request=request,
         )
-    except services.EvaluationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"已新增 {added} 名参评人员。")
-    return redirect("evaluations:round_detail", pk=pk)
+        return f"已新增 {added} 名参评人员。"
+
+    return _draft_change(request, pk, change)
 
 
 @require_GET
 def round_persons_preview(request, pk: int):
-    """The add-persons form's live count (htmx fragment)."""
     evaluation_round = round_for_user(request.user, pk, write=True)
     preview = _add_persons_preview(
         request.user, evaluation_round, person_filter_params(request.GET)
@@ -137,15 +147,14 @@ def round_persons_preview(request, pk: int):
 def round_person_remove(request, pk: int, person_pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     person = get_object_or_404(evaluation_round.persons.all(), pk=person_pk)
-    try:
+
+    def change():
         services.round_person_remove(
             actor=request.user, evaluation_round=evaluation_round, person=person, request=request
         )
-    except services.EvaluationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"已将{person.name}移出本批次。")
-    return redirect("evaluations:round_detail", pk=pk)
+        return f"已将{person.name}移出本批次。"
+
+    return _draft_change(request, pk, change)
 
 
 @require_POST
@@ -158,33 +167,31 @@ def round_evaluators_add(request, pk: int):
         messages.error(request, form.errors["evaluators"][0])
         return redirect("evaluations:round_detail", pk=pk)
     evaluators = form.cleaned_data["evaluators"]
-    try:
+
+    def change():
         services.round_evaluators_add(
             actor=request.user,
             evaluation_round=evaluation_round,
             evaluators=evaluators,
             request=request,
         )
-    except services.EvaluationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"已添加评审人：{'、'.join(str(e) for e in evaluators)}。")
-    return redirect("evaluations:round_detail", pk=pk)
+        return f"已添加评审人：{'、'.join(str(e) for e in evaluators)}。"
+
+    return _draft_change(request, pk, change)
 
 
 @require_POST
 def round_evaluator_remove(request, pk: int, user_pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     evaluator = get_object_or_404(evaluation_round.evaluators.all(), pk=user_pk)
-    try:
+
+    def change():
         services.round_evaluator_remove(
             actor=request.user,
             evaluation_round=evaluation_round,
             evaluator=evaluator,
             request=request,
         )
-    except services.EvaluationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"已移除评审人{evaluator}。")
-    return redirect("evaluations:round_detail", pk=pk)
+        return f"已移除评审人{evaluator}。"
+
+    return _draft_change(request, pk, change)
