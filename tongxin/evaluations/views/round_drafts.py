@@ -8,8 +8,9 @@ from tongxin.audit.models import AuditEntry
 from tongxin.audit.views import change_rows
 from tongxin.people.listing import PersonFilter
 
-from .. import services
+from .. import rounds as round_services
 from ..access import round_for_user
+from ..errors import EvaluationError
 from ..forms import (
     RoundEditForm,
     RoundEvaluatorsForm,
@@ -46,18 +47,18 @@ def draft_edit_context(request, evaluation_round) -> dict:
 
 def _add_persons_preview(user, evaluation_round, params) -> dict:
     """How many persons adding with `params` would bring in, as round_persons_add counts them."""
-    persons = services.round_candidates(
+    persons = round_services.round_candidates(
         user=user,
         person_filter=PersonFilter.from_query(params),
         region=evaluation_round.region,
         system=evaluation_round.system,
     )
-    count = services.persons_not_in_round(persons, evaluation_round).count()
+    count = round_services.persons_not_in_round(persons, evaluation_round).count()
     return {"verb": "将新增", "count": count, "note": "已在本批次的人员不重复计入"}
 
 
 def _draft_refused(request, evaluation_round, doing: str) -> bool:
-    refusal = services.draft_refusal(evaluation_round, doing)
+    refusal = round_services.draft_refusal(evaluation_round, doing)
     if refusal:
         messages.error(request, refusal)
     return bool(refusal)
@@ -79,13 +80,13 @@ def round_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.round_update(
+            round_services.round_update(
                 actor=request.user,
                 evaluation_round=evaluation_round,
                 request=request,
                 **form.cleaned_data,
             )
-        except services.EvaluationError as error:
+        except EvaluationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
@@ -104,7 +105,7 @@ def _draft_change(request, pk: int, change):
     message or the refusal, and go back to the round's page."""
     try:
         done = change()
-    except services.EvaluationError as error:
+    except EvaluationError as error:
         messages.error(request, error.messages[0])
     else:
         messages.success(request, done)
@@ -117,10 +118,10 @@ def round_persons_add(request, pk: int):
     person_filter = PersonFilter.from_query(person_filter_params(request.POST))
 
     def change():
-        added = services.round_persons_add(
+        added = round_services.round_persons_add(
             actor=request.user,
             evaluation_round=evaluation_round,
-            persons=services.round_candidates(
+            persons=round_services.round_candidates(
                 user=request.user,
                 person_filter=person_filter,
                 region=evaluation_round.region,
@@ -149,7 +150,7 @@ def round_person_remove(request, pk: int, person_pk: int):
     person = get_object_or_404(evaluation_round.persons.all(), pk=person_pk)
 
     def change():
-        services.round_person_remove(
+        round_services.round_person_remove(
             actor=request.user, evaluation_round=evaluation_round, person=person, request=request
         )
         return f"已将{person.name}移出本批次。"
@@ -169,7 +170,7 @@ def round_evaluators_add(request, pk: int):
     evaluators = form.cleaned_data["evaluators"]
 
     def change():
-        services.round_evaluators_add(
+        round_services.round_evaluators_add(
             actor=request.user,
             evaluation_round=evaluation_round,
             evaluators=evaluators,
@@ -186,7 +187,7 @@ def round_evaluator_remove(request, pk: int, user_pk: int):
     evaluator = get_object_or_404(evaluation_round.evaluators.all(), pk=user_pk)
 
     def change():
-        services.round_evaluator_remove(
+        round_services.round_evaluator_remove(
             actor=request.user,
             evaluation_round=evaluation_round,
             evaluator=evaluator,
