@@ -19,13 +19,12 @@ from .bulk import BULK_ACTIONS, CONFIRM_ABOVE, Selection, actions_for
 from .forms import ArchiveForm, PersonForm, RestoreForm
 from .history import person_history
 from .kept import person_groups, subcategories
+from .keyset import SORTS, keyset_page
 from .listing import (
-    SORTS,
     PersonFilter,
     attach_labels,
     count_filtered,
     filtered_persons,
-    keyset_page,
 )
 from .models import Person, SubCategory
 
