@@ -335,7 +335,7 @@ def _media_elsewhere() -> str | None:
     bucket: backed up by the bucket's own versioning, docs/deployment.md §10.8)."""
     from django.core.files.storage import default_storage
 
-    from .storage import uses_object_storage
+    from ..storage import uses_object_storage
 
     if not uses_object_storage():
         return None
