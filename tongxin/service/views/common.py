@@ -48,43 +48,53 @@ def filtered_list(request, record_filter, *, load, template: str, table: str, **
     return render(request, table if request.htmx else template, context)
 
 
-def record_step(
-    request,
-    pk: int,
-    form_class,
-    form_name: str,
-    run,
-    success: str,
-    *,
-    for_user,
-    detail_context,
-    detail_template: str,
-    detail_url: str,
-):
-    """POST-only step on a request or suggestion: validate the form, call the
-    service (`run(record, cleaned_data)`), back to the detail page.
+class RecordSteps:
+    """The POST steps on one kind of record (a request's 交办, 办结, …; a
+    suggestion's 转交, 反馈): validate the step's form, call its service, back
+    to the detail page.
 
-    A refused input re-renders the detail page with the errors next to the
-    step's fields (status 400) and changes nothing; when the record's state no
-    longer offers the step, its errors are shown as messages instead.
+    A step's form fields are its service's keyword arguments, besides
+    `actor`, the record (`record_arg`) and `request`. A refused input
+    re-renders the detail page with the errors next to the step's fields
+    (status 400) and changes nothing; when the record's state no longer
+    offers the step, its errors are shown as messages instead.
     """
-    record = for_user(request.user, pk, write=True)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            run(record, form.cleaned_data)
-        except services.ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(detail_url, pk=record.pk)
-    record = for_user(request.user, pk)
-    context = detail_context(request, record, **{form_name: form})
-    context["failed_action"] = form_name
-    if form_name not in context:
-        for error in form.non_field_errors():
-            messages.error(request, error)
-    return render(request, detail_template, context, status=400)
+
+    def __init__(
+        self, *, record_arg: str, for_user, detail_context, detail_template: str, detail_url: str
+    ):
+        self.record_arg = record_arg
+        self.for_user = for_user
+        self.detail_context = detail_context
+        self.detail_template = detail_template
+        self.detail_url = detail_url
+
+    def run(self, request, pk: int, form_class, form_name: str, service, success: str, then=None):
+        """`then(result)` runs after the service, before the success message."""
+        record = self.for_user(request.user, pk, write=True)
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                result = service(
+                    actor=request.user,
+                    **{self.record_arg: record},
+                    **form.cleaned_data,
+                    request=request,
+                )
+            except services.ServiceError as error:
+                apply_service_error(form, error)
+            else:
+                if then is not None:
+                    then(result)
+                messages.success(request, success)
+                return redirect(self.detail_url, pk=record.pk)
+        record = self.for_user(request.user, pk)
+        context = self.detail_context(request, record, **{form_name: form})
+        context["failed_action"] = form_name
+        if form_name not in context:
+            for error in form.non_field_errors():
+                messages.error(request, error)
+        return render(request, self.detail_template, context, status=400)
 
 
 # --- person picker -----------------------------------------------------------

@@ -28,7 +28,7 @@ from ..forms import (
 )
 from ..history import record_history
 from ..models import Department, RequestCategory, ServiceRequest, local_today
-from .common import filtered_list, record_step, require_reader, require_writer
+from .common import RecordSteps, filtered_list, require_reader, require_writer
 
 REQUEST_HISTORY_FIELDS = [
     "category",
@@ -176,92 +176,60 @@ def request_edit(request, pk: int):
     )
 
 
-def _request_action(request, pk: int, form_class, form_name: str, run, success: str):
-    return record_step(
-        request,
-        pk,
-        form_class,
-        form_name,
-        run,
-        success,
-        for_user=service_request_for_user,
-        detail_context=_request_detail_context,
-        detail_template="service/request_detail.html",
-        detail_url="service:request_detail",
-    )
+_steps = RecordSteps(
+    record_arg="service_request",
+    for_user=service_request_for_user,
+    detail_context=_request_detail_context,
+    detail_template="service/request_detail.html",
+    detail_url="service:request_detail",
+)
 
 
 @require_POST
 def request_assign(request, pk: int):
-    def run(service_request, data):
-        services.service_request_assign(
-            actor=request.user,
-            service_request=service_request,
-            department=data["department"],
-            due_date=data["due_date"],
-            assigned_on=data["assigned_on"],
-            request=request,
-        )
-
-    return _request_action(request, pk, AssignForm, "assign_form", run, "已交办")
+    return _steps.run(
+        request, pk, AssignForm, "assign_form", services.service_request_assign, "已交办"
+    )
 
 
 @require_POST
 def request_progress(request, pk: int):
-    def run(service_request, data):
-        services.service_request_progress_add(
-            actor=request.user,
-            service_request=service_request,
-            on_date=data["on_date"],
-            note=data["note"],
-            request=request,
-        )
-
-    return _request_action(request, pk, ProgressForm, "progress_form", run, "已记录办理进展")
+    return _steps.run(
+        request,
+        pk,
+        ProgressForm,
+        "progress_form",
+        services.service_request_progress_add,
+        "已记录办理进展",
+    )
 
 
 @require_POST
 def request_close(request, pk: int):
-    def run(service_request, data):
-        services.service_request_close(
-            actor=request.user,
-            service_request=service_request,
-            answer=data["answer"],
-            closed_on=data["closed_on"],
-            request=request,
-        )
-
-    return _request_action(request, pk, CloseForm, "close_form", run, "已办结")
+    return _steps.run(
+        request, pk, CloseForm, "close_form", services.service_request_close, "已办结"
+    )
 
 
 @require_POST
 def request_follow_up(request, pk: int):
-    def run(service_request, data):
-        follow_up = services.service_request_follow_up(
-            actor=request.user,
-            service_request=service_request,
-            satisfaction=data["satisfaction"],
-            on_date=data["on_date"],
-            note=data["note"],
-            reopen=data["reopen"],
-            reopen_reason=data["reopen_reason"],
-            new_due_date=data["new_due_date"],
-            request=request,
-        )
+    def reopened(follow_up):
         if follow_up.reopened:
             messages.warning(request, "回访不满意，已重新办理")
 
-    return _request_action(request, pk, FollowUpForm, "follow_up_form", run, "已记录回访")
+    return _steps.run(
+        request,
+        pk,
+        FollowUpForm,
+        "follow_up_form",
+        services.service_request_follow_up,
+        "已记录回访",
+        then=reopened,
+    )
 
 
 @require_POST
 def request_cancel(request, pk: int):
-    def run(service_request, data):
-        services.service_request_cancel(
-            actor=request.user,
-            service_request=service_request,
-            reason=data["reason"],
-            request=request,
-        )
-
-    return _request_action(request, pk, CancelForm, "cancel_form", run, "已撤销")
+    return _steps.run(
+        request, pk, CancelForm, "cancel_form", services.service_request_cancel, "已撤销"
+    )

@@ -25,7 +25,7 @@ from ..forms import (
 )
 from ..history import record_history
 from ..models import Department, Suggestion
-from .common import filtered_list, record_step, require_reader, require_writer
+from .common import RecordSteps, filtered_list, require_reader, require_writer
 
 SUGGESTION_HISTORY_FIELDS = [
     "region",
@@ -189,45 +189,24 @@ def suggestion_detail(request, pk: int):
     )
 
 
-def _suggestion_action(request, pk: int, form_class, form_name: str, run, success: str):
-    return record_step(
-        request,
-        pk,
-        form_class,
-        form_name,
-        run,
-        success,
-        for_user=suggestion_for_user,
-        detail_context=_suggestion_detail_context,
-        detail_template="service/suggestion_detail.html",
-        detail_url="service:suggestion_detail",
-    )
+_steps = RecordSteps(
+    record_arg="suggestion",
+    for_user=suggestion_for_user,
+    detail_context=_suggestion_detail_context,
+    detail_template="service/suggestion_detail.html",
+    detail_url="service:suggestion_detail",
+)
 
 
 @require_POST
 def suggestion_forward(request, pk: int):
-    def run(suggestion, data):
-        services.suggestion_forward(
-            actor=request.user,
-            suggestion=suggestion,
-            department=data["department"],
-            forwarded_on=data["forwarded_on"],
-            request=request,
-        )
-
-    return _suggestion_action(request, pk, ForwardForm, "forward_form", run, "已转交")
+    return _steps.run(
+        request, pk, ForwardForm, "forward_form", services.suggestion_forward, "已转交"
+    )
 
 
 @require_POST
 def suggestion_respond(request, pk: int):
-    def run(suggestion, data):
-        services.suggestion_respond(
-            actor=request.user,
-            suggestion=suggestion,
-            outcome=data["outcome"],
-            response=data["response"],
-            responded_on=data["responded_on"],
-            request=request,
-        )
-
-    return _suggestion_action(request, pk, RespondForm, "respond_form", run, "已记录办理结果")
+    return _steps.run(
+        request, pk, RespondForm, "respond_form", services.suggestion_respond, "已记录办理结果"
+    )
