@@ -13,7 +13,7 @@ ones (`tongxin demo`), defines a 4 × 5 indicator system, creates and opens a
 round through the services (one sheet per person and evaluator), then writes
 the scores with bulk_create (random points, seeded) and marks the sheets
 submitted — except --missing of them, which stay drafts, so the "evaluator who
-never submitted" path is part of the load. Only `services.round_close` is
+never submitted" path is part of the load. Only `results.round_close` is
 timed: the SQL sum per sheet, the per-person mean/min/max, grades, ranks, the
 bulk insert of RoundResult rows and of the removal proposals (with their
 history rows). A few persons' results are then checked against a plain Python
@@ -65,7 +65,9 @@ def main() -> int:
     from django.db.models import Count
 
     from tongxin.accounts.models import User
-    from tongxin.evaluations import services
+    from tongxin.evaluations import results as result_services
+    from tongxin.evaluations import rounds as round_services
+    from tongxin.evaluations import systems as system_services
     from tongxin.evaluations.models import (
         EvaluationSheet,
         Indicator,
@@ -98,7 +100,7 @@ def main() -> int:
         from tongxin.evaluations.models import EvaluationRound
 
         latest = EvaluationRound.objects.filter(name__startswith="压测").latest("id")
-        runs = [_close_again(services, latest, actor) for _ in range(max(args.repeat, 1))]
+        runs = [_close_again(result_services, latest, actor) for _ in range(max(args.repeat, 1))]
         print(
             f"{connection.vendor}, {platform.node()}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M')}"
         )
@@ -123,14 +125,14 @@ def main() -> int:
         )
         for d in range(args.dimensions)
     ]
-    system = services.indicator_system_save(
+    system = system_services.indicator_system_save(
         actor=actor, system=None, name="压测体系", region=None, groups=[], dimensions=tree
     )
     city = Region.objects.filter(kind=Region.Kind.CITY).first()
     person_ids = list(active.order_by("id").values_list("id", flat=True)[: args.persons])
 
     started = time.perf_counter()
-    evaluation_round = services.round_create(
+    evaluation_round = round_services.round_create(
         actor=actor,
         name=f"压测{time.strftime('%H%M%S')}",
         region=city,
@@ -139,7 +141,7 @@ def main() -> int:
         evaluators=evaluators,
         deadline=datetime.date(2026, 12, 31),
     )
-    evaluation_round = services.round_open(actor=actor, evaluation_round=evaluation_round)
+    evaluation_round = round_services.round_open(actor=actor, evaluation_round=evaluation_round)
     setup_seconds = time.perf_counter() - started
 
     indicators = list(
@@ -180,20 +182,20 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     server_before = _server_cpu(connection)
     started, cpu_started = time.perf_counter(), time.process_time()
-    services.round_close(actor=actor, evaluation_round=evaluation_round)
+    result_services.round_close(actor=actor, evaluation_round=evaluation_round)
     close_seconds = time.perf_counter() - started
     close_cpu = time.process_time() - cpu_started
     server_cpu = _server_cpu(connection) - server_before
 
     repeats = [close_seconds]
     for _ in range(args.repeat):
-        repeats.append(_close_again(services, evaluation_round, actor)[0])
+        repeats.append(_close_again(result_services, evaluation_round, actor)[0])
 
     results = RoundResult.objects.filter(round=evaluation_round)
     n_results = results.count()
     n_proposals = RemovalProposal.objects.filter(round=evaluation_round).count()
     grades = dict(results.values_list("grade").annotate(n=Count("id")).order_by())
-    _check(services, evaluation_round, results)
+    _check(system_services, evaluation_round, results)
 
     print()
     print(
@@ -229,7 +231,7 @@ def main() -> int:
     return 0 if median < target else 1
 
 
-def _close_again(services, evaluation_round, actor) -> tuple[float, float, float, float]:
+def _close_again(result_services, evaluation_round, actor) -> tuple[float, float, float, float]:
     """Reopen, close again and roll back: another timing of the same work."""
     from django.db import transaction
 
@@ -248,7 +250,7 @@ def _close_again(services, evaluation_round, actor) -> tuple[float, float, float
             load = os.getloadavg()[0]
             server = _server_cpu(transaction.get_connection())
             started, cpu = time.perf_counter(), time.process_time()
-            services.round_close(actor=actor, evaluation_round=target)
+            result_services.round_close(actor=actor, evaluation_round=target)
             result = (
                 time.perf_counter() - started,
                 time.process_time() - cpu,
@@ -285,14 +287,14 @@ def _weights(n: int) -> list[int]:
     return base
 
 
-def _check(services, evaluation_round, results) -> None:
+def _check(system_services, evaluation_round, results) -> None:
     """Recompute a few persons' results in Python from the stored scores."""
     from statistics import fmean
 
     from tongxin.evaluations.grading import grade_for, indicator_factors, to_cents
     from tongxin.evaluations.models import Score
 
-    system = services.system_with_tree(evaluation_round.system_id)
+    system = system_services.system_with_tree(evaluation_round.system_id)
     factors = indicator_factors(system.dimensions.all())
     sample = list(results.order_by("person_id"))[::500]
     for result in sample:

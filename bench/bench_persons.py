@@ -48,7 +48,7 @@ def main() -> int:
     from django.test.utils import setup_test_environment
 
     from tongxin.accounts.models import User
-    from tongxin.people.listing import _encode_cursor
+    from tongxin.people.keyset import _encode_cursor
     from tongxin.people.models import Person, PersonGroup
     from tongxin.regions.models import Region
 

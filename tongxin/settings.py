@@ -481,7 +481,7 @@ UPLOAD_MAX_MEGABYTES = int(os.environ.get("TONGXIN_UPLOAD_MAX_MB", "50"))
 TONGXIN_API_RATE = os.environ.get("TONGXIN_API_RATE", "600/min")
 # Uploaded roster files of finished imports are deleted after this many days.
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("TONGXIN_IMPORT_FILE_RETENTION_DAYS", "90"))
-# The largest sheet an import reads (imports/files.py, "bounded reading"): the
+# The largest sheet an import reads (imports/extent.py, "bounded reading"): the
 # reader holds the box from A1 to the last value, 32 bytes a cell, so 10 M
 # cells ≈ 320 MB — room on a 2-core, 4 GB server. Files beyond are refused
 # before anything is read. An .xls is measured in a child process capped at

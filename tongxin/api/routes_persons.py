@@ -4,7 +4,8 @@ and the batch upsert keyed by resident ID."""
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
-from tongxin.people.listing import PersonFilter, count_filtered, filtered_persons, keyset_page
+from tongxin.people.keyset import keyset_page
+from tongxin.people.listing import PersonFilter, count_filtered, filtered_persons
 from tongxin.people.models import Person
 
 from . import services
@@ -44,7 +45,7 @@ FILTER_PARAMS = [
 ]
 
 
-# What keyset_page reads of each row: the id and the sort columns (listing.SORTS).
+# What keyset_page reads of each row: the id and the sort columns (keyset.SORTS).
 PAGE_KEYS = ("id", "name_pinyin", "birth_date", "region")
 
 

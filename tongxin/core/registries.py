@@ -51,7 +51,7 @@ serve_purges = Registry("serve_purges")
 audit_writers = Registry("audit_writers")
 
 # `(model, unit)`, e.g. (Person, "名人员"): a restore refuses a database in
-# which this table is missing or has rows (backup._refuse_non_empty); the
+# which this table is missing or has rows (backup/restore.py _refuse_non_empty); the
 # user table is always checked too (people/apps.py).
 restore_data_models = Registry("restore_data_models")
 

@@ -100,7 +100,7 @@ class PersonKey(models.Model):
             models.Index(fields=["email"], name="dedupe_key_email"),
             models.Index(fields=["employer", "surname"], name="dedupe_key_employer_surname"),
             models.Index(fields=["employer", "given"], name="dedupe_key_employer_given"),
-            # The married-name join (rules._married_pairs): without it SQLite
+            # The married-name join (rules/scan.py, _married_pairs): without it SQLite
             # walks every person of an employer for each person there
             # (27,000 "自由职业" in the 1M demo: 7×10⁸ index rows).
             models.Index(fields=["employer", "name"], name="dedupe_key_employer_name"),

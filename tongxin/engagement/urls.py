@@ -50,122 +50,118 @@ urlpatterns = [
         person_records.person_timeline_panel,
         name="person_timeline",
     ),
-    # activities: the five pages every record type has (views/records.py)
-    path("activities/", activities.activity_list, name="activities_list"),
-    path("activities/new/", activities.activity_create, name="activities_create"),
-    path("activities/<int:pk>/", activities.activity_detail, name="activities_detail"),
-    path("activities/<int:pk>/edit/", activities.activity_edit, name="activities_edit"),
-    path("activities/<int:pk>/cancel/", activities.activity_cancel, name="activities_cancel"),
+    # activities: the pages its views module binds (views/pages.py)
+    path("activities/", activities.pages.list, name="activities_list"),
+    path("activities/new/", activities.pages.create, name="activities_create"),
+    path("activities/<int:pk>/", activities.pages.detail, name="activities_detail"),
+    path("activities/<int:pk>/edit/", activities.pages.edit, name="activities_edit"),
+    path("activities/<int:pk>/cancel/", activities.pages.cancel, name="activities_cancel"),
     path(
         "activities/<int:pk>/persons/<int:row_pk>/withdraw/",
-        activities.activity_withdraw,
+        activities.pages.withdraw,
         name="activities_withdraw",
     ),
     path(
         "activities/<int:pk>/add-persons/",
-        activities.activity_add_persons,
+        activities.pages.add_persons,
         name="activities_add_persons",
     ),
     path(
         "activities/<int:pk>/withdraw-chosen/",
-        activities.activity_withdraw_chosen,
+        activities.pages.withdraw_chosen,
         name="activities_withdraw_chosen",
     ),
-    path("activities/<int:pk>/attended/", activities.activity_attended, name="activities_attended"),
-    path("activities/<int:pk>/invite/", activities.activity_invite, name="activities_invite"),
+    path("activities/<int:pk>/attended/", activities.pages.attended, name="activities_attended"),
+    path("activities/<int:pk>/invite/", activities.pages.invite, name="activities_invite"),
     path(
         "activities/<int:pk>/invitations/<int:invitation_pk>/withdraw/",
-        activities.activity_invitation_withdraw,
+        activities.pages.invitation_withdraw,
         name="activities_invitation_withdraw",
     ),
-    # trainings: the five pages every record type has (views/records.py)
-    path("trainings/", trainings.training_list, name="trainings_list"),
-    path("trainings/new/", trainings.training_create, name="trainings_create"),
-    path("trainings/<int:pk>/", trainings.training_detail, name="trainings_detail"),
-    path("trainings/<int:pk>/edit/", trainings.training_edit, name="trainings_edit"),
-    path("trainings/<int:pk>/cancel/", trainings.training_cancel, name="trainings_cancel"),
+    # trainings: the pages its views module binds (views/pages.py)
+    path("trainings/", trainings.pages.list, name="trainings_list"),
+    path("trainings/new/", trainings.pages.create, name="trainings_create"),
+    path("trainings/<int:pk>/", trainings.pages.detail, name="trainings_detail"),
+    path("trainings/<int:pk>/edit/", trainings.pages.edit, name="trainings_edit"),
+    path("trainings/<int:pk>/cancel/", trainings.pages.cancel, name="trainings_cancel"),
     path(
         "trainings/<int:pk>/persons/<int:row_pk>/withdraw/",
-        trainings.training_withdraw,
+        trainings.pages.withdraw,
         name="trainings_withdraw",
     ),
     path(
         "trainings/<int:pk>/add-persons/",
-        trainings.training_add_persons,
+        trainings.pages.add_persons,
         name="trainings_add_persons",
     ),
     path(
         "trainings/<int:pk>/withdraw-chosen/",
-        trainings.training_withdraw_chosen,
+        trainings.pages.withdraw_chosen,
         name="trainings_withdraw_chosen",
     ),
-    path("trainings/<int:pk>/attended/", trainings.training_attended, name="trainings_attended"),
-    path("trainings/<int:pk>/invite/", trainings.training_invite, name="trainings_invite"),
+    path("trainings/<int:pk>/attended/", trainings.pages.attended, name="trainings_attended"),
+    path("trainings/<int:pk>/invite/", trainings.pages.invite, name="trainings_invite"),
     path(
         "trainings/<int:pk>/invitations/<int:invitation_pk>/withdraw/",
-        trainings.training_invitation_withdraw,
+        trainings.pages.invitation_withdraw,
         name="trainings_invitation_withdraw",
     ),
-    # secondments: the five pages every record type has (views/records.py)
-    path("secondments/", person_records.secondment_list, name="secondments_list"),
-    path("secondments/new/", person_records.secondment_create, name="secondments_create"),
-    path("secondments/<int:pk>/", person_records.secondment_detail, name="secondments_detail"),
-    path("secondments/<int:pk>/edit/", person_records.secondment_edit, name="secondments_edit"),
+    # secondments: the pages its views module binds (views/pages.py)
+    path("secondments/", person_records.secondments.list, name="secondments_list"),
+    path("secondments/new/", person_records.secondments.create, name="secondments_create"),
+    path("secondments/<int:pk>/", person_records.secondments.detail, name="secondments_detail"),
+    path("secondments/<int:pk>/edit/", person_records.secondments.edit, name="secondments_edit"),
     path(
-        "secondments/<int:pk>/cancel/", person_records.secondment_cancel, name="secondments_cancel"
+        "secondments/<int:pk>/cancel/", person_records.secondments.cancel, name="secondments_cancel"
     ),
-    # positions: the five pages every record type has (views/records.py)
-    path("positions/", person_records.position_list, name="positions_list"),
-    path("positions/new/", person_records.position_create, name="positions_create"),
-    path("positions/<int:pk>/", person_records.position_detail, name="positions_detail"),
-    path("positions/<int:pk>/edit/", person_records.position_edit, name="positions_edit"),
-    path("positions/<int:pk>/cancel/", person_records.position_cancel, name="positions_cancel"),
-    # nominations: the five pages every record type has (views/records.py)
-    path("nominations/", nominations.nomination_list, name="nominations_list"),
-    path("nominations/new/", nominations.nomination_create, name="nominations_create"),
-    path("nominations/<int:pk>/", nominations.nomination_detail, name="nominations_detail"),
-    path("nominations/<int:pk>/edit/", nominations.nomination_edit, name="nominations_edit"),
-    path("nominations/<int:pk>/cancel/", nominations.nomination_cancel, name="nominations_cancel"),
-    # honours: the five pages every record type has (views/records.py)
-    path("honours/", person_records.honour_list, name="honours_list"),
-    path("honours/new/", person_records.honour_create, name="honours_create"),
-    path("honours/<int:pk>/", person_records.honour_detail, name="honours_detail"),
-    path("honours/<int:pk>/edit/", person_records.honour_edit, name="honours_edit"),
-    path("honours/<int:pk>/cancel/", person_records.honour_cancel, name="honours_cancel"),
-    # organisations: the five pages every record type has (views/records.py)
-    path("organisations/", organisations.organisation_list, name="organisations_list"),
-    path("organisations/new/", organisations.organisation_create, name="organisations_create"),
-    path("organisations/<int:pk>/", organisations.organisation_detail, name="organisations_detail"),
-    path(
-        "organisations/<int:pk>/edit/", organisations.organisation_edit, name="organisations_edit"
-    ),
+    # positions: the pages its views module binds (views/pages.py)
+    path("positions/", person_records.positions.list, name="positions_list"),
+    path("positions/new/", person_records.positions.create, name="positions_create"),
+    path("positions/<int:pk>/", person_records.positions.detail, name="positions_detail"),
+    path("positions/<int:pk>/edit/", person_records.positions.edit, name="positions_edit"),
+    path("positions/<int:pk>/cancel/", person_records.positions.cancel, name="positions_cancel"),
+    # nominations: the pages its views module binds (views/pages.py)
+    path("nominations/", nominations.pages.list, name="nominations_list"),
+    path("nominations/new/", nominations.pages.create, name="nominations_create"),
+    path("nominations/<int:pk>/", nominations.pages.detail, name="nominations_detail"),
+    path("nominations/<int:pk>/edit/", nominations.pages.edit, name="nominations_edit"),
+    path("nominations/<int:pk>/cancel/", nominations.pages.cancel, name="nominations_cancel"),
+    # honours: the pages its views module binds (views/pages.py)
+    path("honours/", person_records.honours.list, name="honours_list"),
+    path("honours/new/", person_records.honours.create, name="honours_create"),
+    path("honours/<int:pk>/", person_records.honours.detail, name="honours_detail"),
+    path("honours/<int:pk>/edit/", person_records.honours.edit, name="honours_edit"),
+    path("honours/<int:pk>/cancel/", person_records.honours.cancel, name="honours_cancel"),
+    # organisations: the pages its views module binds (views/pages.py)
+    path("organisations/", organisations.pages.list, name="organisations_list"),
+    path("organisations/new/", organisations.pages.create, name="organisations_create"),
+    path("organisations/<int:pk>/", organisations.pages.detail, name="organisations_detail"),
+    path("organisations/<int:pk>/edit/", organisations.pages.edit, name="organisations_edit"),
     path(
         "organisations/<int:pk>/cancel/",
-        organisations.organisation_cancel,
+        organisations.pages.cancel,
         name="organisations_cancel",
     ),
     path(
         "organisations/<int:pk>/persons/<int:row_pk>/withdraw/",
-        organisations.organisation_withdraw,
+        organisations.pages.withdraw,
         name="organisations_withdraw",
     ),
-    # clusters: the five pages every record type has (views/records.py)
-    path("clusters/", clusters.cluster_list, name="clusters_list"),
-    path("clusters/new/", clusters.cluster_create, name="clusters_create"),
-    path("clusters/<int:pk>/", clusters.cluster_detail, name="clusters_detail"),
-    path("clusters/<int:pk>/edit/", clusters.cluster_edit, name="clusters_edit"),
-    path("clusters/<int:pk>/cancel/", clusters.cluster_cancel, name="clusters_cancel"),
+    # clusters: the pages its views module binds (views/pages.py)
+    path("clusters/", clusters.pages.list, name="clusters_list"),
+    path("clusters/new/", clusters.pages.create, name="clusters_create"),
+    path("clusters/<int:pk>/", clusters.pages.detail, name="clusters_detail"),
+    path("clusters/<int:pk>/edit/", clusters.pages.edit, name="clusters_edit"),
+    path("clusters/<int:pk>/cancel/", clusters.pages.cancel, name="clusters_cancel"),
     path(
         "clusters/<int:pk>/persons/<int:row_pk>/withdraw/",
-        clusters.cluster_withdraw,
+        clusters.pages.withdraw,
         name="clusters_withdraw",
     ),
-    path(
-        "clusters/<int:pk>/add-persons/", clusters.cluster_add_persons, name="clusters_add_persons"
-    ),
+    path("clusters/<int:pk>/add-persons/", clusters.pages.add_persons, name="clusters_add_persons"),
     path(
         "clusters/<int:pk>/withdraw-chosen/",
-        clusters.cluster_withdraw_chosen,
+        clusters.pages.withdraw_chosen,
         name="clusters_withdraw_chosen",
     ),
 ]

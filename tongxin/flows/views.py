@@ -143,46 +143,31 @@ def request_submit(request, pk: int):
     return _act(request, pk, act)
 
 
-@require_POST
-def request_withdraw(request, pk: int):
+def _act_with_note(request, pk: int, service, done: str):
+    """Withdraw, approve, return: the service takes the note typed with the button (may be empty)."""
     form = NoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
 
     def act(change_request):
-        services.request_withdraw(
-            actor=request.user, change_request=change_request, note=note, request=request
-        )
-        return "已撤回申请。"
+        service(actor=request.user, change_request=change_request, note=note, request=request)
+        return done
 
     return _act(request, pk, act)
+
+
+@require_POST
+def request_withdraw(request, pk: int):
+    return _act_with_note(request, pk, services.request_withdraw, "已撤回申请。")
 
 
 @require_POST
 def request_approve(request, pk: int):
-    form = NoteForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-
-    def act(change_request):
-        services.request_approve(
-            actor=request.user, change_request=change_request, note=note, request=request
-        )
-        return "已审核通过。"
-
-    return _act(request, pk, act)
+    return _act_with_note(request, pk, services.request_approve, "已审核通过。")
 
 
 @require_POST
 def request_return(request, pk: int):
-    form = NoteForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-
-    def act(change_request):
-        services.request_return(
-            actor=request.user, change_request=change_request, note=note, request=request
-        )
-        return "已退回申请。"
-
-    return _act(request, pk, act)
+    return _act_with_note(request, pk, services.request_return, "已退回申请。")
 
 
 @require_POST

@@ -1,6 +1,6 @@
 """What every reader of an import file shares: the refusal, the read budget
 and the CSV/HTML text encoding. Its own module so that the readers
-(files.py, html_table.py) import it and not each other."""
+(files.py, extent.py, html_table.py) import it and not each other."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ class ImportFileError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+def short_message(error: Exception) -> str:
+    """The first line of a reader's error, for a refusal's message."""
+    return str(error).splitlines()[0][:120] if str(error) else type(error).__name__
 
 
 def detect_encoding(sample: bytes) -> str:

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import batches, checking, committing, photos, status, tasks, undo
+from . import batches, checking, committing, photo_zip, photos, status, tasks, undo
 from .access import (
     batch_for_user,
     batches_visible_to,
@@ -380,7 +380,7 @@ def photo_upload(request):
     if request.method == "POST" and form.is_valid():
         try:
             batch = photos.photo_batch_create(actor=request.user, upload=form.cleaned_data["file"])
-        except photos.PhotoZipError as error:
+        except photo_zip.PhotoZipError as error:
             form.add_error("file", error.message)
         else:
             tasks.read_photos.enqueue(batch.pk)
@@ -388,7 +388,7 @@ def photo_upload(request):
     return render(
         request,
         "imports/photo_upload.html",
-        {"form": form, "limits": {name: photos.limit(name) for name in photos.DEFAULTS}},
+        {"form": form, "limits": {name: photo_zip.limit(name) for name in photo_zip.DEFAULTS}},
         status=400 if form.errors else 200,
     )
 
@@ -397,14 +397,14 @@ SHOWN_PHOTO_ENTRIES = 1000
 
 
 def _photo_context(batch, blockers=None) -> dict:
-    order = list(photos.OUTCOMES)
+    order = list(photo_zip.OUTCOMES)
     entries = sorted(batch.entries, key=lambda e: (order.index(e["outcome"]), e["file"]))
     return {
         "batch": batch,
         "entries": entries[:SHOWN_PHOTO_ENTRIES],
         "more_entries": max(0, len(entries) - SHOWN_PHOTO_ENTRIES),
         "outcomes": [
-            (key, label, batch.counts.get(key, 0)) for key, label in photos.OUTCOMES.items()
+            (key, label, batch.counts.get(key, 0)) for key, label in photo_zip.OUTCOMES.items()
         ],
         "blockers": blockers,
     }

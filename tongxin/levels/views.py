@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.people.access import person_for_user
-from tongxin.people.listing import keyset_page
+from tongxin.people.keyset import keyset_page
 from tongxin.people.models import Person
 from tongxin.people.services import StaleEditError
 from tongxin.regions.models import Region

@@ -41,6 +41,6 @@ class PeopleConfig(AppConfig):
         for name, model in DICTIONARIES.values():
             forget_on_change(name, model)
 
-        # A restore refuses a database that already holds persons (core/backup.py).
+        # A restore refuses a database that already holds persons (core/backup/restore.py).
         registries.restore_data_models.register((Person, "名人员"))
         register_bulk_action(ARCHIVE)

@@ -38,7 +38,27 @@ class PhotoInput(forms.ClearableFileInput):
         return context
 
 
-class PersonForm(forms.ModelForm):
+class PersonFieldChecks:
+    """The checks of a person's own fields that the staff form and the
+    person's update form on their own page (portal) share."""
+
+    def clean_mobile(self):
+        raw = self.cleaned_data.get("mobile", "")
+        if not raw:
+            return ""
+        try:
+            return parse_mobile(raw)
+        except MobileError as error:
+            raise forms.ValidationError(error.message) from None
+
+    def clean_career_start_year(self):
+        year = self.cleaned_data.get("career_start_year")
+        if year and year > timezone.localdate().year:
+            raise forms.ValidationError("从业起始年份不能晚于今年")
+        return year
+
+
+class PersonForm(PersonFieldChecks, forms.ModelForm):
     """The registration form (登记表). Validation messages name the field, in Chinese."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -171,21 +191,6 @@ class PersonForm(forms.ModelForm):
             raise forms.ValidationError("该公民身份号码已登记，不能重复登记。")
         self.warnings.extend(parsed.warnings)
         return parsed.number
-
-    def clean_mobile(self):
-        raw = self.cleaned_data.get("mobile", "")
-        if not raw:
-            return ""
-        try:
-            return parse_mobile(raw)
-        except MobileError as error:
-            raise forms.ValidationError(error.message) from None
-
-    def clean_career_start_year(self):
-        year = self.cleaned_data.get("career_start_year")
-        if year and year > timezone.localdate().year:
-            raise forms.ValidationError("从业起始年份不能晚于今年")
-        return year
 
     def clean_level(self):
         level = self.cleaned_data.get("level")

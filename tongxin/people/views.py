@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tongxin.core.downloads import private_file_response
 from tongxin.core.hooks import collect
 from tongxin.regions import scope
 
@@ -18,13 +19,12 @@ from .bulk import BULK_ACTIONS, CONFIRM_ABOVE, Selection, actions_for
 from .forms import ArchiveForm, PersonForm, RestoreForm
 from .history import person_history
 from .kept import person_groups, subcategories
+from .keyset import SORTS, keyset_page
 from .listing import (
-    SORTS,
     PersonFilter,
     attach_labels,
     count_filtered,
     filtered_persons,
-    keyset_page,
 )
 from .models import Person, SubCategory
 
@@ -287,17 +287,7 @@ def person_photo(request, pk: int):
     person = person_for_user(request.user, pk)
     if not person.photo:
         raise Http404
-    try:
-        response = FileResponse(person.photo.open("rb"))
-    except FileNotFoundError:
-        raise Http404 from None
-    # Personal information: kept by no shared cache, nor on a shared office PC's disk.
-    response.headers["Cache-Control"] = "private, no-store"
-    # Only images are shown inline; a stored file of any other type is a download.
-    if not response.headers["Content-Type"].startswith("image/"):
-        response.headers["Content-Type"] = "application/octet-stream"
-        response.headers["Content-Disposition"] = "attachment"
-    return response
+    return private_file_response(person.photo)
 
 
 @require_GET

@@ -1,11 +1,9 @@
 import datetime
 
 from django import forms
-from django.utils import timezone
 
-from tongxin.people.forms import MAX_PHOTO_BYTES
+from tongxin.people.forms import MAX_PHOTO_BYTES, PersonFieldChecks
 from tongxin.people.models import Person, PersonGroup
-from tongxin.people.validators import MobileError, parse_mobile
 from tongxin.regions import scope
 from tongxin.service.models import RequestCategory
 
@@ -46,7 +44,7 @@ class ConfirmForm(forms.Form):
         self.fields["birth_date"].error_messages["invalid"] = "出生日期格式不正确，例如 1985-06-01"
 
 
-class UpdateForm(forms.ModelForm):
+class UpdateForm(PersonFieldChecks, forms.ModelForm):
     """The fields a person may propose changes to, shown with the current values."""
 
     new_photo = forms.ImageField(label="上传新的一寸照片", required=False)
@@ -78,21 +76,6 @@ class UpdateForm(forms.ModelForm):
         _style(self)
         self.fields["career_start_year"].error_messages["invalid"] = "从业起始年份应为四位年份"
         self.fields["email"].error_messages["invalid"] = "电子邮箱格式不正确"
-
-    def clean_mobile(self):
-        raw = self.cleaned_data.get("mobile", "")
-        if not raw:
-            return ""
-        try:
-            return parse_mobile(raw)
-        except MobileError as error:
-            raise forms.ValidationError(error.message) from None
-
-    def clean_career_start_year(self):
-        year = self.cleaned_data.get("career_start_year")
-        if year and year > timezone.localdate().year:
-            raise forms.ValidationError("从业起始年份不能晚于今年")
-        return year
 
     def clean_new_photo(self):
         photo = self.cleaned_data.get("new_photo")

@@ -14,11 +14,12 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tongxin.core.downloads import private_file_response
 from tongxin.privacy.services import notice_current
 
 from . import services
@@ -102,6 +103,27 @@ def _home(request, link, **extra):
     return render(request, "portal/me/home.html", context)
 
 
+def _sent(what: str):
+    """Back to the person's home page, which says what was just sent."""
+    response = redirect("me:home")
+    response["Location"] += f"?sent={what}"
+    return response
+
+
+def _submission_form(request, form, submit, *, sent: str, template: str):
+    """A form the person sends from their page: on a valid POST `submit(cleaned_data)`
+    and home with ?sent=…; a refusal (PortalError) is shown above the form."""
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            submit(form.cleaned_data)
+        except services.PortalError as refused:
+            error = refused.message
+        else:
+            return _sent(sent)
+    return render(request, template, {"form": form, "error": error})
+
+
 @person_page
 @require_GET
 def home(request, link):
@@ -139,9 +161,7 @@ def invitation_answer(request, link):
             declining=not accept,
             reason_typed=form.cleaned_data["reason"],
         )
-    response = redirect("me:home")
-    response["Location"] += "?sent=" + ("accepted" if accept else "declined")
-    return response
+    return _sent("accepted" if accept else "declined")
 
 
 @person_page
@@ -150,41 +170,26 @@ def photo(request, link):
     person = link.person
     if not person.photo:
         raise Http404
-    try:
-        response = FileResponse(person.photo.open("rb"))
-    except FileNotFoundError:
-        raise Http404 from None
-    response.headers["Cache-Control"] = "private, no-store"
-    if not response.headers["Content-Type"].startswith("image/"):
-        response.headers["Content-Type"] = "application/octet-stream"
-        response.headers["Content-Disposition"] = "attachment"
-    return response
+    return private_file_response(person.photo)
 
 
 @person_page
 @require_http_methods(["GET", "POST"])
 def update(request, link):
-    person = link.person
-    form = UpdateForm(request.POST or None, request.FILES or None, instance=person)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_request_submit(
-                link=link,
-                data=form.proposed(),
-                photo=form.cleaned_data.get("new_photo"),
-                note=form.cleaned_data.get("note", ""),
-                request=request,
-            )
-        except services.PortalError as refused:
-            error = refused.message
-        else:
-            response = redirect("me:home")
-            response["Location"] += "?sent=update"
-            return response
-    else:
+    form = UpdateForm(request.POST or None, request.FILES or None, instance=link.person)
+    if not (request.method == "POST" and form.is_valid()):
         services.person_page_viewed(link=link, page="修改信息", request=request)
-    return render(request, "portal/me/update.html", {"form": form, "error": error})
+
+    def submit(data):
+        services.change_request_submit(
+            link=link,
+            data=form.proposed(),
+            photo=data.get("new_photo"),
+            note=data.get("note", ""),
+            request=request,
+        )
+
+    return _submission_form(request, form, submit, sent="update", template="portal/me/update.html")
 
 
 @person_page
@@ -196,54 +201,45 @@ def confirm_unchanged(request, link):
         outcome = "busy"
     else:
         outcome = "unchanged"
-    response = redirect("me:home")
-    response["Location"] += f"?sent={outcome}"
-    return response
+    return _sent(outcome)
 
 
 @person_page
 @require_http_methods(["GET", "POST"])
 def request_new(request, link):
-    form = RequestForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_submit(
-                link=link,
-                category=form.cleaned_data["category"],
-                content=form.cleaned_data["content"],
-                files=request.FILES.getlist("attachments"),
-                request=request,
-            )
-        except services.PortalError as refused:
-            error = refused.message
-        else:
-            response = redirect("me:home")
-            response["Location"] += "?sent=request"
-            return response
-    return render(request, "portal/me/request_form.html", {"form": form, "error": error})
+    def submit(data):
+        services.request_submit(
+            link=link,
+            category=data["category"],
+            content=data["content"],
+            files=request.FILES.getlist("attachments"),
+            request=request,
+        )
+
+    return _submission_form(
+        request,
+        RequestForm(request.POST or None),
+        submit,
+        sent="request",
+        template="portal/me/request_form.html",
+    )
 
 
 @person_page
 @require_http_methods(["GET", "POST"])
 def suggestion_new(request, link):
-    form = SuggestionForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.suggestion_submit(
-                link=link,
-                title=form.cleaned_data["title"],
-                content=form.cleaned_data["content"],
-                request=request,
-            )
-        except services.PortalError as refused:
-            error = refused.message
-        else:
-            response = redirect("me:home")
-            response["Location"] += "?sent=suggestion"
-            return response
-    return render(request, "portal/me/suggestion_form.html", {"form": form, "error": error})
+    def submit(data):
+        services.suggestion_submit(
+            link=link, title=data["title"], content=data["content"], request=request
+        )
+
+    return _submission_form(
+        request,
+        SuggestionForm(request.POST or None),
+        submit,
+        sent="suggestion",
+        template="portal/me/suggestion_form.html",
+    )
 
 
 @person_page

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tongxin.core.downloads import private_file_response
 from tongxin.levels.models import ReviewCycle
 from tongxin.levels.review import with_review_state
 from tongxin.people.listing import PersonFilter, filtered_persons
@@ -101,15 +102,7 @@ def change_photo(request, pk: int, item_pk: int):
     item = change_request.items.filter(pk=item_pk, field=PHOTO_FIELD).first()
     if item is None or not item.new_photo:
         raise Http404
-    try:
-        response = FileResponse(item.new_photo.open("rb"))
-    except FileNotFoundError:
-        raise Http404 from None
-    response.headers["Cache-Control"] = "private, no-store"
-    if not response.headers["Content-Type"].startswith("image/"):
-        response.headers["Content-Type"] = "application/octet-stream"
-        response.headers["Content-Disposition"] = "attachment"
-    return response
+    return private_file_response(item.new_photo)
 
 
 @require_GET

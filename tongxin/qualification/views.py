@@ -12,7 +12,8 @@ from tongxin.accounts.access import deployment_admin_required
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core.access import system_admin_required
-from tongxin.people.listing import PersonFilter, keyset_page
+from tongxin.people.keyset import keyset_page
+from tongxin.people.listing import PersonFilter
 from tongxin.people.models import Person, PersonGroup
 from tongxin.regions.scope import readable_regions
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from tongxin.core.exporting import Table, write_list_xlsx
-from tongxin.people.listing import SORTS, PersonFilter, filtered_persons
+from tongxin.people.keyset import SORTS
+from tongxin.people.listing import PersonFilter, filtered_persons
 from tongxin.people.models import (
     Degree,
     Education,
@@ -76,7 +77,7 @@ PERSON_COLUMNS = [
 
 
 def export_order(sort: str) -> list[str]:
-    """The ORDER BY the list uses for `sort` (listing.keyset_page), whole list."""
+    """The ORDER BY the list uses for `sort` (keyset.keyset_page), whole list."""
     column, descending, _ = SORTS[sort]
     if column == "id":
         return ["-id" if descending else "id"]

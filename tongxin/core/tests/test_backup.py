@@ -22,8 +22,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from tongxin.audit.models import AuditEntry
-from tongxin.core import backup as backup_module
 from tongxin.core.backup import DB_MEMBERS, backup_prune, pg_environment, pg_tool_version
+from tongxin.core.backup import create as backup_module
 from tongxin.people.models import Person
 
 # The backup reads the database through a connection of its own, which sees

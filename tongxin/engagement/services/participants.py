@@ -223,6 +223,30 @@ def participants_mark_attended(*, actor, target, rows: QuerySet, request=None) -
     return len(pending)
 
 
+def _row_update(row, values: dict, *, actor, reason: str, request, audit_obj):
+    """Set `values` on a locked participant row and save what changed, audited
+    on the activity or training with the person's name."""
+    changes = {}
+    for field, new in values.items():
+        old = getattr(row, field)
+        if new != old:
+            model = type(row)
+            changes[field] = [display_value(model, field, old), display_value(model, field, new)]
+            setattr(row, field, new)
+    if not changes:
+        return row
+    return save_audited(
+        row,
+        actor=actor,
+        fields=list(changes),
+        action=AuditEntry.Action.UPDATE,
+        changes={"person": row.person.name, **changes},
+        reason=reason,
+        request=request,
+        audit_obj=audit_obj,
+    )
+
+
 @transaction.atomic
 def training_participant_update(
     *, actor, participant: TrainingParticipant, attendance: str, hours, request=None
@@ -238,24 +262,10 @@ def training_participant_update(
         errors["hours"] = f"学时应在0到{top}之间。"
     if errors:
         raise ValidationError(errors)
-    changes, update_fields = {}, []
-    for field, new in (("attendance", attendance), ("hours", hours)):
-        old = getattr(current, field)
-        if new != old:
-            changes[field] = [
-                display_value(TrainingParticipant, field, old),
-                display_value(TrainingParticipant, field, new),
-            ]
-            setattr(current, field, new)
-            update_fields.append(field)
-    if not update_fields:
-        return current
-    return save_audited(
+    return _row_update(
         current,
+        {"attendance": attendance, "hours": hours},
         actor=actor,
-        fields=update_fields,
-        action=AuditEntry.Action.UPDATE,
-        changes={"person": current.person.name, **changes},
         reason="登记出勤和学时",
         request=request,
         audit_obj=current.training,
@@ -307,24 +317,12 @@ def participant_update(
     if errors:
         raise ValidationError(errors)
     current = lock(ActivityParticipant, participant.pk)
-    changes, update_fields = {}, []
-    for field, new in (("role", role), ("attendance", attendance)):
-        old = getattr(current, field)
-        if new and new != old:
-            changes[field] = [
-                display_value(ActivityParticipant, field, old),
-                display_value(ActivityParticipant, field, new),
-            ]
-            setattr(current, field, new)
-            update_fields.append(field)
-    if not update_fields:
-        return current
-    return save_audited(
+    # An empty role or attendance leaves that field as it is.
+    values = {field: new for field, new in (("role", role), ("attendance", attendance)) if new}
+    return _row_update(
         current,
+        values,
         actor=actor,
-        fields=update_fields,
-        action=AuditEntry.Action.UPDATE,
-        changes={"person": current.person.name, **changes},
         reason="修改参加情况",
         request=request,
         audit_obj=current.activity,

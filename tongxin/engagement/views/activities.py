@@ -1,4 +1,4 @@
-"""Activities (活动): the named pages, the participants' rows and the attachments."""
+"""Activities (活动): their pages (`pages`), the participants' rows and the attachments."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,8 +17,8 @@ from ..models import (
     ActivityParticipant,
     RecordStatus,
 )
-from . import invitations, participants, records
 from .common import restrict_persons
+from .pages import EventPages
 from .participants import participant_page
 
 
@@ -118,48 +118,6 @@ def attachment_remove(request, pk: int, attachment_pk: int):
     return redirect("engagement:activities_detail", pk=pk)
 
 
-# --- the activities pages: the generic machinery with this type's slug ---------------------------
+# --- the activities pages ------------------------------------------------------------------
 
-
-def activity_list(request):
-    return records.record_list(request, "activities")
-
-
-def activity_create(request):
-    return records.record_create(request, "activities")
-
-
-def activity_detail(request, pk: int):
-    return records.record_detail(request, "activities", pk, extra=_activity_extra)
-
-
-def activity_edit(request, pk: int):
-    return records.record_edit(request, "activities", pk)
-
-
-def activity_cancel(request, pk: int):
-    return records.record_cancel(request, "activities", pk)
-
-
-def activity_withdraw(request, pk: int, row_pk: int):
-    return participants.person_withdraw(request, "activities", pk, row_pk)
-
-
-def activity_add_persons(request, pk: int):
-    return participants.add_persons(request, "activities", pk)
-
-
-def activity_withdraw_chosen(request, pk: int):
-    return participants.withdraw_chosen(request, "activities", pk)
-
-
-def activity_attended(request, pk: int):
-    return participants.mark_attended(request, "activities", pk)
-
-
-def activity_invite(request, pk: int):
-    return invitations.invite(request, "activities", pk)
-
-
-def activity_invitation_withdraw(request, pk: int, invitation_pk: int):
-    return invitations.invitation_withdraw(request, "activities", pk, invitation_pk)
+pages = EventPages("activities", extra=_activity_extra)

@@ -1,11 +1,11 @@
-"""Clusters (界别/群体): the named pages."""
+"""Clusters (界别/群体): their pages (`pages`) and what their detail page shows."""
 
 from django.urls import reverse
 
 from .. import access, services
 from ..models import RecordStatus
-from . import participants, records
 from .common import restrict_persons
+from .pages import GroupPages
 
 
 def _cluster_extra(request, cluster):
@@ -23,36 +23,6 @@ def _cluster_extra(request, cluster):
     }
 
 
-# --- the clusters pages: the generic machinery with this type's slug -----------------------------
+# --- the clusters pages --------------------------------------------------------------------
 
-
-def cluster_list(request):
-    return records.record_list(request, "clusters")
-
-
-def cluster_create(request):
-    return records.record_create(request, "clusters")
-
-
-def cluster_detail(request, pk: int):
-    return records.record_detail(request, "clusters", pk, extra=_cluster_extra)
-
-
-def cluster_edit(request, pk: int):
-    return records.record_edit(request, "clusters", pk)
-
-
-def cluster_cancel(request, pk: int):
-    return records.record_cancel(request, "clusters", pk)
-
-
-def cluster_withdraw(request, pk: int, row_pk: int):
-    return participants.person_withdraw(request, "clusters", pk, row_pk)
-
-
-def cluster_add_persons(request, pk: int):
-    return participants.add_persons(request, "clusters", pk)
-
-
-def cluster_withdraw_chosen(request, pk: int):
-    return participants.withdraw_chosen(request, "clusters", pk)
+pages = GroupPages("clusters", extra=_cluster_extra)

@@ -1,4 +1,4 @@
-"""Nominations (提名考察): the named pages, the stages, the board."""
+"""Nominations (提名考察): their pages (`pages`), the stages, the board."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,8 +15,8 @@ from ..models import (
     Nomination,
     RecordStatus,
 )
-from . import records
 from .common import require_reader
+from .pages import RecordPages
 
 
 def _nomination_extra(request, nomination):
@@ -79,24 +79,6 @@ def nomination_board(request):
     return render(request, "engagement/nomination_board.html", context)
 
 
-# --- the nominations pages: the generic machinery with this type's slug --------------------------
+# --- the nominations pages -----------------------------------------------------------------
 
-
-def nomination_list(request):
-    return records.record_list(request, "nominations")
-
-
-def nomination_create(request):
-    return records.record_create(request, "nominations")
-
-
-def nomination_detail(request, pk: int):
-    return records.record_detail(request, "nominations", pk, extra=_nomination_extra)
-
-
-def nomination_edit(request, pk: int):
-    return records.record_edit(request, "nominations", pk)
-
-
-def nomination_cancel(request, pk: int):
-    return records.record_cancel(request, "nominations", pk)
+pages = RecordPages("nominations", extra=_nomination_extra)

@@ -1,4 +1,4 @@
-"""Organisations (组织载体): the named pages and their members."""
+"""Organisations (组织载体): their pages (`pages`) and their members."""
 
 import datetime
 
@@ -19,8 +19,8 @@ from ..models import (
     RecordStatus,
 )
 from ..person_pick import PREVIEW_SIZE
-from . import participants, records
 from .common import restrict_persons
+from .pages import MemberPages
 
 
 def _organisation_extra(request, organisation):
@@ -93,28 +93,6 @@ def member_end(request, pk: int, member_pk: int):
     return redirect("engagement:organisations_detail", pk=pk)
 
 
-# --- the organisations pages: the generic machinery with this type's slug ------------------------
+# --- the organisations pages ---------------------------------------------------------------
 
-
-def organisation_list(request):
-    return records.record_list(request, "organisations")
-
-
-def organisation_create(request):
-    return records.record_create(request, "organisations")
-
-
-def organisation_detail(request, pk: int):
-    return records.record_detail(request, "organisations", pk, extra=_organisation_extra)
-
-
-def organisation_edit(request, pk: int):
-    return records.record_edit(request, "organisations", pk)
-
-
-def organisation_cancel(request, pk: int):
-    return records.record_cancel(request, "organisations", pk)
-
-
-def organisation_withdraw(request, pk: int, row_pk: int):
-    return participants.person_withdraw(request, "organisations", pk, row_pk)
+pages = MemberPages("organisations", extra=_organisation_extra)

@@ -1,4 +1,4 @@
-"""Trainings (培训): the named pages and a participant's attendance and hours."""
+"""Trainings (培训): their pages (`pages`) and a participant's attendance and hours."""
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 from .. import access, services
 from ..forms import TrainingParticipantForm
 from ..models import TrainingParticipant
-from . import invitations, participants, records
 from .common import restrict_persons
+from .pages import EventPages
 from .participants import participant_page
 
 
@@ -60,48 +60,6 @@ def training_participant_update(request, pk: int, participant_pk: int):
     return render(request, "engagement/_training_row.html", context, status=400 if error else 200)
 
 
-# --- the trainings pages: the generic machinery with this type's slug ----------------------------
+# --- the trainings pages -------------------------------------------------------------------
 
-
-def training_list(request):
-    return records.record_list(request, "trainings")
-
-
-def training_create(request):
-    return records.record_create(request, "trainings")
-
-
-def training_detail(request, pk: int):
-    return records.record_detail(request, "trainings", pk, extra=_training_extra)
-
-
-def training_edit(request, pk: int):
-    return records.record_edit(request, "trainings", pk)
-
-
-def training_cancel(request, pk: int):
-    return records.record_cancel(request, "trainings", pk)
-
-
-def training_withdraw(request, pk: int, row_pk: int):
-    return participants.person_withdraw(request, "trainings", pk, row_pk)
-
-
-def training_add_persons(request, pk: int):
-    return participants.add_persons(request, "trainings", pk)
-
-
-def training_withdraw_chosen(request, pk: int):
-    return participants.withdraw_chosen(request, "trainings", pk)
-
-
-def training_attended(request, pk: int):
-    return participants.mark_attended(request, "trainings", pk)
-
-
-def training_invite(request, pk: int):
-    return invitations.invite(request, "trainings", pk)
-
-
-def training_invitation_withdraw(request, pk: int, invitation_pk: int):
-    return invitations.invitation_withdraw(request, "trainings", pk, invitation_pk)
+pages = EventPages("trainings", extra=_training_extra)

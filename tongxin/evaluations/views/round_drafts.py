@@ -8,8 +8,9 @@ from tongxin.audit.models import AuditEntry
 from tongxin.audit.views import change_rows
 from tongxin.people.listing import PersonFilter
 
-from .. import services
+from .. import rounds as round_services
 from ..access import round_for_user
+from ..errors import EvaluationError
 from ..forms import (
     RoundEditForm,
     RoundEvaluatorsForm,
@@ -46,18 +47,18 @@ def draft_edit_context(request, evaluation_round) -> dict:
 
 def _add_persons_preview(user, evaluation_round, params) -> dict:
     """How many persons adding with `params` would bring in, as round_persons_add counts them."""
-    persons = services.round_candidates(
+    persons = round_services.round_candidates(
         user=user,
         person_filter=PersonFilter.from_query(params),
         region=evaluation_round.region,
         system=evaluation_round.system,
     )
-    count = services.persons_not_in_round(persons, evaluation_round).count()
+    count = round_services.persons_not_in_round(persons, evaluation_round).count()
     return {"verb": "将新增", "count": count, "note": "已在本批次的人员不重复计入"}
 
 
 def _draft_refused(request, evaluation_round, doing: str) -> bool:
-    refusal = services.draft_refusal(evaluation_round, doing)
+    refusal = round_services.draft_refusal(evaluation_round, doing)
     if refusal:
         messages.error(request, refusal)
     return bool(refusal)
@@ -79,13 +80,13 @@ def round_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.round_update(
+            round_services.round_update(
                 actor=request.user,
                 evaluation_round=evaluation_round,
                 request=request,
                 **form.cleaned_data,
             )
-        except services.EvaluationError as error:
+        except EvaluationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
@@ -99,15 +100,28 @@ def round_edit(request, pk: int):
     )
 
 
+def _draft_change(request, pk: int, change):
+    """Run `change()` (a service call returning the success message), show its
+    message or the refusal, and go back to the round's page."""
+    try:
+        done = change()
+    except EvaluationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, done)
+    return redirect("evaluations:round_detail", pk=pk)
+
+
 @require_POST
 def round_persons_add(request, pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     person_filter = PersonFilter.from_query(person_filter_params(request.POST))
-    try:
-        added = services.round_persons_add(
+
+    def change():
+        added = round_services.round_persons_add(
             actor=request.user,
             evaluation_round=evaluation_round,
-            persons=services.round_candidates(
+            persons=round_services.round_candidates(
                 user=request.user,
                 person_filter=person_filter,
                 region=evaluation_round.region,
@@ -116,16 +130,13 @@ def round_persons_add(request, pk: int):
             person_filter=person_filter.as_query(),
             request=request,
         )
-    except services.EvaluationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"已新增 {added} 名参评人员。")
-    return redirect("evaluations:round_detail", pk=pk)
+        return f"已新增 {added} 名参评人员。"
+
+    return _draft_change(request, pk, change)
 
 
 @require_GET
 def round_persons_preview(request, pk: int):
-    """The add-persons form's live count (htmx fragment)."""
     evaluation_round = round_for_user(request.user, pk, write=True)
     preview = _add_persons_preview(
         request.user, evaluation_round, person_filter_params(request.GET)
@@ -137,15 +148,14 @@ def round_persons_preview(request, pk: int):
 def round_person_remove(request, pk: int, person_pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     person = get_object_or_404(evaluation_round.persons.all(), pk=person_pk)
-    try:
-        services.round_person_remove(
+
+    def change():
+        round_services.round_person_remove(
             actor=request.user, evaluation_round=evaluation_round, person=person, request=request
         )
-    except services.EvaluationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"已将{person.name}移出本批次。")
-    return redirect("evaluations:round_detail", pk=pk)
+        return f"已将{person.name}移出本批次。"
+
+    return _draft_change(request, pk, change)
 
 
 @require_POST
@@ -158,33 +168,31 @@ def round_evaluators_add(request, pk: int):
         messages.error(request, form.errors["evaluators"][0])
         return redirect("evaluations:round_detail", pk=pk)
     evaluators = form.cleaned_data["evaluators"]
-    try:
-        services.round_evaluators_add(
+
+    def change():
+        round_services.round_evaluators_add(
             actor=request.user,
             evaluation_round=evaluation_round,
             evaluators=evaluators,
             request=request,
         )
-    except services.EvaluationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"已添加评审人：{'、'.join(str(e) for e in evaluators)}。")
-    return redirect("evaluations:round_detail", pk=pk)
+        return f"已添加评审人：{'、'.join(str(e) for e in evaluators)}。"
+
+    return _draft_change(request, pk, change)
 
 
 @require_POST
 def round_evaluator_remove(request, pk: int, user_pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     evaluator = get_object_or_404(evaluation_round.evaluators.all(), pk=user_pk)
-    try:
-        services.round_evaluator_remove(
+
+    def change():
+        round_services.round_evaluator_remove(
             actor=request.user,
             evaluation_round=evaluation_round,
             evaluator=evaluator,
             request=request,
         )
-    except services.EvaluationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"已移除评审人{evaluator}。")
-    return redirect("evaluations:round_detail", pk=pk)
+        return f"已移除评审人{evaluator}。"
+
+    return _draft_change(request, pk, change)

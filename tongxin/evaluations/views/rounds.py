@@ -13,7 +13,8 @@ from tongxin.people.access import regions_writable_by
 from tongxin.people.listing import PersonFilter
 from tongxin.regions.scope import read_scope
 
-from .. import services
+from .. import results as result_services
+from .. import rounds as round_services
 from ..access import (
     indicator_systems_visible_to,
     is_evaluation_staff,
@@ -21,6 +22,7 @@ from ..access import (
     round_for_user,
     rounds_visible_to,
 )
+from ..errors import EvaluationError
 from ..forms import (
     DecisionForm,
     RoundForm,
@@ -57,12 +59,12 @@ def round_create(request):
     if request.method == "POST" and form.is_valid():
         person_filter = PersonFilter.from_query(params)
         try:
-            evaluation_round = services.round_create(
+            evaluation_round = round_services.round_create(
                 actor=request.user,
                 name=form.cleaned_data["name"],
                 region=form.cleaned_data["region"],
                 system=form.cleaned_data["system"],
-                persons=services.round_candidates(
+                persons=round_services.round_candidates(
                     user=request.user,
                     person_filter=person_filter,
                     region=form.cleaned_data["region"],
@@ -73,7 +75,7 @@ def round_create(request):
                 person_filter=person_filter.as_query(),
                 request=request,
             )
-        except services.EvaluationError as error:
+        except EvaluationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
@@ -107,7 +109,7 @@ def _new_round_preview(user, data) -> dict:
     system = _chosen(indicator_systems_visible_to(user).filter(is_active=True), data.get("system"))
     if region and system and system.region_id not in (None, region.pk):
         return {"refusal": "所选指标体系属于其他区域，不能用于所选区域的批次。"}
-    persons = services.round_candidates(
+    persons = round_services.round_candidates(
         user=user,
         person_filter=PersonFilter.from_query(person_filter_params(data)),
         region=region,
@@ -255,8 +257,10 @@ def _results_context(request, evaluation_round):
 def round_open(request, pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     try:
-        services.round_open(actor=request.user, evaluation_round=evaluation_round, request=request)
-    except services.EvaluationError as error:
+        round_services.round_open(
+            actor=request.user, evaluation_round=evaluation_round, request=request
+        )
+    except EvaluationError as error:
         messages.error(request, error.messages[0])
     else:
         messages.success(request, "评审已开始，评审人可在“我的评审”中评分。")
@@ -268,13 +272,13 @@ def round_close(request, pk: int):
     evaluation_round = round_for_user(request.user, pk, write=True)
     try:
         raw = request.POST.get("unsubmitted", "")
-        closed = services.round_close(
+        closed = result_services.round_close(
             actor=request.user,
             evaluation_round=evaluation_round,
             confirmed_unsubmitted=int(raw) if raw.isdigit() else 0,
             request=request,
         )
-    except services.EvaluationError as error:
+    except EvaluationError as error:
         messages.error(request, error.messages[0])
     else:
         pending = closed.proposals.count()
@@ -290,10 +294,10 @@ def round_close(request, pk: int):
 def round_export(request, pk: int):
     evaluation_round = round_for_user(request.user, pk)
     try:
-        content = services.round_results_export(
+        content = result_services.round_results_export(
             actor=request.user, evaluation_round=evaluation_round, request=request
         )
-    except services.EvaluationError:
+    except EvaluationError:
         raise Http404 from None
     response = HttpResponse(
         content,
@@ -316,14 +320,14 @@ def proposal_decide(request, pk: int):
         return redirect("evaluations:round_detail", pk=proposal.round_id)
     confirm = form.cleaned_data["decision"] == "confirm"
     try:
-        services.proposal_decide(
+        result_services.proposal_decide(
             actor=request.user,
             proposal=proposal,
             confirm=confirm,
             reason=form.cleaned_data["reason"],
             request=request,
         )
-    except services.EvaluationError as error:
+    except EvaluationError as error:
         messages.error(request, f"{proposal.person.name}：{error.messages[0]}")
     else:
         messages.success(

@@ -11,10 +11,12 @@ from tongxin.core.hooks import collect
 from tongxin.core.paging import number_page
 from tongxin.regions import scope
 
-from .. import services
 from ..access import sheet_for_user
+from ..errors import EvaluationError
 from ..grading import points_text
 from ..models import EvaluationRound, EvaluationSheet, Score
+from ..sheets import sheet_save, sheets_save_grid
+from ..systems import system_with_tree
 
 # --- sheets -------------------------------------------------------------------
 
@@ -70,7 +72,7 @@ def sheet_grid(request, pk: int):
     if not request.user.is_authenticated or not own.exists():
         raise Http404
     evaluation_round = EvaluationRound.objects.select_related("system").get(pk=pk)
-    system = services.system_with_tree(evaluation_round.system_id)
+    system = system_with_tree(evaluation_round.system_id)
     indicators = [i for d in system.dimensions.all() for i in d.indicators.all()]
     sheets = own.select_related("person", "person__group").order_by("person__name_pinyin", "id")
     page = number_page(request, sheets, GRID_ROWS)
@@ -96,12 +98,12 @@ def sheet_grid(request, pk: int):
             for sheet in editable_sheets
         }
         try:
-            saved, submitted = services.sheets_save_grid(
+            saved, submitted = sheets_save_grid(
                 actor=request.user, evaluation_round=evaluation_round, points=posted,
                 notes=posted_notes, submit_complete=request.POST.get("action") == "submit",
                 request=request,
             )  # fmt: skip
-        except services.EvaluationError as error:
+        except EvaluationError as error:
             errors = error.fields
             messages.error(request, f"未保存：{len(error.messages)} 处需要修改，已在表中标出。")
         else:
@@ -158,17 +160,17 @@ def sheet_detail(request, pk: int):
         if not editable:
             raise Http404
         submit = request.POST.get("action") == "submit"
-        system = services.system_with_tree(sheet.round.system_id)
+        system = system_with_tree(sheet.round.system_id)
         entries = {
             i.pk: (request.POST.get(f"points-{i.pk}", ""), request.POST.get(f"note-{i.pk}", ""))
             for d in system.dimensions.all()
             for i in d.indicators.all()
         }
         try:
-            services.sheet_save(
+            sheet_save(
                 actor=request.user, sheet=sheet, entries=entries, submit=submit, request=request
             )
-        except services.EvaluationError as error:
+        except EvaluationError as error:
             errors = error.fields
             posted = entries
             for message in error.messages if not error.fields else []:
@@ -179,7 +181,7 @@ def sheet_detail(request, pk: int):
                 return redirect("evaluations:my_sheets")
             messages.success(request, "草稿已保存。")
             return redirect("evaluations:sheet_detail", pk=sheet.pk)
-    system = services.system_with_tree(sheet.round.system_id)
+    system = system_with_tree(sheet.round.system_id)
     stored = {s.indicator_id: s for s in Score.objects.filter(sheet=sheet)}
     dimensions = []
     for dimension in system.dimensions.all():

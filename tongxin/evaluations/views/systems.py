@@ -7,7 +7,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.regions.scope import read_scope
 
-from .. import services
 from ..access import (
     indicator_system_for_user,
     indicator_systems_visible_to,
@@ -15,10 +14,19 @@ from ..access import (
     is_evaluation_staff,
     rounds_visible_to,
 )
+from ..errors import EvaluationError
 from ..forms import (
     SystemHeaderForm,
     parse_tree,
     tree_rows_of,
+)
+from ..systems import (
+    indicator_system_save,
+    indicator_system_set_active,
+    system_is_used,
+    system_with_tree,
+    tree_of,
+    weight_refusal,
 )
 from .common import require_reader, require_staff
 
@@ -54,7 +62,7 @@ def system_list(request):
 @require_GET
 def system_detail(request, pk: int):
     system = indicator_system_for_user(request.user, pk)
-    tree = services.system_with_tree(system.pk)
+    tree = system_with_tree(system.pk)
     can_write = indicator_systems_writable_by(request.user).filter(pk=pk).exists()
     return render(
         request,
@@ -68,8 +76,8 @@ def system_detail(request, pk: int):
             - rounds_visible_to(request.user).filter(system=system).count(),
             "later": system.later_versions.all(),
             "can_write": can_write and not system.later_versions.exists(),
-            "used": services.system_is_used(system),
-            "weight_refusal": services.weight_refusal(system),
+            "used": system_is_used(system),
+            "weight_refusal": weight_refusal(system),
         },
     )
 
@@ -83,7 +91,7 @@ def _system_form_page(request, *, system, header, rows, errors, status=200):
             "form": header,
             "rows": rows,
             "errors": errors,
-            "used": system is not None and services.system_is_used(system),
+            "used": system is not None and system_is_used(system),
         },
         status=status,
     )
@@ -105,14 +113,14 @@ def _system_save(request, *, system):
         rows = tree_rows_of([])
         if system is not None:
             initial = {"name": system.name, "region": system.region, "groups": system.groups.all()}
-            rows = tree_rows_of(services.tree_of(system))
+            rows = tree_rows_of(tree_of(system))
         header = SystemHeaderForm(initial=initial, user=request.user)
         return _system_form_page(request, system=system, header=header, rows=rows, errors=[])
     header = SystemHeaderForm(request.POST, user=request.user)
     specs, rows, errors = parse_tree(request.POST)
     if header.is_valid() and not errors:
         try:
-            saved = services.indicator_system_save(
+            saved = indicator_system_save(
                 actor=request.user,
                 system=system,
                 name=header.cleaned_data["name"],
@@ -121,7 +129,7 @@ def _system_save(request, *, system):
                 dimensions=specs,
                 request=request,
             )
-        except services.EvaluationError as error:
+        except EvaluationError as error:
             errors = error.messages
         else:
             if system is not None and saved.pk != system.pk:
@@ -143,10 +151,10 @@ def system_set_active(request, pk: int):
     system = indicator_system_for_user(request.user, pk, write=True)
     active = request.POST.get("active") == "1"
     try:
-        services.indicator_system_set_active(
+        indicator_system_set_active(
             actor=request.user, system=system, active=active, request=request
         )
-    except services.EvaluationError as error:
+    except EvaluationError as error:
         for message in error.messages:
             messages.error(request, message)
     else:

@@ -202,6 +202,24 @@ def transfer_in_create(
     )
 
 
+def _require_own_child_node(actor, region: Region, *, not_own: str, top: str) -> None:
+    """A node's yearly request (review confirmation, 报送) goes from the
+    actor's own region to the node above it."""
+    if not write_scope(actor).contains(region):
+        raise FlowError(not_own)
+    if region.parent_id is None:
+        raise FlowError(top)
+
+
+def _refuse_repeat_for_year(kind: str, region: Region, year: int, *, approved: str) -> None:
+    """One open request of `kind` for the node's year, none after one was approved."""
+    _refuse_duplicate(kind=kind, origin=region, year=year)
+    if ChangeRequest.objects.filter(
+        kind=kind, origin=region, year=year, state=State.APPROVED
+    ).exists():
+        raise FlowError(approved)
+
+
 @transaction.atomic
 def review_confirmation_create(
     *,
@@ -219,17 +237,17 @@ def review_confirmation_create(
     and is overdue in the approver's inbox after it."""
     _require_staff(actor)
     reason = _clean_reason(reason, "复核情况说明")
-    if not write_scope(actor).contains(region):
-        raise FlowError("只能报送本区域的年度更新")
-    if region.parent_id is None:
-        raise FlowError(f"{region.name}没有上级区域，无需确认")
+    _require_own_child_node(
+        actor,
+        region,
+        not_own="只能报送本区域的年度更新",
+        top=f"{region.name}没有上级区域，无需确认",
+    )
     if not ReviewCycle.objects.filter(year=year).exists():
         raise FlowError(f"{year}年度更新尚未发起")
-    _refuse_duplicate(kind=ChangeRequest.Kind.REVIEW, origin=region, year=year)
-    if ChangeRequest.objects.filter(
-        kind=ChangeRequest.Kind.REVIEW, origin=region, year=year, state=State.APPROVED
-    ).exists():
-        raise FlowError(f"{region.name}{year}年度更新已经上级确认")
+    _refuse_repeat_for_year(
+        ChangeRequest.Kind.REVIEW, region, year, approved=f"{region.name}{year}年度更新已经上级确认"
+    )
     return _create(
         actor=actor,
         submit=submit,
@@ -362,18 +380,21 @@ def report_create(
     reason says which children were unconfirmed."""
     _require_staff(actor)
     reason = _clean_reason(reason, "报送说明")
-    if not write_scope(actor).contains(region):
-        raise FlowError("只能报送本区域的附件1、附件2")
-    if region.parent_id is None:
-        raise FlowError(f"{region.name}没有上级区域，无需报送")
+    _require_own_child_node(
+        actor,
+        region,
+        not_own="只能报送本区域的附件1、附件2",
+        top=f"{region.name}没有上级区域，无需报送",
+    )
     this_year = timezone.localdate().year
     if not this_year - 1 <= year <= this_year:
         raise FlowError(f"报送年度应为{this_year - 1}年或{this_year}年")
-    _refuse_duplicate(kind=ChangeRequest.Kind.REPORT, origin=region, year=year)
-    if ChangeRequest.objects.filter(
-        kind=ChangeRequest.Kind.REPORT, origin=region, year=year, state=State.APPROVED
-    ).exists():
-        raise FlowError(f"{region.name}{year}年度附件1、附件2已报送并经上级接收")
+    _refuse_repeat_for_year(
+        ChangeRequest.Kind.REPORT,
+        region,
+        year,
+        approved=f"{region.name}{year}年度附件1、附件2已报送并经上级接收",
+    )
     if submit:  # a draft closes nothing yet
         note = _children_unconfirmed_note(actor, region, year, acknowledged=acknowledged)
         reason = f"{reason}\n（{note}）" if note else reason

@@ -1,16 +1,22 @@
 """What the service pages share: the reader and writer guards, the person picker."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from tongxin.core.paging import id_page
 from tongxin.people.access import persons_visible_to
 from tongxin.people.search import search_persons
+from tongxin.regions import scope
 
+from .. import services
 from ..access import (
     can_read_service,
     can_write_records,
 )
+from ..forms import apply_service_error
 
 
 def require_reader(user) -> None:
@@ -21,6 +27,74 @@ def require_reader(user) -> None:
 def require_writer(user) -> None:
     if not can_write_records(user):
         raise Http404
+
+
+def filtered_list(request, record_filter, *, load, template: str, table: str, **context):
+    """A list page of requests or suggestions: the filter bar's rows, newest
+    first in pages of settings.PAGE_SIZE ("更早的…"); only the table (`table`)
+    for an htmx request. `load` adds what the page's rows show; `context`, what
+    the template needs besides the page."""
+    qs = record_filter.qs
+    page = id_page(qs, after=request.GET.get("after", ""), size=settings.PAGE_SIZE, load=load)
+    context = {
+        "filter": record_filter,
+        "page": page,
+        "total": qs.count(),
+        "hint": record_filter.hint,
+        **context,
+        "regions": scope.readable_regions(request.user),
+        "can_write": can_write_records(request.user),
+    }
+    return render(request, table if request.htmx else template, context)
+
+
+class RecordSteps:
+    """The POST steps on one kind of record (a request's 交办, 办结, …; a
+    suggestion's 转交, 反馈): validate the step's form, call its service, back
+    to the detail page.
+
+    A step's form fields are its service's keyword arguments, besides
+    `actor`, the record (`record_arg`) and `request`. A refused input
+    re-renders the detail page with the errors next to the step's fields
+    (status 400) and changes nothing; when the record's state no longer
+    offers the step, its errors are shown as messages instead.
+    """
+
+    def __init__(
+        self, *, record_arg: str, for_user, detail_context, detail_template: str, detail_url: str
+    ):
+        self.record_arg = record_arg
+        self.for_user = for_user
+        self.detail_context = detail_context
+        self.detail_template = detail_template
+        self.detail_url = detail_url
+
+    def run(self, request, pk: int, form_class, form_name: str, service, success: str, then=None):
+        """`then(result)` runs after the service, before the success message."""
+        record = self.for_user(request.user, pk, write=True)
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                result = service(
+                    actor=request.user,
+                    **{self.record_arg: record},
+                    **form.cleaned_data,
+                    request=request,
+                )
+            except services.ServiceError as error:
+                apply_service_error(form, error)
+            else:
+                if then is not None:
+                    then(result)
+                messages.success(request, success)
+                return redirect(self.detail_url, pk=record.pk)
+        record = self.for_user(request.user, pk)
+        context = self.detail_context(request, record, **{form_name: form})
+        context["failed_action"] = form_name
+        if form_name not in context:
+            for error in form.non_field_errors():
+                messages.error(request, error)
+        return render(request, self.detail_template, context, status=400)
 
 
 # --- person picker -----------------------------------------------------------

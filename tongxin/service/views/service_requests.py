@@ -2,13 +2,11 @@
 
 import copy
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from tongxin.core.paging import id_page
 from tongxin.people.access import person_for_user, regions_writable_by
 from tongxin.regions import scope
 
@@ -30,7 +28,7 @@ from ..forms import (
 )
 from ..history import record_history
 from ..models import Department, RequestCategory, ServiceRequest, local_today
-from .common import require_reader, require_writer
+from .common import RecordSteps, filtered_list, require_reader, require_writer
 
 REQUEST_HISTORY_FIELDS = [
     "category",
@@ -58,27 +56,17 @@ def request_list(request):
     request_filter = ServiceRequestFilter(
         request.GET, queryset=service_requests_visible_to(request.user), request=request
     )
-    qs = request_filter.qs
-    page = id_page(
-        qs,
-        after=request.GET.get("after", ""),
-        size=settings.PAGE_SIZE,
+    return filtered_list(
+        request,
+        request_filter,
         load=lambda rows: rows.select_related("person", "region", "category", "department"),
+        template="service/request_list.html",
+        table="service/_request_table.html",
+        today=local_today(),
+        statuses=ServiceRequest.Status.choices,
+        categories=RequestCategory.objects.all(),
+        departments=Department.objects.all(),
     )
-    context = {
-        "filter": request_filter,
-        "page": page,
-        "total": qs.count(),
-        "hint": request_filter.hint,
-        "today": local_today(),
-        "statuses": ServiceRequest.Status.choices,
-        "categories": RequestCategory.objects.all(),
-        "departments": Department.objects.all(),
-        "regions": scope.readable_regions(request.user),
-        "can_write": can_write_records(request.user),
-    }
-    template = "service/_request_table.html" if request.htmx else "service/request_list.html"
-    return render(request, template, context)
 
 
 def request_create(request):
@@ -188,102 +176,60 @@ def request_edit(request, pk: int):
     )
 
 
-def _request_action(request, pk: int, form_class, form_name: str, run, success: str):
-    """POST-only transition: validate the form, call the service, back to the detail page.
-
-    A refused input re-renders the detail page with the errors next to the
-    action's fields (status 400) and changes nothing.
-    """
-    service_request = service_request_for_user(request.user, pk, write=True)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            run(service_request, form.cleaned_data)
-        except services.ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("service:request_detail", pk=service_request.pk)
-    service_request = service_request_for_user(request.user, pk)
-    context = _request_detail_context(request, service_request, **{form_name: form})
-    context["failed_action"] = form_name
-    if form_name not in context:  # the status no longer offers this action
-        for error in form.non_field_errors():
-            messages.error(request, error)
-    return render(request, "service/request_detail.html", context, status=400)
+_steps = RecordSteps(
+    record_arg="service_request",
+    for_user=service_request_for_user,
+    detail_context=_request_detail_context,
+    detail_template="service/request_detail.html",
+    detail_url="service:request_detail",
+)
 
 
 @require_POST
 def request_assign(request, pk: int):
-    def run(service_request, data):
-        services.service_request_assign(
-            actor=request.user,
-            service_request=service_request,
-            department=data["department"],
-            due_date=data["due_date"],
-            assigned_on=data["assigned_on"],
-            request=request,
-        )
-
-    return _request_action(request, pk, AssignForm, "assign_form", run, "已交办")
+    return _steps.run(
+        request, pk, AssignForm, "assign_form", services.service_request_assign, "已交办"
+    )
 
 
 @require_POST
 def request_progress(request, pk: int):
-    def run(service_request, data):
-        services.service_request_progress_add(
-            actor=request.user,
-            service_request=service_request,
-            on_date=data["on_date"],
-            note=data["note"],
-            request=request,
-        )
-
-    return _request_action(request, pk, ProgressForm, "progress_form", run, "已记录办理进展")
+    return _steps.run(
+        request,
+        pk,
+        ProgressForm,
+        "progress_form",
+        services.service_request_progress_add,
+        "已记录办理进展",
+    )
 
 
 @require_POST
 def request_close(request, pk: int):
-    def run(service_request, data):
-        services.service_request_close(
-            actor=request.user,
-            service_request=service_request,
-            answer=data["answer"],
-            closed_on=data["closed_on"],
-            request=request,
-        )
-
-    return _request_action(request, pk, CloseForm, "close_form", run, "已办结")
+    return _steps.run(
+        request, pk, CloseForm, "close_form", services.service_request_close, "已办结"
+    )
 
 
 @require_POST
 def request_follow_up(request, pk: int):
-    def run(service_request, data):
-        follow_up = services.service_request_follow_up(
-            actor=request.user,
-            service_request=service_request,
-            satisfaction=data["satisfaction"],
-            on_date=data["on_date"],
-            note=data["note"],
-            reopen=data["reopen"],
-            reopen_reason=data["reopen_reason"],
-            new_due_date=data["new_due_date"],
-            request=request,
-        )
+    def reopened(follow_up):
         if follow_up.reopened:
             messages.warning(request, "回访不满意，已重新办理")
 
-    return _request_action(request, pk, FollowUpForm, "follow_up_form", run, "已记录回访")
+    return _steps.run(
+        request,
+        pk,
+        FollowUpForm,
+        "follow_up_form",
+        services.service_request_follow_up,
+        "已记录回访",
+        then=reopened,
+    )
 
 
 @require_POST
 def request_cancel(request, pk: int):
-    def run(service_request, data):
-        services.service_request_cancel(
-            actor=request.user,
-            service_request=service_request,
-            reason=data["reason"],
-            request=request,
-        )
-
-    return _request_action(request, pk, CancelForm, "cancel_form", run, "已撤销")
+    return _steps.run(
+        request, pk, CancelForm, "cancel_form", services.service_request_cancel, "已撤销"
+    )

@@ -2,13 +2,11 @@
 
 import copy
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from tongxin.core.paging import id_page
 from tongxin.people.access import person_for_user, persons_visible_to, regions_writable_by
 from tongxin.regions import scope
 
@@ -27,7 +25,7 @@ from ..forms import (
 )
 from ..history import record_history
 from ..models import Department, Suggestion
-from .common import require_reader, require_writer
+from .common import RecordSteps, filtered_list, require_reader, require_writer
 
 SUGGESTION_HISTORY_FIELDS = [
     "region",
@@ -52,27 +50,17 @@ def suggestion_list(request):
     suggestion_filter = SuggestionFilter(
         request.GET, queryset=suggestions_visible_to(request.user), request=request
     )
-    qs = suggestion_filter.qs
-    page = id_page(
-        qs,
-        after=request.GET.get("after", ""),
-        size=settings.PAGE_SIZE,
+    return filtered_list(
+        request,
+        suggestion_filter,
         load=lambda rows: rows.select_related("region", "department").prefetch_related(
             "submitters"
         ),
+        template="service/suggestion_list.html",
+        table="service/_suggestion_table.html",
+        outcomes=Suggestion.Outcome.choices,
+        departments=Department.objects.all(),
     )
-    context = {
-        "filter": suggestion_filter,
-        "page": page,
-        "total": qs.count(),
-        "hint": suggestion_filter.hint,
-        "outcomes": Suggestion.Outcome.choices,
-        "departments": Department.objects.all(),
-        "regions": scope.readable_regions(request.user),
-        "can_write": can_write_records(request.user),
-    }
-    template = "service/_suggestion_table.html" if request.htmx else "service/suggestion_list.html"
-    return render(request, template, context)
 
 
 def _chosen_submitters(request, form, suggestion: Suggestion | None) -> list:
@@ -201,46 +189,24 @@ def suggestion_detail(request, pk: int):
     )
 
 
-def _suggestion_action(request, pk: int, form_class, form_name: str, run, success: str):
-    suggestion = suggestion_for_user(request.user, pk, write=True)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            run(suggestion, form.cleaned_data)
-        except services.ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("service:suggestion_detail", pk=suggestion.pk)
-    context = _suggestion_detail_context(request, suggestion, **{form_name: form})
-    context["failed_action"] = form_name
-    return render(request, "service/suggestion_detail.html", context, status=400)
+_steps = RecordSteps(
+    record_arg="suggestion",
+    for_user=suggestion_for_user,
+    detail_context=_suggestion_detail_context,
+    detail_template="service/suggestion_detail.html",
+    detail_url="service:suggestion_detail",
+)
 
 
 @require_POST
 def suggestion_forward(request, pk: int):
-    def run(suggestion, data):
-        services.suggestion_forward(
-            actor=request.user,
-            suggestion=suggestion,
-            department=data["department"],
-            forwarded_on=data["forwarded_on"],
-            request=request,
-        )
-
-    return _suggestion_action(request, pk, ForwardForm, "forward_form", run, "已转交")
+    return _steps.run(
+        request, pk, ForwardForm, "forward_form", services.suggestion_forward, "已转交"
+    )
 
 
 @require_POST
 def suggestion_respond(request, pk: int):
-    def run(suggestion, data):
-        services.suggestion_respond(
-            actor=request.user,
-            suggestion=suggestion,
-            outcome=data["outcome"],
-            response=data["response"],
-            responded_on=data["responded_on"],
-            request=request,
-        )
-
-    return _suggestion_action(request, pk, RespondForm, "respond_form", run, "已记录办理结果")
+    return _steps.run(
+        request, pk, RespondForm, "respond_form", services.suggestion_respond, "已记录办理结果"
+    )

@@ -1,6 +1,6 @@
 """`tongxin backup [--output DIR]`: a consistent backup while the system runs.
 
-See tongxin/core/backup.py for what the archive holds and docs/backup.md for
+See tongxin/core/backup/ for what the archive holds and docs/backup.md for
 scheduling, retention and restoring.
 """
 

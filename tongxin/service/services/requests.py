@@ -1,10 +1,6 @@
-"""Every write of this app: validated, in one transaction, with a history row
-and an audit entry. Views call these and show `ServiceError.message`.
-
-A request moves 已受理 → 已交办 → 办理中 → 已办结, and a follow-up (回访) with
-不满意 may send it back to 办理中. Each move is one function below; a move the
-current status does not allow is refused, and nothing is ever deleted.
-"""
+"""意见诉求 (service requests): received, then 已交办 → 办理中 → 已办结, and a
+follow-up (回访) with 不满意 may send one back to 办理中. Each move is one
+function; a move the current status does not allow is refused."""
 
 import datetime
 
@@ -16,102 +12,17 @@ from tongxin.core import writes
 from tongxin.core.changes import apply_changes, initial_values
 from tongxin.people.models import Person
 
-from .models import (
+from ..models import (
     Department,
     RequestFollowUp,
     RequestProgress,
     ServiceRequest,
-    Suggestion,
-    local_today,
 )
-from .validators import PhoneError, parse_phone
+from .common import ServiceError, StaleRequestError, _cn, _not_future
 
 Status = ServiceRequest.Status
 
-DEPARTMENT_FIELDS = ["name", "kind", "contact_person", "phone", "sort_order", "is_active"]
 REQUEST_FIELDS = ["category", "content", "channel", "received_on"]
-SUGGESTION_FIELDS = ["region", "title", "content", "topic", "submitted_on"]
-
-
-class ServiceError(ValueError):
-    """A write refused for a reason the user can act on; `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class StaleRequestError(ServiceError):
-    pass
-
-
-def _not_future(value: datetime.date | None, label: str, field: str) -> None:
-    if value is not None and value > local_today():
-        raise ServiceError(f"{label}不能晚于今天", field)
-
-
-def _cn(value: datetime.date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-# --- departments -------------------------------------------------------------
-
-
-def _clean_department(data: dict) -> dict:
-    data = {f: data[f] for f in DEPARTMENT_FIELDS if f in data}
-    if "name" in data:
-        data["name"] = (data["name"] or "").strip()
-        if not data["name"]:
-            raise ServiceError("请填写单位名称", "name")
-    if "phone" in data:
-        try:
-            data["phone"] = parse_phone(data["phone"])
-        except PhoneError as error:
-            raise ServiceError(error.message, "phone") from None
-    return data
-
-
-@transaction.atomic
-def department_create(*, actor, data: dict, request=None) -> Department:
-    data = _clean_department(data)
-    if Department.objects.filter(name=data["name"]).exists():
-        raise ServiceError(f"单位名称“{data['name']}”已存在", "name")
-    department = Department(**data)
-    writes.set_history(department, actor, "新增成员单位")
-    department.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=department,
-        changes=initial_values(department, DEPARTMENT_FIELDS),
-    )
-    return department
-
-
-@transaction.atomic
-def department_update(*, actor, department: Department, data: dict, request=None) -> Department:
-    """Change a unit. Units are deactivated, never deleted: requests refer to them."""
-    data = _clean_department(data)
-    current = writes.lock(Department, department.pk)
-    if (
-        "name" in data
-        and Department.objects.filter(name=data["name"]).exclude(pk=current.pk).exists()
-    ):
-        raise ServiceError(f"单位名称“{data['name']}”已存在", "name")
-    changes = apply_changes(current, data)
-    if not changes:
-        return current
-    writes.set_history(current, actor, "修改成员单位")
-    current.save(update_fields=list(changes))
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
-    )
-    return current
-
-
-# --- requests ----------------------------------------------------------------
 
 
 def _locked(service_request: ServiceRequest) -> ServiceRequest:
@@ -124,6 +35,20 @@ def _locked(service_request: ServiceRequest) -> ServiceRequest:
 def _require_status(current: ServiceRequest, allowed: set[str], action: str) -> None:
     if current.status not in allowed:
         raise ServiceError(f"当前状态为“{current.get_status_display()}”，不能{action}")
+
+
+def _save(current: ServiceRequest, *, actor, fields, changes: dict, reason: str, request):
+    """Save a request's change: edit version, history row, audit entry."""
+    return writes.save_audited(
+        current,
+        actor=actor,
+        versioned=True,
+        fields=fields,
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+        reason=reason,
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -181,17 +106,9 @@ def service_request_update(
     changes = apply_changes(current, {f: data[f] for f in REQUEST_FIELDS if f in data})
     if not changes:
         return current
-    writes.save_audited(
-        current,
-        actor=actor,
-        versioned=True,
-        fields=list(changes),
-        action=AuditEntry.Action.UPDATE,
-        changes=changes,
-        reason="修改",
-        request=request,
+    return _save(
+        current, actor=actor, fields=list(changes), changes=changes, reason="修改", request=request
     )
-    return current
 
 
 @transaction.atomic
@@ -224,17 +141,9 @@ def service_request_assign(
     if not changes:
         return current
     reason = f"{'改交' if reassign else '交办'}：{department.name}，时限{_cn(due_date)}"
-    writes.save_audited(
-        current,
-        actor=actor,
-        versioned=True,
-        fields=list(changes),
-        action=AuditEntry.Action.UPDATE,
-        changes=changes,
-        reason=reason,
-        request=request,
+    return _save(
+        current, actor=actor, fields=list(changes), changes=changes, reason=reason, request=request
     )
-    return current
 
 
 @transaction.atomic
@@ -267,12 +176,10 @@ def service_request_progress_add(
     if current.status == Status.ASSIGNED:
         changes["status"] = [current.get_status_display(), Status.IN_PROGRESS.label]
         current.status = Status.IN_PROGRESS
-    writes.save_audited(
+    _save(
         current,
         actor=actor,
-        versioned=True,
         fields=["status"],
-        action=AuditEntry.Action.UPDATE,
         changes=changes,
         reason=f"办理进展：{note[:60]}",
         request=request,
@@ -303,17 +210,14 @@ def service_request_close(
     changes = {"status": [current.get_status_display(), Status.CLOSED.label]}
     changes |= apply_changes(current, {"answer": answer, "closed_on": closed_on})
     current.status = Status.CLOSED
-    writes.save_audited(
+    return _save(
         current,
         actor=actor,
-        versioned=True,
         fields=["status", "answer", "closed_on"],
-        action=AuditEntry.Action.UPDATE,
         changes=changes,
         reason="办结",
         request=request,
     )
-    return current
 
 
 @transaction.atomic
@@ -377,16 +281,7 @@ def service_request_follow_up(
         changes = apply_changes(current, {"satisfaction": satisfaction, "followed_up_on": on_date})
         fields = ["satisfaction", "followed_up_on"]
         reason = f"回访：{label}"
-    writes.save_audited(
-        current,
-        actor=actor,
-        versioned=True,
-        fields=fields,
-        action=AuditEntry.Action.UPDATE,
-        changes=changes,
-        reason=reason,
-        request=request,
-    )
+    _save(current, actor=actor, fields=fields, changes=changes, reason=reason, request=request)
     return follow_up
 
 
@@ -407,152 +302,11 @@ def service_request_cancel(
     }
     current.status = Status.CANCELLED
     current.cancel_reason = reason
-    writes.save_audited(
+    return _save(
         current,
         actor=actor,
-        versioned=True,
         fields=["status", "cancel_reason"],
-        action=AuditEntry.Action.UPDATE,
         changes=changes,
         reason=f"撤销：{reason}",
         request=request,
     )
-    return current
-
-
-# --- suggestions -------------------------------------------------------------
-
-
-def _check_suggestion(data: dict, submitters: list[Person]) -> None:
-    if "title" in data and not (data["title"] or "").strip():
-        raise ServiceError("请填写标题", "title")
-    if "content" in data and not (data["content"] or "").strip():
-        raise ServiceError("请填写内容", "content")
-    if not submitters:
-        raise ServiceError("请至少选择一位建言人", "submitters")
-    _not_future(data.get("submitted_on"), "提出日期", "submitted_on")
-
-
-def _names(persons) -> str:
-    return "、".join(p.name for p in persons)
-
-
-@transaction.atomic
-def suggestion_create(
-    *, actor, data: dict, submitters: list[Person], request=None, self_submitted: bool = False
-) -> Suggestion:
-    """Record a suggestion. The caller checked the region is writable by `actor`
-    and every submitter is visible to them, or (self_submitted, actor None) the
-    one submitter sent it from their own page."""
-    _check_suggestion(data, submitters)
-    suggestion = Suggestion(
-        created_by=actor if actor is not None and actor.is_authenticated else None,
-        self_submitted=self_submitted,
-        **{f: data[f] for f in SUGGESTION_FIELDS if f in data},
-    )
-    writes.set_history(suggestion, actor, f"登记（建言人：{_names(submitters)}）")
-    suggestion.save(force_insert=True)
-    suggestion.submitters.set(submitters)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=suggestion,
-        username="本人（个人页面）" if self_submitted else "",
-        changes={
-            **initial_values(suggestion, SUGGESTION_FIELDS),
-            "submitters": [None, _names(submitters)],
-        },
-    )
-    return suggestion
-
-
-@transaction.atomic
-def suggestion_update(
-    *, actor, suggestion: Suggestion, data: dict, submitters: list[Person], request=None
-) -> Suggestion:
-    _check_suggestion(data, submitters)
-    current = writes.lock(Suggestion, suggestion.pk)
-    before = list(current.submitters.order_by("id"))
-    changes = apply_changes(current, {f: data[f] for f in SUGGESTION_FIELDS if f in data})
-    after = sorted(submitters, key=lambda p: p.pk)
-    submitters_changed = [p.pk for p in before] != [p.pk for p in after]
-    if submitters_changed:
-        changes["submitters"] = [_names(before), _names(after)]
-    if not changes:
-        return current
-    reason = "修改"
-    if submitters_changed:
-        reason += f"（建言人：{_names(before)} → {_names(after)}）"
-    writes.set_history(current, actor, reason)
-    current.save(update_fields=[f for f in changes if f != "submitters"] + ["updated_at"])
-    if submitters_changed:
-        current.submitters.set(after)
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
-    )
-    return current
-
-
-@transaction.atomic
-def suggestion_forward(
-    *,
-    actor,
-    suggestion: Suggestion,
-    department: Department,
-    forwarded_on: datetime.date,
-    request=None,
-) -> Suggestion:
-    """转交 the suggestion to a department (again, to change the department)."""
-    current = writes.lock(Suggestion, suggestion.pk)
-    if not department.is_active:
-        raise ServiceError(f"“{department.name}”已停用，请选择其他单位", "department")
-    _not_future(forwarded_on, "转交日期", "forwarded_on")
-    if forwarded_on < current.submitted_on:
-        raise ServiceError(
-            f"转交日期不能早于提出日期（{_cn(current.submitted_on)}）", "forwarded_on"
-        )
-    changes = apply_changes(current, {"department": department, "forwarded_on": forwarded_on})
-    if not changes:
-        return current
-    writes.set_history(current, actor, f"转交：{department.name}")
-    current.save(update_fields=[*changes, "updated_at"])
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
-    )
-    return current
-
-
-@transaction.atomic
-def suggestion_respond(
-    *,
-    actor,
-    suggestion: Suggestion,
-    outcome: str,
-    response: str,
-    responded_on: datetime.date,
-    request=None,
-) -> Suggestion:
-    """Record the outcome (采纳, 领导批示, 部分采纳, 未采纳) with the response text."""
-    current = writes.lock(Suggestion, suggestion.pk)
-    if outcome not in Suggestion.Outcome.values:
-        raise ServiceError("请选择办理结果", "outcome")
-    response = (response or "").strip()
-    if not response:
-        raise ServiceError("请填写反馈内容", "response")
-    _not_future(responded_on, "反馈日期", "responded_on")
-    if responded_on < current.submitted_on:
-        raise ServiceError(
-            f"反馈日期不能早于提出日期（{_cn(current.submitted_on)}）", "responded_on"
-        )
-    changes = apply_changes(
-        current, {"outcome": outcome, "response": response, "responded_on": responded_on}
-    )
-    if not changes:
-        return current
-    writes.set_history(current, actor, f"反馈：{Suggestion.Outcome(outcome).label}")
-    current.save(update_fields=[*changes, "updated_at"])
-    audit_log(
-        action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=current, changes=changes
-    )
-    return current
