@@ -14,8 +14,10 @@ also counted in 市级重点联系 (their level), so 小计 does not add them ag
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from html import escape
 
 from django.db.models import Count
+from django.utils.safestring import SafeString, mark_safe
 
 from tongxin.core.exporting import XlsxBook
 from tongxin.core.kept_counts import kept_counts
@@ -83,6 +85,28 @@ class Summary:
     @property
     def grand_total(self) -> int:
         return self.rows[-1].cells[-1] if self.rows else 0
+
+
+def summary_rows_html(summary: Summary) -> SafeString:
+    """The table's body rows as the summary page shows them, escaped by hand.
+    Built here rather than in a template loop: a city's table has ~2,000
+    cells, and the loop (one localize() and one {% if %} per cell) was 28 of
+    the page's 33 ms of CPU at 1M persons."""
+    parts = []
+    for row in summary.rows:
+        shaded = ' class="fw-semibold table-light"' if row.kind != "item" else ""
+        if row.kind == "total":
+            names = '<td colspan="2">合计</td>'
+        else:
+            group = escape(row.group) if row.kind == "subtotal" or row.first_of_group else ""
+            names = f'<td class="text-start">{group}</td><td class="text-start">{escape(row.label)}</td>'
+        cells = "".join(
+            f"<td>{n}</td>" if n else f'<td class="text-muted">{n}</td>' for n in row.cells
+        )
+        parts.append(
+            f'\n      <tr{shaded} data-kind="{escape(row.kind)}">\n        {names}\n        {cells}\n      </tr>\n    '
+        )
+    return mark_safe("".join(parts))
 
 
 @dataclass
