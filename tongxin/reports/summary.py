@@ -23,10 +23,12 @@ from tongxin.core.exporting import XlsxBook
 from tongxin.core.kept_counts import kept_counts
 from tongxin.levels.models import Tier, TierMembership
 from tongxin.levels.selectors import holders_of, tiers_above_cities
+from tongxin.people.kept import person_groups
+from tongxin.people.kept import subcategories as kept_subcategories
 from tongxin.people.listing import PersonFilter, filtered_persons
-from tongxin.people.models import Person, PersonGroup, SubCategory
+from tongxin.people.models import Person
 from tongxin.regions.models import Region
-from tongxin.regions.scope import readable_regions, sees_everything
+from tongxin.regions.scope import read_scope, sees_everything
 
 TITLE = "新的社会阶层人士分级分类管理汇总表"
 LEVELS = list(Person.Level.choices)  # [(value, label), …] in the paper order
@@ -116,8 +118,9 @@ class SummarySheet:
 
 
 def summary_regions_for(user) -> list[Region]:
-    """Regions `user` may put in the table: those of their subtrees."""
-    return list(readable_regions(user).order_by("sort_order", "code"))
+    """Regions `user` may put in the table: those of their subtrees, in the
+    tree's order. The kept rows (regions/scope.py): shared, read only."""
+    return read_scope(user).region_rows()
 
 
 def default_summary_region(user, regions: list[Region]) -> Region | None:
@@ -254,13 +257,14 @@ def build_summary(user, region: Region | None, *, on_date: datetime.date) -> Sum
         by_group[group_id][(rid, level)] += n
         total[(rid, level)] += n
 
+    # The kept rows (people/kept.py): shared, read only.
     subcategories = defaultdict(list)
-    for sub in SubCategory.objects.order_by("sort_order", "id"):
+    for sub in sorted(kept_subcategories(), key=lambda s: (s.sort_order, s.pk)):
         subcategories[sub.group_id].append(sub)
 
     rows: list[SummaryRow] = []
     group_ids_with_counts = {key[0] for key in counts}
-    for group in PersonGroup.objects.order_by("sort_order", "id"):
+    for group in sorted(person_groups(), key=lambda g: (g.sort_order, g.pk)):
         if not group.is_active and group.pk not in group_ids_with_counts:
             continue
         subs = [s for s in subcategories[group.pk] if s.is_active or (group.pk, s.pk) in by_sub]
