@@ -6,7 +6,16 @@ from tongxin.core.kept_tables import kept_rows
 from tongxin.regions.models import Region
 from tongxin.regions.scope import at_nodes, read_scope
 
-from .models import Tier, TierMembership
+from .models import ReviewCycle, Tier, TierMembership
+
+
+def review_cycle_of(year: int) -> ReviewCycle | None:
+    """The year's review cycle (shared by all regions), or None if not started.
+    From the kept cycles (core/kept_tables.py; levels/apps.py forgets them when
+    one is saved): a few rows, one a year, read by every person page and home
+    page. Shared rows: read only."""
+    cycles = kept_rows("levels.review_cycles", ReviewCycle.objects.all)
+    return next((cycle for cycle in cycles if cycle.year == year), None)
 
 
 def tier_value_valid(value: str) -> bool:
