@@ -4,12 +4,15 @@ bucket linking to the person list that selects exactly its persons."""
 import datetime
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape
 from urllib.parse import urlencode
 
 from django.apps import apps
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count, Exists, Max, OuterRef
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from tongxin.core.versioned_cache import data_version, remembered
 from tongxin.people.kept import dictionary_entries, person_groups, subcategories
@@ -76,6 +79,26 @@ class Distribution:
         if len(self.buckets) * max(widest, 2) > HORIZONTAL_AFTER_CHARS:
             return "hbar"
         return "bar"
+
+    @property
+    def rows_html(self) -> SafeString:
+        """The body of the distribution's table on the page, escaped by hand:
+        drawn in a template loop, the page's ~70 rows were a third of its
+        template time. The same markup the loop made."""
+        if not self.buckets:
+            return mark_safe('<tr><td colspan="3" class="text-muted">没有数据</td></tr>\n        ')
+        rows = []
+        for b in self.buckets:
+            label = escape(b.label)
+            url = b.url
+            if url:
+                label = f'<a href="{escape(url)}">{label}</a>'
+            rows.append(
+                f"\n          <tr><td>{label}</td>\n"
+                f'            <td class="text-end" data-count="{b.count}">{intcomma(b.count)}</td>\n'
+                f'            <td class="text-end">{escape(b.share)}</td></tr>\n        '
+            )
+        return mark_safe("".join(rows))
 
     def as_chart(self) -> dict:
         return {
