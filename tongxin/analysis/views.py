@@ -4,7 +4,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tongxin.people.models import Person, PersonGroup
+from tongxin.people.kept import person_groups
+from tongxin.people.models import Person
 
 from . import services
 from .access import require_analysis_user
@@ -42,7 +43,7 @@ def index(request):
             "group": [{"name": n, "values": v} for n, v in trend.by_group],
         },
         "regions": visible_regions(request.user),
-        "groups": PersonGroup.objects.all(),
+        "groups": person_groups(),
         "levels": Person.Level.choices,
         "trend_tables": [
             ("trend_level", "各年末人数（按分级）", trend.by_level),

@@ -15,7 +15,7 @@ class LevelsConfig(AppConfig):
 
         from . import tiers
         from .bulk import CHANGE_LEVEL, MARK_REVIEWED
-        from .models import Tier
+        from .models import ReviewCycle, Tier
         from .selectors import persons_holding_tier, tier_label, tier_value_valid
 
         register_bulk_action(CHANGE_LEVEL)
@@ -24,6 +24,8 @@ class LevelsConfig(AppConfig):
         registries.persons_created.register(tiers.persons_created)
         # The person list's tier choices (selectors.tier_choices_for) name the region.
         forget_on_change("levels.tiers", Tier, Region)
+        # The year's cycle on every person page and home page (selectors.review_cycle_of).
+        forget_on_change("levels.review_cycles", ReviewCycle)
         register_list_filter(
             "tier",
             ListFilter(

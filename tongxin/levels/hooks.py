@@ -14,6 +14,7 @@ from .forms import LevelChangeForm, ReviewMarkForm
 from .models import PersonReview, ReviewCycle, Tier
 from .quotas import QuotaRow, level_counts, quota_page
 from .review import Completion, completion_by_region
+from .selectors import review_cycle_of
 from .tiers import tiers_held
 
 
@@ -42,7 +43,7 @@ def person_panels(request, person) -> list[dict]:
         level_changes_visible_to(user).filter(person=person).select_related("changed_by")[:20]
     )
     year = timezone.localdate().year
-    cycle = ReviewCycle.objects.filter(year=year).first()
+    cycle = review_cycle_of(year)
     done = (
         PersonReview.objects.filter(cycle=cycle, person=person)
         .select_related("reviewed_by")
@@ -87,7 +88,7 @@ def home_cards(user) -> list[dict]:
     if not regions:
         return []
     year = timezone.localdate().year
-    cycle = ReviewCycle.objects.filter(year=year).first()
+    cycle = review_cycle_of(year)
     figures = _home_figures(user, regions, cycle)
     rows = [QuotaRow(r, *figures["quota"][r.pk]) for r in regions]
     compact = read_scope(user).everything

@@ -9,16 +9,19 @@ review's due counts are sums over the same rows.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from html import escape
 
 from django.db.models import Count
+from django.utils.safestring import SafeString, mark_safe
 
 from tongxin.core import options
 from tongxin.core.kept_counts import kept_counts
 from tongxin.people.access import persons_visible_to
+from tongxin.people.kept import person_groups, subcategories
 from tongxin.people.models import Person, PersonGroup, SubCategory
 from tongxin.regions.models import Region
 
-from .models import Tier
+from .selectors import kept_tiers
 from .tiers import default_tier_quota, level_of_node
 
 
@@ -35,10 +38,7 @@ def default_quota(region: Region, level: str) -> int | None:
 def stored_quotas() -> dict[tuple[int, str], int | None]:
     """{(region id, level): quota} of every tier set up: a node's tier is counted
     at the level it gives (a city's at 市级重点联系, a county's at 县区联系)."""
-    return {
-        (t.region_id, level_of_node(t.region)): t.quota
-        for t in Tier.objects.select_related("region")
-    }
+    return {(t.region_id, level_of_node(t.region)): t.quota for t in kept_tiers()}
 
 
 def level_counts(user, *, as_queryset: bool = False):
@@ -171,17 +171,21 @@ def quota_page(user, regions: list[Region], coverage_level: str = "rep") -> Quot
             target[-1] += n
 
     coverage = []
-    subcategories = defaultdict(list)
-    for sub in SubCategory.objects.filter(is_active=True).order_by("sort_order", "id"):
-        subcategories[sub.group_id].append(sub)
-    for group in PersonGroup.objects.filter(is_active=True):
+    # The kept rows (people/kept.py): shared, read only.
+    active_subcategories = defaultdict(list)
+    for sub in sorted(subcategories(), key=lambda s: (s.sort_order, s.pk)):
+        if sub.is_active:
+            active_subcategories[sub.group_id].append(sub)
+    for group in person_groups():
+        if not group.is_active:
+            continue
         coverage.append(CoverageRow(group.name, True, list(by_group[group.pk]), group=group))
-        for sub in subcategories[group.pk]:
+        for sub in active_subcategories[group.pk]:
             coverage.append(
                 CoverageRow(sub.name, False, list(by_sub[(group.pk, sub.pk)]), group, sub)
             )
         unclassified = by_sub.get((group.pk, None))
-        if unclassified and subcategories[group.pk]:
+        if unclassified and active_subcategories[group.pk]:
             coverage.append(CoverageRow("（未填细分类别）", False, list(unclassified), group))
 
     totals = {
@@ -195,3 +199,54 @@ def quota_page(user, regions: list[Region], coverage_level: str = "rep") -> Quot
         thin_below=thin_below(),
         totals=totals,
     )
+
+
+# The page's two tables are drawn here rather than in template loops: a city's
+# coverage grid has ~800 cells, and the loops (a few {% if %} per cell) were
+# most of the page's template time. Same markup as the template had.
+
+
+def quota_rows_html(page: QuotaPage) -> SafeString:
+    """The rows of the 名额使用情况 table."""
+    parts = []
+    for row in page.quota_rows:
+        city = row.is_city_total
+        cells = []
+        for cell in row.cells:
+            state = cell.state
+            css = " tx-over" if state == "over" else " tx-under" if state == "under" else ""
+            quota = (
+                f'<span class="text-muted">/{cell.quota}</span>' if cell.quota is not None else ""
+            )
+            over = f' <span class="small">超出{cell.excess}</span>' if state == "over" else ""
+            cells.append(
+                f'\n        <td class="text-end{css}" data-cell="{row.region.pk}-{escape(cell.level)}">'
+                f"{cell.count}{quota}{over}</td>\n        "
+            )
+        bold = ' class="fw-semibold"' if city else ""
+        name = escape(row.region.name) + ("（全市）" if city else "")
+        parts.append(
+            f"\n      <tr{bold}>\n        <td>{name}</td>\n        {''.join(cells)}"
+            f'\n        <td class="text-end">{row.total}</td>\n      </tr>\n    '
+        )
+    return mark_safe("".join(parts))
+
+
+def coverage_rows_html(page: QuotaPage) -> SafeString:
+    """The rows of the 各类别代表人士分布 grid."""
+    thin = page.thin_below
+    parts = []
+    for row in page.coverage:
+        cells = "".join(
+            '<td class="text-end tx-empty">空缺</td>'
+            if n == 0
+            else f'<td class="text-end{" tx-thin" if n < thin else ""}">{n}</td>'
+            for n in row.counts
+        )
+        shaded = ' class="fw-semibold table-light"' if row.is_group else ""
+        indent = "" if row.is_group else ' class="ps-3"'
+        parts.append(
+            f"\n      <tr{shaded}>\n        <td{indent}>{escape(row.label)}</td>\n"
+            f"        {cells}\n      </tr>\n    "
+        )
+    return mark_safe("".join(parts))

@@ -6,7 +6,16 @@ from tongxin.core.kept_tables import kept_rows
 from tongxin.regions.models import Region
 from tongxin.regions.scope import at_nodes, read_scope
 
-from .models import Tier, TierMembership
+from .models import ReviewCycle, Tier, TierMembership
+
+
+def review_cycle_of(year: int) -> ReviewCycle | None:
+    """The year's review cycle (shared by all regions), or None if not started.
+    From the kept cycles (core/kept_tables.py; levels/apps.py forgets them when
+    one is saved): a few rows, one a year, read by every person page and home
+    page. Shared rows: read only."""
+    cycles = kept_rows("levels.review_cycles", ReviewCycle.objects.all)
+    return next((cycle for cycle in cycles if cycle.year == year), None)
 
 
 def tier_value_valid(value: str) -> bool:
@@ -30,6 +39,13 @@ def tiers_visible_to(user) -> QuerySet[Tier]:
     return Tier.objects.visible_to(user).select_related("region")
 
 
+def kept_tiers() -> list[Tier]:
+    """Every tier with its region, kept in this process (core/kept_tables.py;
+    levels/apps.py forgets them when a tier or a region changes). Shared rows:
+    read only."""
+    return kept_rows("levels.tiers", lambda: Tier.objects.select_related("region"))
+
+
 def tier_choices_for(user) -> list[Tier]:
     """`tiers_visible_to` as kept rows (core/kept_tables.py; levels/apps.py
     forgets them when a tier or a region changes): the person list's filter
@@ -37,8 +53,7 @@ def tier_choices_for(user) -> list[Tier]:
     readable = read_scope(user)
     if readable.is_empty:
         return []
-    rows = kept_rows("levels.tiers", lambda: Tier.objects.select_related("region"))
-    return [tier for tier in rows if readable.shares_down(tier.region_id)]
+    return [tier for tier in kept_tiers() if readable.shares_down(tier.region_id)]
 
 
 def tiers_of_nodes(nodes) -> QuerySet[Tier]:
@@ -52,11 +67,10 @@ def tiers_above_cities(node_ids) -> list[Tier]:
     column of its own, where the city's 市级重点联系 column also counts them.
     Read from the kept tier rows (no query while no tier or region changed)."""
     wanted = set(node_ids)
-    rows = kept_rows("levels.tiers", lambda: Tier.objects.select_related("region"))
     return sorted(
         (
             t
-            for t in rows
+            for t in kept_tiers()
             if t.region_id in wanted and t.region.rank < Region.RANK[Region.Kind.CITY]
         ),
         key=lambda t: t.region.depth,

@@ -13,7 +13,7 @@ from tongxin.people.keyset import keyset_page
 from tongxin.people.models import Person
 from tongxin.people.services import StaleEditError
 from tongxin.regions.models import Region
-from tongxin.regions.scope import readable_regions
+from tongxin.regions.scope import read_scope, readable_regions
 
 from . import review, services
 from .access import (
@@ -23,7 +23,7 @@ from .access import (
     review_cycle_for_user,
 )
 from .forms import LevelChangeForm, ReviewMarkForm, ReviewStartForm, TierForm
-from .quotas import COVERAGE_LEVELS, quota_page
+from .quotas import COVERAGE_LEVELS, coverage_rows_html, quota_page, quota_rows_html
 from .selectors import tiers_of_nodes
 from .tiers import default_tier_name, default_tier_quota
 
@@ -81,11 +81,14 @@ def _region_param(request, regions):
 @require_GET
 def quota_overview(request):
     require_reader(request.user)
-    regions = list(readable_regions(request.user).filter(is_active=True))
+    # The kept rows in the tree's order (regions/scope.py): shared, read only.
+    regions = [r for r in read_scope(request.user).region_rows() if r.is_active]
     coverage = request.GET.get("coverage") or "rep"
     page = quota_page(request.user, regions, coverage)
     context = {
         "page": page,
+        "quota_rows_html": quota_rows_html(page),
+        "coverage_rows_html": coverage_rows_html(page),
         "levels": Person.Level.choices,
         "coverage_levels": [(k, label) for k, (label, _) in COVERAGE_LEVELS.items()],
         "can_edit_quotas": can_manage_city_wide(request.user),

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from tongxin.core.kept_tables import kept_rows
+from tongxin.people.kept import dictionary_entries
 from tongxin.people.models import Degree, Education, Person, PersonGroup, PoliticalStatus
 from tongxin.people.models import SubCategory as PeopleSubCategory
 from tongxin.regions.models import Region
+from tongxin.regions.scope import all_regions
 
 from .models import Condition
 
@@ -135,10 +138,12 @@ class CheckContext:
 
 
 def check_context(on: datetime.date) -> CheckContext:
+    """From the kept political statuses and regions (people/kept.py,
+    regions/scope.py): no query while neither changed."""
     return CheckContext(
         on=on,
         cpc_status_ids=frozenset(
-            PoliticalStatus.objects.filter(is_cpc=True).values_list("id", flat=True)
+            status.pk for status in dictionary_entries("political_status") if status.is_cpc
         ),
         deployment_region_ids=frozenset(deployment_region_ids()),
     )
@@ -147,7 +152,7 @@ def check_context(on: datetime.date) -> CheckContext:
 def deployment_region_ids() -> set[int]:
     """Regions inside the deployment: active, in a tree whose root is a
     province or a city, with every region on the way up active too."""
-    regions = {r.pk: r for r in Region.objects.only("id", "parent_id", "kind", "is_active")}
+    regions = {r.pk: r for r in all_regions()}
     inside: set[int] = set()
     for region in regions.values():
         current, seen = region, set()
@@ -346,7 +351,10 @@ def value_text(condition: Condition, names: dict[tuple[str, int], str] | None = 
 
 
 def active_conditions() -> list[Condition]:
-    return list(Condition.objects.filter(is_active=True))
+    """The active conditions in their order, from the kept rows (core/kept_tables.py;
+    apps.py forgets them when one is saved): every person page checks them.
+    Shared rows: read only."""
+    return [c for c in kept_rows("qualification.conditions", Condition.objects.all) if c.is_active]
 
 
 # --- values as admins type them ---------------------------------------------------

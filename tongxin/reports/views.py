@@ -17,7 +17,13 @@ from . import registration, services, tasks
 from .access import report_job_for_user, report_jobs_visible_to, require_reports_user
 from .forms import TemplateUploadForm
 from .models import ReportJob
-from .summary import TITLE, build_summary, default_summary_region, summary_regions_for
+from .summary import (
+    TITLE,
+    build_summary,
+    default_summary_region,
+    summary_regions_for,
+    summary_rows_html,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -141,7 +147,13 @@ def summary(request):
     return render(
         request,
         "reports/summary.html",
-        {"regions": regions, "region": region, "summary": table, "title": TITLE},
+        {
+            "regions": regions,
+            "region": region,
+            "summary": table,
+            "rows_html": summary_rows_html(table),
+            "title": TITLE,
+        },
     )
 
 

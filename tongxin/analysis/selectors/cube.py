@@ -195,7 +195,3 @@ def _fold(f: PersonFilter, subcategories: dict, cells: dict, ends: list[int]) ->
 
 def _grouped(facts: dict, column: str) -> dict:
     return facts[column]
-
-
-def _names(model) -> dict[int, str]:
-    return dict(model.objects.values_list("id", "name"))

@@ -39,7 +39,9 @@ def _column(trend, label: str) -> int:
     return [c for c, _ in trend.columns].index(label)
 
 
-def test_a_person_archived_this_year_counts_at_past_year_ends_only(make_person, city_user, regions):
+def test_a_person_archived_this_year_counts_at_past_year_ends_only(
+    make_person, city_user, regions, django_assert_num_queries
+):
     person = make_person("历史", region=regions["xingning"], level=Person.Level.CITY)
     person_archive(
         actor=city_user, person=person, reason="withdrew", on_date=datetime.date(2026, 3, 1)
@@ -62,7 +64,10 @@ def test_a_person_archived_this_year_counts_at_past_year_ends_only(make_person, 
     assert year_end_snapshots_keep(today=TODAY) == 5
     assert year_end_snapshots_keep(today=TODAY) == 0
     assert YearEndCount.objects.filter(snapshot__year_end=datetime.date(2025, 12, 31)).count() == 1
-    kept = trends(city_user, PersonFilter(), today=TODAY)
+    # The five kept years in one query (the three without a person too),
+    # then today's count.
+    with django_assert_num_queries(2):
+        kept = trends(city_user, PersonFilter(), today=TODAY)
     assert kept.totals == trend.totals
     assert kept.by_level == trend.by_level
 

@@ -121,6 +121,20 @@ def test_it_pins_the_query_count_of_the_list(
     assert response.status_code == 200
 
 
+def test_it_pins_the_query_count_of_the_person_page(
+    client_for, city_user, make_person, django_assert_num_queries
+):
+    person = make_person("张三")
+    client = client_for(city_user)
+    url = reverse("people:detail", args=[person.pk])
+    client.get(url)  # the kept small tables (regions, dictionaries, conditions, cycles)
+    # session, user, the person, the view's audit row, the history, and one
+    # query per panel source (timeline kinds, positions, requests, levels …);
+    # the small tables the panels read are kept rows.
+    with django_assert_num_queries(22):
+        assert client.get(url).status_code == 200
+
+
 def test_it_answers_htmx_with_the_table_only(client_for, city_user, make_person):
     make_person("张三")
     response = client_for(city_user).get(reverse("people:list"), HTTP_HX_REQUEST="true")
