@@ -153,6 +153,8 @@ MIDDLEWARE = [
     "tongxin.core.middleware.NoStoreMiddleware",
     # Pages that may read the replica, and read-your-writes (core/db_router.py).
     "tongxin.core.db_router.ReplicaReadsMiddleware",
+    # A GET reads each model's data version once (core/versioned_cache.py).
+    "tongxin.core.versioned_cache.VersionsPerRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -13,6 +13,7 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import router
 from django.db.models import Max
 
 KEEP_SECONDS = 600
@@ -26,9 +27,51 @@ _refresh_older_than: contextvars.ContextVar[float | None] = contextvars.ContextV
 )
 
 
+# While a read-only request runs (VersionsPerRequestMiddleware below): the versions it
+# has read, by (database, model). One page asks for the persons' version up to
+# five times (each kept figure names it in its key).
+_request_versions: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "request_versions", default=None
+)
+
+
 def data_version(*models) -> tuple[int, ...]:
-    """The newest history id of each model (each has simple-history)."""
-    return tuple(m.history.aggregate(last=Max("history_id"))["last"] or 0 for m in models)
+    """The newest history id of each model (each has simple-history); read
+    once per model in a GET request (see `VersionsPerRequestMiddleware`)."""
+    memo = _request_versions.get()
+    if memo is None:
+        return tuple(_newest(m) for m in models)
+    versions = []
+    for m in models:
+        key = (router.db_for_read(m.history.model), m._meta.label)
+        if key not in memo:
+            memo[key] = _newest(m)
+        versions.append(memo[key])
+    return tuple(versions)
+
+
+def _newest(model) -> int:
+    return model.history.aggregate(last=Max("history_id"))["last"] or 0
+
+
+class VersionsPerRequestMiddleware:
+    """Middleware: in a GET or HEAD request, `data_version` reads each model's
+    version once. Such a request changes no tracked rows (a GET writes at most
+    an audit row), and every figure it shows names the version it was counted
+    at: the same version throughout one page, as the page was when it began.
+    Other methods change data and read the versions afresh each time."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        token = _request_versions.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_versions.reset(token)
 
 
 EPOCH_KEY = "figures:epoch"

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from . import access
 from .models import Position, PositionLevel, current_positions_q
-from .timeline import KIND_LABELS, person_timeline, timeline_rows_html
+from .timeline import KIND_LABELS, kinds_with_rows, person_timeline, timeline_rows_html
 
 
 def timeline_context(request, person) -> dict:
@@ -24,8 +24,10 @@ def timeline_context(request, person) -> dict:
 
 def positions_context(request, person) -> dict:
     # The person was checked already; their positions go with them whichever region they are in.
-    positions = Position.objects.filter(current_positions_q(), person=person).order_by(
-        "-start_date"
+    positions = (
+        Position.objects.filter(current_positions_q(), person=person).order_by("-start_date")
+        if "position" in kinds_with_rows(person)
+        else []
     )
     return {
         "person": person,

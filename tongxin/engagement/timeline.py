@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 from html import escape
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -207,6 +208,36 @@ def _history(link, person):
                            f"{entry.user}{('：' + fields) if fields else ''}", "", index)  # fmt: skip
 
 
+# Whether a person has any row of each kind, as `kinds_with_rows` asks it.
+_ROWS_OF_KIND = {
+    "activity": lambda: ActivityParticipant.objects.filter(person=OuterRef("pk")),
+    "training": lambda: TrainingParticipant.objects.filter(person=OuterRef("pk")),
+    "secondment": lambda: Secondment.objects.filter(person=OuterRef("pk")),
+    "position": lambda: Position.objects.filter(person=OuterRef("pk")),
+    "nomination": lambda: NominationStage.objects.filter(nomination__person=OuterRef("pk")),
+    "honour": lambda: Honour.objects.filter(person=OuterRef("pk")),
+    "organisation": lambda: OrganisationMember.objects.filter(person=OuterRef("pk")),
+    "cluster": lambda: ClusterMembership.objects.filter(person=OuterRef("pk")),
+}
+
+
+def kinds_with_rows(person: Person) -> set[str]:
+    """The record kinds with any row about `person` (whatever its status or
+    region): one query of EXISTS checks. Most persons have none, and reading
+    each kind for them cost a query each (8 of the person page's queries);
+    the timeline and the positions panel then read only the kinds that have
+    rows. Kept on the person object for the rest of the request."""
+    kept = getattr(person, "_engagement_kinds", None)
+    if kept is not None:
+        return kept
+    checks = {kind: Exists(rows()) for kind, rows in _ROWS_OF_KIND.items()}
+    found = Person.objects.filter(pk=person.pk).annotate(**checks).values_list(*checks).first()
+    if found is None:  # not saved (yet): every kind is read as before
+        return set(checks)
+    person._engagement_kinds = {kind for kind, has in zip(checks, found, strict=True) if has}
+    return person._engagement_kinds
+
+
 _SOURCES = {
     "activity": _activities,
     "training": _trainings,
@@ -222,7 +253,11 @@ _SOURCES = {
 
 def person_timeline(user, person: Person, kind: str = "") -> list[TimelineItem]:
     """Items of `kind` (all kinds if empty or unknown), newest first."""
-    sources = {kind: _SOURCES[kind]} if kind in _SOURCES else _SOURCES
+    if kind in _SOURCES:
+        sources = {kind: _SOURCES[kind]}
+    else:  # every kind: only those with rows are read
+        present = kinds_with_rows(person) | {"history"}
+        sources = {k: source for k, source in _SOURCES.items() if k in present}
     link = _Links(user)
     items = [item for source in sources.values() for item in source(link, person)]
     for item in items:

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from tongxin.core.versioned_cache import data_version, remembered
 from tongxin.people.models import Person
-from tongxin.regions.scope import read_scope, readable_regions, writes_records
+from tongxin.regions.scope import read_scope, writes_records
 
 from .access import (
     can_manage_city_wide,
@@ -84,7 +84,8 @@ def home_cards(user) -> list[dict]:
     """Quota fill and this year's review progress over the user's regions."""
     if not reads_persons(user):
         return []
-    regions = list(readable_regions(user).filter(is_active=True))
+    # The kept rows in the tree's order (regions/scope.py): shared, read only.
+    regions = [r for r in read_scope(user).region_rows() if r.is_active]
     if not regions:
         return []
     year = timezone.localdate().year

@@ -179,11 +179,11 @@ def test_it_rejects_a_bad_date_with_a_message(client_for, city_user, population)
 def test_it_pins_the_query_count(client_for, city_user, population, django_assert_num_queries):
     client = client_for(city_user)
     client.get(URL)  # fills the year-end snapshots once
-    # Session, user, the data versions of the kept counts (persons ×3,
-    # positions, results, rounds), no kept year ends (so each of the five
-    # years from history) and the kept year ends' query; the dictionaries,
-    # groups and regions are kept rows.
-    with django_assert_num_queries(14):
+    # Session, user, the data versions of the kept counts (persons — read
+    # once a request —, positions, results, rounds), no kept year ends (so
+    # each of the five years from history) and the kept year ends' query; the
+    # dictionaries, groups and regions are kept rows.
+    with django_assert_num_queries(12):
         client.get(URL)
 
 

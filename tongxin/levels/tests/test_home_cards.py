@@ -202,15 +202,16 @@ def test_the_cards_cost_a_fixed_number_of_queries(
     django_assert_num_queries, city_user, xingning_user, make_person, regions, reviews
 ):
     for user in (city_user, xingning_user):
-        # regions, three data versions, then on a cold cache: the quota
+        # three data versions (the regions are kept rows, read again here after
+        # placements_changed), then on a cold cache: the quota
         # page's grouped count (and its data version; its quotas, groups and
         # sub-categories are kept rows), and the review page's reviewed count (its two data
         # versions; due is summed from the cached grouped count, one more
         # version lookup), and each kept count's version read in its snapshot
         # (core/kept_counts.py: one for the persons, two for the reviewed
-        # count). Every user: + their placement (tongxin.regions.scope); a
-        # user who does not see the whole tree: + the ids of their subtree.
-        extra = 1 if user is city_user else 2
+        # count). Every user: + their placement (tongxin.regions.scope); their
+        # subtree's ids come from the kept regions.
+        extra = 1
         # The first of all (cold process): + loading the kept rows (those
         # three and the review cycles).
         extra += 4 if user is city_user else 0
@@ -220,7 +221,7 @@ def test_the_cards_cost_a_fixed_number_of_queries(
             home_cards(fresh)
         fresh = User.objects.get(pk=user.pk)
         # Warm: the scope is kept too (regions/scope.py), so nothing extra.
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(3):
             home_cards(fresh)
     for n in range(5):
         make_person(f"新{n}", region=regions["qingxiu"])
@@ -229,7 +230,7 @@ def test_the_cards_cost_a_fixed_number_of_queries(
     # changed ids and their rows as they were; per count the two narrowed
     # queries (before and now). Fixed, whatever the number of persons.
     # + 1: the placement (tongxin.regions.scope).
-    with django_assert_num_queries(4 + 19 + 1):
+    with django_assert_num_queries(3 + 19 + 1):
         home_cards(city_user)
 
 

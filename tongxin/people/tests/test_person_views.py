@@ -128,10 +128,12 @@ def test_it_pins_the_query_count_of_the_person_page(
     client = client_for(city_user)
     url = reverse("people:detail", args=[person.pk])
     client.get(url)  # the kept small tables (regions, dictionaries, conditions, cycles)
-    # session, user, the person, the view's audit row, the history, and one
-    # query per panel source (timeline kinds, positions, requests, levels …);
-    # the small tables the panels read are kept rows.
-    with django_assert_num_queries(22):
+    # session, user, the person, the view's audit row, the history, which
+    # engagement kinds hold rows about the person (none here: no query per
+    # kind), and one query per other panel source (requests, suggestions,
+    # levels, tiers, flows, portal, grades); the small tables the panels read
+    # are kept rows.
+    with django_assert_num_queries(14):
         assert client.get(url).status_code == 200
 
 
