@@ -32,6 +32,7 @@ from typing import Any
 from django.db import models, transaction
 
 from . import registries
+from .changes import apply_changes
 
 
 class StaleEditError(Exception):
@@ -144,3 +145,33 @@ def save_audited(
     if after_commit is not None:
         transaction.on_commit(after_commit)
     return current
+
+
+def update_audited(
+    current: models.Model,
+    data: dict[str, Any],
+    *,
+    actor,
+    reason: str | None = None,
+    request=None,
+    region=None,
+    clean: bool = False,
+) -> models.Model:
+    """Set `data` on the locked row `current` and, if anything changed, save
+    those fields with history and an "update" audit entry of the changes
+    (`clean`: run the model's full_clean first). Unchanged: nothing is written."""
+    changes = apply_changes(current, data)
+    if not changes:
+        return current
+    if clean:
+        current.full_clean()
+    return save_audited(
+        current,
+        actor=actor,
+        fields=list(changes),
+        action="update",
+        changes=changes,
+        reason=reason,
+        request=request,
+        region=region,
+    )

@@ -13,7 +13,6 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import pii, writes
-from tongxin.core.changes import apply_changes
 from tongxin.people.models import Person
 
 from . import rules
@@ -274,17 +273,7 @@ def rule_update(*, actor, rule: DuplicateRule, data: dict, request=None) -> Dupl
         data.get("blocking", rule.blocking),
         data.get("threshold", rule.threshold),
     )
-    changes = apply_changes(rule, data)
-    if not changes:
-        return rule
-    return writes.save_audited(
-        rule,
-        actor=actor,
-        fields=list(changes),
-        action=AuditEntry.Action.UPDATE,
-        changes=changes,
-        request=request,
-    )
+    return writes.update_audited(rule, data, actor=actor, request=request)
 
 
 def completeness_exported(*, actor, rows: int, reveal: bool, request=None) -> None:

@@ -9,7 +9,7 @@ from django.db import models, transaction
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import writes
-from tongxin.core.changes import apply_changes, initial_values
+from tongxin.core.changes import initial_values
 
 
 @transaction.atomic
@@ -32,15 +32,4 @@ def dictionary_entry_create(
 @transaction.atomic
 def dictionary_entry_update(*, actor, entry: models.Model, data: dict, request=None):
     current = writes.lock(type(entry), entry.pk)
-    changes = apply_changes(current, data)
-    if not changes:
-        return current
-    current.full_clean()
-    return writes.save_audited(
-        current,
-        actor=actor,
-        fields=list(changes),
-        action=AuditEntry.Action.UPDATE,
-        changes=changes,
-        request=request,
-    )
+    return writes.update_audited(current, data, actor=actor, request=request, clean=True)

@@ -1,7 +1,7 @@
 from django.db import transaction
 
 from tongxin.core import registries, writes
-from tongxin.core.changes import apply_changes, initial_values
+from tongxin.core.changes import initial_values
 
 from .models import Region
 
@@ -30,16 +30,11 @@ def region_create(*, actor, data: dict, request=None) -> Region:
 def region_update(*, actor, region: Region, data: dict, request=None) -> Region:
     """Change a region. Regions are never deleted: persons and users refer to them."""
     current = writes.lock(Region, region.pk)
-    changes = apply_changes(current, {f: data[f] for f in REGION_FIELDS if f in data})
-    if not changes:
-        return current
-    current.full_clean()
-    return writes.save_audited(
+    return writes.update_audited(
         current,
+        {f: data[f] for f in REGION_FIELDS if f in data},
         actor=actor,
-        fields=list(changes),
-        action="update",
-        changes=changes,
         request=request,
         region=current,
+        clean=True,
     )

@@ -5,7 +5,7 @@ from django.db import transaction
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import writes
-from tongxin.core.changes import apply_changes, initial_values
+from tongxin.core.changes import initial_values
 
 from ..models import Department
 from ..validators import PhoneError, parse_phone
@@ -56,15 +56,4 @@ def department_update(*, actor, department: Department, data: dict, request=None
         and Department.objects.filter(name=data["name"]).exclude(pk=current.pk).exists()
     ):
         raise ServiceError(f"单位名称“{data['name']}”已存在", "name")
-    changes = apply_changes(current, data)
-    if not changes:
-        return current
-    return writes.save_audited(
-        current,
-        actor=actor,
-        fields=list(changes),
-        action=AuditEntry.Action.UPDATE,
-        changes=changes,
-        reason="修改成员单位",
-        request=request,
-    )
+    return writes.update_audited(current, data, actor=actor, reason="修改成员单位", request=request)

@@ -106,15 +106,10 @@ def suggestion_forward(
         raise ServiceError(
             f"转交日期不能早于提出日期（{_cn(current.submitted_on)}）", "forwarded_on"
         )
-    changes = apply_changes(current, {"department": department, "forwarded_on": forwarded_on})
-    if not changes:
-        return current
-    return writes.save_audited(
+    return writes.update_audited(
         current,
+        {"department": department, "forwarded_on": forwarded_on},
         actor=actor,
-        fields=list(changes),
-        action=AuditEntry.Action.UPDATE,
-        changes=changes,
         reason=f"转交：{department.name}",
         request=request,
     )
@@ -142,17 +137,10 @@ def suggestion_respond(
         raise ServiceError(
             f"反馈日期不能早于提出日期（{_cn(current.submitted_on)}）", "responded_on"
         )
-    changes = apply_changes(
-        current, {"outcome": outcome, "response": response, "responded_on": responded_on}
-    )
-    if not changes:
-        return current
-    return writes.save_audited(
+    return writes.update_audited(
         current,
+        {"outcome": outcome, "response": response, "responded_on": responded_on},
         actor=actor,
-        fields=list(changes),
-        action=AuditEntry.Action.UPDATE,
-        changes=changes,
         reason=f"反馈：{Suggestion.Outcome(outcome).label}",
         request=request,
     )
