@@ -10,6 +10,11 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 
 
+def posted(request):
+    """A form's data: the POST on a POST (even an empty one), nothing on a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 class FormRenderer(DjangoTemplates):
     """`{{ form }}` is every visible field with its label, Chinese errors and help text."""
 

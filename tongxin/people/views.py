@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tongxin.core.downloads import private_file_response
+from tongxin.core.forms import posted
 from tongxin.core.hooks import collect
 from tongxin.regions import scope
 
@@ -90,9 +91,7 @@ def person_bulk(request):
     form = None
     if action.form_class is not None:
         # Prefixed: the action's "level" is not the list filter's "level".
-        form = action.form_class(
-            request.POST if request.method == "POST" else None, user=request.user, prefix="do"
-        )
+        form = action.form_class(posted(request), user=request.user, prefix="do")
     errors = list(selection.errors)
     if request.method == "POST" and not errors:
         # The inputs are checked first, so one round trip shows every problem.

@@ -1,6 +1,7 @@
 """A record's change history as people read it: who, when, what, old → new."""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import models
@@ -40,7 +41,9 @@ def _text(model, record, field_name: str, names: dict) -> str:
     return str(value)
 
 
-def record_history(obj: models.Model, fields: list[str], limit: int = 200) -> list[HistoryEntry]:
+def record_history(
+    obj: models.Model, fields: Sequence[str], limit: int = 200
+) -> list[HistoryEntry]:
     """Newest first, each entry listing the `fields` that changed from the one before."""
     model = type(obj)
     records = list(obj.history.select_related("history_user").order_by("history_id"))

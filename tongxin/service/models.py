@@ -84,6 +84,24 @@ class ServiceRequestQuerySet(ScopedQuerySet):
 class ServiceRequest(models.Model):
     """A practical difficulty or demand a person raised (意见诉求) and its handling."""
 
+    # What the record says of the request and its handling, as the API gives
+    # it; the change history follows these and the reason for a cancellation.
+    RECORD_FIELDS = (
+        "category",
+        "content",
+        "channel",
+        "received_on",
+        "status",
+        "department",
+        "assigned_on",
+        "due_date",
+        "answer",
+        "closed_on",
+        "satisfaction",
+        "followed_up_on",
+    )
+    HISTORY_FIELDS = (*RECORD_FIELDS, "cancel_reason")
+
     class Channel(models.TextChoices):
         IN_PERSON = "in_person", "当面"
         PHONE = "phone", "电话"
@@ -258,6 +276,21 @@ class RequestFollowUp(models.Model):
 
 class Suggestion(models.Model):
     """A proposal one or more persons submitted (建言献策) and what became of it."""
+
+    # What the record says of the proposal and its fate, as the API gives it
+    # (with its submitters); the change history follows these and the region.
+    RECORD_FIELDS = (
+        "title",
+        "topic",
+        "submitted_on",
+        "content",
+        "department",
+        "forwarded_on",
+        "outcome",
+        "response",
+        "responded_on",
+    )
+    HISTORY_FIELDS = ("region", *RECORD_FIELDS)
 
     class Outcome(models.TextChoices):
         ADOPTED = "adopted", "采纳"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tongxin.core.forms import posted
 from tongxin.people.listing import PersonFilter, filtered_persons
 
 from .. import invitations
@@ -39,7 +40,7 @@ def invite(request, slug: str, pk: int):
     person_filter = PersonFilter.from_query(params)
     persons, hint = filtered_persons(request.user, person_filter)
     count = persons.count()
-    form = InviteForm(request.POST if request.method == "POST" else None)
+    form = InviteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if person_filter.errors:
             messages.error(request, "；".join(person_filter.errors))

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from tongxin.core.forms import posted
 from tongxin.core.paging import number_page
 from tongxin.people.listing import PersonFilter, filtered_persons
 
@@ -153,7 +154,7 @@ def withdraw_chosen(request, slug: str, pk: int):
         request.user, services.membership_rows(target).filter(pk__in=chosen)
     ).select_related("person", "person__region")
     count = rows.count()
-    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    form = WithdrawForm(posted(request))
     error = "" if count else "请先勾选要撤回的人员"
     if request.method == "POST" and count and form.is_valid():
         if count > CONFIRM_ABOVE and params.get("confirm") != str(count):
@@ -200,7 +201,7 @@ def person_withdraw(request, slug: str, pk: int, row_pk: int):
     except rows.model.DoesNotExist:
         raise Http404 from None
     # An empty POST is still a confirmation: the reason is optional.
-    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    form = WithdrawForm(posted(request))
     if form.is_bound and form.is_valid():
         try:
             services.person_withdraw(

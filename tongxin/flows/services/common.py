@@ -2,6 +2,7 @@
 trail event, the audit entry, the save and the creation itself."""
 
 import datetime
+from typing import TypedDict
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,6 +19,16 @@ State = ChangeRequest.State
 
 class FlowError(ValueError):
     """A request the rules refuse; the message is shown to the user as is."""
+
+
+class Filing(TypedDict, total=False):
+    """How a request is filed, the same for every kind: its 办理期限 (default
+    TONGXIN_FLOW_DUE_DAYS from today), submitted at once or kept as a draft,
+    and the HTTP request the audit entry records."""
+
+    due_date: datetime.date | None
+    submit: bool
+    request: object
 
 
 def default_due_date() -> datetime.date:
@@ -64,13 +75,23 @@ def _audit(actor, http_request, change_request: ChangeRequest, action: str, chan
     )
 
 
-def _create(*, actor, submit: bool, http_request, **fields) -> ChangeRequest:
+def _create(
+    *, actor, filing: Filing, fixed_due_date: datetime.date | None = None, **fields
+) -> ChangeRequest:
+    """Files a request: `fixed_due_date` for kinds whose 办理期限 the rules set
+    (the year's review deadline); otherwise the filer's, checked."""
+    unknown = filing.keys() - Filing.__annotations__.keys()
+    if unknown:  # what a typed signature would refuse at the call
+        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    submit = filing.get("submit", True)
+    http_request = filing.get("request")
     now = timezone.now()
     change_request = ChangeRequest(
         proposer=actor,
         created_at=now,
         state=State.PENDING if submit else State.DRAFT,
         submitted_at=now if submit else None,
+        due_date=fixed_due_date or _clean_due(filing.get("due_date")),
         **fields,
     )
     change_request._history_user = actor

@@ -1,7 +1,7 @@
 """Creating each kind of change request: recommendation, removal, transfers,
 review confirmation, merge request, 报送 report."""
 
-import datetime
+from typing import Unpack
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,9 +21,9 @@ from tongxin.reports.summary import build_summary
 from ..models import ChangeRequest
 from ..rollups import node_overview
 from .common import (
+    Filing,
     FlowError,
     State,
-    _clean_due,
     _clean_reason,
     _create,
     _refuse_duplicate,
@@ -39,9 +39,7 @@ def recommendation_create(
     person: Person,
     tier: Tier,
     reason: str,
-    due_date: datetime.date | None = None,
-    submit: bool = True,
-    request=None,
+    **filing: Unpack[Filing],
 ) -> ChangeRequest:
     """A lower node recommends `person` for the tier of a node above it (推荐)."""
     _require_staff(actor)
@@ -56,15 +54,13 @@ def recommendation_create(
     _refuse_duplicate(kind=ChangeRequest.Kind.RECOMMEND, person=person, tier=tier)
     return _create(
         actor=actor,
-        submit=submit,
-        http_request=request,
+        filing=filing,
         kind=ChangeRequest.Kind.RECOMMEND,
         person=person,
         tier=tier,
         origin=person.region,
         approver=tier.region,
         reason=reason,
-        due_date=_clean_due(due_date),
     )
 
 
@@ -75,9 +71,7 @@ def removal_create(
     person: Person,
     archive_reason: str,
     reason: str,
-    due_date: datetime.date | None = None,
-    submit: bool = True,
-    request=None,
+    **filing: Unpack[Filing],
 ) -> ChangeRequest:
     """A lower node proposes 出库 of a person held in an upper node's tier; the
     highest such node decides."""
@@ -99,8 +93,7 @@ def removal_create(
     _refuse_duplicate(kind=ChangeRequest.Kind.REMOVAL, person=person)
     return _create(
         actor=actor,
-        submit=submit,
-        http_request=request,
+        filing=filing,
         kind=ChangeRequest.Kind.REMOVAL,
         person=person,
         tier=upper[0],
@@ -108,7 +101,6 @@ def removal_create(
         approver=upper[0].region,
         archive_reason=archive_reason,
         reason=reason,
-        due_date=_clean_due(due_date),
     )
 
 
@@ -119,9 +111,7 @@ def transfer_out_create(
     person: Person,
     target: Region,
     reason: str,
-    due_date: datetime.date | None = None,
-    submit: bool = True,
-    request=None,
+    **filing: Unpack[Filing],
 ) -> ChangeRequest:
     """The person's region asks another region to take them in (调出); the
     destination (or a node above both) approves."""
@@ -135,8 +125,7 @@ def transfer_out_create(
     _refuse_duplicate(kind=ChangeRequest.Kind.TRANSFER, person=person)
     return _create(
         actor=actor,
-        submit=submit,
-        http_request=request,
+        filing=filing,
         kind=ChangeRequest.Kind.TRANSFER,
         direction=ChangeRequest.Direction.OUT,
         person=person,
@@ -144,7 +133,6 @@ def transfer_out_create(
         target=target,
         approver=target,
         reason=reason,
-        due_date=_clean_due(due_date),
     )
 
 
@@ -156,9 +144,7 @@ def transfer_in_create(
     reason: str,
     id_number: str = "",
     id_number_hash: str = "",
-    due_date: datetime.date | None = None,
-    submit: bool = True,
-    request=None,
+    **filing: Unpack[Filing],
 ) -> ChangeRequest:
     """A region asks for a person registered elsewhere, known to it by their
     resident ID (调入); the person's region (or a node above both) approves.
@@ -189,8 +175,7 @@ def transfer_in_create(
     _refuse_duplicate(kind=ChangeRequest.Kind.TRANSFER, person=person)
     return _create(
         actor=actor,
-        submit=submit,
-        http_request=request,
+        filing=filing,
         kind=ChangeRequest.Kind.TRANSFER,
         direction=ChangeRequest.Direction.IN,
         person=person,
@@ -198,7 +183,6 @@ def transfer_in_create(
         target=target,
         approver=person.region,
         reason=reason,
-        due_date=_clean_due(due_date),
     )
 
 
@@ -227,9 +211,7 @@ def review_confirmation_create(
     region: Region,
     year: int,
     reason: str,
-    due_date: datetime.date | None = None,
-    submit: bool = True,
-    request=None,
+    **filing: Unpack[Filing],
 ) -> ChangeRequest:
     """A node reports its annual review (每年定期更新) done; the node above confirms
     it before the year closes: the request is due at the year's review deadline
@@ -250,14 +232,13 @@ def review_confirmation_create(
     )
     return _create(
         actor=actor,
-        submit=submit,
-        http_request=request,
+        filing=filing,
         kind=ChangeRequest.Kind.REVIEW,
         origin=region,
         approver=region.parent,
         year=year,
         reason=reason,
-        due_date=review_due_date(year),
+        fixed_due_date=review_due_date(year),
     )
 
 
@@ -296,9 +277,7 @@ def merge_request_create(
     pair: DuplicatePair,
     keep_other: bool,
     reason: str,
-    due_date: datetime.date | None = None,
-    submit: bool = True,
-    request=None,
+    **filing: Unpack[Filing],
 ) -> ChangeRequest:
     """A region asks the region of the other record of a duplicate pair to
     merge the two (合并): the other side (or a node above both) approves, and
@@ -325,8 +304,7 @@ def merge_request_create(
         _refuse_duplicate(kind=ChangeRequest.Kind.MERGE, person=person, other_person=other_person)
     return _create(
         actor=actor,
-        submit=submit,
-        http_request=request,
+        filing=filing,
         kind=ChangeRequest.Kind.MERGE,
         person=own,
         other_person=other,
@@ -335,7 +313,6 @@ def merge_request_create(
         target=other.region,
         approver=other.region,
         reason=reason,
-        due_date=_clean_due(due_date),
     )
 
 
@@ -365,10 +342,8 @@ def report_create(
     region: Region,
     year: int,
     reason: str,
-    due_date: datetime.date | None = None,
-    submit: bool = True,
     acknowledged: bool = False,
-    request=None,
+    **filing: Unpack[Filing],
 ) -> ChangeRequest:
     """A node reports (报送) its year's 附件1 and 附件2 batch to the node above,
     which accepts it or returns it with comments; the figures are kept.
@@ -395,18 +370,16 @@ def report_create(
         year,
         approved=f"{region.name}{year}年度附件1、附件2已报送并经上级接收",
     )
-    if submit:  # a draft closes nothing yet
+    if filing.get("submit", True):  # a draft closes nothing yet
         note = _children_unconfirmed_note(actor, region, year, acknowledged=acknowledged)
         reason = f"{reason}\n（{note}）" if note else reason
     return _create(
         actor=actor,
-        submit=submit,
-        http_request=request,
+        filing=filing,
         kind=ChangeRequest.Kind.REPORT,
         origin=region,
         approver=region.parent,
         year=year,
         reason=reason,
-        due_date=_clean_due(due_date),
         snapshot=report_snapshot(actor, region),
     )

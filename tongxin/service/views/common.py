@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.paging import id_page
 from tongxin.people.access import persons_visible_to
@@ -29,11 +29,14 @@ def require_writer(user) -> None:
         raise Http404
 
 
-def filtered_list(request, record_filter, *, load, template: str, table: str, **context):
-    """A list page of requests or suggestions: the filter bar's rows, newest
-    first in pages of settings.PAGE_SIZE ("更早的…"); only the table (`table`)
-    for an htmx request. `load` adds what the page's rows show; `context`, what
-    the template needs besides the page."""
+def filtered_list(request, filter_class, visible, *, load, template: str, table: str, **context):
+    """A list page of requests or suggestions for a reader: `filter_class`'s
+    bar over the records `visible(user)` gives, newest first in pages of
+    settings.PAGE_SIZE ("更早的…"); only the table (`table`) for an htmx
+    request. `load` adds what the page's rows show; `context`, what the
+    template needs besides the page."""
+    require_reader(request.user)
+    record_filter = filter_class(request.GET, queryset=visible(request.user), request=request)
     qs = record_filter.qs
     page = id_page(qs, after=request.GET.get("after", ""), size=settings.PAGE_SIZE, load=load)
     context = {
@@ -46,6 +49,22 @@ def filtered_list(request, record_filter, *, load, template: str, table: str, **
         "can_write": can_write_records(request.user),
     }
     return render(request, table if request.htmx else template, context)
+
+
+def saved(request, form, save, *, success, detail_url: str):
+    """After a valid POST of a request's or suggestion's form: `save()` calls
+    its service and returns the record. A refusal puts the service's message
+    by the form's fields and gives None (show the form again); otherwise the
+    success message (`success(record)` if it is callable) and the record's page."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        record = save()
+    except services.ServiceError as error:
+        apply_service_error(form, error)
+        return None
+    messages.success(request, success(record) if callable(success) else success)
+    return redirect(detail_url, pk=record.pk)
 
 
 class RecordSteps:
@@ -69,8 +88,17 @@ class RecordSteps:
         self.detail_template = detail_template
         self.detail_url = detail_url
 
-    def run(self, request, pk: int, form_class, form_name: str, service, success: str, then=None):
-        """`then(result)` runs after the service, before the success message."""
+    def view(self, form_class, form_name: str, service, success: str, then=None):
+        """The POST view of one step; `then(request, result)` runs after the
+        service, before the success message."""
+
+        @require_POST
+        def step(request, pk: int):
+            return self._run(request, pk, form_class, form_name, service, success, then)
+
+        return step
+
+    def _run(self, request, pk: int, form_class, form_name: str, service, success: str, then):
         record = self.for_user(request.user, pk, write=True)
         form = form_class(request.POST)
         if form.is_valid():
@@ -85,7 +113,7 @@ class RecordSteps:
                 apply_service_error(form, error)
             else:
                 if then is not None:
-                    then(result)
+                    then(request, result)
                 messages.success(request, success)
                 return redirect(self.detail_url, pk=record.pk)
         record = self.for_user(request.user, pk)

@@ -7,6 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from tongxin.core.forms import posted
+
 from .. import services
 from ..access import (
     can_manage_departments,
@@ -49,7 +51,7 @@ def department_list(request):
 def department_create(request):
     if not can_manage_departments(request.user):
         raise Http404
-    form = DepartmentForm(request.POST if request.method == "POST" else None)
+    form = DepartmentForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             department = services.department_create(
@@ -66,9 +68,7 @@ def department_create(request):
 def department_edit(request, pk: int):
     department = department_for_user(request.user, pk, write=True)
     # Validating writes the input into the form's instance: keep `department` as stored.
-    form = DepartmentForm(
-        request.POST if request.method == "POST" else None, instance=copy.copy(department)
-    )
+    form = DepartmentForm(posted(request), instance=copy.copy(department))
     if request.method == "POST" and form.is_valid():
         try:
             department = services.department_update(

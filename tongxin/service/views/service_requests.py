@@ -4,9 +4,10 @@ import copy
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
+from tongxin.core.forms import posted
 from tongxin.people.access import person_for_user, regions_writable_by
 from tongxin.regions import scope
 
@@ -24,41 +25,20 @@ from ..forms import (
     FollowUpForm,
     ProgressForm,
     RequestForm,
-    apply_service_error,
 )
 from ..history import record_history
 from ..models import Department, RequestCategory, ServiceRequest, local_today
-from .common import RecordSteps, filtered_list, require_reader, require_writer
-
-REQUEST_HISTORY_FIELDS = [
-    "category",
-    "content",
-    "channel",
-    "received_on",
-    "status",
-    "department",
-    "assigned_on",
-    "due_date",
-    "answer",
-    "closed_on",
-    "satisfaction",
-    "followed_up_on",
-    "cancel_reason",
-]
-
+from .common import RecordSteps, filtered_list, require_writer, saved
 
 # --- requests ----------------------------------------------------------------
 
 
 @require_GET
 def request_list(request):
-    require_reader(request.user)
-    request_filter = ServiceRequestFilter(
-        request.GET, queryset=service_requests_visible_to(request.user), request=request
-    )
     return filtered_list(
         request,
-        request_filter,
+        ServiceRequestFilter,
+        service_requests_visible_to,
         load=lambda rows: rows.select_related("person", "region", "category", "department"),
         template="service/request_list.html",
         table="service/_request_table.html",
@@ -77,22 +57,25 @@ def request_create(request):
     if request.method == "GET" and request.GET.get("person"):
         initial_person = person_for_user(request.user, request.GET["person"])
     form = RequestForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         user=request.user,
         with_person=True,
         initial={"person": initial_person.pk} if initial_person else None,
     )
-    if request.method == "POST" and form.is_valid():
-        person = form.cleaned_data["person"]
-        try:
-            service_request = services.service_request_create(
-                actor=request.user, person=person, data=form.service_data(), request=request
-            )
-        except services.ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, f"已受理{person.name}的意见诉求")
-            return redirect("service:request_detail", pk=service_request.pk)
+    done = saved(
+        request,
+        form,
+        lambda: services.service_request_create(
+            actor=request.user,
+            person=form.cleaned_data["person"],
+            data=form.service_data(),
+            request=request,
+        ),
+        success=lambda created: f"已受理{created.person.name}的意见诉求",
+        detail_url="service:request_detail",
+    )
+    if done:
+        return done
     if request.method == "POST" and "person" in form.cleaned_data:
         initial_person = form.cleaned_data["person"]
     return render(
@@ -116,7 +99,7 @@ def _request_detail_context(request, service_request: ServiceRequest, **forms) -
         "today": local_today(),
         "progress": list(service_request.progress.select_related("recorded_by")),
         "follow_ups": list(service_request.follow_ups.select_related("recorded_by")),
-        "history": record_history(service_request, REQUEST_HISTORY_FIELDS),
+        "history": record_history(service_request, ServiceRequest.HISTORY_FIELDS),
         "can_write": can_write,
     }
     if can_write:
@@ -149,25 +132,22 @@ def request_detail(request, pk: int):
 
 def request_edit(request, pk: int):
     service_request = service_request_for_user(request.user, pk, write=True)
-    form = RequestForm(
-        request.POST if request.method == "POST" else None,
-        instance=copy.copy(service_request),
-        user=request.user,
+    form = RequestForm(posted(request), instance=copy.copy(service_request), user=request.user)
+    done = saved(
+        request,
+        form,
+        lambda: services.service_request_update(
+            actor=request.user,
+            service_request=service_request,
+            data=form.service_data(),
+            expected_version=form.cleaned_data.get("version") or 0,
+            request=request,
+        ),
+        success="已保存修改",
+        detail_url="service:request_detail",
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.service_request_update(
-                actor=request.user,
-                service_request=service_request,
-                data=form.service_data(),
-                expected_version=form.cleaned_data.get("version") or 0,
-                request=request,
-            )
-        except services.ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, "已保存修改")
-            return redirect("service:request_detail", pk=service_request.pk)
+    if done:
+        return done
     return render(
         request,
         "service/request_form.html",
@@ -183,53 +163,23 @@ _steps = RecordSteps(
     detail_template="service/request_detail.html",
     detail_url="service:request_detail",
 )
+request_assign = _steps.view(AssignForm, "assign_form", services.service_request_assign, "已交办")
+request_progress = _steps.view(
+    ProgressForm, "progress_form", services.service_request_progress_add, "已记录办理进展"
+)
+request_close = _steps.view(CloseForm, "close_form", services.service_request_close, "已办结")
 
 
-@require_POST
-def request_assign(request, pk: int):
-    return _steps.run(
-        request, pk, AssignForm, "assign_form", services.service_request_assign, "已交办"
-    )
+def _warn_if_reopened(request, follow_up):
+    if follow_up.reopened:
+        messages.warning(request, "回访不满意，已重新办理")
 
 
-@require_POST
-def request_progress(request, pk: int):
-    return _steps.run(
-        request,
-        pk,
-        ProgressForm,
-        "progress_form",
-        services.service_request_progress_add,
-        "已记录办理进展",
-    )
-
-
-@require_POST
-def request_close(request, pk: int):
-    return _steps.run(
-        request, pk, CloseForm, "close_form", services.service_request_close, "已办结"
-    )
-
-
-@require_POST
-def request_follow_up(request, pk: int):
-    def reopened(follow_up):
-        if follow_up.reopened:
-            messages.warning(request, "回访不满意，已重新办理")
-
-    return _steps.run(
-        request,
-        pk,
-        FollowUpForm,
-        "follow_up_form",
-        services.service_request_follow_up,
-        "已记录回访",
-        then=reopened,
-    )
-
-
-@require_POST
-def request_cancel(request, pk: int):
-    return _steps.run(
-        request, pk, CancelForm, "cancel_form", services.service_request_cancel, "已撤销"
-    )
+request_follow_up = _steps.view(
+    FollowUpForm,
+    "follow_up_form",
+    services.service_request_follow_up,
+    "已记录回访",
+    then=_warn_if_reopened,
+)
+request_cancel = _steps.view(CancelForm, "cancel_form", services.service_request_cancel, "已撤销")

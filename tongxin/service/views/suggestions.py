@@ -2,11 +2,11 @@
 
 import copy
 
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
+from tongxin.core.forms import posted
 from tongxin.people.access import person_for_user, persons_visible_to, regions_writable_by
 from tongxin.regions import scope
 
@@ -21,38 +21,20 @@ from ..forms import (
     ForwardForm,
     RespondForm,
     SuggestionForm,
-    apply_service_error,
 )
 from ..history import record_history
 from ..models import Department, Suggestion
-from .common import RecordSteps, filtered_list, require_reader, require_writer
-
-SUGGESTION_HISTORY_FIELDS = [
-    "region",
-    "title",
-    "topic",
-    "submitted_on",
-    "content",
-    "department",
-    "forwarded_on",
-    "outcome",
-    "response",
-    "responded_on",
-]
-
+from .common import RecordSteps, filtered_list, require_writer, saved
 
 # --- suggestions -------------------------------------------------------------
 
 
 @require_GET
 def suggestion_list(request):
-    require_reader(request.user)
-    suggestion_filter = SuggestionFilter(
-        request.GET, queryset=suggestions_visible_to(request.user), request=request
-    )
     return filtered_list(
         request,
-        suggestion_filter,
+        SuggestionFilter,
+        suggestions_visible_to,
         load=lambda rows: rows.select_related("region", "department").prefetch_related(
             "submitters"
         ),
@@ -91,7 +73,7 @@ def suggestion_create(request):
     writable = regions_writable_by(request.user)
     if not writable.exists():
         raise Http404
-    form = SuggestionForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = SuggestionForm(posted(request), user=request.user)
     chosen = []
     if request.method == "GET":
         chosen = _chosen_submitters(request, form, None)
@@ -100,19 +82,20 @@ def suggestion_create(request):
             form.initial["region"] = chosen[0].region_id
         elif writable.count() == 1:
             form.initial["region"] = writable.get().pk
-    if request.method == "POST" and form.is_valid():
-        try:
-            suggestion = services.suggestion_create(
-                actor=request.user,
-                data=form.service_data(),
-                submitters=form.cleaned_data["submitters"],
-                request=request,
-            )
-        except services.ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, f"已登记建言献策“{suggestion.title}”")
-            return redirect("service:suggestion_detail", pk=suggestion.pk)
+    done = saved(
+        request,
+        form,
+        lambda: services.suggestion_create(
+            actor=request.user,
+            data=form.service_data(),
+            submitters=form.cleaned_data["submitters"],
+            request=request,
+        ),
+        success=lambda created: f"已登记建言献策“{created.title}”",
+        detail_url="service:suggestion_detail",
+    )
+    if done:
+        return done
     if request.method == "POST":
         chosen = _chosen_submitters(request, form, None)
     return render(
@@ -124,29 +107,26 @@ def suggestion_create(request):
 
 def suggestion_edit(request, pk: int):
     suggestion = suggestion_for_user(request.user, pk, write=True)
-    form = SuggestionForm(
-        request.POST if request.method == "POST" else None,
-        instance=copy.copy(suggestion),
-        user=request.user,
+    form = SuggestionForm(posted(request), instance=copy.copy(suggestion), user=request.user)
+    done = saved(
+        request,
+        form,
+        lambda: services.suggestion_update(
+            actor=request.user,
+            suggestion=suggestion,
+            data=form.service_data(),
+            # Submitters outside the user's scope stay: the user never saw them.
+            submitters=[
+                *form.cleaned_data["submitters"],
+                *_submitters_split(request.user, suggestion)[1],
+            ],
+            request=request,
+        ),
+        success="已保存修改",
+        detail_url="service:suggestion_detail",
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.suggestion_update(
-                actor=request.user,
-                suggestion=suggestion,
-                data=form.service_data(),
-                # Submitters outside the user's scope stay: the user never saw them.
-                submitters=[
-                    *form.cleaned_data["submitters"],
-                    *_submitters_split(request.user, suggestion)[1],
-                ],
-                request=request,
-            )
-        except services.ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, "已保存修改")
-            return redirect("service:suggestion_detail", pk=suggestion.pk)
+    if done:
+        return done
     return render(
         request,
         "service/suggestion_form.html",
@@ -168,7 +148,7 @@ def _suggestion_detail_context(request, suggestion: Suggestion, **forms) -> dict
         # Submitters outside the user's scope are counted, never named.
         "submitters": inside,
         "outside": len(outside),
-        "history": record_history(suggestion, SUGGESTION_HISTORY_FIELDS),
+        "history": record_history(suggestion, Suggestion.HISTORY_FIELDS),
         "can_write": can_write,
     }
     if can_write:
@@ -196,17 +176,7 @@ _steps = RecordSteps(
     detail_template="service/suggestion_detail.html",
     detail_url="service:suggestion_detail",
 )
-
-
-@require_POST
-def suggestion_forward(request, pk: int):
-    return _steps.run(
-        request, pk, ForwardForm, "forward_form", services.suggestion_forward, "已转交"
-    )
-
-
-@require_POST
-def suggestion_respond(request, pk: int):
-    return _steps.run(
-        request, pk, RespondForm, "respond_form", services.suggestion_respond, "已记录办理结果"
-    )
+suggestion_forward = _steps.view(ForwardForm, "forward_form", services.suggestion_forward, "已转交")
+suggestion_respond = _steps.view(
+    RespondForm, "respond_form", services.suggestion_respond, "已记录办理结果"
+)
