@@ -7,6 +7,15 @@ An app may define `tongxin/<app>/hooks.py` with any of:
 - `person_panels(request, person) -> list[dict]`: boxes on a person's page,
   each {"template": "...html", "context": {...}, "column": "main"|"side"}.
   The person was already checked with `person_for_user`.
+- `person_presence(request) -> list[(name, Exists)]`: whether the person has
+  any row of what the app's panels read (`OuterRef("pk")` is the person); the
+  person page asks them all in its one query for the person, and a panel
+  whose check is false (`present(person, name)`) skips its query. Most
+  persons have no row of most kinds, and each empty panel's query cost the
+  page a round trip. A check may be wider than its panel (any row of the
+  kind, whoever may read it: one table, no join, as PostgreSQL plans a
+  join in every check at each request): true only means the panel reads its
+  rows, through the region rule, as before; nothing of a check is shown.
 - `home_cards(user) -> list[dict]`: boxes on the home page, each
   {"template": "...html", "context": {...}, "order": int, "width": 1-12};
   the template sees the context as `panel`; only data of the user's regions.
@@ -61,3 +70,9 @@ def collect(hook: str, *args) -> list:
         if function is not None:
             results.extend(function(*args))
     return results
+
+
+def present(obj, name: str) -> bool:
+    """What `person_presence`'s check `name` found for `obj`; True when it was
+    not asked (the panel is drawn some other way), so the caller reads."""
+    return getattr(obj, "_present", {}).get(name, True)

@@ -12,6 +12,7 @@ from .evidence import person_evidence
 from .kinds import KINDS, NAV
 from .models import RecordStatus
 from .panels import positions_context, timeline_context
+from .timeline import presence_checks
 
 HOME_UPCOMING = 5
 
@@ -22,6 +23,10 @@ def nav_items(user) -> list[dict]:
     return [{"heading": "培养使用"}] + [
         {"label": label, "url": reverse(f"engagement:{slug}_list")} for label, slug in NAV
     ]
+
+
+def person_presence(request) -> list[tuple]:
+    return presence_checks() if can_read(request.user) else []
 
 
 def person_panels(request, person) -> list[dict]:

@@ -214,11 +214,17 @@ _ROWS_OF_KIND = {
     "training": lambda: TrainingParticipant.objects.filter(person=OuterRef("pk")),
     "secondment": lambda: Secondment.objects.filter(person=OuterRef("pk")),
     "position": lambda: Position.objects.filter(person=OuterRef("pk")),
-    "nomination": lambda: NominationStage.objects.filter(nomination__person=OuterRef("pk")),
+    "nomination": lambda: Nomination.objects.filter(person=OuterRef("pk")),
     "honour": lambda: Honour.objects.filter(person=OuterRef("pk")),
     "organisation": lambda: OrganisationMember.objects.filter(person=OuterRef("pk")),
     "cluster": lambda: ClusterMembership.objects.filter(person=OuterRef("pk")),
 }
+
+
+def presence_checks() -> list[tuple]:
+    """`kinds_with_rows`' checks, for the person page to ask with the person
+    (hooks.person_presence)."""
+    return [(f"engagement.{kind}", Exists(rows())) for kind, rows in _ROWS_OF_KIND.items()]
 
 
 def kinds_with_rows(person: Person) -> set[str]:
@@ -230,6 +236,10 @@ def kinds_with_rows(person: Person) -> set[str]:
     kept = getattr(person, "_engagement_kinds", None)
     if kept is not None:
         return kept
+    asked = getattr(person, "_present", {})
+    if all(f"engagement.{kind}" in asked for kind in _ROWS_OF_KIND):  # with the person
+        person._engagement_kinds = {k for k in _ROWS_OF_KIND if asked[f"engagement.{k}"]}
+        return person._engagement_kinds
     checks = {kind: Exists(rows()) for kind, rows in _ROWS_OF_KIND.items()}
     found = Person.objects.filter(pk=person.pk).annotate(**checks).values_list(*checks).first()
     if found is None:  # not saved (yet): every kind is read as before

@@ -1,8 +1,10 @@
 """The evaluation app's sidebar entries, the evaluator's home card and the
 grade-history panel on a person's page."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
+
+from tongxin.core.hooks import present
 
 from .access import can_read_rounds
 from .models import EvaluationRound, EvaluationSheet, RoundResult
@@ -21,12 +23,18 @@ def nav_items(user) -> list[dict]:
     ]
 
 
+def person_presence(request) -> list[tuple]:
+    return [("evaluations.results", Exists(RoundResult.objects.filter(person=OuterRef("pk"))))]
+
+
 def person_panels(request, person) -> list[dict]:
     """Grade history across closed rounds. The person was checked by person_for_user."""
     results = (
         RoundResult.objects.filter(person=person, round__status=EvaluationRound.Status.CLOSED)
         .select_related("round")
         .order_by("-round__closed_at", "-id")
+        if present(person, "evaluations.results")
+        else []
     )
     return [
         {

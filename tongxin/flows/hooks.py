@@ -1,6 +1,8 @@
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.core.hooks import present
 from tongxin.core.inbox import InboxItem
 from tongxin.levels.models import ReviewCycle
 from tongxin.levels.review import review_due_date
@@ -85,13 +87,21 @@ def nav_items(user) -> list[dict]:
     ]
 
 
+def person_presence(request) -> list[tuple]:
+    return [("flows.requests", Exists(ChangeRequest.objects.filter(person=OuterRef("pk"))))]
+
+
 def person_panels(request, person) -> list[dict]:
     """Open and past requests about the person, and the requests staff may start."""
     user = request.user
-    rows = list(
-        ChangeRequest.objects.visible_to(user)
-        .filter(person=person)
-        .select_related("approver")[:20]  # the panel names the approving node only
+    rows = (
+        list(
+            ChangeRequest.objects.visible_to(user)
+            .filter(person=person)
+            .select_related("approver")[:20]  # the panel names the approving node only
+        )
+        if present(person, "flows.requests")
+        else []
     )
     # The person came through person_for_user: `user` sees them already.
     may_write = (

@@ -1,6 +1,8 @@
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.core.hooks import present
 from tongxin.core.versioned_cache import data_version, remembered
 from tongxin.people.models import Person
 from tongxin.regions.scope import read_scope, writes_records
@@ -11,7 +13,7 @@ from .access import (
     reads_persons,
 )
 from .forms import LevelChangeForm, ReviewMarkForm
-from .models import PersonReview, ReviewCycle, Tier
+from .models import LevelChange, PersonReview, ReviewCycle, Tier, TierMembership
 from .quotas import QuotaRow, level_counts, quota_page
 from .review import Completion, completion_by_region
 from .selectors import review_cycle_of
@@ -34,13 +36,23 @@ def nav_items(user) -> list[dict]:
     ]
 
 
+def person_presence(request) -> list[tuple]:
+    return [
+        ("levels.changes", Exists(LevelChange.objects.filter(person=OuterRef("pk")))),
+        ("levels.tiers", Exists(TierMembership.objects.filter(person=OuterRef("pk")))),
+        ("levels.reviews", Exists(PersonReview.objects.filter(person=OuterRef("pk")))),
+    ]
+
+
 def person_panels(request, person) -> list[dict]:
     user = request.user
     can_write = writes_records(user) and not person.is_archived
     # County staff cannot move a city-level person: only the history is shown to them.
     can_move = can_write and (user.can_place_at_city_level or person.level != person.Level.CITY)
-    changes = list(
-        level_changes_visible_to(user).filter(person=person).select_related("changed_by")[:20]
+    changes = (
+        list(level_changes_visible_to(user).filter(person=person).select_related("changed_by")[:20])
+        if present(person, "levels.changes")
+        else []
     )
     year = timezone.localdate().year
     cycle = review_cycle_of(year)
@@ -48,7 +60,7 @@ def person_panels(request, person) -> list[dict]:
         PersonReview.objects.filter(cycle=cycle, person=person)
         .select_related("reviewed_by")
         .first()
-        if cycle
+        if cycle and present(person, "levels.reviews")
         else None
     )
     return [
@@ -56,7 +68,7 @@ def person_panels(request, person) -> list[dict]:
             "template": "levels/_level_panel.html",
             "context": {
                 "person": person,
-                "tiers": tiers_held(person),
+                "tiers": tiers_held(person) if present(person, "levels.tiers") else [],
                 "changes": changes,
                 "form": LevelChangeForm(person=person, user=user) if can_move else None,
                 "city_only": can_write and not can_move,

@@ -17,18 +17,25 @@ def persons_visible_to(user: User) -> QuerySet[Person]:
     return Person.objects.visible_to(user)
 
 
-def person_for_user(user: User, pk: int, *, write: bool = False) -> Person:
+def person_for_user(
+    user: User, pk: int, *, write: bool = False, checks: dict | None = None
+) -> Person:
     """The person `pk` if `user` may see it (and change it, with write=True).
 
     Anything else answers 404, so another region's records are not even
-    confirmed to exist.
+    confirmed to exist. `checks` ({name: Exists}) are asked in the same query;
+    their answers are kept for `core.hooks.present`.
     """
+    people = Person.objects.writable_by(user) if write else persons_visible_to(user)
+    aliases = {f"present_{index}": check for index, check in enumerate((checks or {}).values())}
     try:
-        person = (Person.objects.writable_by(user) if write else persons_visible_to(user)).get(
-            pk=pk
-        )
+        person = people.annotate(**aliases).get(pk=pk)
     except (Person.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    if checks:
+        person._present = {
+            name: bool(getattr(person, alias)) for name, alias in zip(checks, aliases, strict=True)
+        }
     # What select_related of seven tables gave, from the kept rows (kept.py).
     attach_related([person])
     return person

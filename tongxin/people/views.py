@@ -130,7 +130,7 @@ def person_bulk(request):
 
 @require_GET
 def person_detail(request, pk: int):
-    person = person_for_user(request.user, pk)
+    person = person_for_user(request.user, pk, checks=dict(collect("person_presence", request)))
     services.person_viewed(actor=request.user, person=person, request=request)
     context = {
         "person": person,

@@ -1,11 +1,13 @@
 """What the persons' own pages add to shared staff pages (see tongxin/core/hooks.py)."""
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
+from tongxin.core.hooks import present
 from tongxin.core.inbox import InboxItem
 
 from . import access
-from .models import ChangeRequest
+from .models import ChangeRequest, PersonalLink
 
 
 def nav_items(user) -> list[dict]:
@@ -44,14 +46,29 @@ def inbox_items(user) -> list[InboxItem]:
     ]
 
 
+def person_presence(request) -> list[tuple]:
+    if not access.can_read(request.user):
+        return []
+    return [
+        ("portal.links", Exists(PersonalLink.objects.filter(person=OuterRef("pk")))),
+        ("portal.changes", Exists(ChangeRequest.objects.filter(person=OuterRef("pk")))),
+    ]
+
+
 def person_panels(request, person) -> list[dict]:
     """The person's links and submissions on the staff person page."""
     user = request.user
     if not access.can_read(user):
         return []
-    links = list(access.links_visible_to(user).filter(person=person).order_by("-id")[:5])
-    changes = list(
-        access.change_requests_visible_to(user).filter(person=person).order_by("-id")[:5]
+    links = (
+        list(access.links_visible_to(user).filter(person=person).order_by("-id")[:5])
+        if present(person, "portal.links")
+        else []
+    )
+    changes = (
+        list(access.change_requests_visible_to(user).filter(person=person).order_by("-id")[:5])
+        if present(person, "portal.changes")
+        else []
     )
     last_done = next((c for c in changes if c.status == ChangeRequest.Status.DONE), None)
     return [

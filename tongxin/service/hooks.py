@@ -1,7 +1,9 @@
 """What this app adds to shared pages (see tongxin/core/hooks.py)."""
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
+from tongxin.core.hooks import present
 from tongxin.core.templatetags.tongxin import cn_date
 
 from .access import (
@@ -10,7 +12,7 @@ from .access import (
     service_requests_visible_to,
     suggestions_visible_to,
 )
-from .models import Suggestion, local_today
+from .models import ServiceRequest, Suggestion, local_today
 
 
 def nav_items(user) -> list[dict]:
@@ -24,22 +26,40 @@ def nav_items(user) -> list[dict]:
     ]
 
 
+def person_presence(request) -> list[tuple]:
+    if not can_read_service(request.user):
+        return []
+    submitted = Suggestion.submitters.through.objects
+    return [
+        ("service.requests", Exists(ServiceRequest.objects.filter(person=OuterRef("pk")))),
+        ("service.suggestions", Exists(submitted.filter(person=OuterRef("pk")))),
+    ]
+
+
 def person_panels(request, person) -> list[dict]:
     """The person's requests (overdue ones marked) and suggestions."""
     user = request.user
     if not can_read_service(user):
         return []
-    requests = list(
-        service_requests_visible_to(user)
-        .filter(person=person)
-        .select_related("category", "department")
-        .order_by("-id")[:50]
+    requests = (
+        list(
+            service_requests_visible_to(user)
+            .filter(person=person)
+            .select_related("category", "department")
+            .order_by("-id")[:50]
+        )
+        if present(person, "service.requests")
+        else []
     )
-    suggestions = list(
-        suggestions_visible_to(user)
-        .filter(submitters=person)
-        .select_related("department")
-        .order_by("-id")[:50]
+    suggestions = (
+        list(
+            suggestions_visible_to(user)
+            .filter(submitters=person)
+            .select_related("department")
+            .order_by("-id")[:50]
+        )
+        if present(person, "service.suggestions")
+        else []
     )
     today = local_today()
     return [

@@ -128,12 +128,12 @@ def test_it_pins_the_query_count_of_the_person_page(
     client = client_for(city_user)
     url = reverse("people:detail", args=[person.pk])
     client.get(url)  # the kept small tables (regions, dictionaries, conditions, cycles)
-    # session, user, the person, the view's audit row, the history, which
-    # engagement kinds hold rows about the person (none here: no query per
-    # kind), and one query per other panel source (requests, suggestions,
-    # levels, tiers, flows, portal, grades); the small tables the panels read
+    # session, user, the person with each panel's check of whether it has
+    # rows (hooks.person_presence), the view's audit row, the history, and
+    # the tier the person's level puts them in: no query for a panel with
+    # nothing to show (14 queries before); the small tables the panels read
     # are kept rows.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
 
 
