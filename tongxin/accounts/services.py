@@ -62,26 +62,34 @@ def _check_not_locking_out_self(*, actor: User, user: User, role: str, is_active
 PASSWORD_FIELDS = ["password", "password_changed_at", "must_change_password"]
 
 
-def _password_set(user: User, password: str, *, must_change: bool, create: bool = False) -> None:
-    """Set and save the password of `user` and remember its hash.
+def _password_assign(user: User, password: str, *, must_change: bool) -> None:
+    """Set the password of `user`, not saved; `_password_remember` follows the save.
 
-    Every service that sets a password goes through here, so the history that
-    PasswordHistoryValidator reads is complete. Only the newest
-    PASSWORD_HISTORY_COUNT hashes are kept.
+    Every service that sets a password goes through these two, so the history
+    that PasswordHistoryValidator reads is complete.
     """
-    now = timezone.now()
     user.set_password(password)
-    user.password_changed_at = now
+    user.password_changed_at = timezone.now()
     user.must_change_password = must_change
-    if create:
-        user.save(force_insert=True)
-    else:
-        user.save(update_fields=PASSWORD_FIELDS)
-    PasswordHistory.objects.create(user=user, password=user.password, created_at=now)
+
+
+def _password_remember(user: User) -> None:
+    """Keep the hash `user` was just saved with; only the newest
+    PASSWORD_HISTORY_COUNT hashes are kept."""
+    PasswordHistory.objects.create(
+        user=user, password=user.password, created_at=user.password_changed_at
+    )
     stale = user.password_history.order_by("-created_at", "-id").values_list("pk", flat=True)[
         PASSWORD_HISTORY_COUNT:
     ]
     PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+
+
+def _password_set(user: User, password: str, *, must_change: bool) -> None:
+    """Set, save and remember the password of the existing account `user`."""
+    _password_assign(user, password, must_change=must_change)
+    user.save(update_fields=PASSWORD_FIELDS)
+    _password_remember(user)
 
 
 @transaction.atomic
@@ -95,19 +103,18 @@ def user_create(*, actor: User, data: dict, password: str, request=None) -> User
         role=data["role"],
     )
     # The administrator chose the first password, so the owner replaces it.
-    _password_set(user, password, must_change=True, create=True)
-    user.regions.set(regions)
+    _password_assign(user, password, must_change=True)
     changes = initial_values(user, ["username", "display_name", "role", "is_active"])
     if regions:
         changes["regions"] = [None, _region_names(regions)]
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=user,
-        changes=changes,
+
+    def remember_and_place() -> None:
+        _password_remember(user)
+        user.regions.set(regions)
+
+    return writes.create_audited(
+        user, actor=actor, changes=changes, request=request, before_audit=remember_and_place
     )
-    return user
 
 
 @transaction.atomic

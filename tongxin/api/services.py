@@ -12,7 +12,6 @@ from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import pii, writes
 from tongxin.core.access import require_system_admin
-from tongxin.core.changes import initial_values
 from tongxin.imports.validation import IMPORTABLE_FIELDS, RowResult, RowValidator
 from tongxin.people.models import Person
 from tongxin.people.services import person_create, person_update
@@ -70,14 +69,7 @@ def api_client_create(*, actor, data: dict, request=None) -> tuple[ApiClient, st
         created_by=actor,
     )
     client.name = client.name.strip()
-    client.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=client,
-        changes=initial_values(client, CLIENT_FIELDS),
-    )
+    writes.create_audited(client, actor=actor, fields=CLIENT_FIELDS, request=request)
     return client, token
 
 

@@ -201,7 +201,7 @@ def invitation_answer(
             **{field: target}, person=current.person, attendance=Attendance.REGISTERED
         )
         row._change_reason = f"{username}接受邀请"
-        row.save(force_insert=True)
+        row.save(force_insert=True)  # no staff user to name (test_architecture.CREATES_ALLOWED)
         joined = True
     current.answer = Invitation.Answer.ACCEPTED if accept else Invitation.Answer.DECLINED
     current.reason = "" if accept else reason

@@ -120,15 +120,14 @@ def round_create(
         person_filter=person_filter or {},
         created_by=actor,
     )
-    evaluation_round._history_user = actor
-    evaluation_round.save(force_insert=True)
-    evaluation_round.evaluators.set(evaluators)
-    _add_round_persons(evaluation_round, person_ids)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=evaluation_round,
+
+    def fill() -> None:
+        evaluation_round.evaluators.set(evaluators)
+        _add_round_persons(evaluation_round, person_ids)
+
+    return writes.create_audited(
+        evaluation_round,
+        actor=actor,
         changes={
             "指标体系": str(system),
             "参评人数": len(person_ids),
@@ -136,8 +135,9 @@ def round_create(
             "截止日期": deadline.isoformat(),
             "选人条件": _filter_text(person_filter),
         },
+        request=request,
+        before_audit=fill,
     )
-    return evaluation_round
 
 
 def locked_round(evaluation_round: EvaluationRound) -> EvaluationRound:

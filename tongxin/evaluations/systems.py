@@ -12,7 +12,6 @@ from django.db.models import (
 )
 
 from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
 from tongxin.core import writes
 
 from .errors import EvaluationError
@@ -117,6 +116,12 @@ def _write_tree(system: IndicatorSystem, dimensions: list[DimensionSpec]) -> Non
             )
 
 
+def _fill(system: IndicatorSystem, groups, dimensions: list[DimensionSpec]) -> None:
+    """Give `system` its groups and its tree of dimensions and indicators."""
+    system.groups.set(groups)
+    _write_tree(system, dimensions)
+
+
 def _tree_summary(dimensions: list[DimensionSpec]) -> list:
     return [
         {
@@ -155,18 +160,13 @@ def indicator_system_save(
     name = name.strip()
     if system is None:
         system = IndicatorSystem(name=name, region=region, version=1, created_by=actor)
-        system._history_user = actor
-        system.save(force_insert=True)
-        system.groups.set(groups)
-        _write_tree(system, dimensions)
-        audit_log(
-            action=AuditEntry.Action.CREATE,
-            user=actor,
-            request=request,
-            obj=system,
+        return writes.create_audited(
+            system,
+            actor=actor,
             changes={"名称": name, "结构": _tree_summary(dimensions)},
+            request=request,
+            before_audit=lambda: _fill(system, groups, dimensions),
         )
-        return system
 
     current = writes.lock(IndicatorSystem, system.pk)
     if current.later_versions.exists():
@@ -180,34 +180,32 @@ def indicator_system_save(
             is_active=True,
             created_by=actor,
         )
-        new._history_user = actor
-        new.save(force_insert=True)
-        new.groups.set(groups)
-        _write_tree(new, dimensions)
-        if current.is_active:
-            current.is_active = False
-            writes.save_tracked(
-                current, actor=actor, fields=["is_active"], reason=f"已被第{new.version}版取代"
-            )
-        audit_log(
-            action=AuditEntry.Action.CREATE,
-            user=actor,
-            request=request,
-            obj=new,
+
+        def fill_and_retire() -> None:
+            _fill(new, groups, dimensions)
+            if current.is_active:
+                current.is_active = False
+                writes.save_tracked(
+                    current, actor=actor, fields=["is_active"], reason=f"已被第{new.version}版取代"
+                )
+
+        return writes.create_audited(
+            new,
+            actor=actor,
             changes={
                 "说明": f"第{current.version}版已被评价批次使用，修改保存为第{new.version}版",
                 "结构": _tree_summary(dimensions),
             },
+            request=request,
+            before_audit=fill_and_retire,
         )
-        return new
 
     # Never used: nothing refers to its indicators yet, so the tree is rewritten.
     before = _tree_summary(tree_of(current))
     current.dimensions.all().delete()
     current.name = name
     current.region = region
-    current.groups.set(groups)
-    _write_tree(current, dimensions)
+    _fill(current, groups, dimensions)
     return writes.save_audited(
         current,
         actor=actor,

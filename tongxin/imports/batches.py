@@ -67,16 +67,12 @@ def import_batch_create(
         )
         with path.open("rb") as handle:
             batch.file.save(f"batch{suffix}", File(handle), save=False)
-    batch._history_user = actor
-    batch.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        obj=batch,
-        region=batch.region,
+    return writes.create_audited(
+        batch,
+        actor=actor,
         changes={"file_name": batch.file_name, "sha256": batch.sha256, "size": batch.file_size},
+        region=batch.region,
     )
-    return batch
 
 
 def import_batch_read(*, batch: ImportBatch) -> ImportBatch:

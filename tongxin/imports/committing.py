@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import pii
+from tongxin.core import pii, writes
 from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.tasks import refresh_statistics
@@ -262,8 +262,7 @@ def import_file(
             on_duplicate=on_duplicate,
             status=ImportBatch.Status.COMMITTING,
         )
-        batch._history_user = actor
-        batch.save(force_insert=True)
+        writes.create_tracked(batch, actor=actor)  # write_rows audits the import
         write_rows(actor=actor, batch=batch, analysis=analysis, progress=progress)
     progress("导入完成", analysis.counts["rows"], analysis.counts["rows"])
     return FileImport(analysis=analysis, batch=batch)

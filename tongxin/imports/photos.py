@@ -79,15 +79,12 @@ def photo_batch_create(*, actor, upload) -> PhotoBatch:
         )
         with open(temporary.name, "rb") as handle:
             batch.file.save("photos.zip", File(handle), save=False)
-    batch.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        obj=batch,
-        region=batch.region,
+    return writes.create_audited(
+        batch,
+        actor=actor,
         changes={"file_name": batch.file_name, "sha256": batch.sha256, "size": batch.file_size},
+        region=batch.region,
     )
-    return batch
 
 
 def _fail(batch: PhotoBatch, message: str) -> None:

@@ -32,7 +32,7 @@ def _join(person: Person, tier: Tier, *, reason: str) -> bool:
     if TierMembership.objects.filter(person=person, tier=tier).exists():
         return False
     membership = TierMembership(person=person, tier=tier, reason=reason[:200])
-    membership.save(force_insert=True)
+    membership.save(force_insert=True)  # no actor here (test_architecture.CREATES_ALLOWED)
     return True
 
 
@@ -225,32 +225,33 @@ def tier_set(
     if len(name) > 30:
         raise LevelError(f"{region.name}的分级名称不能超过30字")
     tier = writes.locked(Tier.objects.filter(region=region)).first()
-    created = tier is None
-    if created:
+    if tier is None:
         tier = Tier(region=region, name=name or tiers.default_tier_name(region), quota=quota)
-        writes.set_history(tier, actor)
-        tier.save(force_insert=True)
-        changes = {"name": [None, tier.name], "quota": [None, quota]}
-    else:
-        changes = {}
-        if quota != tier.quota:
-            changes["quota"] = [tier.quota, quota]
-        if name and name != tier.name:
-            changes["name"] = [tier.name, name]
-        if not changes:
-            return tier
-        tier.quota = quota
-        tier.name = name or tier.name
-        writes.save_tracked(tier, actor=actor, fields=["quota", "name"])
-    audit_log(
-        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=tier,
-        region=region,
+        return writes.create_audited(
+            tier,
+            actor=actor,
+            changes={"name": [None, tier.name], "quota": [None, quota]},
+            request=request,
+            region=region,
+        )
+    changes = {}
+    if quota != tier.quota:
+        changes["quota"] = [tier.quota, quota]
+    if name and name != tier.name:
+        changes["name"] = [tier.name, name]
+    if not changes:
+        return tier
+    tier.quota = quota
+    tier.name = name or tier.name
+    return writes.save_audited(
+        tier,
+        actor=actor,
+        fields=["quota", "name"],
+        action=AuditEntry.Action.UPDATE,
         changes=changes,
+        request=request,
+        region=region,
     )
-    return tier
 
 
 @transaction.atomic
@@ -264,16 +265,7 @@ def review_cycle_start(*, actor, year: int, request=None) -> ReviewCycle:
     if ReviewCycle.objects.filter(year=year).exists():
         raise LevelError(f"{year}年度更新已经发起")
     cycle = ReviewCycle(year=year, started_by=actor, started_at=timezone.now())
-    cycle._history_user = actor
-    cycle.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=cycle,
-        changes={"year": year},
-    )
-    return cycle
+    return writes.create_audited(cycle, actor=actor, changes={"year": year}, request=request)
 
 
 @transaction.atomic
@@ -292,10 +284,9 @@ def person_review_mark(
     review = PersonReview(
         cycle=cycle, person=person, reviewed_by=actor, reviewed_at=timezone.now(), note=note
     )
-    review._history_user = actor
     try:
         with transaction.atomic():
-            review.save(force_insert=True)
+            writes.create_tracked(review, actor=actor)
     except IntegrityError:
         raise LevelError(f"{person.name}在{cycle.year}年度已复核") from None
     audit_log(

@@ -6,27 +6,16 @@ is_active. Every write leaves an audit entry.
 
 from django.db import models, transaction
 
-from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
 from tongxin.core import writes
-from tongxin.core.changes import initial_values
 
 
 @transaction.atomic
 def dictionary_entry_create(
     *, actor, model: type[models.Model], data: dict, request=None
 ) -> models.Model:
-    entry = model(**data)
-    entry.full_clean()
-    entry.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=entry,
-        changes=initial_values(entry, list(data)),
+    return writes.create_audited(
+        model(**data), actor=actor, fields=list(data), request=request, clean=True
     )
-    return entry
 
 
 @transaction.atomic

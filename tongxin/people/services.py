@@ -104,22 +104,23 @@ def person_create(
     for field, value in derived.items():
         setattr(person, field, value)
     person.version = 1
-    writes.set_history(person, actor, reason)
-    person.save(force_insert=True)
-    for listener in registries.persons_created:
-        listener([person])
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=person,
+
+    def tell_listeners() -> None:
+        for listener in registries.persons_created:
+            listener([person])
+
+    return writes.create_audited(
+        person,
+        actor=actor,
         changes={
             f: [None, display_value(f, _raw(person, f))]
             for f in PERSON_FORM_FIELDS
             if _raw(person, f) not in (None, "")
         },
+        reason=reason,
+        request=request,
+        before_audit=tell_listeners,
     )
-    return person
 
 
 @transaction.atomic

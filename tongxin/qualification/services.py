@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
 from tongxin.core import writes
 from tongxin.core.changes import apply_changes
 
@@ -43,16 +42,9 @@ def condition_create(*, actor, data: dict, request=None) -> Condition:
     data = {f: data[f] for f in CONDITION_FIELDS if f in data}
     _validate(data)
     condition = Condition(**data)
-    condition._history_user = actor
-    condition.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=condition,
-        changes=_audit_text(condition),
+    return writes.create_audited(
+        condition, actor=actor, changes=_audit_text(condition), request=request
     )
-    return condition
 
 
 @transaction.atomic

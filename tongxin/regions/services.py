@@ -1,7 +1,6 @@
 from django.db import transaction
 
-from tongxin.core import registries, writes
-from tongxin.core.changes import initial_values
+from tongxin.core import writes
 
 from .models import Region
 
@@ -11,19 +10,9 @@ REGION_FIELDS = ["code", "name", "kind", "parent", "sort_order", "is_active"]
 @transaction.atomic
 def region_create(*, actor, data: dict, request=None) -> Region:
     region = Region(**{f: data[f] for f in REGION_FIELDS if f in data})
-    region.full_clean()
-    region.save(force_insert=True)
-    # regions sits below audit (whose entries are region-scoped), so its
-    # entries go through the platform's audit writer (core/registries.py).
-    registries.audit(
-        action="create",
-        user=actor,
-        request=request,
-        obj=region,
-        region=region,
-        changes=initial_values(region, REGION_FIELDS),
+    return writes.create_audited(
+        region, actor=actor, fields=REGION_FIELDS, request=request, region=region, clean=True
     )
-    return region
 
 
 @transaction.atomic

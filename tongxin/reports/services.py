@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core import leases
+from tongxin.core import leases, writes
 from tongxin.people.listing import PersonFilter
 from tongxin.people.services import person_reveal
 
@@ -93,9 +93,7 @@ def person_export_count(*, user, person_filter: PersonFilter) -> int:
 @transaction.atomic
 def report_job_create(*, user, kind: str, person_filter: PersonFilter, total: int) -> ReportJob:
     job = ReportJob(kind=kind, user=user, params=person_filter.as_query(), total=total)
-    job._history_user = user
-    job.save(force_insert=True)
-    return job
+    return writes.create_tracked(job, actor=user)  # a job the user asked for: no audit entry
 
 
 def _set_progress(job_id: int, done: int) -> None:
@@ -176,7 +174,7 @@ def _report_job_finish(job: ReportJob, *, status: str, rows: int = 0, file_name=
     job.file_name = file_name
     job.error = error
     job.finished_at = timezone.now()
-    job._history_user = job.user
+    writes.set_history(job, job.user)
     job.save(update_fields=["status", "done", "total", "file_name", "error", "finished_at"])
 
 

@@ -4,7 +4,14 @@ import pytest
 from django.db import transaction
 
 from tongxin.audit.models import AuditEntry
-from tongxin.core.writes import StaleEditError, lock, save_audited
+from tongxin.core.writes import (
+    StaleEditError,
+    create_audited,
+    create_tracked,
+    lock,
+    save_audited,
+)
+from tongxin.levels.models import Tier
 from tongxin.people.models import Person
 
 
@@ -79,3 +86,102 @@ def test_it_leaves_a_domain_version_alone_unless_told(make_person, city_user):
         save_audited(current, actor=city_user, fields=["employer"], action=AuditEntry.Action.UPDATE)
     person.refresh_from_db()
     assert (person.employer, person.version) == ("丙公司", before)
+
+
+def _entries_of(row) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(object_type=row._meta.label_lower, object_id=str(row.pk)))
+
+
+def test_it_creates_a_row_with_its_history_and_one_audit_entry(
+    regions, city_user, django_capture_on_commit_callbacks
+):
+    done = []
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        tier = create_audited(
+            Tier(region=regions["xingning"], name="县区联系", quota=50),
+            actor=city_user,
+            fields=["name", "quota"],
+            reason="测试新增",
+            region=regions["city"],
+            after_commit=lambda: done.append(True),
+        )
+        assert done == []  # not before the commit
+    assert done == [True]
+    assert Tier.objects.filter(pk=tier.pk, name="县区联系", quota=50).exists()
+    [history] = tier.history.all()
+    assert (history.history_type, history.history_user, history.history_change_reason) == (
+        "+",
+        city_user,
+        "测试新增",
+    )
+    [entry] = _entries_of(tier)
+    assert (entry.action, entry.user, entry.region, entry.changes) == (
+        AuditEntry.Action.CREATE,
+        city_user,
+        regions["city"],
+        {"name": [None, "县区联系"], "quota": [None, 50]},
+    )
+
+
+def test_it_records_the_changes_given_after_what_goes_in_with_the_row(regions, city_user):
+    seen = []
+
+    def before_audit():
+        seen.append((Tier.objects.filter(region=regions["qingxiu"]).exists(), _entries_of(tier)))
+
+    tier = Tier(region=regions["qingxiu"], name="县区联系")
+    with transaction.atomic():
+        create_audited(
+            tier,
+            actor=city_user,
+            changes={"说明": "按规定设立"},
+            action=AuditEntry.Action.UPDATE,
+            audit_obj=regions["qingxiu"],
+            before_audit=before_audit,
+        )
+    assert seen == [(True, [])]  # inserted, and no entry yet
+    assert _entries_of(tier) == []
+    [entry] = _entries_of(regions["qingxiu"])
+    assert (entry.action, entry.changes) == (AuditEntry.Action.UPDATE, {"说明": "按规定设立"})
+
+
+def test_a_rolled_back_create_leaves_nothing_and_runs_nothing_after(
+    regions, city_user, django_capture_on_commit_callbacks
+):
+    done = []
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        tier = create_audited(
+            Tier(region=regions["xingning"], name="县区联系"),
+            actor=city_user,
+            fields=["name"],
+            after_commit=lambda: done.append(True),
+        )
+        assert len(_entries_of(tier)) == 1
+        raise RuntimeError
+    assert not Tier.objects.filter(region=regions["xingning"]).exists()
+    assert not Tier.history.filter(region=regions["xingning"]).exists()
+    assert _entries_of(tier) == [] and callbacks == [] and done == []
+
+
+def test_it_takes_the_changes_or_the_fields_not_both(regions, city_user):
+    with pytest.raises(TypeError):
+        create_audited(
+            Tier(region=regions["xingning"], name="县区联系"),
+            actor=city_user,
+            changes={"name": [None, "县区联系"]},
+            fields=["name"],
+        )
+    assert not Tier.objects.exists()
+
+
+def test_create_tracked_leaves_history_and_no_audit_entry(regions, city_user):
+    tier = create_tracked(
+        Tier(region=regions["xingning"], name="县区联系"), actor=city_user, reason="随批次设立"
+    )
+    [history] = tier.history.all()
+    assert (history.history_user, history.history_change_reason) == (city_user, "随批次设立")
+    assert _entries_of(tier) == []

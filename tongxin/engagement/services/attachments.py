@@ -7,7 +7,7 @@ from django.db import transaction
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core.writes import set_history
+from tongxin.core.writes import create_audited, set_history
 
 from ..models import (
     Activity,
@@ -50,11 +50,15 @@ def attachment_add(*, actor, activity: Activity, upload, request=None) -> Activi
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,
     )  # fmt: skip
     attachment.file.save(upload.name, upload, save=False)
-    set_history(attachment, actor, "上传附件")
-    attachment.save(force_insert=True)
-    audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request, obj=activity,
-              changes={"attachment_added": attachment.name})  # fmt: skip
-    return attachment
+    return create_audited(
+        attachment,
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        audit_obj=activity,
+        changes={"attachment_added": attachment.name},
+        reason="上传附件",
+        request=request,
+    )
 
 
 @transaction.atomic

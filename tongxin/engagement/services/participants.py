@@ -11,7 +11,14 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
-from tongxin.core.writes import lock, locked, save_audited, set_history
+from tongxin.core.writes import (
+    create_audited,
+    create_tracked,
+    lock,
+    locked,
+    save_audited,
+    set_history,
+)
 from tongxin.people.models import Person
 
 from ..models import (
@@ -63,7 +70,7 @@ def persons_bulk_add(*, actor, target, persons: QuerySet[Person], request=None) 
     batch = None
     if new_ids:
         batch = ParticipantBatch(**{fk: locked}, added=len(new_ids), added_by=actor)
-        batch.save(force_insert=True)
+        create_tracked(batch, actor=actor)  # the audit entry below covers its rows
     rows = [row_model(**{fk: locked}, person_id=pk, batch=batch) for pk in new_ids]
     if rows:
         if hasattr(row_model, "history"):
@@ -289,19 +296,18 @@ def person_add(*, actor, target, person: Person, request=None, **fields):
     if already.exists():
         raise ValidationError(f"{person.name} 已在名单中。")
     row = row_model(**{fk: target}, person=person, **fields)
-    set_history(row, actor, "添加人员")
-    row.save(force_insert=True)
-    audit_log(
+    return create_audited(
+        row,
+        actor=actor,
         action=AuditEntry.Action.UPDATE,
-        user=actor,
-        request=request,
-        obj=target,
+        audit_obj=target,
         changes={
             "person_added": person.name,
             **{f: display_value(row_model, f, v) for f, v in fields.items()},
         },
+        reason="添加人员",
+        request=request,
     )
-    return row
 
 
 @transaction.atomic

@@ -8,8 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
-from tongxin.core.writes import lock, save_audited, set_history
+from tongxin.core.writes import create_audited, lock, save_audited
 from tongxin.people.access import regions_writable_by
 
 from ..models import (
@@ -113,20 +112,17 @@ def record_create(*, actor, model, data: dict, request=None, reason: str = "æ–°å
     validate_record(model, data)
     record = model(**data)
     record.version = 1
-    set_history(record, actor, reason)
-    record.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=record,
+    return create_audited(
+        record,
+        actor=actor,
         changes={
             f: [None, display_value(model, f, _raw(record, f))]
             for f in data
             if _raw(record, f) not in (None, "")
         },
+        reason=reason,
+        request=request,
     )
-    return record
 
 
 @transaction.atomic

@@ -7,8 +7,8 @@ from typing import TypedDict
 from django.conf import settings
 from django.utils import timezone
 
-from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
+from tongxin.core import writes
 from tongxin.people.models import Person
 from tongxin.regions.scope import writes_records
 
@@ -94,24 +94,25 @@ def _create(
         due_date=fixed_due_date or _clean_due(filing.get("due_date")),
         **fields,
     )
-    change_request._history_user = actor
-    change_request.save(force_insert=True)
-    _event(change_request, RequestEvent.Kind.CREATED, actor, change_request.reason)
-    if submit:
-        _event(change_request, RequestEvent.Kind.SUBMITTED, actor)
-    _audit(
-        actor,
-        http_request,
+
+    def events() -> None:
+        _event(change_request, RequestEvent.Kind.CREATED, actor, change_request.reason)
+        if submit:
+            _event(change_request, RequestEvent.Kind.SUBMITTED, actor)
+
+    return writes.create_audited(
         change_request,
-        AuditEntry.Action.CREATE,
-        {
+        actor=actor,
+        changes={
             "kind": change_request.title_kind,
             "state": change_request.get_state_display(),
             "approver": change_request.approver.name,
             "reason": change_request.reason,
         },
+        request=http_request,
+        region=change_request.origin,
+        before_audit=events,
     )
-    return change_request
 
 
 def _writable_person(actor, person: Person) -> Person:

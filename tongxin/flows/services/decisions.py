@@ -251,9 +251,15 @@ def request_attach(*, actor, change_request: ChangeRequest, upload, request=None
         uploaded_by=actor,
     )
     attachment.file.save(upload.name, upload, save=False)
-    attachment.save(force_insert=True)
-    _event(change_request, RequestEvent.Kind.ATTACHMENT, actor, attachment.name)
-    _audit(
-        actor, request, change_request, AuditEntry.Action.UPDATE, {"attachment": attachment.name}
+    return writes.create_audited(
+        attachment,
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        audit_obj=change_request,
+        changes={"attachment": attachment.name},
+        request=request,
+        region=change_request.origin,
+        before_audit=lambda: _event(
+            change_request, RequestEvent.Kind.ATTACHMENT, actor, attachment.name
+        ),
     )
-    return attachment

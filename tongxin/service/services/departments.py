@@ -2,10 +2,7 @@
 
 from django.db import transaction
 
-from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
 from tongxin.core import writes
-from tongxin.core.changes import initial_values
 
 from ..models import Department
 from ..validators import PhoneError, parse_phone
@@ -33,17 +30,13 @@ def department_create(*, actor, data: dict, request=None) -> Department:
     data = _clean_department(data)
     if Department.objects.filter(name=data["name"]).exists():
         raise ServiceError(f"单位名称“{data['name']}”已存在", "name")
-    department = Department(**data)
-    writes.set_history(department, actor, "新增成员单位")
-    department.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
+    return writes.create_audited(
+        Department(**data),
+        actor=actor,
+        fields=DEPARTMENT_FIELDS,
+        reason="新增成员单位",
         request=request,
-        obj=department,
-        changes=initial_values(department, DEPARTMENT_FIELDS),
     )
-    return department
 
 
 @transaction.atomic

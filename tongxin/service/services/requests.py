@@ -7,7 +7,6 @@ import datetime
 from django.db import transaction
 
 from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
 from tongxin.core import writes
 from tongxin.core.changes import apply_changes, initial_values
 from tongxin.people.models import Person
@@ -69,20 +68,17 @@ def service_request_create(
         **{f: data[f] for f in REQUEST_FIELDS},
     )
     service_request.content = service_request.content.strip()
-    writes.set_history(service_request, actor, "本人在线提交" if self_submitted else "受理")
-    service_request.save(force_insert=True)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=service_request,
-        username="本人（个人页面）" if self_submitted else "",
+    return writes.create_audited(
+        service_request,
+        actor=actor,
         changes={
             "person": [None, person.name],
             **initial_values(service_request, REQUEST_FIELDS),
         },
+        reason="本人在线提交" if self_submitted else "受理",
+        request=request,
+        username="本人（个人页面）" if self_submitted else "",
     )
-    return service_request
 
 
 @transaction.atomic

@@ -44,21 +44,18 @@ def suggestion_create(
         self_submitted=self_submitted,
         **{f: data[f] for f in SUGGESTION_FIELDS if f in data},
     )
-    writes.set_history(suggestion, actor, f"登记（建言人：{_names(submitters)}）")
-    suggestion.save(force_insert=True)
-    suggestion.submitters.set(submitters)
-    audit_log(
-        action=AuditEntry.Action.CREATE,
-        user=actor,
-        request=request,
-        obj=suggestion,
-        username="本人（个人页面）" if self_submitted else "",
+    return writes.create_audited(
+        suggestion,
+        actor=actor,
         changes={
             **initial_values(suggestion, SUGGESTION_FIELDS),
             "submitters": [None, _names(submitters)],
         },
+        reason=f"登记（建言人：{_names(submitters)}）",
+        request=request,
+        username="本人（个人页面）" if self_submitted else "",
+        before_audit=lambda: suggestion.submitters.set(submitters),
     )
-    return suggestion
 
 
 @transaction.atomic
