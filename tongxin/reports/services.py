@@ -166,16 +166,20 @@ def _report_job_generate(job: ReportJob) -> None:
         )
 
 
+@transaction.atomic
 def _report_job_finish(job: ReportJob, *, status: str, rows: int = 0, file_name="", error=""):
-    job.refresh_from_db()
+    job = writes.lock(ReportJob.objects.select_related("user"), job.pk)
     job.status = status
     job.done = rows if status == ReportJob.Status.DONE else job.done
     job.total = rows if status == ReportJob.Status.DONE else job.total
     job.file_name = file_name
     job.error = error
     job.finished_at = timezone.now()
-    writes.set_history(job, job.user)
-    job.save(update_fields=["status", "done", "total", "file_name", "error", "finished_at"])
+    writes.save_tracked(
+        job,
+        actor=job.user,
+        fields=["status", "done", "total", "file_name", "error", "finished_at"],
+    )
 
 
 ABANDONED = "后台处理进程意外中止（可能被强制结束、断电或内存不足），请重新生成"

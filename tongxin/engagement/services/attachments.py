@@ -6,8 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from tongxin.audit.models import AuditEntry
-from tongxin.audit.services import audit_log
-from tongxin.core.writes import create_audited, set_history
+from tongxin.core.writes import create_audited, lock, save_audited
 
 from ..models import (
     Activity,
@@ -64,9 +63,8 @@ def attachment_add(*, actor, activity: Activity, upload, request=None) -> Activi
 @transaction.atomic
 def attachment_remove(*, actor, attachment: ActivityAttachment, request=None):
     """Hide an attachment; the file and its row stay, as with every other record."""
-    attachment.status = RecordStatus.CANCELLED
-    set_history(attachment, actor, "移除附件")
-    attachment.save(update_fields=["status"])
-    audit_log(action=AuditEntry.Action.UPDATE, user=actor, request=request,
-              obj=attachment.activity, changes={"attachment_removed": attachment.name})  # fmt: skip
-    return attachment
+    current = lock(ActivityAttachment.objects.select_related("activity"), attachment.pk)
+    current.status = RecordStatus.CANCELLED
+    return save_audited(current, actor=actor, fields=["status"], reason="移除附件",
+                        action=AuditEntry.Action.UPDATE, request=request, audit_obj=current.activity,
+                        changes={"attachment_removed": current.name})  # fmt: skip
