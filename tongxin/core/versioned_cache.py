@@ -13,8 +13,7 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import router
-from django.db.models import Max
+from django.db import connections, router
 
 KEEP_SECONDS = 600
 # The worker counts the default figures again this often, before they expire,
@@ -36,22 +35,38 @@ _request_versions: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
 
 
 def data_version(*models) -> tuple[int, ...]:
-    """The newest history id of each model (each has simple-history); read
-    once per model in a GET request (see `VersionsPerRequestMiddleware`)."""
+    """The newest history id of each model (each has simple-history), in one
+    query per database; read once per model in a GET request (see
+    `VersionsPerRequestMiddleware`)."""
     memo = _request_versions.get()
-    if memo is None:
-        return tuple(_newest(m) for m in models)
-    versions = []
-    for m in models:
-        key = (router.db_for_read(m.history.model), m._meta.label)
-        if key not in memo:
-            memo[key] = _newest(m)
-        versions.append(memo[key])
-    return tuple(versions)
+    keys = [(router.db_for_read(m.history.model), m._meta.label) for m in models]
+    known = memo if memo is not None else {}
+    missing = {key: m for key, m in zip(keys, models, strict=True) if key not in known}
+    read = _newest(missing)
+    if memo is not None:
+        memo.update(read)
+    return tuple(known.get(key, read.get(key, 0)) for key in keys)
 
 
-def _newest(model) -> int:
-    return model.history.aggregate(last=Max("history_id"))["last"] or 0
+def _newest(models: dict) -> dict:
+    """{(database, label): newest history id} for {(database, label): model}:
+    one statement per database, MAX(history_id) of each history table (its
+    primary key: the last entry of its index)."""
+    found = {}
+    aliases = {alias for alias, _label in models}
+    for alias in aliases:
+        keys = [key for key in models if key[0] == alias]
+        quote = connections[alias].ops.quote_name
+        columns = ", ".join(
+            f"(SELECT MAX({quote('history_id')}) FROM "
+            f"{quote(models[key].history.model._meta.db_table)})"
+            for key in keys
+        )
+        with connections[alias].cursor() as cursor:
+            cursor.execute(f"SELECT {columns}")
+            row = cursor.fetchone()
+        found.update({key: value or 0 for key, value in zip(keys, row, strict=True)})
+    return found
 
 
 class VersionsPerRequestMiddleware:

@@ -5,12 +5,20 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.core.versioned_cache import data_version, remembered
+from tongxin.people.models import Person
 from tongxin.regions.scope import read_scope
 
 from .access import can_read
 from .evidence import person_evidence
 from .kinds import KINDS, NAV
-from .models import RecordStatus
+from .models import (
+    Activity,
+    ActivityParticipant,
+    RecordStatus,
+    Training,
+    TrainingParticipant,
+)
 from .panels import positions_context, timeline_context
 from .timeline import presence_checks
 
@@ -48,10 +56,36 @@ def person_panels(request, person) -> list[dict]:
 
 def home_cards(user) -> list[dict]:
     """The next activities and trainings in the user's regions: those starting
-    today or later, and those still running today."""
+    today or later, and those still running today. Kept until an activity, a
+    training, a participant or a person changes (their newest history ids are
+    in the key; a person's move changes the counts) or the day does; the
+    regions are named from the kept region rows when the card is drawn."""
     if not can_read(user):
         return []
     today = timezone.localdate()
+    scope = read_scope(user)
+    names = {region.pk: region.name for region in scope.region_rows()}
+    parts = (
+        scope.key,
+        list(names),  # the regions under it now (the tree may have been moved)
+        today.isoformat(),
+        data_version(Activity, Training, ActivityParticipant, TrainingParticipant, Person),
+    )
+    items = [
+        {**item, "region": names.get(item["region_id"], "")}
+        for item in remembered("engagement:upcoming", parts, lambda: _upcoming(user, today))
+    ]
+    return [
+        {
+            "template": "engagement/home_upcoming.html",
+            "order": 60,
+            "width": 8,
+            "context": {"items": items},
+        }
+    ]
+
+
+def _upcoming(user, today) -> list[dict]:
     coming = Q(start_date__gte=today) | Q(end_date__gte=today)
     items = []
     for slug in ("activities", "trainings"):
@@ -59,6 +93,7 @@ def home_cards(user) -> list[dict]:
         rows = (
             kind.visible(user)
             .filter(coming, status=RecordStatus.ACTIVE)
+            .select_related(None)
             # The list page's participant count: persons inside the user's scope.
             .annotate(**kind.annotate(read_scope(user)))
             .order_by("start_date", "id")[:HOME_UPCOMING]
@@ -70,21 +105,14 @@ def home_cards(user) -> list[dict]:
                 "start": row.start_date,
                 "end": row.end_date,
                 "running": row.start_date < today,
-                "region": row.region.name,
+                "region_id": row.region_id,
                 "participants": row.participant_count,
                 "url": reverse(f"engagement:{slug}_detail", args=[row.pk]),
             }
             for row in rows
         ]
     items.sort(key=lambda item: item["start"])
-    return [
-        {
-            "template": "engagement/home_upcoming.html",
-            "order": 60,
-            "width": 8,
-            "context": {"items": items[:HOME_UPCOMING]},
-        }
-    ]
+    return items[:HOME_UPCOMING]
 
 
 def demo_records(seed: int) -> list[str]:

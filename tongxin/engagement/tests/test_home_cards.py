@@ -5,9 +5,12 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tongxin.accounts.models import User
+from tongxin.core.versioned_cache import figures_reset
 from tongxin.engagement.hooks import home_cards
 from tongxin.engagement.models import Activity
 from tongxin.engagement.services import person_add, record_cancel
@@ -107,10 +110,25 @@ def test_evaluators_get_no_card(client_for, regions):
     assert home_cards(evaluator) == []
 
 
-def test_it_costs_two_queries(django_assert_num_queries, city_user, regions, make_person):
+def _record_reads(queries) -> list[str]:
+    """The card's reads of activities and trainings (not the versions in its
+    key, MAX(history_id) each, nor the kept region rows)."""
+    return [q["sql"] for q in queries if 'FROM "engagement_' in q["sql"] and "MAX(" not in q["sql"]]
+
+
+def test_it_costs_two_queries_then_none_until_a_change(city_user, regions, make_person):
     for n in range(3):
         a = activity(city_user, regions["xingning"], f"活动{n}", TODAY + n * DAY)
         person_add(actor=city_user, target=a, person=make_person(f"人{n}"))
-    with django_assert_num_queries(2):
+    figures_reset()  # what the worker kept after those changes is forgotten
+    with CaptureQueriesContext(connection) as queries:
         cards = home_cards(city_user)
     assert len(cards[0]["context"]["items"]) == 3
+    assert len(_record_reads(queries.captured_queries)) == 2  # activities, trainings
+    with CaptureQueriesContext(connection) as queries:
+        again = home_cards(city_user)
+    assert again == cards and _record_reads(queries.captured_queries) == []
+    person_add(actor=city_user, target=a, person=make_person("人3"))
+    with CaptureQueriesContext(connection) as queries:
+        changed = home_cards(city_user)
+    assert changed[0]["context"]["items"][2]["participants"] == 2

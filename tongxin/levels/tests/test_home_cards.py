@@ -202,35 +202,34 @@ def test_the_cards_cost_a_fixed_number_of_queries(
     django_assert_num_queries, city_user, xingning_user, make_person, regions, reviews
 ):
     for user in (city_user, xingning_user):
-        # three data versions (the regions are kept rows, read again here after
-        # placements_changed), then on a cold cache: the quota
-        # page's grouped count (and its data version; its quotas, groups and
-        # sub-categories are kept rows), and the review page's reviewed count (its two data
-        # versions; due is summed from the cached grouped count, one more
-        # version lookup), and each kept count's version read in its snapshot
-        # (core/kept_counts.py: one for the persons, two for the reviewed
-        # count). Every user: + their placement (tongxin.regions.scope); their
-        # subtree's ids come from the kept regions.
+        # The three data versions in one query (the regions are kept rows,
+        # read again here after placements_changed), then on a cold cache: the
+        # quota page's grouped count (its quotas, groups and sub-categories are
+        # kept rows) and the review page's reviewed count, each with the
+        # versions it names read together, and each kept count's versions
+        # read in its snapshot (core/kept_counts.py). Every user: + their
+        # placement (tongxin.regions.scope); their subtree's ids come from
+        # the kept regions.
         extra = 1
         # The first of all (cold process): + loading the kept rows (those
         # three and the review cycles).
         extra += 4 if user is city_user else 0
         placements_changed()  # the scope read afresh too (regions/scope.py)
         fresh = User.objects.get(pk=user.pk)
-        with django_assert_num_queries(4 + 9 + extra):
+        with django_assert_num_queries(1 + 9 + extra):
             home_cards(fresh)
         fresh = User.objects.get(pk=user.pk)
         # Warm: the scope is kept too (regions/scope.py), so nothing extra.
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(1):
             home_cards(fresh)
     for n in range(5):
         make_person(f"新{n}", region=regions["qingxiu"])
     # After a change the kept counts are brought up to date, not counted
-    # again: per tracked model a version read, a check for late commits, the
+    # again: the versions read together, per tracked model a check for late commits, the
     # changed ids and their rows as they were; per count the two narrowed
     # queries (before and now). Fixed, whatever the number of persons.
     # + 1: the placement (tongxin.regions.scope).
-    with django_assert_num_queries(3 + 19 + 1):
+    with django_assert_num_queries(20):
         home_cards(city_user)
 
 
