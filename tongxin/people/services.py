@@ -11,7 +11,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import registries, writes
-from tongxin.core.bulk import gc_paused, insert_rows
+from tongxin.core.bulk import gc_paused, indexes_built_after, insert_rows
 from tongxin.core.tasks import figures_changed
 
 from . import search_index
@@ -394,7 +394,7 @@ def persons_bulk_insert(
 
     # The cyclic GC dominates bulk-insert time on wide rows (NOTES.md);
     # nothing built here is cyclic garbage.
-    with gc_paused(), transaction.atomic():
+    with gc_paused(), transaction.atomic(), indexes_built_after(Person, adding=count):
         while total < count:
             inserted = len(insert_batch(min(batch_size, count - total)))
             if not inserted:

@@ -133,3 +133,31 @@ def test_import_rows_find_their_match_in_every_chunk_of_keys(xingning_user, make
     found = matches_for_many(xingning_user, rows)
     assert [p for p, matches in enumerate(found) if matches] == positions
     assert [found[p][0].person.name for p in positions] == list(registered)
+
+
+def test_with_no_keys_made_yet_no_row_is_keyed_or_looked_up(
+    xingning_user, make_person, monkeypatch, django_assert_num_queries
+):
+    """An office's first roster: with nobody keyed there is nobody to find,
+    so no row's keys are made (keys_refresh keys persons inserted in bulk)."""
+    from tongxin.dedupe import entry
+    from tongxin.dedupe.models import PersonKey
+
+    make_person("蓝天", mobile="13600000001")
+    keyed = PersonKey.objects.count()
+    rows = [{"name": "蓝天", "mobile": "13600000001"}, {"name": "新人", "mobile": "13700000002"}]
+    PersonKey.objects.all().delete()
+
+    def made(*args, **kwargs):
+        raise AssertionError("a row's keys were made with no one to compare them with")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(entry, "values_of", made)
+        with django_assert_num_queries(1):
+            assert entry.matches_for_many(xingning_user, rows) == [[], []]
+    # With the registered person keyed again, the same row finds them.
+    assert keyed == 1
+    from tongxin.dedupe.services import keys_refresh
+
+    keys_refresh()
+    assert [len(m) for m in entry.matches_for_many(xingning_user, rows)] == [1, 0]

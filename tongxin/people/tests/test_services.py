@@ -1,7 +1,8 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from tongxin.conftest import make_id_number
 from tongxin.core.bulk import QueryWhileSending
@@ -78,11 +79,69 @@ def test_it_makes_each_person_of_a_generator_only_when_it_is_written(regions, ci
     assert set(Person.history.values_list("id", flat=True)) == set(ids)
 
 
+def _plain_person_indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'people_person' AND sql IS NOT NULL ORDER BY name"
+        )
+        return cursor.fetchall()
+
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's index rebuild")
+
+
+@sqlite_only
+def test_a_first_roster_builds_the_person_indexes_once_after_its_rows(regions, city_user):
+    before = _plain_person_indexes()
+    assert len(before) >= 20
+    persons = [unsaved(f"孙{chr(0x4E00 + i)}", regions["xingning"]) for i in range(6)]
+    with CaptureQueriesContext(connection) as queries:
+        persons_bulk_insert(
+            persons,
+            actor=city_user,
+            reason="导入",
+            batch_size=4,
+        )
+    statements = [q["sql"] for q in queries.captured_queries]
+    dropped = [sql for sql in statements if sql.startswith("DROP INDEX")]
+    built = [sql for sql in statements if sql.startswith("CREATE INDEX")]
+    assert len(dropped) == len(before) == len(built)  # once each, not once per batch
+    assert _plain_person_indexes() == before
+    # the unique resident-ID index stayed and still refuses a second insert of a person
+    assert not any("UNIQUE" in sql for sql in built)
+    again = unsaved("孙一", regions["xingning"])
+    again.id_number = persons[0].id_number
+    for field, value in derived_fields(name="孙一", id_number=again.id_number).items():
+        setattr(again, field, value)
+    with pytest.raises(IntegrityError):
+        persons_bulk_insert([again], actor=city_user, reason="导入")
+    assert search_persons(Person.objects.all(), "孙").queryset.count() == 6
+
+
+@sqlite_only
+def test_rows_added_to_a_larger_table_are_filed_into_its_indexes_as_they_go(
+    regions, city_user, make_person
+):
+    for i in range(3):
+        make_person(name=f"李{chr(0x4E00 + i)}", region=regions["xingning"])
+    with CaptureQueriesContext(connection) as queries:
+        persons_bulk_insert(
+            [unsaved(f"孙{chr(0x4E00 + i)}", regions["xingning"]) for i in range(2)],
+            actor=city_user,
+            reason="导入",
+        )
+    assert not any("INDEX" in q["sql"] for q in queries.captured_queries)
+    assert Person.objects.count() == 5
+
+
 def test_it_refuses_a_generator_longer_than_its_count(regions, city_user):
     persons = [unsaved(f"周{chr(0x4E00 + i)}", regions["xingning"]) for i in range(3)]
     with pytest.raises(ValueError, match="count=2"):
         persons_bulk_insert(iter(persons), count=2, actor=city_user, reason="导入")
     assert Person.objects.count() == 0 and Person.history.count() == 0
+    if connection.vendor == "sqlite":  # the indexes dropped for the rows are back
+        assert len(_plain_person_indexes()) >= 20
 
 
 def test_a_generator_that_queries_while_rows_are_sent_is_refused(regions, city_user):
