@@ -20,7 +20,13 @@ from tongxin.core import exporting, leases, writes
 from tongxin.core.storage import local_copy
 
 from .checking import Analysis, analyse
-from .committing import WRITING, batch_region, mapping_from_stored, stored_mapping, write_rows
+from .committing import (
+    WRITING,
+    batch_region,
+    check_and_write,
+    mapping_from_stored,
+    stored_mapping,
+)
 from .files import ImportFileError, check_file
 from .mappings import column_mapping_remember, remembered_mapping
 from .models import ImportBatch
@@ -162,6 +168,12 @@ def _batch_table(batch: ImportBatch) -> Iterator[Table]:
         yield read_table(path, batch.file_name)
 
 
+def _values_dropped(chunk: list) -> None:
+    # The preview keeps counts, problems and warnings, not the rows' values.
+    for result in chunk:
+        result.values = {}
+
+
 def _batch_analyse(batch: ImportBatch, actor) -> Analysis:
     with _batch_table(batch) as table:
         return analyse(
@@ -171,6 +183,7 @@ def _batch_analyse(batch: ImportBatch, actor) -> Analysis:
             on_duplicate=batch.on_duplicate,
             default_region=batch.default_region,
             progress=_set_progress(batch),
+            on_chunk=_values_dropped,
         )
 
 
@@ -247,19 +260,24 @@ def _commit(*, batch: ImportBatch, actor, request) -> ImportBatch:
         status=ImportBatch.Status.COMMITTING,
         actor=actor,
         error_message="",
-        phase="读取文件",
+        # Checked and written in one transaction, a chunk at a time
+        # (committing.check_and_write): the page follows the rows written
+        # through the cache, as the batch row is hidden in the transaction.
+        phase=WRITING,
     )
     try:
-        analysis = _batch_analyse(batch, actor)
-        ImportBatch.objects.filter(pk=batch.pk).update(phase=WRITING)
-        batch.refresh_from_db()
-        with transaction.atomic():
-            write_rows(
+        counts = batch.counts or {}
+        with _batch_table(batch) as table, transaction.atomic():
+            check_and_write(
                 actor=actor,
                 batch=batch,
-                analysis=analysis,
+                table=table,
+                mapping=mapping_from_stored(batch.mapping),
+                on_duplicate=batch.on_duplicate,
+                default_region=batch.default_region,
                 request=request,
                 progress=_write_progress_reporter(batch),
+                expected=counts.get("created", 0) + counts.get("updated", 0) or None,
             )
             column_mapping_remember(batch=batch, actor=actor)
     except ImportFileError as error:

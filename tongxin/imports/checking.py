@@ -3,6 +3,7 @@ it is now; nothing is written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tongxin.core import options, pii
@@ -25,7 +26,9 @@ from .validation import FIELD_LABELS, MAPPABLE, RowResult, RowValidator
 SHOWN_EXISTING = 1000
 SHOWN_WARNINGS = 1000
 SHOWN_UNKNOWN_VALUES = 200
-MATCH_CHUNK = 5000  # rows to create per call of the import_row_matches hook
+# Rows checked at a time: the registered persons are looked up, dedupe's hook
+# asked and (in a commit) the rows written per chunk.
+CHECK_CHUNK = 5000
 
 
 def background_threshold() -> int:
@@ -142,25 +145,44 @@ def analyse(
     on_duplicate: str = ImportBatch.OnDuplicate.SKIP,
     default_region=None,
     progress: Progress = no_progress,
+    on_chunk: Callable[[list[RowResult]], None] | None = None,
 ) -> Analysis:
-    """Read and check every data row of `table`; decide create/update/skip for each."""
+    """Read and check every data row of `table`; decide create/update/skip for each.
+
+    The rows are checked CHECK_CHUNK at a time. `on_chunk` hears each chunk's
+    results once they are decided: the commit writes them there and drops
+    their values, so a file's checked rows are never all held at once
+    (docs/benchmarks/imports.md). Without it every result keeps its values.
+    """
     # A checked row is a handful of small objects that live until the commit:
     # without the pause, the collector walked them all again and again
     # (docs/benchmarks/imports.md).
     with gc_paused():
         return _analyse(user=user, table=table, mapping=mapping, on_duplicate=on_duplicate,
-                        default_region=default_region, progress=progress)  # fmt: skip
+                        default_region=default_region, progress=progress,
+                        on_chunk=on_chunk)  # fmt: skip
 
 
-def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) -> Analysis:
+def _analyse(*, user, table, mapping, on_duplicate, default_region, progress, on_chunk):
     validator = RowValidator(user=user, default_region=default_region)
     analysis = Analysis(table=table, mapping=mapping)
+    decide = _Decisions(user=user, validator=validator, analysis=analysis,
+                        on_duplicate=on_duplicate)  # fmt: skip
     columns = sorted(mapping.items())
     results = analysis.results
     first_row = table.header_row + 1
     total = table.size_hint
     name_index = next((index for index, name in columns if name == "name"), None)
     examples = 0
+    chunk: list[RowResult] = []
+
+    def decided() -> None:
+        decide(chunk)
+        results.extend(chunk)
+        if on_chunk is not None:
+            on_chunk(chunk)
+        chunk.clear()
+
     for offset, row in enumerate(table.rows):
         if _blank(row):
             continue
@@ -169,41 +191,64 @@ def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) ->
             continue
         width = len(row)
         cells = {name: row[index] for index, name in columns if index < width}
-        results.append(validator.parse_cells(first_row + offset, cells))
-        if len(results) % PROGRESS_EVERY == 0:
-            progress("检查数据", len(results), max(total, len(results)))
-    progress("核对已登记人员", len(results), len(results))
+        chunk.append(validator.parse_cells(first_row + offset, cells))
+        if len(chunk) == CHECK_CHUNK:
+            decided()
+        checked = len(results) + len(chunk)
+        if checked % PROGRESS_EVERY == 0:
+            progress("检查数据", checked, max(total, checked))
+    decided()
+    analysis.counts = {**_count(results), "examples": examples}
+    progress("检查完成", len(results), len(results))
+    return analysis
 
-    first_seen: dict[str, int] = {}
-    for result in results:
-        number = result.id_number
-        if not number:
-            continue
-        if number in first_seen:
-            result.outcome = "duplicate"
-            result.errors.append(("id_number", f"与第{first_seen[number]}行的公民身份号码重复"))
-        else:
-            first_seen[number] = result.row_number
 
-    existing = _existing_persons(list(first_seen))
-    readable = scope.read_scope(user) if user is not None else scope.EVERYTHING
-    for result in results:
-        if result.outcome == "duplicate":
-            continue
-        person = existing.get(result.id_number)
-        if person is not None:
-            if not readable.contains(person.region_id):
-                # Say only that it exists elsewhere: nothing of the other region's record.
-                # The preview offers 申请调入 for the row (tongxin/flows).
-                result.errors.append(("id_number", ELSEWHERE_MESSAGE))
-                result.outcome = "invalid"
-                region = result.values.get("region")
-                analysis.elsewhere[result.row_number] = {
-                    "hash": person.id_number_hash,
-                    "region": region.pk if region is not None else None,
-                }
+class _Decisions:
+    """What happens to each checked row, a chunk of rows at a time, in file
+    order: a row repeating an earlier row's ID is a duplicate of it, whatever
+    chunk the earlier row was in; the others are compared with the registered
+    persons as the database is now."""
+
+    def __init__(self, *, user, validator: RowValidator, analysis: Analysis, on_duplicate: str):
+        self.user = user
+        self.validator = validator
+        self.analysis = analysis
+        self.on_duplicate = on_duplicate
+        self.readable = scope.read_scope(user) if user is not None else scope.EVERYTHING
+        self.first_seen: dict[str, int] = {}  # ID → the row it first appeared in
+
+    def __call__(self, chunk: list[RowResult]) -> None:
+        first_seen = self.first_seen
+        new_numbers = []
+        for result in chunk:
+            number = result.id_number
+            if not number:
                 continue
-        validator.finish(result, person)
+            if number in first_seen:
+                result.outcome = "duplicate"
+                result.errors.append(("id_number", f"与第{first_seen[number]}行的公民身份号码重复"))
+            else:
+                first_seen[number] = result.row_number
+                new_numbers.append(number)
+        existing = _existing_persons(new_numbers)
+        for result in chunk:
+            if result.outcome != "duplicate":
+                self._decide(result, existing.get(result.id_number))
+        self._warn_of_possible_matches([r for r in chunk if r.outcome == "create"])
+
+    def _decide(self, result: RowResult, person: Person | None) -> None:
+        if person is not None and not self.readable.contains(person.region_id):
+            # Say only that it exists elsewhere: nothing of the other region's record.
+            # The preview offers 申请调入 for the row (tongxin/flows).
+            result.errors.append(("id_number", ELSEWHERE_MESSAGE))
+            result.outcome = "invalid"
+            region = result.values.get("region")
+            self.analysis.elsewhere[result.row_number] = {
+                "hash": person.id_number_hash,
+                "region": region.pk if region is not None else None,
+            }
+            return
+        self.validator.finish(result, person)
         if result.errors:
             result.outcome = "invalid"
         elif person is None:
@@ -213,32 +258,29 @@ def _analyse(*, user, table, mapping, on_duplicate, default_region, progress) ->
             result.changes = _changes(person, result.values)
             if not result.changes:
                 result.outcome = "unchanged"
-            elif on_duplicate == ImportBatch.OnDuplicate.UPDATE:
+            elif self.on_duplicate == ImportBatch.OnDuplicate.UPDATE:
                 result.outcome = "update"
             else:
                 result.outcome = "skip"
-    # Apps that know who may already be registered under another number
-    # (dedupe) warn on the rows to create; the row is imported all the same.
-    # Asked a chunk at a time: each row is checked against the registered
-    # persons only, so the answers are the same, and what the hook builds per
-    # row (keys, pinyin, candidates) is not held for the whole file at once
-    # (+250 MB at 100,000 rows, docs/benchmarks/imports.md).
-    creating = [result for result in results if result.outcome == "create"]
-    # Each new person's pinyin, once: dedupe's check below keys on it and the
-    # write stores it (docs/benchmarks/imports.md: it was computed twice).
-    for result in creating:
-        values = result.values
-        values["name_pinyin"], values["name_initials"] = name_pinyin_fields(values.get("name", ""))
-    if user is not None:
-        for start in range(0, len(creating), MATCH_CHUNK):
-            chunk = creating[start : start + MATCH_CHUNK]
-            for position, message in collect(
-                "import_row_matches", user, [result.values for result in chunk]
-            ):
-                chunk[position].warnings += (("name", message),)
-    analysis.counts = {**_count(results), "examples": examples}
-    progress("检查完成", len(results), len(results))
-    return analysis
+
+    def _warn_of_possible_matches(self, creating: list[RowResult]) -> None:
+        # Each new person's pinyin, once: dedupe's check below keys on it and
+        # the write stores it (docs/benchmarks/imports.md: it was computed twice).
+        for result in creating:
+            values = result.values
+            values["name_pinyin"], values["name_initials"] = name_pinyin_fields(
+                values.get("name", "")
+            )
+        if self.user is None or not creating:
+            return
+        # Apps that know who may already be registered under another number
+        # (dedupe) warn on the rows to create; the row is imported all the
+        # same. Each row is checked against the registered persons only, so
+        # asking a chunk at a time gives the same answers.
+        for position, message in collect(
+            "import_row_matches", self.user, [result.values for result in creating]
+        ):
+            creating[position].warnings += (("name", message),)
 
 
 def _existing_persons(numbers: list[str]) -> dict[str, Person]:

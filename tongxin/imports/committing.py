@@ -13,7 +13,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import pii, writes
-from tongxin.core.bulk import insert_rows, unsaved
+from tongxin.core.bulk import indexes_built_after, insert_rows, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.tasks import refresh_statistics
 from tongxin.people.completeness import unread_note
@@ -33,7 +33,7 @@ from .parsing import (
     suggest_mapping,
 )
 from .status import import_batch_status_set
-from .tables import PROGRESS_EVERY, Progress, no_progress, read_table, sha256_of
+from .tables import PROGRESS_EVERY, Progress, Table, no_progress, read_table, sha256_of
 from .validation import IMPORTABLE_FIELDS
 
 WRITE_BATCH = 5000  # new persons per COPY / executemany
@@ -53,69 +53,87 @@ def _previous_value(name: str, value):
     return _json_value(value)
 
 
-def write_rows(
-    *,
-    actor,
-    batch: ImportBatch,
-    analysis: Analysis,
-    request=None,
-    progress: Progress = no_progress,
-) -> None:
-    """Write every valid row; runs inside the caller's transaction.
+class _RowWriter:
+    """Writes each chunk of checked rows as `analyse` decides it (its
+    `on_chunk`), inside the caller's transaction: new persons in bulk, existing
+    ones through person_update, an ImportedRecord per person. Each row's
+    values are dropped once written, so a 100,000-row file's checked values
+    are never all held at once (docs/benchmarks/imports.md).
 
     `progress` hears ("写入数据库", rows written, rows to write) after each
-    batch of new persons and every PROGRESS_EVERY updates.
+    batch of new persons and every PROGRESS_EVERY updates; rows to write is
+    `expected` (the preview's count, or the file's rows) until all are known.
     """
-    reason = f"导入：{batch.file_name}（批次#{batch.pk}）"
-    records: list[ImportedRecord] = []
-    creates = [r for r in analysis.results if r.outcome == "create"]
-    updates = [r for r in analysis.results if r.outcome == "update"]
-    to_write = len(creates) + len(updates)
-    written = 0
-    progress(WRITING, 0, to_write)
-    ring = pii.keyring()  # once, not twice per person (hashes of ID and mobile)
 
-    def new_persons():
-        # Made one at a time while the rows before them are being written.
-        for result in creates:
-            person = _new_person(result.values, ring=ring, unread=result.unread)
+    def __init__(self, *, actor, batch: ImportBatch, request, progress: Progress, expected: int):
+        self.actor = actor
+        self.batch = batch
+        self.request = request
+        self.progress = progress
+        self.expected = expected
+        self.reason = f"导入：{batch.file_name}（批次#{batch.pk}）"
+        self.ring = pii.keyring()  # once, not twice per person (hashes of ID and mobile)
+        self.written = 0
+        self.created = 0
+        progress(WRITING, 0, expected)
+
+    def _report(self) -> None:
+        self.progress(WRITING, self.written, max(self.expected, self.written))
+
+    def __call__(self, chunk: list) -> None:
+        creates = [r for r in chunk if r.outcome == "create"]
+        updates = [r for r in chunk if r.outcome == "update"]
+        if creates:
+            self._create(creates)
+        records = [self._update(result) for result in updates]
+        ImportedRecord.objects.bulk_create(records, batch_size=5000)
+        for result in chunk:
             result.values = {}  # no longer needed; keeps peak memory down
-            yield person
 
-    row_numbers = iter([r.row_number for r in creates])
+    def _create(self, creates: list) -> None:
+        ring = self.ring
 
-    def record_created(persons: list[Person]) -> None:
-        nonlocal written
-        insert_rows(
-            ImportedRecord,
-            (
-                unsaved(
-                    ImportedRecord,
-                    {
-                        "batch_id": batch.pk,
-                        "person_id": p.pk,
-                        "person_ref": p.pk,
-                        "action": ImportedRecord.Action.CREATED,
-                        "row_number": next(row_numbers),
-                        "version_after": 1,
-                    },
-                )
-                for p in persons
-            ),
-            now=timezone.now(),
+        def new_persons():
+            # Made one at a time while the rows before them are being written.
+            for result in creates:
+                yield _new_person(result.values, ring=ring, unread=result.unread)
+
+        row_numbers = iter([r.row_number for r in creates])
+        batch_id = self.batch.pk
+
+        def record_created(persons: list[Person]) -> None:
+            insert_rows(
+                ImportedRecord,
+                (
+                    unsaved(
+                        ImportedRecord,
+                        {
+                            "batch_id": batch_id,
+                            "person_id": p.pk,
+                            "person_ref": p.pk,
+                            "action": ImportedRecord.Action.CREATED,
+                            "row_number": next(row_numbers),
+                            "version_after": 1,
+                        },
+                    )
+                    for p in persons
+                ),
+                now=timezone.now(),
+            )
+            self.written += len(persons)
+            self._report()
+
+        persons_bulk_insert(
+            new_persons(),
+            count=len(creates),
+            actor=self.actor,
+            reason=self.reason,
+            batch_size=WRITE_BATCH,
+            after_batch=record_created,
         )
-        written += len(persons)
-        progress(WRITING, written, to_write)
+        self.created += len(creates)
 
-    persons_bulk_insert(
-        new_persons(),
-        count=len(creates),
-        actor=actor,
-        reason=reason,
-        batch_size=WRITE_BATCH,
-        after_batch=record_created,
-    )
-    for result in updates:
+    def _update(self, result) -> ImportedRecord:
         person = result.person
         previous = {
             Person._meta.get_field(name).attname: _previous_value(name, old)
@@ -123,59 +141,96 @@ def write_rows(
         }
         data = {name: result.values[name] for name in result.changes}
         updated = person_update(
-            actor=actor,
+            actor=self.actor,
             person=person,
             data=data,
             expected_version=person.version,
-            request=request,
-            reason=reason,
+            request=self.request,
+            reason=self.reason,
             unread=result.unread,
         )
-        records.append(
-            ImportedRecord(
-                batch=batch,
-                person_id=updated.pk,
-                person_ref=updated.pk,
-                action=ImportedRecord.Action.UPDATED,
-                row_number=result.row_number,
-                version_after=updated.version,
-                previous=previous,
-            )
+        self.written += 1
+        if self.written % PROGRESS_EVERY == 0:
+            self._report()
+        return ImportedRecord(
+            batch=self.batch,
+            person_id=updated.pk,
+            person_ref=updated.pk,
+            action=ImportedRecord.Action.UPDATED,
+            row_number=result.row_number,
+            version_after=updated.version,
+            previous=previous,
         )
-        written += 1
-        if written % PROGRESS_EVERY == 0:
-            progress(WRITING, written, to_write)
-    ImportedRecord.objects.bulk_create(records, batch_size=5000)
-    progress(WRITING, to_write, to_write)
-    if len(creates) >= LARGE_WRITE:
-        # The planner's statistics no longer match the table (core/db_stats.py);
-        # ANALYZE takes seconds at a million rows, so the task worker runs it.
-        transaction.on_commit(refresh_statistics.enqueue)
-    import_batch_status_set(
-        batch=batch,
-        status=ImportBatch.Status.COMMITTED,
-        actor=actor,
-        counts=analysis.counts,
-        committed_at=timezone.now(),
-        phase="",
-        progress_done=analysis.counts["rows"],
-        progress_total=analysis.counts["rows"],
-        mapping=batch.mapping,
-        on_duplicate=batch.on_duplicate,
+
+    def finish(self, analysis: Analysis) -> None:
+        """The batch committed and audited, once every chunk is written."""
+        batch = self.batch
+        self.progress(WRITING, self.written, self.written)
+        if self.created >= LARGE_WRITE:
+            # The planner's statistics no longer match the table (core/db_stats.py);
+            # ANALYZE takes seconds at a million rows, so the task worker runs it.
+            transaction.on_commit(refresh_statistics.enqueue)
+        import_batch_status_set(
+            batch=batch,
+            status=ImportBatch.Status.COMMITTED,
+            actor=self.actor,
+            counts=analysis.counts,
+            committed_at=timezone.now(),
+            phase="",
+            progress_done=analysis.counts["rows"],
+            progress_total=analysis.counts["rows"],
+            mapping=batch.mapping,
+            on_duplicate=batch.on_duplicate,
+        )
+        audit_log(
+            action=AuditEntry.Action.IMPORT,
+            user=self.actor,
+            request=self.request,
+            obj=batch,
+            region=batch.region,
+            changes={
+                "file_name": batch.file_name,
+                "sha256": batch.sha256,
+                "on_duplicate": batch.on_duplicate,
+                **analysis.counts,
+            },
+        )
+
+
+def check_and_write(
+    *,
+    actor,
+    batch: ImportBatch,
+    table: Table,
+    mapping: dict[int, str],
+    on_duplicate: str,
+    default_region=None,
+    request=None,
+    progress: Progress = no_progress,
+    expected: int | None = None,
+) -> Analysis:
+    """Check every row of `table` against the database as it is now and write
+    the valid ones, a chunk at a time; runs inside the caller's transaction,
+    so a failure anywhere writes nothing. `expected`: the rows the preview
+    said would be written (for the progress), else the file's rows.
+    """
+    expected = table.size_hint if expected is None else expected
+    writer = _RowWriter(
+        actor=actor, batch=batch, request=request, progress=progress, expected=expected
     )
-    audit_log(
-        action=AuditEntry.Action.IMPORT,
-        user=actor,
-        request=request,
-        obj=batch,
-        region=batch.region,
-        changes={
-            "file_name": batch.file_name,
-            "sha256": batch.sha256,
-            "on_duplicate": batch.on_duplicate,
-            **analysis.counts,
-        },
-    )
+    # An office's first roster into an (almost) empty table: its indexes are
+    # built once after the rows (core/bulk.py).
+    with indexes_built_after(Person, adding=table.size_hint):
+        analysis = analyse(
+            user=actor,
+            table=table,
+            mapping=mapping,
+            on_duplicate=on_duplicate,
+            default_region=default_region,
+            on_chunk=writer,
+        )
+    writer.finish(analysis)
+    return analysis
 
 
 def _new_person(values: dict, *, ring: pii.Keyring, unread: tuple[str, ...] = ()) -> Person:
@@ -237,15 +292,15 @@ def import_file(
     table = read_table(path, file_name)
     mapping = remembered_mapping(region=batch_region(actor), columns=table.header)
     mapping = mapping or suggest_mapping(table.header)
-    analysis = analyse(
-        user=actor,
-        table=table,
-        mapping=mapping,
-        on_duplicate=on_duplicate,
-        default_region=default_region,
-        progress=progress,
-    )
     if not commit:
+        analysis = analyse(
+            user=actor,
+            table=table,
+            mapping=mapping,
+            on_duplicate=on_duplicate,
+            default_region=default_region,
+            progress=progress,
+        )
         return FileImport(analysis=analysis, batch=None)
     with transaction.atomic():
         batch = ImportBatch(
@@ -262,8 +317,16 @@ def import_file(
             on_duplicate=on_duplicate,
             status=ImportBatch.Status.COMMITTING,
         )
-        writes.create_tracked(batch, actor=actor)  # write_rows audits the import
-        write_rows(actor=actor, batch=batch, analysis=analysis, progress=progress)
+        writes.create_tracked(batch, actor=actor)  # finish() audits the import
+        analysis = check_and_write(
+            actor=actor,
+            batch=batch,
+            table=table,
+            mapping=mapping,
+            on_duplicate=on_duplicate,
+            default_region=default_region,
+            progress=progress,
+        )
     progress("导入完成", analysis.counts["rows"], analysis.counts["rows"])
     return FileImport(analysis=analysis, batch=batch)
 

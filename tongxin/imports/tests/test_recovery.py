@@ -105,13 +105,13 @@ def test_a_report_job_left_running_is_failed(city_user, make_person):
 def test_the_commit_holds_a_lease_while_it_runs(tmp_path, city_user, regions, monkeypatch):
     batch = previewed_batch(tmp_path, city_user, [roster_row(1, "张三")])
     seen = []
-    write = batches.write_rows
+    write = batches.check_and_write
 
     def spy(**kwargs):
         seen.extend(TaskLease.objects.values_list("key", "owner"))
         return write(**kwargs)
 
-    monkeypatch.setattr(batches, "write_rows", spy)
+    monkeypatch.setattr(batches, "check_and_write", spy)
     batches.import_batch_commit(batch=batch, actor=city_user)
     assert seen == [(f"imports.importbatch:{batch.pk}", leases.this_process())]
     assert not TaskLease.objects.exists()

@@ -316,27 +316,36 @@ def test_birth_date_and_sex_must_agree_with_the_id(tmp_path, city_user):
     ]
 
 
-def test_the_possible_duplicate_warnings_are_the_same_asked_a_chunk_at_a_time(
+def test_the_rows_are_decided_alike_whatever_the_chunk_they_are_checked_in(
     tmp_path, xingning_user, make_person, regions, monkeypatch
 ):
-    """The rows to create go to the dedupe hook MATCH_CHUNK at a time (memory):
-    each row gets the warning it gets when the whole file is asked at once."""
+    """The rows are checked CHECK_CHUNK at a time (memory): each row gets the
+    outcome, errors and warnings it gets when the whole file is one chunk: a
+    repeated ID is a duplicate of its first row in an earlier chunk, a
+    registered ID is found, dedupe's hook warns the same."""
     make_person("蓝天", mobile="13600000001")
     make_person("白云", region=regions["qingxiu"], mobile="13600000002")
-    rows = [roster_row(1, "新人", 手机="13600000003", 工作单位="别处"),
+    registered = make_person("青山", mobile="13600000009")
+    again = roster_row(1, "新人", 手机="13600000003", 工作单位="别处")
+    rows = [again,
             roster_row(2, "蓝田", 手机="13600000001"),
             roster_row(3, "又一新人", 手机="13600000004", 工作单位="别处"),
-            roster_row(4, "白芸", 手机="13600000002")]  # fmt: skip
+            roster_row(4, "白芸", 手机="13600000002"),
+            roster_row(5, "重复者", 身份证号=again[HEADER.index("身份证号")]),
+            roster_row(6, "青山", 手机="13600000009", 身份证号=registered.id_number)]  # fmt: skip
     path = write_xlsx(tmp_path / "名单.xlsx", rows)
 
-    def warnings_with(chunk: int) -> dict:
-        monkeypatch.setattr(checking, "MATCH_CHUNK", chunk)
+    def decided_with(chunk: int) -> dict:
+        monkeypatch.setattr(checking, "CHECK_CHUNK", chunk)
         analysis = import_file(actor=xingning_user, path=path).analysis
-        return {r.row_number: [m for _, m in r.warnings] for r in analysis.results}
+        return {r.row_number: (r.outcome, r.errors, [m for _, m in r.warnings])
+                for r in analysis.results}  # fmt: skip
 
-    whole = warnings_with(5000)
-    assert [bool(w) for _, w in sorted(whole.items())] == [False, True, False, True]
-    assert warnings_with(1) == warnings_with(3) == whole
+    whole = decided_with(5000)
+    outcomes = [outcome for outcome, _e, _w in whole.values()]
+    assert outcomes == ["create", "create", "create", "create", "duplicate", "skip"]
+    assert [bool(w) for _o, _e, w in whole.values()][:4] == [False, True, False, True]
+    assert decided_with(1) == decided_with(4) == whole
 
 
 def test_imported_persons_get_their_search_columns_and_the_tier_of_their_level(tmp_path, city_user):
@@ -359,3 +368,34 @@ def test_imported_persons_get_their_search_columns_and_the_tier_of_their_level(t
     ]
     held = TierMembership.objects.values_list("person__name", "tier__region__name", "reason")
     assert list(held) == [("张三", "兴宁区", "登记时分级")]  # 储备: no tier
+
+
+def test_a_commit_writes_each_chunk_before_it_checks_the_next(tmp_path, city_user, monkeypatch):
+    """Checked and written a chunk at a time: when a chunk is compared with
+    the registered persons, the rows before it are in the database already
+    and their values are no longer held (memory: docs/benchmarks/imports.md)."""
+    monkeypatch.setattr(checking, "CHECK_CHUNK", 2)
+    seen = []
+    lookup = checking._existing_persons
+
+    def looking_up(numbers):
+        seen.append(Person.objects.count())
+        return lookup(numbers)
+
+    monkeypatch.setattr(checking, "_existing_persons", looking_up)
+    path = write_xlsx(tmp_path / "名单.xlsx", [roster_row(n) for n in range(1, 6)])
+    analysis = import_file(actor=city_user, path=path, commit=True).analysis
+    assert seen == [0, 2, 4]
+    assert Person.objects.count() == 5 == analysis.counts["created"]
+    assert all(result.values == {} for result in analysis.results)
+
+
+def test_the_preview_keeps_no_values_of_the_rows(tmp_path, city_user):
+    from tongxin.imports import batches
+    from tongxin.imports.tests.test_recovery import previewed_batch
+
+    batch = previewed_batch(tmp_path, city_user, [roster_row(1), roster_row(2)])
+    analysis = batches._batch_analyse(batch, city_user)
+    assert [r.outcome for r in analysis.results] == ["create", "create"]
+    assert all(result.values == {} for result in analysis.results)
+    assert batch.counts["created"] == 2

@@ -95,6 +95,9 @@ sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's
 def test_a_first_roster_builds_the_person_indexes_once_after_its_rows(regions, city_user):
     before = _plain_person_indexes()
     assert len(before) >= 20
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        cache_size = cursor.fetchone()[0]
     persons = [unsaved(f"孙{chr(0x4E00 + i)}", regions["xingning"]) for i in range(6)]
     with CaptureQueriesContext(connection) as queries:
         persons_bulk_insert(
@@ -108,6 +111,11 @@ def test_a_first_roster_builds_the_person_indexes_once_after_its_rows(regions, c
     built = [sql for sql in statements if sql.startswith("CREATE INDEX")]
     assert len(dropped) == len(before) == len(built)  # once each, not once per batch
     assert _plain_person_indexes() == before
+    # a small page cache while the rows went in; the connection's own after
+    assert "PRAGMA cache_size = -8192" in statements
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == cache_size != -8192
     # the unique resident-ID index stayed and still refuses a second insert of a person
     assert not any("UNIQUE" in sql for sql in built)
     again = unsaved("孙一", regions["xingning"])
