@@ -300,6 +300,35 @@ def child_iie(path: Path) -> dict:
             "invalid": totals.get("invalid", 0), "persons": Person.objects.count()}  # fmt: skip
 
 
+def _register_one_keyed_person() -> None:
+    """One person saved through the form's service, which makes their dedupe
+    keys: with no key at all the check at entry has no one to compare with
+    and skips the rows' keys (dedupe/entry.py)."""
+    import datetime as dt
+
+    from stdnum.cn.ric import calc_check_digit
+
+    from tongxin.dedupe.models import PersonKey
+    from tongxin.people.models import Ethnicity, Person, PersonGroup, PoliticalStatus
+    from tongxin.people.services import person_create
+    from tongxin.regions.models import Region
+
+    first17 = "45010219700101999"
+    person_create(
+        actor=None,
+        data={
+            "name": "查重样本", "sex": "M", "birth_date": dt.date(1970, 1, 1),
+            "id_number": first17 + calc_check_digit(first17 + "0"),
+            "ethnicity": Ethnicity.objects.get(name="汉族"),
+            "political_status": PoliticalStatus.objects.order_by("sort_order").first(),
+            "group": PersonGroup.objects.order_by("sort_order").first(),
+            "region": Region.objects.filter(code__startswith="4501").exclude(code="450100").first(),
+            "level": Person.Level.RESERVE,
+        },
+    )  # fmt: skip
+    print(f"dedupe keys before the import: {PersonKey.objects.count()}", flush=True)
+
+
 def run_child(kind: str, path: Path) -> dict:
     output = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(path)],
@@ -321,6 +350,12 @@ def main() -> int:
         action="store_true",
         help="import into the persons already there (e.g. a 5M bench database) and keep them: "
         "nothing is removed before or after",
+    )
+    parser.add_argument(
+        "--keyed",
+        action="store_true",
+        help="register one person (with dedupe keys) first, so that dedupe's check at entry "
+        "keys and looks up every row, as it does once anyone is keyed",
     )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -352,6 +387,8 @@ def main() -> int:
         print(f"importing into {Person.objects.count():,} persons already there", flush=True)
     else:
         _clean_database()
+    if args.keyed:
+        _register_one_keyed_person()
     if args.roster:
         path = args.roster
     else:
