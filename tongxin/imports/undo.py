@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
@@ -67,23 +68,33 @@ def undo_blockers(batch: ImportBatch) -> list[dict]:
     return blockers
 
 
+def _derived_rows(model) -> Q | None:
+    """Which rows of `model` were made from the person alone and go with them:
+    all (dedupe's keys and pairs: `derived_from_person = True`), those a Q
+    selects (the tier a person's level gave them at registration), or none."""
+    derived = getattr(model, "derived_from_person", False)
+    if derived is True:
+        return Q()
+    return derived or None
+
+
 def _referenced_elsewhere(person_ids: list[int]) -> set[int]:
     found: set[int] = set()
     for relation in Person._meta.related_objects:
         model = relation.related_model
-        # Rows derived from the person alone (dedupe's keys and pairs) go with it.
         if model is ImportedRecord or not relation.field.concrete:
             continue
-        if getattr(model, "derived_from_person", False):
+        derived = _derived_rows(model)
+        if derived is not None and not derived:  # every row of it is derived
             continue
         column = relation.field.attname
         for start in range(0, len(person_ids), LOOKUP_CHUNK):
-            chunk = person_ids[start : start + LOOKUP_CHUNK]
-            found.update(
-                model._base_manager.filter(**{f"{column}__in": chunk}).values_list(
-                    column, flat=True
-                )
+            rows = model._base_manager.filter(
+                **{f"{column}__in": person_ids[start : start + LOOKUP_CHUNK]}
             )
+            if derived is not None:
+                rows = rows.exclude(derived)
+            found.update(rows.values_list(column, flat=True))
     return found
 
 
@@ -194,11 +205,13 @@ def _delete_created(person_ids: list[int], *, actor, reason: str) -> None:
                 [timezone.now(), actor_id, reason, *chunk],
             )
         ImportedRecord.objects.filter(person_id__in=chunk).update(person=None)
-        # Rows derived from the person alone (_referenced_elsewhere) go with it.
+        # Rows derived from the person alone (_derived_rows) go with it.
         for relation in Person._meta.related_objects:
-            if getattr(relation.related_model, "derived_from_person", False):
+            derived = _derived_rows(relation.related_model)
+            if derived is not None and relation.field.concrete:
                 column = relation.field.attname
-                relation.related_model._base_manager.filter(**{f"{column}__in": chunk}).delete()
+                model = relation.related_model
+                model._base_manager.filter(derived, **{f"{column}__in": chunk}).delete()
         Person.objects.filter(pk__in=chunk)._raw_delete(Person.objects.db)
     username = actor.get_username() if actor is not None else ""
     AuditEntry.objects.bulk_create(

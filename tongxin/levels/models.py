@@ -71,6 +71,11 @@ class Tier(models.Model):
         return f"{self.region.name}·{self.name}"
 
 
+# The reason of the membership a person of 市级/县区 level gets when registered
+# (tiers.persons_created).
+AT_REGISTRATION = "登记时分级"
+
+
 class TierMembership(models.Model):
     """A person holds a node's tier. Removed when they leave it (the history keeps it)."""
 
@@ -82,6 +87,11 @@ class TierMembership(models.Model):
     )
     since = models.DateTimeField("列入时间", default=timezone.now)
     reason = models.CharField("列入依据", max_length=200, blank=True)
+
+    # Made from the person's own level when they were registered: goes with
+    # them when their import is undone (imports/undo.py); any later
+    # membership is a record of its own.
+    derived_from_person = models.Q(reason=AT_REGISTRATION)
 
     history = HistoricalRecords(verbose_name="分级名单历史")
 

@@ -18,7 +18,7 @@ from tongxin.core.bulk import insert_rows, unsaved
 from tongxin.people.models import Person
 from tongxin.regions.models import Region
 
-from .models import Tier, TierMembership
+from .models import AT_REGISTRATION, Tier, TierMembership
 
 # The quotas a new tier starts with (SPEC: about 200 persons at the city,
 # about 50 at each county); settings TONGXIN_TIER_DEFAULT_QUOTAS by region kind.
@@ -123,7 +123,8 @@ def persons_created(persons: list[Person]) -> None:
             tiers[key] = tier_for(node)
         rows.append(
             unsaved(
-                TierMembership, {"person_id": person.pk, "tier": tiers[key], "reason": "登记时分级"}
+                TierMembership,
+                {"person_id": person.pk, "tier": tiers[key], "reason": AT_REGISTRATION},
             )
         )
     # The persons are new, so none holds a tier yet: one plain INSERT (COPY on

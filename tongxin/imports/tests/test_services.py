@@ -238,6 +238,30 @@ def test_undo_is_refused_after_a_later_edit(tmp_path, city_user):
     assert batch.status == ImportBatch.Status.COMMITTED
 
 
+def test_undo_takes_the_tier_a_person_got_at_registration_with_them(tmp_path, city_user):
+    """Persons imported at 县区联系 hold their county's tier from the import
+    (tiers.persons_created): that membership was made from their own row, so
+    it does not keep the import from being undone, and goes with them. A
+    membership given afterwards is a record of its own and does."""
+    from tongxin.levels.models import TierMembership
+
+    rows = [[*roster_row(1, "张三"), "县区联系"], [*roster_row(2, "李四"), "县区联系"]]
+    path = write_xlsx(tmp_path / "名单.xlsx", rows, header=[*HEADER, "分级"])
+    batch = import_file(actor=city_user, path=path, commit=True).batch
+    assert TierMembership.objects.count() == 2
+    later = TierMembership.objects.get(person__name="李四")
+    TierMembership.objects.filter(pk=later.pk).update(reason="分级调整")
+    with pytest.raises(UndoBlocked) as blocked:
+        import_batch_undo(actor=city_user, batch=batch)
+    assert [b["name"] for b in blocked.value.blockers] == ["李四"]
+    TierMembership.objects.filter(pk=later.pk).update(reason="登记时分级")
+
+    import_batch_undo(actor=city_user, batch=batch)
+    assert not Person.objects.exists() and not TierMembership.objects.exists()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.UNDONE
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
 def test_it_reads_csv_in_every_usual_encoding(tmp_path, city_user, encoding):
     path = write_csv(tmp_path / "名单.csv", [roster_row(1, "覃秀珍")], encoding=encoding)
