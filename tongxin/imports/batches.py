@@ -19,7 +19,7 @@ from tongxin.audit.services import audit_log
 from tongxin.core import exporting, leases, writes
 from tongxin.core.storage import local_copy
 
-from .checking import Analysis, analyse
+from .checking import Analysis, Checks, analyse
 from .committing import (
     WRITING,
     batch_region,
@@ -174,16 +174,20 @@ def _values_dropped(chunk: list) -> None:
         result.values = {}
 
 
+def _checks(batch: ImportBatch, actor, table: Table) -> Checks:
+    return Checks(
+        user=actor,
+        table=table,
+        mapping=mapping_from_stored(batch.mapping),
+        on_duplicate=batch.on_duplicate,
+        default_region=batch.default_region,
+    )
+
+
 def _batch_analyse(batch: ImportBatch, actor) -> Analysis:
     with _batch_table(batch) as table:
         return analyse(
-            user=actor,
-            table=table,
-            mapping=mapping_from_stored(batch.mapping),
-            on_duplicate=batch.on_duplicate,
-            default_region=batch.default_region,
-            progress=_set_progress(batch),
-            on_chunk=_values_dropped,
+            progress=_set_progress(batch), on_chunk=_values_dropped, **_checks(batch, actor, table)
         )
 
 
@@ -269,15 +273,11 @@ def _commit(*, batch: ImportBatch, actor, request) -> ImportBatch:
         counts = batch.counts or {}
         with _batch_table(batch) as table, transaction.atomic():
             check_and_write(
-                actor=actor,
                 batch=batch,
-                table=table,
-                mapping=mapping_from_stored(batch.mapping),
-                on_duplicate=batch.on_duplicate,
-                default_region=batch.default_region,
                 request=request,
                 progress=_write_progress_reporter(batch),
                 expected=counts.get("created", 0) + counts.get("updated", 0) or None,
+                **_checks(batch, actor, table),
             )
             column_mapping_remember(batch=batch, actor=actor)
     except ImportFileError as error:

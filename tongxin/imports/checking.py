@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypedDict, Unpack
 
 from tongxin.core import options, pii
 from tongxin.core.bulk import gc_paused
@@ -137,17 +138,23 @@ def _blank(row: list) -> bool:
     return not any(c not in (None, "") and (not isinstance(c, str) or c.strip()) for c in row)
 
 
+class Checks(TypedDict):
+    """What a file's rows are checked with: the preview's and the commit's alike."""
+
+    user: Any  # the uploader (None: the command line's checks without a user)
+    table: Table
+    mapping: dict[int, str]
+    on_duplicate: str  # ImportBatch.OnDuplicate
+    default_region: Any  # the Region for rows that name none, or None
+
+
 def analyse(
     *,
-    user,
-    table: Table,
-    mapping: dict[int, str],
-    on_duplicate: str = ImportBatch.OnDuplicate.SKIP,
-    default_region=None,
     progress: Progress = no_progress,
     on_chunk: Callable[[list[RowResult]], None] | None = None,
+    **checks: Unpack[Checks],
 ) -> Analysis:
-    """Read and check every data row of `table`; decide create/update/skip for each.
+    """Read and check every data row of the table; decide create/update/skip for each.
 
     The rows are checked CHECK_CHUNK at a time. `on_chunk` hears each chunk's
     results once they are decided: the commit writes them there and drops
@@ -158,9 +165,7 @@ def analyse(
     # without the pause, the collector walked them all again and again
     # (docs/benchmarks/imports.md).
     with gc_paused():
-        return _analyse(user=user, table=table, mapping=mapping, on_duplicate=on_duplicate,
-                        default_region=default_region, progress=progress,
-                        on_chunk=on_chunk)  # fmt: skip
+        return _analyse(progress=progress, on_chunk=on_chunk, **checks)
 
 
 def _analyse(*, user, table, mapping, on_duplicate, default_region, progress, on_chunk):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Unpack
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,14 +27,14 @@ from tongxin.people.search import (
 from tongxin.people.services import person_update, persons_bulk_insert
 from tongxin.regions import scope
 
-from .checking import Analysis, analyse
+from .checking import Analysis, Checks, analyse
 from .mappings import remembered_mapping
 from .models import ImportBatch, ImportedRecord
 from .parsing import (
     suggest_mapping,
 )
 from .status import import_batch_status_set
-from .tables import PROGRESS_EVERY, Progress, Table, no_progress, read_table, sha256_of
+from .tables import PROGRESS_EVERY, Progress, no_progress, read_table, sha256_of
 from .validation import IMPORTABLE_FIELDS
 
 WRITE_BATCH = 5000  # new persons per COPY / executemany
@@ -199,36 +200,30 @@ class _RowWriter:
 
 def check_and_write(
     *,
-    actor,
     batch: ImportBatch,
-    table: Table,
-    mapping: dict[int, str],
-    on_duplicate: str,
-    default_region=None,
     request=None,
     progress: Progress = no_progress,
     expected: int | None = None,
+    **checks: Unpack[Checks],
 ) -> Analysis:
-    """Check every row of `table` against the database as it is now and write
-    the valid ones, a chunk at a time; runs inside the caller's transaction,
-    so a failure anywhere writes nothing. `expected`: the rows the preview
-    said would be written (for the progress), else the file's rows.
+    """Check every row of the table against the database as it is now and
+    write the valid ones, a chunk at a time, as the checks' user; runs inside
+    the caller's transaction, so a failure anywhere writes nothing.
+    `expected`: the rows the preview said would be written (for the
+    progress), else the file's rows.
     """
-    expected = table.size_hint if expected is None else expected
+    rows = checks["table"].size_hint
     writer = _RowWriter(
-        actor=actor, batch=batch, request=request, progress=progress, expected=expected
+        actor=checks["user"],
+        batch=batch,
+        request=request,
+        progress=progress,
+        expected=rows if expected is None else expected,
     )
     # An office's first roster into an (almost) empty table: its indexes are
     # built once after the rows (core/bulk.py).
-    with indexes_built_after(Person, adding=table.size_hint):
-        analysis = analyse(
-            user=actor,
-            table=table,
-            mapping=mapping,
-            on_duplicate=on_duplicate,
-            default_region=default_region,
-            on_chunk=writer,
-        )
+    with indexes_built_after(Person, adding=rows):
+        analysis = analyse(on_chunk=writer, **checks)
     writer.finish(analysis)
     return analysis
 
@@ -292,16 +287,10 @@ def import_file(
     table = read_table(path, file_name)
     mapping = remembered_mapping(region=batch_region(actor), columns=table.header)
     mapping = mapping or suggest_mapping(table.header)
+    checks = Checks(user=actor, table=table, mapping=mapping, on_duplicate=on_duplicate,
+                    default_region=default_region)  # fmt: skip
     if not commit:
-        analysis = analyse(
-            user=actor,
-            table=table,
-            mapping=mapping,
-            on_duplicate=on_duplicate,
-            default_region=default_region,
-            progress=progress,
-        )
-        return FileImport(analysis=analysis, batch=None)
+        return FileImport(analysis=analyse(progress=progress, **checks), batch=None)
     with transaction.atomic():
         batch = ImportBatch(
             created_by=actor,
@@ -318,15 +307,7 @@ def import_file(
             status=ImportBatch.Status.COMMITTING,
         )
         writes.create_tracked(batch, actor=actor)  # finish() audits the import
-        analysis = check_and_write(
-            actor=actor,
-            batch=batch,
-            table=table,
-            mapping=mapping,
-            on_duplicate=on_duplicate,
-            default_region=default_region,
-            progress=progress,
-        )
+        analysis = check_and_write(batch=batch, progress=progress, **checks)
     progress("导入完成", analysis.counts["rows"], analysis.counts["rows"])
     return FileImport(analysis=analysis, batch=batch)
 
