@@ -10,7 +10,7 @@ takes (dates, timestamps, files, JSON) go through Django's conversion.
 
 import datetime
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache, partial
 from itertools import chain
@@ -176,21 +176,53 @@ def insert_rows(model, objects: Iterable, *, now: datetime.datetime) -> int:
             written += 1
             yield row
 
+    _send(db, model, [f.column for f in fields], rows())
+    return written
+
+
+def insert_values(model, attnames: list[str], rows: Iterable[Sequence]) -> int:
+    """INSERT plain rows into `model`'s table in one statement, as
+    `insert_rows` does, for rows already made of database values: each row
+    holds the values of `attnames` in that order (`db_value` converts a
+    constant once). No defaults, no conversion, no model instances: child
+    rows of a bulk insert (an import's records, the tiers of new persons)
+    cost a tenth of making each one a model first. Returns how many."""
+    db = connections[DEFAULT_DB_ALIAS]
+    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
+    columns = [column_of[name] for name in attnames]
+    written = 0
+
+    def counted():
+        nonlocal written
+        for row in rows:
+            written += 1
+            yield row
+
+    _send(db, model, columns, counted())
+    return written
+
+
+def db_value(model, attname: str, value):
+    """`value` as `model`'s field `attname` is written to the database."""
+    (field,) = [f for f in model._meta.concrete_fields if f.attname == attname]
+    return field.get_db_prep_save(value, connections[DEFAULT_DB_ALIAS])
+
+
+def _send(db, model, columns: list[str], rows: Iterator[Sequence]) -> None:
     table = db.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
+    column_list = ", ".join(db.ops.quote_name(c) for c in columns)
     # The driver's own cursor, past Django's execute wrappers (its errors still
     # reach callers as Django's), so that _refuse_queries sees only the others.
     with db.cursor() as cursor, db.wrap_database_errors, db.execute_wrapper(_refuse_queries):
         if db.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows():
+            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                for row in rows:
                     copy.write_row(row)
         else:
-            placeholders = ", ".join(["%s"] * len(fields))
+            placeholders = ", ".join(["%s"] * len(columns))
             cursor.cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows()
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows
             )
-    return written
 
 
 class QueryWhileSending(RuntimeError):

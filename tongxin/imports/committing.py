@@ -14,7 +14,7 @@ from django.utils import timezone
 from tongxin.audit.models import AuditEntry
 from tongxin.audit.services import audit_log
 from tongxin.core import pii, writes
-from tongxin.core.bulk import indexes_built_after, insert_rows, unsaved
+from tongxin.core.bulk import db_value, indexes_built_after, insert_values, unsaved
 from tongxin.core.db_stats import LARGE_WRITE
 from tongxin.core.tasks import refresh_statistics
 from tongxin.people.completeness import unread_note
@@ -39,6 +39,9 @@ from .validation import IMPORTABLE_FIELDS
 
 WRITE_BATCH = 5000  # new persons per COPY / executemany
 WRITING = "写入数据库"  # the phase while rows are written
+# An ImportedRecord of a created person, as _RowWriter writes it.
+RECORD_COLUMNS = ["batch_id", "person_id", "person_ref", "action", "row_number", "version_after",
+                  "previous"]  # fmt: skip
 
 
 def _json_value(value):
@@ -100,26 +103,17 @@ class _RowWriter:
                 yield _new_person(result.values, ring=ring, unread=result.unread)
 
         row_numbers = iter([r.row_number for r in creates])
-        batch_id = self.batch.pk
+        batch_id, created = self.batch.pk, ImportedRecord.Action.CREATED
+        nothing_before = db_value(ImportedRecord, "previous", {})
 
         def record_created(persons: list[Person]) -> None:
-            insert_rows(
+            insert_values(
                 ImportedRecord,
+                RECORD_COLUMNS,
                 (
-                    unsaved(
-                        ImportedRecord,
-                        {
-                            "batch_id": batch_id,
-                            "person_id": p.pk,
-                            "person_ref": p.pk,
-                            "action": ImportedRecord.Action.CREATED,
-                            "row_number": next(row_numbers),
-                            "version_after": 1,
-                        },
-                    )
+                    (batch_id, p.pk, p.pk, created, next(row_numbers), 1, nothing_before)
                     for p in persons
                 ),
-                now=timezone.now(),
             )
             self.written += len(persons)
             self._report()

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tongxin.core import options
-from tongxin.core.bulk import insert_rows, unsaved
+from tongxin.core.bulk import db_value, insert_values
 from tongxin.people.models import Person
 from tongxin.regions.models import Region
 
@@ -112,22 +112,18 @@ def persons_created(persons: list[Person]) -> None:
     if not wanted:
         return
     regions = Region.objects.in_bulk({p.region_id for p in wanted})
-    tiers: dict[tuple[int, str], Tier] = {}
+    tiers: dict[tuple[int, str], int | None] = {}
+    since = db_value(TierMembership, "since", timezone.now())
     rows = []
     for person in wanted:
         key = (person.region_id, person.level)
         if key not in tiers:
             node = home_node(regions[person.region_id], person.level)
-            if node is None:
-                continue
-            tiers[key] = tier_for(node)
-        rows.append(
-            unsaved(
-                TierMembership,
-                {"person_id": person.pk, "tier": tiers[key], "reason": AT_REGISTRATION},
-            )
-        )
+            tiers[key] = None if node is None else tier_for(node).pk
+        if tiers[key] is not None:
+            rows.append((person.pk, tiers[key], since, AT_REGISTRATION))
     # The persons are new, so none holds a tier yet: one plain INSERT (COPY on
-    # PostgreSQL) instead of bulk_create's per-object preparation, which cost
-    # ≈2 s of a 100,000-row import (docs/benchmarks/imports.md).
-    insert_rows(TierMembership, rows, now=timezone.now())
+    # PostgreSQL) of plain rows instead of bulk_create's per-object
+    # preparation, which cost ≈2 s of a 100,000-row import
+    # (docs/benchmarks/imports.md).
+    insert_values(TierMembership, ["person_id", "tier_id", "since", "reason"], rows)

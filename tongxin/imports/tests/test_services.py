@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from tongxin.audit.models import AuditEntry
 from tongxin.conftest import make_id_number
@@ -50,6 +51,7 @@ def test_it_commits_every_valid_row_with_history_and_a_batch(tmp_path, city_user
     record = ImportedRecord.objects.get()
     assert record.person == person and record.action == "created"
     assert record.row_number == 4  # title, blank row, header, then data
+    assert (record.person_ref, record.version_after, record.previous) == (person.pk, 1, {})
     audit = AuditEntry.objects.get(action=AuditEntry.Action.IMPORT)
     assert audit.user == city_user
     assert audit.changes["created"] == 1
@@ -392,6 +394,8 @@ def test_imported_persons_get_their_search_columns_and_the_tier_of_their_level(t
     ]
     held = TierMembership.objects.values_list("person__name", "tier__region__name", "reason")
     assert list(held) == [("张三", "兴宁区", "登记时分级")]  # 储备: no tier
+    since = TierMembership.objects.get().since
+    assert since.tzinfo is not None and abs((timezone.now() - since).total_seconds()) < 60
 
 
 def test_a_commit_writes_each_chunk_before_it_checks_the_next(tmp_path, city_user, monkeypatch):
