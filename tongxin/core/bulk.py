@@ -157,7 +157,7 @@ def insert_rows(model, objects: Iterable, *, now: datetime.datetime) -> int:
             # Resident IDs and mobiles are encrypted on the way in (core/pii.py).
             conversions.append((position, field.bulk_encryptor()))
         elif field.get_internal_type() not in _VERBATIM_TYPES:
-            conversions.append((position, partial(field.get_db_prep_save, connection=db)))
+            conversions.append((position, _converter(field, db)))
     values_of = itemgetter(*[f.attname for f in fields])
     alias = db.alias
     written = 0
@@ -223,6 +223,32 @@ def _send(db, model, columns: list[str], rows: Iterator[Sequence]) -> None:
             cursor.cursor.executemany(
                 f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows
             )
+
+
+def _converter(field, db):
+    """A function giving `field`'s database value of an attribute value.
+
+    Dates and empty files, the common cases of a person row, skip Django's
+    per-value preparation (≈2 µs each, three per person): psycopg sends a
+    date as it is, SQLite takes its ISO text (what Django's adapter makes).
+    """
+    prepare = partial(field.get_db_prep_save, connection=db)
+    kind = field.get_internal_type()
+    if kind == "DateField":
+        if db.vendor == "postgresql":
+            return lambda value: (
+                value if value is None or type(value) is datetime.date else prepare(value)
+            )
+        return lambda value: (
+            None
+            if value is None
+            else value.isoformat()
+            if type(value) is datetime.date
+            else prepare(value)
+        )
+    if kind in {"FileField", "ImageField"}:
+        return lambda value: value if type(value) is str else prepare(value)
+    return prepare
 
 
 class QueryWhileSending(RuntimeError):

@@ -3,6 +3,8 @@ import datetime
 import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tongxin.conftest import make_id_number
 from tongxin.core.bulk import QueryWhileSending
@@ -233,3 +235,20 @@ def test_it_masks_identifiers_in_history(make_person, city_user):
     )
     change = person_history(person)[0].changes[0]
     assert (change.old, change.new) == ("138****8000", "139****9000")
+
+
+@given(
+    date=st.one_of(st.none(), st.dates()),
+    photo=st.one_of(st.just(""), st.text(alphabet="abc/._-照片", max_size=30)),
+)
+def test_bulk_inserts_write_dates_and_files_as_django_would(date, photo):
+    """core.bulk's short cuts for a person row's dates and file names give
+    the database value Django's own preparation gives."""
+    from django.db import connections
+
+    from tongxin.core.bulk import _converter
+
+    db = connections["default"]
+    for name, value in (("birth_date", date), ("archived_on", date), ("photo", photo)):
+        field = Person._meta.get_field(name)
+        assert _converter(field, db)(value) == field.get_db_prep_save(value, db)
