@@ -70,12 +70,12 @@ def undo_blockers(batch: ImportBatch) -> list[dict]:
 
 def _derived_rows(model) -> Q | None:
     """Which rows of `model` were made from the person alone and go with them:
-    all (dedupe's keys and pairs: `derived_from_person = True`), those a Q
-    selects (the tier a person's level gave them at registration), or none."""
-    derived = getattr(model, "derived_from_person", False)
-    if derived is True:
+    all (dedupe's keys and pairs: `derived_from_person = True`), those its
+    `made_with_person` selects (the tier a person's level gave them at
+    registration), or none."""
+    if getattr(model, "derived_from_person", False):
         return Q()
-    return derived or None
+    return getattr(model, "made_with_person", None)
 
 
 def _referenced_elsewhere(person_ids: list[int]) -> set[int]:

@@ -88,10 +88,11 @@ class TierMembership(models.Model):
     since = models.DateTimeField("列入时间", default=timezone.now)
     reason = models.CharField("列入依据", max_length=200, blank=True)
 
-    # Made from the person's own level when they were registered: goes with
-    # them when their import is undone (imports/undo.py); any later
-    # membership is a record of its own.
-    derived_from_person = models.Q(reason=AT_REGISTRATION)
+    # The rows made from the person's own level when they were registered: go
+    # with them when their import is undone (imports/undo.py); any later
+    # membership is a record of its own. (Not `derived_from_person`, which
+    # says a whole model is: an erasure still counts these as kept records.)
+    made_with_person = models.Q(reason=AT_REGISTRATION)
 
     history = HistoricalRecords(verbose_name="分级名单历史")
 
