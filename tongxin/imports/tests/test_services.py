@@ -427,3 +427,40 @@ def test_the_preview_keeps_no_values_of_the_rows(tmp_path, city_user):
     assert [r.outcome for r in analysis.results] == ["create", "create"]
     assert all(result.values == {} for result in analysis.results)
     assert batch.counts["created"] == 2
+
+
+def test_a_commit_failing_in_a_later_chunk_writes_nothing_and_can_be_run_again(
+    tmp_path, city_user, monkeypatch
+):
+    """The chunks are written one after another in one transaction: a failure
+    in the second leaves nothing of the first, and the batch is previewed
+    again with the reason."""
+    from django.db import IntegrityError
+
+    from tongxin.imports import batches
+    from tongxin.imports.tests.test_recovery import previewed_batch
+
+    batch = previewed_batch(tmp_path, city_user, [roster_row(n) for n in range(1, 6)])
+    monkeypatch.setattr(checking, "CHECK_CHUNK", 2)
+    made = committing._new_person
+    calls = []
+
+    def failing_on_the_fourth(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise IntegrityError("UNIQUE constraint failed: people_person.id_number_hash")
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(committing, "_new_person", failing_on_the_fourth)
+    with pytest.raises(batches.ImportCommitError, match="本次未写入任何数据"):
+        batches.import_batch_commit(batch=batch, actor=city_user)
+    assert len(calls) == 4  # the first chunk had been written before
+    assert not Person.objects.exists() and not ImportedRecord.objects.exists()
+    assert not Person.history.exists()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    assert "本次未写入任何数据" in batch.error_message
+
+    monkeypatch.setattr(committing, "_new_person", made)
+    batches.import_batch_commit(batch=batch, actor=city_user)
+    assert Person.objects.count() == 5 == ImportedRecord.objects.count()
