@@ -22,7 +22,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError, connections
+from django.db import connections
 from django.forms.renderers import get_default_renderer
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
@@ -87,15 +87,18 @@ def _populate(resolver) -> None:
 
 def load_kept_tables() -> int:
     """Read every app's kept tables (its `kept_tables` hook) into this process;
-    returns how many were read. A database that cannot answer yet (not
-    migrated, not reachable) is logged and left alone: each table is then
-    read on its first use, as it would have been."""
+    returns how many were read. A database or cache server that cannot answer
+    yet (not migrated, not reachable) is logged and left alone: each table is
+    then read on its first use, as it would have been."""
     loaders = hooks.collect("kept_tables")
     for loaded, load in enumerate(loaders):
         try:
             load()
-        except DatabaseError as error:
-            logger.warning("kept tables not read at start: %s", error)
+        # Whatever the database's or the cache's client raises: reading ahead
+        # must not be why the server does not start (it did not read either
+        # before), and the first request meets the same error in its place.
+        except Exception as error:
+            logger.warning("kept tables not read at start: %r", error)
             return loaded
     return len(loaders)
 

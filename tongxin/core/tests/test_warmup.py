@@ -143,15 +143,20 @@ def test_a_kept_table_changed_after_the_warm_up_is_read_again(client_for, city_u
     assert any("people_persongroup" in sql for sql in _reads_of_kept_tables(queries))
 
 
-def test_the_web_application_loads_on_a_database_not_migrated_yet(tmp_path):
+@pytest.mark.parametrize(
+    "cache", [{}, {"TONGXIN_CACHE_URL": "redis://127.0.0.1:9/0"}], ids=["file", "unreachable"]
+)
+def test_the_web_application_loads_on_a_database_not_migrated_yet(tmp_path, cache):
     """gunicorn loads the WSGI module (and so the warm-up) before anything
-    could migrate: an empty database is logged, not a failed start."""
+    could migrate: an empty database, or a cache server not up yet, is
+    logged, not a failed start."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("TONGXIN_", "DJANGO_"))
     }
     env |= {"TONGXIN_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "tongxin.settings"}
+    env |= cache
     loaded = subprocess.run(
         [sys.executable, "-c", "import tongxin.wsgi; print('loaded')"],
         env=env,
