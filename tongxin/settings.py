@@ -37,6 +37,13 @@ def _database_from_url(url: str) -> dict:
         raise ValueError(f"TONGXIN_DATABASE_URL: unsupported scheme {url.split(':', 1)[0]!r}")
     database["NAME"] = database["NAME"] or "tongxin"
     database["TEST"] = {"NAME": os.environ.get("TONGXIN_TEST_DATABASE_NAME") or None}
+    # A name search's count reads one heap page per match (PostgreSQL cannot
+    # count a GIN match without the heap): 6,232 pages for 芳 in 南宁市 at 1M
+    # persons. Read one at a time (PostgreSQL's default, 1) with the pages on
+    # disk, that count took 560 ms; with 32 reads asked ahead, 100 ms
+    # (docs/benchmarks.md, session 14). `?options=…` in the URL replaces it
+    # (`-c effective_io_concurrency=0` on a server without posix_fadvise).
+    database.setdefault("OPTIONS", {}).setdefault("options", "-c effective_io_concurrency=32")
     return database
 
 

@@ -36,6 +36,9 @@ An app may define `tongxin/<app>/hooks.py` with any of:
   inbox page (flows) lists them and the navigation counts the awaiting ones.
   Only items the user may read, named only inside their scope; [] for users
   with nothing to do there.
+- `kept_tables() -> list[callable]`: the functions that read the app's kept
+  tables (core/kept_tables.py); a web process calls each once before its
+  first request (core/warmup.py), so that no first page reads them.
 - `demo_records(seed) -> list[str]`: `tongxin demo` calls it once persons
   exist; the app fills its own pages with a few records in every region of the
   demo tree, once (nothing if it has records already), and returns one line

@@ -6,8 +6,13 @@ resolved, and compiling each template on its first use (the cached loader
 then keeps it). Measured at 1M persons, the first home page of a fresh
 process took 0.9–1.1 s of CPU against 35–50 ms warm; after this, 0.13–0.16
 s. `tongxin serve` runs it once in gunicorn's master (`--preload`), before
-the socket is bound, and forks the workers from it. Nothing here reads the
-database.
+the socket is bound, and forks the workers from it.
+
+The one read of the database: the kept small tables every page uses (the
+region tree, person groups, dictionaries …, core/kept_tables.py), so that a
+worker's first page does not read them too. The workers are forked with the
+rows and their tokens, and check the tokens in the shared cache as on any
+request: a table changed since the start is read again.
 """
 
 import gc
@@ -16,6 +21,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connections
 from django.forms.renderers import get_default_renderer
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
@@ -79,14 +85,33 @@ def _populate(resolver) -> None:
             pass
 
 
+def load_kept_tables() -> int:
+    """Read every app's kept tables (its `kept_tables` hook) into this process;
+    returns how many were read. A database or cache server that cannot answer
+    yet (not migrated, not reachable) is logged and left alone: each table is
+    then read on its first use, as it would have been."""
+    loaders = hooks.collect("kept_tables")
+    for loaded, load in enumerate(loaders):
+        try:
+            load()
+        # Whatever the database's or the cache's client raises: reading ahead
+        # must not be why the server does not start (it did not read either
+        # before), and the first request meets the same error in its place.
+        except Exception as error:
+            logger.warning("kept tables not read at start: %r", error)
+            return loaded
+    return len(loaders)
+
+
 def warm_process() -> int:
-    """Resolve the URL configuration and compile every template; returns how
-    many templates were compiled. A template that does not compile is logged
+    """Resolve the URL configuration, read the kept tables and compile every
+    template; returns how many templates were compiled. A template that does not compile is logged
     and left to fail on its own page, as it would have."""
     _populate(get_resolver())
     # Every app's hooks module, and what each loads lazily on first use
     # (its `warm_up` hook: lookup tables of the libraries it uses).
     hooks.collect("warm_up")
+    load_kept_tables()
     compiled = 0
     renderer = get_default_renderer()
     for names, load in (
@@ -101,8 +126,10 @@ def warm_process() -> int:
                 continue
             compiled += 1
     # Under `gunicorn --preload` this runs in the master before it forks: no
-    # connection may be left open for the workers to share.
+    # connection (to the database, or to a cache server) may be left open
+    # for the workers to share.
     connections.close_all()
+    caches.close_all()
     # What was built so far lives as long as the process: out of the
     # collector's sight (gc.freeze), a full collection no longer walks the
     # hundreds of thousands of objects of the compiled templates and imported

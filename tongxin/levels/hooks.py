@@ -16,8 +16,14 @@ from .forms import LevelChangeForm, ReviewMarkForm
 from .models import LevelChange, PersonReview, ReviewCycle, Tier, TierMembership
 from .quotas import QuotaRow, level_counts, quota_page
 from .review import Completion, completion_by_region
-from .selectors import review_cycle_of
+from .selectors import kept_tiers, review_cycle_of, review_cycles
 from .tiers import tiers_held
+
+
+def kept_tables() -> list:
+    """The tiers (the person list's filter) and the review cycles (every
+    person and home page), read before the first request (core/warmup.py)."""
+    return [kept_tiers, review_cycles]
 
 
 def warm_figures(user) -> list:

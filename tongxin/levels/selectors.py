@@ -9,13 +9,16 @@ from tongxin.regions.scope import at_nodes, read_scope
 from .models import ReviewCycle, Tier, TierMembership
 
 
+def review_cycles() -> list[ReviewCycle]:
+    """Every review cycle, kept in this process (core/kept_tables.py;
+    levels/apps.py forgets them when one is saved): a few rows, one a year,
+    read by every person page and home page. Shared rows: read only."""
+    return kept_rows("levels.review_cycles", ReviewCycle.objects.all)
+
+
 def review_cycle_of(year: int) -> ReviewCycle | None:
-    """The year's review cycle (shared by all regions), or None if not started.
-    From the kept cycles (core/kept_tables.py; levels/apps.py forgets them when
-    one is saved): a few rows, one a year, read by every person page and home
-    page. Shared rows: read only."""
-    cycles = kept_rows("levels.review_cycles", ReviewCycle.objects.all)
-    return next((cycle for cycle in cycles if cycle.year == year), None)
+    """The year's review cycle (shared by all regions), or None if not started."""
+    return next((cycle for cycle in review_cycles() if cycle.year == year), None)
 
 
 def tier_value_valid(value: str) -> bool:

@@ -1,5 +1,7 @@
 """What people adds to other apps' pages (core/hooks.py)."""
 
+from functools import partial
+
 from django.db.models import Count, Q
 
 from .models import Person
@@ -10,6 +12,18 @@ def region_list_annotations() -> list[tuple[str, object]]:
     counted in the same query as the regions."""
     return [
         ("person_count", Count("persons", filter=Q(persons__status=Person.Status.ACTIVE))),
+    ]
+
+
+def kept_tables() -> list:
+    """The small tables every person page reads (people/kept.py), read before
+    the first request (core/warmup.py)."""
+    from .kept import DICTIONARIES, dictionary_entries, person_groups, subcategories
+
+    return [
+        person_groups,
+        subcategories,
+        *(partial(dictionary_entries, relation) for relation in DICTIONARIES),
     ]
 
 

@@ -6,6 +6,12 @@ from tongxin.regions.scope import reads_records
 from .checks import active_conditions, check_context, person_check
 
 
+def kept_tables() -> list:
+    """The conditions every person page checks, read before the first
+    request (core/warmup.py)."""
+    return [active_conditions]
+
+
 def _reads_persons(user) -> bool:
     return reads_records(user)
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from tongxin.settings import _database_from_url
 
@@ -41,7 +42,31 @@ def test_it_passes_the_query_string_on_as_connection_options():
     database = _database_from_url(
         "postgres://tx@db.example/tongxin?sslmode=verify-full&sslrootcert=/etc/tongxin/ca.pem"
     )
-    assert database["OPTIONS"] == {"sslmode": "verify-full", "sslrootcert": "/etc/tongxin/ca.pem"}
+    assert database["OPTIONS"] == {
+        "sslmode": "verify-full",
+        "sslrootcert": "/etc/tongxin/ca.pem",
+        "options": "-c effective_io_concurrency=32",
+    }
+
+
+def test_it_reads_ahead_on_postgres_unless_the_url_says_otherwise():
+    """A name search's count reads a heap page per match: 560 ms from disk one
+    at a time for 芳 at 1M persons, 100 ms with 32 asked ahead."""
+    database = _database_from_url("postgres://tx@db.example/tongxin")
+    assert database["OPTIONS"] == {"options": "-c effective_io_concurrency=32"}
+    database = _database_from_url(
+        "postgres://tx@db.example/tongxin?options=-c%20effective_io_concurrency%3D0"
+    )
+    assert database["OPTIONS"] == {"options": "-c effective_io_concurrency=0"}
+    assert "options" not in _database_from_url("sqlite:////tmp/t.sqlite3")["OPTIONS"]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's setting")
+def test_the_postgres_connection_reads_ahead():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW effective_io_concurrency")
+        assert cursor.fetchone()[0] == "32"
 
 
 def test_it_refuses_a_database_it_does_not_support():

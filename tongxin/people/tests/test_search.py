@@ -245,6 +245,7 @@ def test_it_lists_the_same_persons_however_a_broad_search_is_planned(
     archived = make_person("王一")
     Person.objects.filter(pk=archived.pk).update(status=Person.Status.ARCHIVED)
     monkeypatch.setattr(search, "BROAD_MATCHES", broad_from)
+    monkeypatch.setattr(search, "BROAD_COUNT", broad_from)
     expected = list(
         Person.objects.filter(status=Person.Status.ACTIVE, name__startswith="王")
         .filter(name__in=["王一"] if query in ("王一", "wy") else ["王一", "王二", "王三"])
@@ -263,6 +264,28 @@ def test_it_lists_the_same_persons_however_a_broad_search_is_planned(
                 break
             params = {"q": query, "after": page.next_cursor}
     assert seen == expected and archived.pk not in seen
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 id set")
+def test_it_counts_a_broad_search_by_walking_the_scope_not_by_looking_up_each_match(
+    client_for, city_user, make_person, monkeypatch
+):
+    """Each match looked up reads a table page of its own: from disk, with the
+    table out of the OS cache, 0.1–0.2 ms a match (517 ms for 芳 at 1M)."""
+    from django.test.utils import CaptureQueriesContext
+
+    for char in "一二三":
+        make_person(f"王{char}")
+    make_person("李四")
+    monkeypatch.setattr(search, "BROAD_COUNT", 2)
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(city_user).get(reverse("people:list"), {"q": "王"})
+    assert response.context["total"] == 3
+    [count] = [q["sql"] for q in queries.captured_queries if "__count" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {count}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "people_person" in plan and "INTEGER PRIMARY KEY" not in plan
 
 
 def test_it_keeps_a_list_count_until_a_person_changes(
