@@ -79,6 +79,8 @@ class _RowWriter:
         self.ring = pii.keyring()  # once, not twice per person (hashes of ID and mobile)
         self.written = 0
         self.created = 0
+        # A created person's record keeps no previous values: `{}` as stored.
+        self.nothing_before = db_value(ImportedRecord, "previous", {})
         progress(WRITING, 0, expected)
 
     def _report(self) -> None:
@@ -89,8 +91,9 @@ class _RowWriter:
         updates = [r for r in chunk if r.outcome == "update"]
         if creates:
             self._create(creates)
-        records = [self._update(result) for result in updates]
-        ImportedRecord.objects.bulk_create(records, batch_size=5000)
+        if updates:
+            records = [self._update(result) for result in updates]
+            ImportedRecord.objects.bulk_create(records, batch_size=5000)
         for result in chunk:
             result.values = {}  # no longer needed; keeps peak memory down
 
@@ -104,7 +107,7 @@ class _RowWriter:
 
         row_numbers = iter([r.row_number for r in creates])
         batch_id, created = self.batch.pk, ImportedRecord.Action.CREATED
-        nothing_before = db_value(ImportedRecord, "previous", {})
+        nothing_before = self.nothing_before
 
         def record_created(persons: list[Person]) -> None:
             insert_values(

@@ -84,16 +84,16 @@ def _referenced_elsewhere(person_ids: list[int]) -> set[int]:
         model = relation.related_model
         if model is ImportedRecord or not relation.field.concrete:
             continue
-        derived = _derived_rows(model)
-        if derived is not None and not derived:  # every row of it is derived
+        if getattr(model, "derived_from_person", False):
             continue
+        made_with_person = getattr(model, "made_with_person", None)
         column = relation.field.attname
         for start in range(0, len(person_ids), LOOKUP_CHUNK):
             rows = model._base_manager.filter(
                 **{f"{column}__in": person_ids[start : start + LOOKUP_CHUNK]}
             )
-            if derived is not None:
-                rows = rows.exclude(derived)
+            if made_with_person is not None:
+                rows = rows.exclude(made_with_person)
             found.update(rows.values_list(column, flat=True))
     return found
 
